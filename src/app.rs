@@ -1,0 +1,186 @@
+//! Runs a parsed command line: the glue between the CLI, collection, evaluation and
+//! rendering. `main` only maps the outcome to an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::checks;
+use crate::cli::{AwsArgs, Cli, Command, RenderArgs};
+use crate::collect::{self, CollectOptions};
+use crate::config::{self, Config};
+use crate::demo;
+use crate::error::Error;
+use crate::evaluate::evaluate;
+use crate::inventory::Inventory;
+use crate::render::{self, Format};
+use crate::report::Report;
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    /// No failing finding at or above `--fail-on`.
+    pub const OK: i32 = 0;
+    /// Failing findings at or above `--fail-on`.
+    pub const FINDINGS: i32 = 1;
+    /// The audit could not be completed.
+    pub const INCOMPLETE: i32 = 2;
+}
+
+/// Runs the command and returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32, Error> {
+    match cli.command {
+        Command::Audit { aws, render } => {
+            let cfg = load_config(render.config.as_deref())?;
+            let inv = collect_blocking(&aws, &cfg)?;
+            let now = render.as_of.unwrap_or_else(Utc::now);
+            finish(&inv, &cfg, &render, now, Utc::now())
+        }
+        Command::Collect { aws, output, config } => {
+            let cfg = load_config(config.as_deref())?;
+            let inv = collect_blocking(&aws, &cfg)?;
+            let text = serde_json::to_string_pretty(&inv).expect("the inventory is plain data") + "\n";
+            std::fs::write(&output, text).map_err(|source| Error::Io {
+                action: "write inventory",
+                path: output.display().to_string(),
+                source,
+            })?;
+            eprintln!(
+                "wrote {} ({} secrets, {} KMS keys, {} gaps)",
+                output.display(),
+                inv.secrets.len(),
+                inv.kms_keys.len(),
+                inv.gaps.len()
+            );
+            Ok(if inv.gaps.is_empty() { exit::OK } else { exit::INCOMPLETE })
+        }
+        Command::Evaluate { inventory, render } => {
+            let cfg = load_config(render.config.as_deref())?;
+            let inv = Inventory::load(&inventory.display().to_string())?;
+            let now = render.as_of.or(inv.as_of).unwrap_or_else(Utc::now);
+            finish(&inv, &cfg, &render, now, Utc::now())
+        }
+        Command::Demo { render, inventory_out } => {
+            let cfg = load_config(render.config.as_deref())?;
+            let inv = demo::inventory();
+            if let Some(path) = inventory_out {
+                let text = serde_json::to_string_pretty(&inv).expect("plain data") + "\n";
+                std::fs::write(&path, text).map_err(|source| Error::Io {
+                    action: "write inventory",
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            }
+            let now = render.as_of.or(inv.as_of).unwrap_or(inv.collected_at);
+            // The demo's report is reproducible: its generation time is its as-of time.
+            finish(&inv, &cfg, &render, now, now)
+        }
+        Command::Checks => {
+            print!("{}", checks_table());
+            Ok(exit::OK)
+        }
+        Command::Explain { id } => {
+            let meta = checks::find(&id).ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown check {id:?}: run `secretlens checks` to list the check ids and names"
+                ))
+            })?;
+            println!("{} {} ({}, {})\n{}\n", meta.id, meta.name, meta.category, meta.severity, meta.title);
+            println!("{}", meta.body);
+            Ok(exit::OK)
+        }
+        Command::Init { path, force } => {
+            if path.exists() && !force {
+                return Err(Error::Usage(format!(
+                    "{} already exists: pass --force to overwrite it",
+                    path.display()
+                )));
+            }
+            std::fs::write(&path, config::TEMPLATE).map_err(|source| Error::Io {
+                action: "write",
+                path: path.display().to_string(),
+                source,
+            })?;
+            eprintln!("wrote {}", path.display());
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// The config named on the command line, else `./secretlens.toml` when present, else the
+/// defaults.
+pub fn load_config(explicit: Option<&Path>) -> Result<Config, Error> {
+    if let Some(p) = explicit {
+        return Ok(Config::load(&p.display().to_string())?);
+    }
+    let default = PathBuf::from("secretlens.toml");
+    if default.is_file() {
+        return Ok(Config::load("secretlens.toml")?);
+    }
+    Ok(Config::default())
+}
+
+fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
+    let opts = CollectOptions {
+        profile: aws.profile.clone(),
+        regions: aws.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect(),
+        endpoint_url: aws.endpoint_url.clone(),
+        concurrency: cfg.raw.collection.concurrency,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Collect(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(collect::collect(&opts, cfg))
+}
+
+/// Evaluates, writes the requested outputs and returns the exit code.
+fn finish(
+    inv: &Inventory,
+    cfg: &Config,
+    args: &RenderArgs,
+    now: DateTime<Utc>,
+    generated_at: DateTime<Utc>,
+) -> Result<i32, Error> {
+    let mut report = evaluate(inv, cfg, now);
+    report.generated_at = generated_at;
+    let written = render::write_files(&report, &args.out, &args.format)?;
+    if args.format.contains(&Format::Text) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(render::text::render(&report, &written, args.fail_on).as_bytes());
+    } else {
+        for p in &written {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(exit_code(&report, args))
+}
+
+/// 2 when coverage is incomplete (unless `--allow-partial`), else 1 when a failing finding
+/// is at or above `--fail-on`, else 0.
+pub fn exit_code(report: &Report, args: &RenderArgs) -> i32 {
+    if !report.coverage_complete && !args.allow_partial {
+        return exit::INCOMPLETE;
+    }
+    if report.failing_at_or_above(args.fail_on) > 0 {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
+}
+
+pub fn checks_table() -> String {
+    let mut s = format!("{:<6} {:<30} {:<11} {:<9} {}\n", "ID", "NAME", "CATEGORY", "SEVERITY", "TITLE");
+    for m in checks::all_metas() {
+        s.push_str(&format!(
+            "{:<6} {:<30} {:<11} {:<9} {}\n",
+            m.id,
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str(),
+            m.title
+        ));
+    }
+    s
+}

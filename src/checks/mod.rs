@@ -1,0 +1,340 @@
+//! The checks: one file per check, one permanent id, and a plain registry ([`ALL`]).
+//!
+//! Each check's metadata and prose live in `checks/SLnnn-name.md` (TOML front matter between
+//! `+++` lines, then the sections *What it checks · Why it matters · Example · Known
+//! limitations · Remediation*), embedded with `include_str!`. The same text feeds
+//! `secretlens explain`, the HTML report and the JSON `remediation`. A registry test keeps
+//! code and prose one-to-one.
+//!
+//! Checks are pure: they read the [`Context`] (inventory, config, `now`) and emit one finding
+//! per (check, resource) they evaluate — pass included. What they cannot assess is `error`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::inventory::{Gap, Inventory, Secret};
+use crate::report::{Category, Finding, FrameworkRef, Resource, Severity, Status, finding_id};
+
+mod sl101_rotation_disabled;
+
+/// Every check, in id order.
+pub static ALL: &[&dyn Check] = &[&sl101_rotation_disabled::RotationDisabled];
+
+pub trait Check: Sync {
+    /// The permanent id, e.g. `SL101`.
+    fn id(&self) -> &'static str;
+    /// The embedded `checks/SLnnn-name.md` text.
+    fn doc(&self) -> &'static str;
+    /// Evaluates the inventory, pushing one finding per evaluated resource into `out`.
+    fn run(&self, ctx: &Context<'_>, out: &mut Emitter<'_>);
+}
+
+/// Front matter of a check's Markdown file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckMeta {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// Config keys the check reads, e.g. `rotation.max_interval_days`.
+    #[serde(default)]
+    pub parameters: Vec<String>,
+    /// One or two sentences: what to do.
+    pub remediation: String,
+    /// The exact AWS CLI command that fixes it, with placeholders in capitals.
+    #[serde(default)]
+    pub remediation_cli: String,
+    #[serde(default)]
+    pub frameworks: Vec<FrameworkRef>,
+    /// The Markdown body after the front matter.
+    #[serde(skip)]
+    pub body: String,
+}
+
+/// Sections every check document must have, in this order.
+pub const REQUIRED_SECTIONS: [&str; 5] = [
+    "## What it checks",
+    "## Why it matters",
+    "## Example",
+    "## Known limitations",
+    "## Remediation",
+];
+
+/// Parses a check document: `+++\n<toml>\n+++\n<markdown>`.
+pub fn parse_doc(doc: &str) -> Result<CheckMeta, String> {
+    let rest = doc
+        .strip_prefix("+++\n")
+        .ok_or_else(|| "does not start with a `+++` front matter line".to_string())?;
+    let end = rest
+        .find("\n+++\n")
+        .ok_or_else(|| "front matter is not closed by a `+++` line".to_string())?;
+    let mut meta: CheckMeta = toml::from_str(&rest[..end]).map_err(|e| e.to_string())?;
+    meta.body = rest[end + 5..].trim().to_string();
+    Ok(meta)
+}
+
+fn metas() -> &'static BTreeMap<&'static str, CheckMeta> {
+    static METAS: OnceLock<BTreeMap<&'static str, CheckMeta>> = OnceLock::new();
+    METAS.get_or_init(|| {
+        ALL.iter()
+            .map(|c| {
+                let meta = parse_doc(c.doc()).unwrap_or_else(|e| {
+                    panic!("embedded doc of {} is invalid ({e}); the registry test catches this", c.id())
+                });
+                (c.id(), meta)
+            })
+            .collect()
+    })
+}
+
+/// The metadata of a registered check.
+pub fn meta(id: &str) -> Option<&'static CheckMeta> {
+    metas().get(id)
+}
+
+/// Looks a check up by id (`SL101`, case-insensitive) or name (`rotation-disabled`).
+pub fn find(id_or_name: &str) -> Option<&'static CheckMeta> {
+    let q = id_or_name.trim();
+    metas()
+        .values()
+        .find(|m| m.id.eq_ignore_ascii_case(q) || m.name.eq_ignore_ascii_case(q))
+}
+
+/// All check metadata, in id order.
+pub fn all_metas() -> impl Iterator<Item = &'static CheckMeta> {
+    metas().values()
+}
+
+/// What a check reads.
+pub struct Context<'a> {
+    pub inv: &'a Inventory,
+    pub cfg: &'a Config,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Context<'a> {
+    /// Secrets findings are reported on: every secret except replicas (a replica is evidence
+    /// on its primary, never a separate secret).
+    pub fn secrets(&self) -> impl Iterator<Item = &'a Secret> + 'a {
+        self.inv.secrets.iter().filter(|s| !s.is_replica())
+    }
+
+    /// The first gap recorded for `operation` on this secret.
+    pub fn secret_gap(&self, secret: &Secret, operation: &str) -> Option<&'a Gap> {
+        self.inv
+            .gaps
+            .iter()
+            .find(|g| g.operation == operation && (g.resource == secret.arn || g.resource == secret.name))
+    }
+
+    /// Whole days from `then` to now (negative when `then` is in the future).
+    pub fn days_since(&self, then: DateTime<Utc>) -> i64 {
+        (self.now - then).num_days()
+    }
+}
+
+/// Collects one check's findings, filling in the metadata.
+pub struct Emitter<'m> {
+    meta: &'m CheckMeta,
+    pub findings: Vec<Finding>,
+}
+
+impl<'m> Emitter<'m> {
+    pub fn new(meta: &'m CheckMeta) -> Self {
+        Emitter {
+            meta,
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, resource: Resource, status: Status, message: impl Into<String>, evidence: impl Serialize) {
+        let meta = self.meta;
+        let evidence = serde_json::to_value(evidence).expect("evidence types are plain data");
+        self.findings.push(Finding {
+            id: finding_id(&meta.id, &resource.arn),
+            check_id: meta.id.clone(),
+            check_name: meta.name.clone(),
+            title: meta.title.clone(),
+            category: meta.category,
+            severity: meta.severity,
+            status,
+            resource,
+            message: message.into(),
+            evidence,
+            remediation: meta.remediation.clone(),
+            frameworks: meta.frameworks.clone(),
+        });
+    }
+
+    /// A finding on a secret.
+    pub fn secret(&mut self, secret: &Secret, status: Status, message: impl Into<String>, evidence: impl Serialize) {
+        self.push(secret_resource(secret), status, message, evidence);
+    }
+}
+
+pub fn secret_resource(s: &Secret) -> Resource {
+    Resource {
+        arn: s.arn.clone(),
+        name: s.name.clone(),
+        kind: "secret".to_string(),
+        account: s.account.clone(),
+        region: s.region.clone(),
+    }
+}
+
+/// Evidence for an `error` finding caused by a collection gap.
+#[derive(Debug, Serialize)]
+pub struct GapEvidence<'a> {
+    pub operation: &'a str,
+    pub error_code: &'a str,
+    pub message: &'a str,
+}
+
+impl<'a> From<&'a Gap> for GapEvidence<'a> {
+    fn from(g: &'a Gap) -> Self {
+        GapEvidence {
+            operation: &g.operation,
+            error_code: &g.error_code,
+            message: &g.message,
+        }
+    }
+}
+
+/// Runs every check and returns the findings, unsorted.
+pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut all = Vec::new();
+    for check in ALL {
+        let meta = meta(check.id()).expect("every registered check has metadata");
+        let mut out = Emitter::new(meta);
+        check.run(ctx, &mut out);
+        all.append(&mut out.findings);
+    }
+    all
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Builders for fixture inventories used by the per-check tests.
+    use super::*;
+    use chrono::TimeZone;
+
+    pub const ACCOUNT: &str = "111122223333";
+    pub const REGION: &str = "us-east-1";
+
+    /// 2026-06-01T00:00:00Z: the fixed "now" of the check tests.
+    pub fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).single().expect("valid date")
+    }
+
+    pub fn days_ago(d: i64) -> DateTime<Utc> {
+        now() - chrono::Duration::days(d)
+    }
+
+    /// A compliant-by-default secret created 10 days ago.
+    pub fn secret(name: &str) -> Secret {
+        Secret {
+            arn: format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"),
+            name: name.to_string(),
+            account: ACCOUNT.to_string(),
+            region: REGION.to_string(),
+            created_date: Some(days_ago(10)),
+            ..Default::default()
+        }
+    }
+
+    pub fn inventory(secrets: Vec<Secret>) -> Inventory {
+        let mut inv = Inventory::empty("fixture", now());
+        inv.accounts = vec![ACCOUNT.to_string()];
+        inv.scopes = vec![crate::inventory::Scope {
+            account: ACCOUNT.to_string(),
+            region: REGION.to_string(),
+        }];
+        inv.secrets = secrets;
+        inv
+    }
+
+    /// Runs one check over an inventory with the given config.
+    pub fn run_with(check: &dyn Check, inv: &Inventory, cfg: &Config) -> Vec<Finding> {
+        let ctx = Context { inv, cfg, now: now() };
+        let mut out = Emitter::new(meta(check.id()).expect("registered"));
+        check.run(&ctx, &mut out);
+        out.findings
+    }
+
+    pub fn run(check: &dyn Check, inv: &Inventory) -> Vec<Finding> {
+        run_with(check, inv, &Config::default())
+    }
+
+    /// The status of the finding on the secret named `name`.
+    pub fn status_of(findings: &[Finding], name: &str) -> Status {
+        let matching: Vec<_> = findings.iter().filter(|f| f.resource.name == name).collect();
+        assert_eq!(matching.len(), 1, "expected exactly one finding for {name}: {findings:#?}");
+        matching[0].status
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_check_has_a_valid_doc_matching_its_code() {
+        let mut ids = BTreeSet::new();
+        for c in ALL {
+            let meta = parse_doc(c.doc()).unwrap_or_else(|e| panic!("{}: {e}", c.id()));
+            assert_eq!(meta.id, c.id(), "front matter id");
+            assert!(ids.insert(meta.id.clone()), "duplicate id {}", meta.id);
+            let mut at = 0;
+            for section in REQUIRED_SECTIONS {
+                let pos = meta.body[at..]
+                    .find(section)
+                    .unwrap_or_else(|| panic!("{}: section {section:?} missing or out of order", c.id()));
+                at += pos + section.len();
+            }
+            assert!(!meta.title.is_empty() && !meta.remediation.is_empty(), "{}", c.id());
+            assert!(
+                meta.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{}: name must be kebab-case",
+                c.id()
+            );
+            for p in &meta.parameters {
+                let top = Config::default().to_json();
+                let mut v = &top;
+                for part in p.split('.') {
+                    v = v.get(part).unwrap_or_else(|| panic!("{}: parameter {p} is not a config key", c.id()));
+                }
+            }
+        }
+        let ids_in_order: Vec<_> = ALL.iter().map(|c| c.id()).collect();
+        let mut sorted = ids_in_order.clone();
+        sorted.sort();
+        assert_eq!(ids_in_order, sorted, "ALL is kept in id order");
+    }
+
+    #[test]
+    fn every_doc_file_has_a_check() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/checks");
+        let mut files = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).expect("checks/ exists") {
+            let name = entry.expect("dir entry").file_name().to_string_lossy().to_string();
+            if name.starts_with("SL") && name.ends_with(".md") {
+                files.insert(name);
+            }
+        }
+        let expected: BTreeSet<String> = ALL
+            .iter()
+            .map(|c| {
+                let m = meta(c.id()).expect("registered");
+                format!("{}-{}.md", m.id, m.name)
+            })
+            .collect();
+        assert_eq!(files, expected, "checks/*.md and the registry differ");
+    }
+}

@@ -1,0 +1,132 @@
+//! `evaluate(&Inventory, &Config, now) -> Report`: pure and deterministic. The same inputs
+//! give a byte-identical report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::checks::{self, Context};
+use crate::config::Config;
+use crate::inventory::Inventory;
+use crate::kms::resolve_key;
+use crate::report::{
+    CheckSummary, REPORT_SCHEMA_VERSION, Report, SecretSummary, Severity, Status, Summary, ToolInfo,
+};
+
+/// Evaluates every check over the inventory as of `now`.
+pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
+    let ctx = Context { inv, cfg, now };
+    let mut findings = checks::run_all(&ctx);
+    findings.sort_by(|a, b| {
+        (&a.check_id, &a.resource.account, &a.resource.region, &a.resource.arn, &a.id)
+            .cmp(&(&b.check_id, &b.resource.account, &b.resource.region, &b.resource.arn, &b.id))
+    });
+
+    let mut summary = Summary::default();
+    let mut per_check: BTreeMap<&str, BTreeMap<Status, usize>> = BTreeMap::new();
+    let mut per_secret: BTreeMap<&str, (BTreeMap<Status, usize>, Option<Severity>)> = BTreeMap::new();
+    for f in &findings {
+        *summary.by_status.entry(f.status).or_default() += 1;
+        *per_check.entry(&f.check_id).or_default().entry(f.status).or_default() += 1;
+        if f.status == Status::Fail {
+            *summary.failing_by_severity.entry(f.severity).or_default() += 1;
+            *summary.failing_by_category.entry(f.category).or_default() += 1;
+            *summary.failing_by_region.entry(f.resource.region.clone()).or_default() += 1;
+        }
+        if f.resource.kind == "secret" {
+            let entry = per_secret.entry(&f.resource.arn).or_default();
+            *entry.0.entry(f.status).or_default() += 1;
+            if f.status == Status::Fail && entry.1.is_none_or(|s| f.severity > s) {
+                entry.1 = Some(f.severity);
+            }
+        }
+    }
+    summary.findings = findings.len();
+
+    let checks = checks::all_metas()
+        .map(|m| CheckSummary {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            title: m.title.clone(),
+            category: m.category,
+            severity: m.severity,
+            remediation: m.remediation.clone(),
+            counts: per_check.get(m.id.as_str()).cloned().unwrap_or_default(),
+        })
+        .collect();
+
+    let mut replicas: BTreeMap<(&str, &str), BTreeSet<String>> = BTreeMap::new();
+    for s in inv.secrets.iter().filter(|s| s.is_replica()) {
+        replicas.entry((&s.account, &s.name)).or_default().insert(s.region.clone());
+    }
+    let secrets: Vec<SecretSummary> = ctx
+        .secrets()
+        .map(|s| {
+            let (counts, worst) = per_secret.get(s.arn.as_str()).cloned().unwrap_or_default();
+            let mut replica_regions: BTreeSet<String> = replicas.get(&(s.account.as_str(), s.name.as_str())).cloned().unwrap_or_default();
+            for r in s.replication.iter().flatten() {
+                replica_regions.insert(r.region.clone());
+            }
+            SecretSummary {
+                arn: s.arn.clone(),
+                name: s.name.clone(),
+                account: s.account.clone(),
+                region: s.region.clone(),
+                description: s.description.clone(),
+                tags: s.tags.clone(),
+                kms_key: resolve_key(inv, s, s.kms_key_id.as_deref(), &s.region).label(),
+                rotation: rotation_label(s),
+                created_date: s.created_date,
+                last_rotated_date: s.last_rotated_date,
+                last_accessed_date: s.last_accessed_date,
+                deleted_date: s.deleted_date,
+                replica_regions: replica_regions.into_iter().collect(),
+                resource_policy: s.resource_policy.clone(),
+                counts,
+                worst_failing: worst,
+            }
+        })
+        .collect();
+    summary.secrets = secrets.len();
+    summary.secrets_failing_high = secrets
+        .iter()
+        .filter(|s| s.worst_failing.is_some_and(|w| w >= Severity::High))
+        .count();
+
+    let regions: BTreeSet<String> = inv.scopes.iter().map(|s| s.region.clone()).collect();
+    Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "secretlens".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        generated_at: now,
+        as_of: now,
+        source: inv.source.clone(),
+        collected_at: inv.collected_at,
+        accounts: inv.accounts.clone(),
+        regions: regions.into_iter().collect(),
+        scopes: inv.scopes.clone(),
+        config: cfg.to_json(),
+        coverage_complete: inv.gaps.is_empty(),
+        gaps: inv.gaps.clone(),
+        summary,
+        checks,
+        secrets,
+        findings,
+    }
+}
+
+fn rotation_label(s: &crate::inventory::Secret) -> String {
+    if s.rotation_enabled != Some(true) {
+        return "disabled".to_string();
+    }
+    match &s.rotation_rules {
+        Some(r) => match (&r.schedule_expression, r.automatically_after_days) {
+            (Some(expr), _) => format!("enabled, {expr}"),
+            (None, Some(d)) => format!("enabled, every {d} days"),
+            (None, None) => "enabled".to_string(),
+        },
+        None => "enabled".to_string(),
+    }
+}

@@ -1,0 +1,283 @@
+//! The inventory: a versioned, serialisable snapshot of everything collection found.
+//!
+//! `collect` is the only producer that talks to AWS; `evaluate` only ever reads an
+//! [`Inventory`]. Saving it with `secretlens collect -o inventory.json` lets an audit be
+//! re-run later or elsewhere without AWS access. Every string in it came from AWS and is
+//! attacker-controllable: render it escaped, never interpret it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever a field changes meaning or a required field is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The name of the AWS managed key Secrets Manager uses when no key is given.
+pub const DEFAULT_KEY_ALIAS: &str = "alias/aws/secretsmanager";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub schema_version: u32,
+    /// `secretlens` version that collected it.
+    pub tool_version: String,
+    /// Where it came from: `aws`, `demo`, or `fixture`.
+    pub source: String,
+    /// When collection finished.
+    pub collected_at: DateTime<Utc>,
+    /// The instant to evaluate at when none is given on the command line (the demo account
+    /// carries one so its report never drifts with the calendar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<DateTime<Utc>>,
+    /// Account ids covered.
+    pub accounts: Vec<String>,
+    /// `(account, region)` pairs that collection was asked to cover.
+    pub scopes: Vec<Scope>,
+    #[serde(default)]
+    pub secrets: Vec<Secret>,
+    #[serde(default)]
+    pub kms_keys: Vec<KmsKey>,
+    #[serde(default)]
+    pub kms_aliases: Vec<KmsAlias>,
+    /// Every call that failed: what could not be collected.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Scope {
+    pub account: String,
+    pub region: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Secret {
+    pub arn: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `KmsKeyId` as the API returned it: absent (the default key), a key id, key ARN, alias
+    /// name or alias ARN. See [`crate::kms::resolve_key`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_lambda_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_rules: Option<RotationRules>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_changed_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_rotated_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_accessed_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_rotation_date: Option<DateTime<Utc>>,
+    /// Set when the secret is scheduled for deletion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_date: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Set when another AWS service (RDS, Redshift …) manages the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owning_service: Option<String>,
+    /// Set on replicas (and, by some endpoints, on primaries): the primary's region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_region: Option<String>,
+    /// From `DescribeSecret`; `None` when it was not called for this secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<Vec<Replica>>,
+    /// The resource policy's JSON text as returned by `GetResourcePolicy`; `None` when the
+    /// secret has none (or it was not collected: see `gaps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+}
+
+impl Secret {
+    /// A replica lives in another region than its primary; findings are reported on the
+    /// primary, never on the replica.
+    pub fn is_replica(&self) -> bool {
+        self.primary_region
+            .as_deref()
+            .is_some_and(|p| !p.is_empty() && p != self.region)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RotationRules {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automatically_after_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Replica {
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// `InSync`, `Failed` or `InProgress`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_accessed_date: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmsKey {
+    pub arn: String,
+    pub key_id: String,
+    pub account: String,
+    pub region: String,
+    /// `AWS` or `CUSTOMER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_manager: Option<String>,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<DateTime<Utc>>,
+    /// `GetKeyRotationStatus`; `None` when not collected (AWS managed keys rotate yearly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_enabled: Option<bool>,
+    /// The key policy's JSON text, when collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmsAlias {
+    pub account: String,
+    pub region: String,
+    /// `alias/…`
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// Absent for AWS managed aliases whose key was never created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_key_id: Option<String>,
+}
+
+/// A call that failed. Checks that needed its data report `error` for the resources it
+/// covers, and SL901 reports the gap itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Gap {
+    pub account: String,
+    pub region: String,
+    /// API operation, e.g. `ListSecrets`.
+    pub operation: String,
+    /// ARN or identifier of what the call was about; empty for region-wide calls.
+    #[serde(default)]
+    pub resource: String,
+    /// AWS error code (`AccessDeniedException`, `ThrottlingException`) or a transport error
+    /// kind (`DispatchFailure`, `Timeout`).
+    pub error_code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("cannot read inventory {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a secretlens inventory: {source}")]
+    Parse {
+        path: String,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{path} has inventory schema_version {found}, this secretlens reads version {SCHEMA_VERSION}: re-run `secretlens collect` with this version"
+    )]
+    Version { path: String, found: u64 },
+}
+
+impl Inventory {
+    pub fn empty(source: &str, collected_at: DateTime<Utc>) -> Self {
+        Inventory {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            source: source.to_string(),
+            collected_at,
+            as_of: None,
+            accounts: Vec::new(),
+            scopes: Vec::new(),
+            secrets: Vec::new(),
+            kms_keys: Vec::new(),
+            kms_aliases: Vec::new(),
+            gaps: Vec::new(),
+        }
+    }
+
+    /// Parses inventory JSON, checking the schema version before the shape so that an
+    /// inventory from another version gets a message about versions, not about fields.
+    pub fn from_json(path: &str, text: &str) -> Result<Self, InventoryError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|source| InventoryError::Parse {
+                path: path.to_string(),
+                source,
+            })?;
+        let found = value.get("schema_version").and_then(|v| v.as_u64());
+        match found {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => {
+                return Err(InventoryError::Version {
+                    path: path.to_string(),
+                    found: v,
+                });
+            }
+            None => {
+                return Err(InventoryError::Parse {
+                    path: path.to_string(),
+                    source: serde::de::Error::custom("missing field `schema_version`"),
+                });
+            }
+        }
+        serde_json::from_value(value).map_err(|source| InventoryError::Parse {
+            path: path.to_string(),
+            source,
+        })
+    }
+
+    pub fn load(path: &str) -> Result<Self, InventoryError> {
+        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
+            path: path.to_string(),
+            source,
+        })?;
+        Self::from_json(path, &text)
+    }
+
+    /// Sorts everything so that the same collection always serialises identically.
+    pub fn normalise(&mut self) {
+        self.accounts.sort();
+        self.accounts.dedup();
+        self.scopes.sort();
+        self.scopes.dedup();
+        self.secrets
+            .sort_by(|a, b| (&a.account, &a.region, &a.name, &a.arn).cmp(&(&b.account, &b.region, &b.name, &b.arn)));
+        self.kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.kms_keys.dedup_by(|a, b| a.arn == b.arn);
+        self.kms_aliases
+            .sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
+        self.gaps.sort();
+        self.gaps.dedup();
+    }
+
+    /// The gaps recorded for one operation on one resource.
+    pub fn gaps_for<'a>(&'a self, operation: &'a str, resource: &'a str) -> impl Iterator<Item = &'a Gap> + 'a {
+        self.gaps
+            .iter()
+            .filter(move |g| g.operation == operation && g.resource == resource)
+    }
+}

@@ -1,0 +1,32 @@
+//! # secretlens
+//!
+//! A read-only auditor of AWS Secrets Manager posture. It never reads secret values.
+//!
+//! ```text
+//!  AWS APIs ──collect──▶ Inventory ──evaluate──▶ Report ──render──▶ report.json / report.html / terminal
+//!  (SDK, async)          (serde snapshot,        (pure: no I/O,     (askama, serde_json,
+//!                         versioned, saved        no wall clock)     one view model each)
+//!                         with `collect -o`)
+//! ```
+//!
+//! - [`collect`] is the only module that links the AWS SDK; every failed call becomes an
+//!   inventory [`inventory::Gap`].
+//! - [`inventory`] is the versioned snapshot model.
+//! - [`evaluate::evaluate`] runs the [`checks::ALL`] registry: pure and deterministic.
+//! - [`render`] turns a [`report::Report`] into JSON, HTML and a terminal summary.
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod collect;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod evaluate;
+pub mod inventory;
+pub mod kms;
+pub mod render;
+pub mod report;
+pub mod schedule;
+
+pub use error::Error;

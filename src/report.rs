@@ -1,0 +1,271 @@
+//! The report model: what `evaluate` produces and every renderer consumes.
+//!
+//! `report.json` is this model serialised; it is the contract alert pipelines build on.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::{Gap, Scope};
+
+/// Bumped when a field of the report changes meaning.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Fail,
+    Error,
+    Suppressed,
+    Pass,
+    NotApplicable,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Fail,
+        Status::Error,
+        Status::Suppressed,
+        Status::Pass,
+        Status::NotApplicable,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::NotApplicable => "not_applicable",
+            Status::Suppressed => "suppressed",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Rotation,
+    Usage,
+    Naming,
+    Tagging,
+    Encryption,
+    Replication,
+    Access,
+    Lifecycle,
+    Logging,
+    Collection,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Rotation => "rotation",
+            Category::Usage => "usage",
+            Category::Naming => "naming",
+            Category::Tagging => "tagging",
+            Category::Encryption => "encryption",
+            Category::Replication => "replication",
+            Category::Access => "access",
+            Category::Lifecycle => "lifecycle",
+            Category::Logging => "logging",
+            Category::Collection => "collection",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Resource {
+    pub arn: String,
+    pub name: String,
+    /// `secret`, `kms-key`, `region`, `config`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub account: String,
+    pub region: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkRef {
+    pub framework: String,
+    pub control: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable across runs: a hash of the check id and the resource ARN.
+    pub id: String,
+    pub check_id: String,
+    pub check_name: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub status: Status,
+    pub resource: Resource,
+    pub message: String,
+    /// Typed per check; see the check's documentation.
+    pub evidence: serde_json::Value,
+    pub remediation: String,
+    pub frameworks: Vec<FrameworkRef>,
+}
+
+/// The stable finding id: the first 16 hex digits of SHA-256(check id, NUL, resource ARN).
+pub fn finding_id(check_id: &str, resource_arn: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(check_id.as_bytes());
+    h.update([0u8]);
+    h.update(resource_arn.as_bytes());
+    let digest = h.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Description of a check as it appears in the report (for the HTML checks view and for
+/// consumers that want titles without the binary).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckSummary {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub remediation: String,
+    pub counts: BTreeMap<Status, usize>,
+}
+
+/// A secret as shown in the report's per-secret view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretSummary {
+    pub arn: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// The key as resolved (`alias/aws/secretsmanager`, a key ARN …).
+    pub kms_key: String,
+    pub rotation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_rotated_date: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_accessed_date: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_date: Option<DateTime<Utc>>,
+    pub replica_regions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+    /// Counts of this secret's findings by status.
+    pub counts: BTreeMap<Status, usize>,
+    /// The most severe failing finding, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_failing: Option<Severity>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub secrets: usize,
+    /// Secrets with at least one failing finding of severity high or critical.
+    pub secrets_failing_high: usize,
+    pub findings: usize,
+    pub by_status: BTreeMap<Status, usize>,
+    /// Failing findings by severity.
+    pub failing_by_severity: BTreeMap<Severity, usize>,
+    /// Failing findings by category.
+    pub failing_by_category: BTreeMap<Category, usize>,
+    /// Failing findings by region.
+    pub failing_by_region: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// When the report was produced. Equal to `as_of` unless the caller gives a wall clock.
+    pub generated_at: DateTime<Utc>,
+    /// The instant the posture was evaluated at.
+    pub as_of: DateTime<Utc>,
+    /// Where the inventory came from (`aws`, `demo`, `fixture`) and when it was collected.
+    pub source: String,
+    pub collected_at: DateTime<Utc>,
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    pub scopes: Vec<Scope>,
+    /// The effective configuration the checks ran with.
+    pub config: serde_json::Value,
+    /// `false` when any call failed: some resources are `error`, not `pass`.
+    pub coverage_complete: bool,
+    pub gaps: Vec<Gap>,
+    pub summary: Summary,
+    pub checks: Vec<CheckSummary>,
+    pub secrets: Vec<SecretSummary>,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Failing findings at or above `threshold` (suppressed ones never count).
+    pub fn failing_at_or_above(&self, threshold: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.status == Status::Fail && f.severity >= threshold)
+            .count()
+    }
+}
