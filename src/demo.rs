@@ -5,5 +5,72 @@ const DEMO: &str = include_str!("../demo/inventory.json");
 
 /// The demo inventory. A test checks it parses.
 pub fn inventory() -> Inventory {
-    Inventory::from_json("<embedded demo>", DEMO).expect("the embedded demo inventory is valid (tested)")
+    Inventory::from_json("<embedded demo>", DEMO)
+        .expect("the embedded demo inventory is valid (tested)")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::report::Status;
+
+    #[test]
+    fn demo_parses_and_exercises_every_check() {
+        let inv = inventory();
+        assert_eq!(inv.source, "demo");
+        let as_of = inv
+            .as_of
+            .expect("the demo carries as_of so its report never drifts");
+
+        let primaries: Vec<_> = inv.secrets.iter().filter(|s| !s.is_replica()).collect();
+        assert!(
+            (36..=46).contains(&primaries.len()),
+            "{} non-replica secrets",
+            primaries.len()
+        );
+        let regions: BTreeSet<&str> = primaries.iter().map(|s| s.region.as_str()).collect();
+        assert_eq!(regions.len(), 2, "{regions:?}");
+        let replica_arns: BTreeSet<&str> = inv
+            .secrets
+            .iter()
+            .filter(|s| s.is_replica())
+            .map(|s| s.arn.as_str())
+            .collect();
+        assert!(replica_arns.len() >= 2, "the demo shows replicas");
+
+        let report = crate::evaluate::evaluate(&inv, &crate::config::Config::default(), as_of);
+        let mut statuses: BTreeMap<&str, BTreeSet<Status>> = BTreeMap::new();
+        for f in &report.findings {
+            assert!(
+                !replica_arns.contains(f.resource.arn.as_str()),
+                "{} reported on replica {}",
+                f.check_id,
+                f.resource.arn
+            );
+            statuses
+                .entry(f.check_id.as_str())
+                .or_default()
+                .insert(f.status);
+        }
+        let mut missing = Vec::new();
+        for check in crate::checks::ALL {
+            let seen = statuses.get(check.id()).cloned().unwrap_or_default();
+            for want in [Status::Fail, Status::Pass] {
+                if !seen.contains(&want) {
+                    missing.push(format!(
+                        "{} has no {} finding (saw {seen:?})",
+                        check.id(),
+                        want.as_str()
+                    ));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "the demo must show every check passing and failing:\n{}",
+            missing.join("\n")
+        );
+    }
 }

@@ -20,9 +20,29 @@ use crate::inventory::{Gap, Inventory, Secret};
 use crate::report::{Category, Finding, FrameworkRef, Resource, Severity, Status, finding_id};
 
 mod sl101_rotation_disabled;
+mod sl102_rotation_interval_too_long;
+mod sl103_rotation_not_on_schedule;
+mod sl104_secret_not_rotated_recently;
+mod sl201_secret_unused;
+mod sl301_name_violates_convention;
+mod sl302_required_tags_missing;
+mod sl401_default_kms_key;
+mod sl701_secret_pending_deletion;
+mod sl901_collection_gap;
 
 /// Every check, in id order.
-pub static ALL: &[&dyn Check] = &[&sl101_rotation_disabled::RotationDisabled];
+pub static ALL: &[&dyn Check] = &[
+    &sl101_rotation_disabled::RotationDisabled,
+    &sl102_rotation_interval_too_long::RotationIntervalTooLong,
+    &sl103_rotation_not_on_schedule::RotationNotOnSchedule,
+    &sl104_secret_not_rotated_recently::SecretNotRotatedRecently,
+    &sl201_secret_unused::SecretUnused,
+    &sl301_name_violates_convention::NameViolatesConvention,
+    &sl302_required_tags_missing::RequiredTagsMissing,
+    &sl401_default_kms_key::DefaultKmsKey,
+    &sl701_secret_pending_deletion::SecretPendingDeletion,
+    &sl901_collection_gap::CollectionGap,
+];
 
 pub trait Check: Sync {
     /// The permanent id, e.g. `SL101`.
@@ -185,6 +205,42 @@ pub fn secret_resource(s: &Secret) -> Resource {
         kind: "secret".to_string(),
         account: s.account.clone(),
         region: s.region.clone(),
+    }
+}
+
+/// A date as RFC 3339 text, for evidence.
+pub(crate) fn rfc3339(d: Option<DateTime<Utc>>) -> Option<String> {
+    d.map(|d| d.to_rfc3339())
+}
+
+/// A date as `YYYY-MM-DD`, for messages.
+pub(crate) fn ymd(d: DateTime<Utc>) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Days for messages: whole numbers without decimals, fractions with two.
+pub(crate) fn fmt_days(days: f64) -> String {
+    if (days - days.round()).abs() < 1e-9 {
+        format!("{days:.0}")
+    } else {
+        format!("{days:.2}")
+    }
+}
+
+/// A duration of (possibly fractional) days.
+pub(crate) fn days_duration(days: f64) -> chrono::Duration {
+    chrono::Duration::seconds((days * 86_400.0).round() as i64)
+}
+
+/// The rotation interval of a secret with rotation enabled, as SL102/SL103 read it: `Err`
+/// with a reason when there is no schedule or it cannot be understood.
+pub(crate) fn rotation_interval(s: &Secret, anchor: DateTime<Utc>) -> Result<f64, String> {
+    let Some(rules) = &s.rotation_rules else {
+        return Err("rotation is enabled but no rotation rules were collected".to_string());
+    };
+    match crate::schedule::max_interval_days(rules, anchor)? {
+        Some(d) => Ok(d),
+        None => Err("rotation is enabled but the rotation rules have no schedule".to_string()),
     }
 }
 

@@ -1,0 +1,192 @@
+//! KMS: `ListAliases` per region, then `DescribeKey` and `GetKeyRotationStatus` for the
+//! customer keys that secrets (and their replicas) reference.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_config::Region;
+use aws_sdk_kms::Client;
+use futures::StreamExt;
+
+use super::{Ctx, RegionResult, bounded, error_parts, to_chrono};
+use crate::inventory::{DEFAULT_KEY_ALIAS, KmsAlias, KmsKey};
+use crate::kms::{KeyReference, parse_reference};
+
+fn client(ctx: &Ctx, region: &str) -> Client {
+    let conf = aws_sdk_kms::config::Builder::from(&ctx.sdk)
+        .region(Region::new(region.to_string()))
+        .build();
+    Client::from_conf(conf)
+}
+
+/// The references to describe in `region`: customer key references in this account
+/// (not the default key, not keys in other accounts, which we cannot describe).
+fn wanted_in_region(ctx: &Ctx, region: &str, raw_refs: impl Iterator<Item = String>) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    for raw in raw_refs {
+        let keep = match parse_reference(Some(&raw)) {
+            KeyReference::Absent => false,
+            KeyReference::AliasName(a) => a != DEFAULT_KEY_ALIAS,
+            KeyReference::KeyId(_) => true,
+            KeyReference::KeyArn { region: r, account, .. } => r == region && (ctx.account.is_empty() || account == ctx.account),
+            KeyReference::AliasArn { region: r, account, alias } => {
+                alias != DEFAULT_KEY_ALIAS && r == region && (ctx.account.is_empty() || account == ctx.account)
+            }
+        };
+        if keep {
+            set.insert(raw);
+        }
+    }
+    set
+}
+
+pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
+    let refs = out
+        .secrets
+        .iter()
+        .filter(|s| !s.is_replica())
+        .filter_map(|s| s.kms_key_id.clone());
+    let wanted = wanted_in_region(ctx, region, refs);
+    if wanted.is_empty() {
+        return;
+    }
+    let client = client(ctx, region);
+    list_aliases(ctx, &client, region, out).await;
+    describe_keys(ctx, &client, region, wanted, out).await;
+}
+
+async fn list_aliases(ctx: &Ctx, client: &Client, region: &str, out: &mut RegionResult) {
+    let mut marker: Option<String> = None;
+    loop {
+        match client.list_aliases().set_marker(marker.clone()).limit(100).send().await {
+            Ok(page) => {
+                for a in page.aliases() {
+                    let Some(name) = a.alias_name() else { continue };
+                    out.kms_aliases.push(KmsAlias {
+                        account: ctx.account.clone(),
+                        region: region.to_string(),
+                        name: bounded(name, 512),
+                        arn: a.alias_arn().map(str::to_string),
+                        target_key_id: a.target_key_id().map(str::to_string),
+                    });
+                }
+                marker = page.next_marker().map(str::to_string).filter(|m| !m.is_empty());
+                if !page.truncated() || marker.is_none() {
+                    break;
+                }
+            }
+            Err(e) => {
+                out.gaps.push(ctx.gap(region, "ListAliases", "", error_parts(&e)));
+                break;
+            }
+        }
+    }
+}
+
+async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSet<String>, out: &mut RegionResult) {
+    let jobs = wanted.into_iter().map(|reference| {
+        let client = client.clone();
+        async move {
+            let d = client.describe_key().key_id(&reference).send().await;
+            (reference, d)
+        }
+    });
+    let described: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+    let mut keys: BTreeMap<String, KmsKey> = BTreeMap::new();
+    for (reference, res) in described {
+        match res {
+            Ok(d) => {
+                let Some(m) = d.key_metadata() else { continue };
+                let arn = m.arn().unwrap_or_default().to_string();
+                let key = KmsKey {
+                    arn: arn.clone(),
+                    key_id: m.key_id().to_string(),
+                    account: m.aws_account_id().map(str::to_string).unwrap_or_else(|| ctx.account.clone()),
+                    region: region.to_string(),
+                    key_manager: m.key_manager().map(|k| k.as_str().to_string()),
+                    key_state: m.key_state().map(|k| k.as_str().to_string()),
+                    deletion_date: m.deletion_date().and_then(to_chrono),
+                    rotation_enabled: None,
+                    policy: None,
+                };
+                // An alias reference that was described resolves even if ListAliases failed.
+                if let KeyReference::AliasName(alias) | KeyReference::AliasArn { alias, .. } =
+                    parse_reference(Some(&reference))
+                    && !out.kms_aliases.iter().any(|a| a.name == alias)
+                {
+                    out.kms_aliases.push(KmsAlias {
+                        account: key.account.clone(),
+                        region: region.to_string(),
+                        name: alias,
+                        arn: None,
+                        target_key_id: Some(key.key_id.clone()),
+                    });
+                }
+                keys.insert(arn, key);
+            }
+            Err(e) => out.gaps.push(ctx.gap(region, "DescribeKey", &reference, error_parts(&e))),
+        }
+    }
+    // Rotation status for customer keys that can answer (a key pending deletion cannot).
+    let jobs = keys
+        .values()
+        .filter(|k| k.key_manager.as_deref() == Some("CUSTOMER") && k.key_state.as_deref() != Some("PendingDeletion"))
+        .map(|k| {
+            let client = client.clone();
+            let arn = k.arn.clone();
+            async move {
+                let r = client.get_key_rotation_status().key_id(&arn).send().await;
+                (arn, r)
+            }
+        });
+    let statuses: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+    for (arn, r) in statuses {
+        match r {
+            Ok(s) => {
+                if let Some(k) = keys.get_mut(&arn) {
+                    k.rotation_enabled = Some(s.key_rotation_enabled());
+                }
+            }
+            Err(e) => out.gaps.push(ctx.gap(region, "GetKeyRotationStatus", &arn, error_parts(&e))),
+        }
+    }
+    out.kms_keys.extend(keys.into_values());
+}
+
+/// Keys that replicas use (from `DescribeSecret` on their primaries) live in the replica's
+/// region: describe the ones not collected yet.
+pub(crate) async fn collect_replica_keys(ctx: &Ctx, results: &mut [(String, RegionResult)]) {
+    let mut per_region: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (_, r) in results.iter() {
+        for s in &r.secrets {
+            for rep in s.replication.iter().flatten() {
+                if let Some(k) = &rep.kms_key_id {
+                    per_region.entry(rep.region.clone()).or_default().insert(k.clone());
+                }
+            }
+        }
+    }
+    for (region, refs) in per_region {
+        let Some((_, r)) = results.iter_mut().find(|(reg, _)| *reg == region) else {
+            // The replica's region is not in scope: its key is not collected.
+            continue;
+        };
+        let already: BTreeSet<String> = r
+            .secrets
+            .iter()
+            .filter(|s| !s.is_replica())
+            .filter_map(|s| s.kms_key_id.clone())
+            .collect();
+        let wanted: BTreeSet<String> = wanted_in_region(ctx, &region, refs.into_iter())
+            .into_iter()
+            .filter(|k| !already.contains(k))
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let client = client(ctx, &region);
+        if !r.kms_aliases.iter().any(|a| a.region == region) {
+            list_aliases(ctx, &client, &region, r).await;
+        }
+        describe_keys(ctx, &client, &region, wanted, r).await;
+    }
+}
