@@ -7,8 +7,9 @@ fn main() {
     match secretlens::app::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
+            // Our messages already carry their cause; print the outermost one only.
             let e = anyhow::Error::from(e);
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             std::process::exit(secretlens::app::exit::INCOMPLETE);
         }
     }

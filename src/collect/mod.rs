@@ -224,7 +224,21 @@ where
     let code = err.code().map(str::to_string).unwrap_or_else(|| kind.to_string());
     let message = match err.message() {
         Some(m) => m.to_string(),
-        None => aws_smithy_types::error::display::DisplayErrorContext(err).to_string(),
+        None => {
+            // Transport errors nest several layers deep; the innermost cause is the useful
+            // part ("Connection refused (os error 111)").
+            let mut cause: &dyn std::error::Error = err;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            let what = match kind {
+                "DispatchFailure" => "could not reach the endpoint",
+                "Timeout" => "timed out",
+                "ResponseError" => "unreadable response",
+                _ => "request failed",
+            };
+            format!("{what}: {cause}")
+        }
     };
     (code, bounded(&message.replace('\n', " "), 500))
 }

@@ -1,0 +1,395 @@
+//! CLI tests: exit codes, output formats, and one clean `error:` line for every bad input.
+//! No AWS and no moto: `demo` and `evaluate` work offline.
+
+mod common;
+
+use common::{Run, Sandbox};
+
+/// Our own errors (not clap's): exit 2 and exactly one `error:` line on stderr.
+fn assert_one_error_line(run: &Run) {
+    run.assert_clean_error();
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one stderr line\n{}",
+        run.describe()
+    );
+}
+
+fn assert_stderr_mentions(run: &Run, needle: &str) {
+    assert!(
+        run.stderr.contains(needle),
+        "stderr does not mention {needle:?}\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn demo_has_a_gap_so_it_exits_2_unless_partial_is_allowed() {
+    let sb = Sandbox::new();
+    let run = sb.run(["demo", "--out", "full"]);
+    assert_eq!(
+        run.code,
+        2,
+        "the demo account has a coverage gap\n{}",
+        run.describe()
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.describe());
+    assert!(sb.join("full/report.json").is_file(), "report.json written");
+    assert!(sb.join("full/report.html").is_file(), "report.html written");
+    let report = sb.report("full");
+    assert_eq!(report.0["coverage_complete"], false);
+    assert!(!report.findings().is_empty(), "the demo has findings");
+
+    let run = sb.run(["demo", "--out", "partial", "--allow-partial"]);
+    assert_eq!(
+        run.code,
+        1,
+        "the demo has failing high findings\n{}",
+        run.describe()
+    );
+    assert!(sb.join("partial/report.json").is_file());
+}
+
+#[test]
+fn demo_report_is_reproducible() {
+    let sb = Sandbox::new();
+    sb.run(["demo", "--out", "a", "--format", "json", "--allow-partial"]);
+    sb.run(["demo", "--out", "b", "--format", "json", "--allow-partial"]);
+    let a = std::fs::read(sb.join("a/report.json")).unwrap();
+    let b = std::fs::read(sb.join("b/report.json")).unwrap();
+    assert!(a == b, "two demo runs give byte-identical report.json");
+}
+
+#[test]
+fn format_json_writes_only_json() {
+    let sb = Sandbox::new();
+    let run = sb.run([
+        "demo",
+        "--out",
+        "out",
+        "--format",
+        "json",
+        "--allow-partial",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert!(sb.join("out/report.json").is_file());
+    assert!(!sb.join("out/report.html").exists(), "no HTML asked for");
+    assert!(
+        run.stdout.trim().is_empty(),
+        "no text summary asked for\n{}",
+        run.describe()
+    );
+    let report = sb.report("out");
+    assert_eq!(report.0["schema_version"], 1);
+}
+
+#[test]
+fn format_text_prints_a_summary_and_writes_no_files() {
+    let sb = Sandbox::new();
+    let run = sb.run([
+        "demo",
+        "--out",
+        "out",
+        "--format",
+        "text",
+        "--allow-partial",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert!(!run.stdout.trim().is_empty(), "a summary on stdout");
+    assert!(!sb.join("out/report.json").exists());
+    assert!(!sb.join("out/report.html").exists());
+}
+
+#[test]
+fn fail_on_critical_changes_the_exit_code_only_by_severity() {
+    let sb = Sandbox::new();
+    let info = sb.run([
+        "demo",
+        "--out",
+        "o1",
+        "--format",
+        "json",
+        "--allow-partial",
+        "--fail-on",
+        "info",
+    ]);
+    assert_eq!(info.code, 1, "{}", info.describe());
+    let report = sb.report("o1");
+    let critical_failing = report
+        .findings()
+        .iter()
+        .any(|f| f["status"] == "fail" && f["severity"] == "critical");
+    let crit = sb.run([
+        "demo",
+        "--out",
+        "o2",
+        "--format",
+        "json",
+        "--allow-partial",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(
+        crit.code,
+        if critical_failing { 1 } else { 0 },
+        "{}",
+        crit.describe()
+    );
+}
+
+#[test]
+fn missing_config_file() {
+    let sb = Sandbox::new();
+    let run = sb.run(["demo", "--out", "out", "--config", "does-not-exist.toml"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "does-not-exist.toml");
+}
+
+#[test]
+fn malformed_toml_config_names_the_line() {
+    let sb = Sandbox::new();
+    sb.write("bad.toml", "[rotation]\nmax_age_days = = 3\n");
+    let run = sb.run(["demo", "--out", "out", "--config", "bad.toml"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "bad.toml");
+    assert!(
+        run.stderr.contains("line 2") || run.stderr.contains("max_age_days"),
+        "names the line or the key\n{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn unknown_config_key_is_named() {
+    let sb = Sandbox::new();
+    sb.write("typo.toml", "[rotation]\nmax_interval_dayz = 30\n");
+    let run = sb.run(["demo", "--out", "out", "--config", "typo.toml"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "max_interval_dayz");
+}
+
+#[test]
+fn invalid_naming_regex_names_the_key() {
+    let sb = Sandbox::new();
+    sb.write("regex.toml", "[naming]\npattern = \"(unclosed\"\n");
+    let run = sb.run(["demo", "--out", "out", "--config", "regex.toml"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "naming.pattern");
+}
+
+#[test]
+fn unreadable_inventory_path() {
+    let sb = Sandbox::new();
+    let run = sb.run(["evaluate", "no-such-inventory.json", "--out", "out"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "no-such-inventory.json");
+    assert!(
+        !sb.join("out").exists(),
+        "no report for an input that could not be read"
+    );
+}
+
+#[test]
+fn inventory_directory_instead_of_file() {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.join("inv-dir")).unwrap();
+    let run = sb.run(["evaluate", "inv-dir", "--out", "out"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "inv-dir");
+}
+
+#[test]
+fn inventory_from_another_schema_version() {
+    let sb = Sandbox::new();
+    sb.write("future.json", r#"{"schema_version": 99, "whatever": true}"#);
+    let run = sb.run(["evaluate", "future.json", "--out", "out"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "schema_version");
+    assert_stderr_mentions(&run, "99");
+}
+
+#[test]
+fn non_json_inventory() {
+    let sb = Sandbox::new();
+    sb.write("notes.txt", "this is not an inventory\n");
+    let run = sb.run(["evaluate", "notes.txt", "--out", "out"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "notes.txt");
+}
+
+#[test]
+fn demo_inventory_round_trips_through_evaluate() {
+    let sb = Sandbox::new();
+    let demo = sb.run([
+        "demo",
+        "--out",
+        "demo",
+        "--format",
+        "json",
+        "--inventory-out",
+        "inv.json",
+    ]);
+    assert_eq!(demo.code, 2, "{}", demo.describe());
+    let eval = sb.run(["evaluate", "inv.json", "--out", "eval", "--format", "json"]);
+    assert_eq!(eval.code, 2, "{}", eval.describe());
+    // The inventory carries its own as-of instant, so both evaluate at the same time.
+    assert_eq!(sb.report("demo").findings(), sb.report("eval").findings());
+}
+
+#[test]
+fn explain_unknown_check() {
+    let sb = Sandbox::new();
+    let run = sb.run(["explain", "SL999"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "unknown check");
+}
+
+#[test]
+fn as_of_garbage_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let run = sb.run(["demo", "--out", "out", "--as-of", "garbage"]);
+    run.assert_clean_error();
+    assert_stderr_mentions(&run, "--as-of");
+    assert!(!sb.join("out").exists());
+}
+
+#[test]
+fn fail_on_unknown_severity_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let run = sb.run(["demo", "--out", "out", "--fail-on", "extreme"]);
+    run.assert_clean_error();
+    assert_stderr_mentions(&run, "extreme");
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let run = sb.run(["demo", "--out", "out", "--format", "pdf"]);
+    run.assert_clean_error();
+    assert_stderr_mentions(&run, "pdf");
+}
+
+#[test]
+fn checks_lists_every_check() {
+    let sb = Sandbox::new();
+    let run = sb.run(["checks"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(run.stdout.contains("SL101"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("rotation-disabled"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn explain_prints_the_check_documentation() {
+    let sb = Sandbox::new();
+    for id in ["SL101", "rotation-disabled", "sl101"] {
+        let run = sb.run(["explain", id]);
+        assert_eq!(run.code, 0, "explain {id}\n{}", run.describe());
+        assert!(
+            run.stdout.contains("## What it checks"),
+            "explain {id}\n{}",
+            run.describe()
+        );
+        assert!(
+            run.stdout.contains("## Remediation"),
+            "explain {id}\n{}",
+            run.describe()
+        );
+    }
+}
+
+#[test]
+fn init_writes_a_config_that_is_accepted_and_is_not_overwritten() {
+    let sb = Sandbox::new();
+    let run = sb.run(["init", "my.toml"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let written = std::fs::read_to_string(sb.join("my.toml")).unwrap();
+    assert!(written.contains("[rotation]"));
+
+    let run = sb.run([
+        "demo",
+        "--out",
+        "out",
+        "--format",
+        "json",
+        "--config",
+        "my.toml",
+        "--allow-partial",
+    ]);
+    assert_eq!(
+        run.code,
+        1,
+        "the init template is a valid config\n{}",
+        run.describe()
+    );
+    // The template is the defaults: same findings as with no config at all.
+    let run = sb.run([
+        "demo",
+        "--out",
+        "defaults",
+        "--format",
+        "json",
+        "--allow-partial",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(
+        sb.report("out").findings(),
+        sb.report("defaults").findings()
+    );
+
+    sb.write("my.toml", "# edited\n");
+    let run = sb.run(["init", "my.toml"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "--force");
+    assert_eq!(
+        std::fs::read_to_string(sb.join("my.toml")).unwrap(),
+        "# edited\n",
+        "not overwritten"
+    );
+
+    let run = sb.run(["init", "my.toml", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(
+        std::fs::read_to_string(sb.join("my.toml")).unwrap(),
+        written
+    );
+}
+
+#[test]
+fn init_defaults_to_secretlens_toml_which_is_then_picked_up() {
+    let sb = Sandbox::new();
+    assert_eq!(sb.run(["init"]).code, 0);
+    assert!(sb.join("secretlens.toml").is_file());
+    // ./secretlens.toml is read by default: breaking it breaks the run.
+    sb.write("secretlens.toml", "[naming]\npattern = \"(\"\n");
+    let run = sb.run(["demo", "--out", "out"]);
+    assert_one_error_line(&run);
+    assert_stderr_mentions(&run, "naming.pattern");
+}
+
+#[test]
+fn help_and_version() {
+    let sb = Sandbox::new();
+    let help = sb.run(["--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("audit") && help.stdout.contains("GetSecretValue"));
+    let version = sb.run(["--version"]);
+    assert_eq!(version.code, 0);
+    assert!(version.stdout.contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn unknown_subcommand_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let run = sb.run(["frobnicate"]);
+    run.assert_clean_error();
+}

@@ -1,0 +1,452 @@
+//! Shared test harness: run the `secretlens` binary in isolation, and start a moto server
+//! (with the test-only extension `tests/moto/secretlens_moto.py`) on a free loopback port.
+//!
+//! The Python interpreter is `$SECRETLENS_TEST_PYTHON` (set by `scripts/test.sh`), else
+//! `.venv/bin/python`, else `python3`. Every test starts its own server, so tests run in
+//! parallel. Server logs go to `target/tmp/moto-*.log` and are kept for debugging.
+
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long the server may take to print its port (imports of moto take ~1 s).
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Upper bound on one run of the binary; a hang fails the test instead of the whole suite.
+const RUN_TIMEOUT: Duration = Duration::from_secs(180);
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_secretlens")
+}
+
+/// The interpreter that has moto and boto3 installed.
+pub fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("SECRETLENS_TEST_PYTHON")
+        && !p.trim().is_empty()
+    {
+        return PathBuf::from(p);
+    }
+    let venv = repo_root().join(".venv/bin/python");
+    if venv.is_file() {
+        return venv;
+    }
+    PathBuf::from("python3")
+}
+
+/// Removes every `AWS_*` variable inherited from the caller's environment, then sets fake
+/// credentials and points the config and credentials files at paths that do not exist: no
+/// real profile, credential or endpoint can leak into a test.
+pub fn isolate_aws_env(cmd: &mut Command, scratch: &Path) {
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", scratch.join("nonexistent-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            scratch.join("nonexistent-aws-credentials"),
+        )
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE");
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str, ext: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).expect("create CARGO_TARGET_TMPDIR");
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    dir.join(format!("{prefix}-{}-{n}.{ext}", std::process::id()))
+}
+
+/// The last `n` lines of a file, for panic messages.
+pub fn tail(path: &Path, n: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// A loopback port with nothing listening on it (bound, then released).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("local addr").port()
+}
+
+/// A moto server (plus the test-only extension) on a free loopback port, killed on drop.
+pub struct MotoServer {
+    child: Child,
+    /// Held open: the server exits by itself when this pipe closes (the test process died).
+    _stdin: Option<ChildStdin>,
+    port: u16,
+    log: PathBuf,
+}
+
+impl MotoServer {
+    pub fn start() -> MotoServer {
+        let script = repo_root().join("tests/moto/secretlens_moto.py");
+        let log = unique("moto", "log");
+        let log_file = File::create(&log).expect("create moto log file");
+        let python = python();
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script)
+            .arg("--exit-on-stdin-eof")
+            .current_dir(repo_root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file))
+            .env("PYTHONUNBUFFERED", "1");
+        isolate_aws_env(&mut cmd, &std::env::temp_dir());
+        let mut child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start {} {}: {e}. Run ./scripts/test.sh, which installs moto into .venv/",
+                python.display(),
+                script.display()
+            )
+        });
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            loop {
+                line.clear();
+                match reader.read_line(&mut line) {
+                    Ok(0) | Err(_) => {
+                        let _ = tx.send(None);
+                        return;
+                    }
+                    Ok(_) => {
+                        if let Some(p) = line.trim().strip_prefix("PORT ") {
+                            let _ = tx.send(p.trim().parse::<u16>().ok());
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let port = match rx.recv_timeout(START_TIMEOUT) {
+            Ok(Some(port)) => port,
+            outcome => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let why = match outcome {
+                    Err(_) => format!("did not print `PORT <n>` within {START_TIMEOUT:?}"),
+                    _ => "exited (or printed a bad PORT line) before serving".to_string(),
+                };
+                panic!(
+                    "moto server ({} {}) {why}. Is moto installed (./scripts/test.sh installs it into \
+                     .venv/)? Log {}:\n{}",
+                    python.display(),
+                    script.display(),
+                    log.display(),
+                    tail(&log, 30)
+                );
+            }
+        };
+        let stdin = child.stdin.take();
+        MotoServer {
+            child,
+            _stdin: stdin,
+            port,
+            log,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
+    /// Runs `tests/moto/seed.py ENDPOINT SCENARIOS --now EPOCH` (boto3, dummy credentials) and
+    /// returns what it created. Seeding ends by resetting the server's call log.
+    pub fn seed(&self, scenarios: &str, now_epoch: i64) -> Value {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        let mut cmd = Command::new(python());
+        cmd.arg(repo_root().join("tests/moto/seed.py"))
+            .arg(self.endpoint())
+            .arg(scenarios)
+            .arg("--now")
+            .arg(now_epoch.to_string())
+            .current_dir(scratch.path());
+        isolate_aws_env(&mut cmd, scratch.path());
+        let out = cmd.output().expect("run tests/moto/seed.py");
+        assert!(
+            out.status.success(),
+            "seeding {scenarios:?} failed ({}):\n{}\nmoto log {}:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            self.log.display(),
+            tail(&self.log, 20)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "seed.py printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// A plain HTTP/1.0 request to the server; returns (status code, body).
+    pub fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+        write!(
+            s,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        )
+        .expect("send request");
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).expect("read response");
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
+        let code = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (code, body.to_string())
+    }
+
+    /// Every AWS operation the server received since seeding: `{"calls": [...], "counts": {}}`.
+    pub fn calls(&self) -> Value {
+        let (code, body) = self.http("GET", "/_secretlens_test/calls", "");
+        assert_eq!(code, 200, "GET /_secretlens_test/calls: {body}");
+        serde_json::from_str(&body).expect("calls JSON")
+    }
+
+    pub fn reset_calls(&self) {
+        let (code, body) = self.http("POST", "/_secretlens_test/calls/reset", "{}");
+        assert_eq!(code, 200, "reset calls: {body}");
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The outcome of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// Asserts that a failure was reported as one clean `error:` line: no panic, no backtrace.
+    pub fn assert_clean_error(&self) {
+        assert_eq!(self.code, 2, "expected exit 2\n{}", self.describe());
+        assert!(
+            !self.stderr.contains("panicked"),
+            "panicked\n{}",
+            self.describe()
+        );
+        assert!(
+            !self.stderr.contains("stack backtrace"),
+            "backtrace\n{}",
+            self.describe()
+        );
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        assert!(
+            lines.first().is_some_and(|l| l.starts_with("error:")),
+            "stderr does not start with `error:`\n{}",
+            self.describe()
+        );
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "exit code {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A scratch directory in which the binary runs (so no `./secretlens.toml` of the developer's is
+/// picked up), with helpers to run it.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.join(name);
+        std::fs::write(&p, content).expect("write sandbox file");
+        p
+    }
+
+    /// Runs `secretlens ARGS` in the sandbox with an isolated AWS environment.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let out_path = unique("secretlens-stdout", "txt");
+        let err_path = unique("secretlens-stderr", "txt");
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .current_dir(self.path())
+            .stdin(Stdio::null())
+            .stdout(File::create(&out_path).expect("stdout file"))
+            .stderr(File::create(&err_path).expect("stderr file"));
+        isolate_aws_env(&mut cmd, self.path());
+        let started = Instant::now();
+        let mut child = cmd.spawn().expect("spawn secretlens");
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for secretlens") {
+                break status;
+            }
+            if started.elapsed() > RUN_TIMEOUT {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "secretlens did not finish within {RUN_TIMEOUT:?}; stderr so far:\n{}",
+                    tail(&err_path, 30)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let elapsed = started.elapsed();
+        let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+        let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+        let _ = std::fs::remove_file(&out_path);
+        let _ = std::fs::remove_file(&err_path);
+        Run {
+            // Killed by a signal: no code; -1 never matches an expected exit code.
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+            elapsed,
+        }
+    }
+
+    /// Reads `DIR/report.json` written by a run.
+    pub fn report(&self, dir: &str) -> Report {
+        let p = self.join(dir).join("report.json");
+        let text =
+            std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+        Report(serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", p.display())))
+    }
+}
+
+/// A parsed `report.json` with lookups for assertions.
+pub struct Report(pub Value);
+
+impl Report {
+    pub fn findings(&self) -> &Vec<Value> {
+        self.0["findings"]
+            .as_array()
+            .expect("report.findings is an array")
+    }
+
+    /// Findings of `check` on resources named `name`.
+    pub fn findings_for(&self, check: &str, name: &str) -> Vec<&Value> {
+        self.findings()
+            .iter()
+            .filter(|f| f["check_id"] == check && f["resource"]["name"] == name)
+            .collect()
+    }
+
+    /// The status of the one finding of `check` on `name`.
+    pub fn status(&self, check: &str, name: &str) -> String {
+        let found = self.findings_for(check, name);
+        assert_eq!(
+            found.len(),
+            1,
+            "expected exactly one {check} finding on {name:?}, got {}: {found:#?}\n{}",
+            found.len(),
+            self.context()
+        );
+        found[0]["status"]
+            .as_str()
+            .expect("status is a string")
+            .to_string()
+    }
+
+    /// Asserts the status of `check` on `name`, showing the finding and the gaps otherwise.
+    pub fn assert_status(&self, check: &str, name: &str, want: &str) {
+        let got = self.status(check, name);
+        assert_eq!(
+            got,
+            want,
+            "{check} on {name:?}: {:#}\n{}",
+            self.findings_for(check, name)[0],
+            self.context()
+        );
+    }
+
+    /// The per-secret summary of `name` in `region`.
+    pub fn secret(&self, name: &str, region: &str) -> &Value {
+        self.0["secrets"]
+            .as_array()
+            .expect("report.secrets is an array")
+            .iter()
+            .find(|s| s["name"] == name && s["region"] == region)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no secret {name:?} in {region} in report.secrets\n{}",
+                    self.context()
+                )
+            })
+    }
+
+    pub fn gaps(&self) -> &Vec<Value> {
+        self.0["gaps"].as_array().expect("report.gaps is an array")
+    }
+
+    /// Coverage and gaps, for assertion messages.
+    pub fn context(&self) -> String {
+        format!(
+            "coverage_complete = {}, gaps = {:#}",
+            self.0["coverage_complete"], self.0["gaps"]
+        )
+    }
+}

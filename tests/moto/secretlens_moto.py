@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""TEST-ONLY: moto's AWS-compatible server, in-process, plus exactly what moto lacks.
+
+This is test instrumentation for secretlens's collection tests (tests/moto_audit.rs). It is
+never used by secretlens itself and must never be pointed at by anything but a test.
+
+It runs moto's own server application (``moto.moto_server.werkzeug_app``: the same WSGI app
+``moto_server`` runs) on 127.0.0.1, on a port the OS picks, prints ``PORT <n>`` on stdout and
+serves until killed. Everything under any other path is moto, unchanged. The additions, all
+under ``/_secretlens_test/``, are:
+
+* ``POST /_secretlens_test/secret_dates`` -- moto has no clock control and never returns
+  ``LastAccessedDate``. JSON body::
+
+      {"region": "us-east-1", "name": "prod/app/db", "account": "123456789012",
+       "created_date": 1700000000, "last_changed_date": ..., "last_rotated_date": ...,
+       "last_accessed_date": ..., "next_rotation_date": ...}
+
+  Each date is epoch seconds, or null to clear it; a date key that is absent is left as it
+  is. ``account`` defaults to moto's 123456789012. The secret's moto ``FakeSecret`` is
+  mutated in place; ``LastAccessedDate`` is served by a wrapper around ``FakeSecret.to_dict``
+  that adds the stored value when one is set (replicas inherit it, as in AWS).
+
+* ``GET /_secretlens_test/calls`` -- every AWS request this server received since start (or
+  the last reset), in order: ``{"calls": [{"operation", "region"}], "counts": {op: n}}``.
+  ``operation`` is the ``X-Amz-Target`` header (``secretsmanager.ListSecrets``,
+  ``TrentService.DescribeKey``) or, for query-protocol services such as STS,
+  ``<service>.<Action>``. The tests use it to prove secretlens never calls
+  ``GetSecretValue``/``BatchGetSecretValue``.
+
+* ``POST /_secretlens_test/calls/reset`` -- forget the recorded calls (after seeding).
+
+Options: ``--load-iam-managed-policies`` sets ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` (off by
+default: it makes IAM start slowly); ``--exit-on-stdin-eof`` exits when standard input closes,
+so that a test process that dies never leaves a server behind.
+"""
+
+import argparse
+import io
+import json
+import os
+import sys
+import threading
+from collections import Counter
+from urllib.parse import parse_qs
+
+PREFIX = "/_secretlens_test/"
+DEFAULT_ACCOUNT = "123456789012"
+
+# Request field -> FakeSecret attribute (moto keeps epoch seconds).
+DATE_FIELDS = {
+    "created_date": "created_date",
+    "last_changed_date": "last_changed_date",
+    "last_rotated_date": "last_rotation_date",
+    "next_rotation_date": "next_rotation_date",
+    "last_accessed_date": "_secretlens_last_accessed",
+}
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="TEST-ONLY moto server for secretlens tests")
+    p.add_argument("--load-iam-managed-policies", action="store_true")
+    p.add_argument("--exit-on-stdin-eof", action="store_true")
+    return p.parse_args(argv)
+
+
+def patch_moto():
+    """Adds LastAccessedDate to moto's secret description when a test set one."""
+    from moto.secretsmanager import models
+
+    original = models.FakeSecret.to_dict
+    if getattr(original, "_secretlens_patched", False):
+        return
+
+    def to_dict(self):
+        dct = original(self)
+        value = getattr(self, "_secretlens_last_accessed", None)
+        if value is not None:
+            dct["LastAccessedDate"] = value
+        return dct
+
+    to_dict._secretlens_patched = True
+    models.FakeSecret.to_dict = to_dict
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls = []
+
+    def record(self, operation, region):
+        with self.lock:
+            self.calls.append({"operation": operation, "region": region})
+
+    def snapshot(self):
+        with self.lock:
+            calls = list(self.calls)
+        counts = Counter(c["operation"] for c in calls)
+        return {"calls": calls, "counts": dict(sorted(counts.items()))}
+
+    def reset(self):
+        with self.lock:
+            self.calls.clear()
+
+
+def _credential_scope(environ):
+    """(region, service) from a SigV4 Authorization header, else (None, None)."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    try:
+        scope = auth.split(",")[0].split()[1]  # Credential=AKID/date/region/service/aws4_request
+        _, _, region, service, _ = scope.split("=", 1)[1].split("/")
+        return region, service
+    except (IndexError, ValueError):
+        return None, None
+
+
+def _peek_body(environ):
+    """Reads the request body and puts it back for moto."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def operation_of(environ):
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    region, service = _credential_scope(environ)
+    if target:
+        return target, region
+    path = environ.get("PATH_INFO", "")
+    if "/operation/" in path:  # Smithy RPC v2: /service/<Service>/operation/<Op>
+        return f"{service or 'unknown'}.{path.rsplit('/', 1)[-1]}", region
+    ctype = environ.get("CONTENT_TYPE", "")
+    if ctype.startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(_peek_body(environ).decode("utf-8", "replace"))
+        action = form.get("Action", [None])[0]
+        if action:
+            return f"{service or 'unknown'}.{action}", region
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return f"{service or 'unknown'}.{query['Action'][0]}", region
+    return f"{service or 'unknown'}.{environ.get('REQUEST_METHOD', '?')} {path}", region
+
+
+def _json_response(start_response, status, payload):
+    body = json.dumps(payload).encode("utf-8")
+    start_response(
+        status,
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def set_secret_dates(payload):
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    if not isinstance(payload, dict):
+        raise ValueError("body must be a JSON object")
+    unknown = set(payload) - set(DATE_FIELDS) - {"region", "name", "account"}
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    region = payload.get("region")
+    name = payload.get("name")
+    if not region or not name:
+        raise ValueError("`region` and `name` are required")
+    account = payload.get("account") or DEFAULT_ACCOUNT
+    secrets = secretsmanager_backends[account][region].secrets
+    if name not in secrets:
+        raise KeyError(f"no secret {name!r} in account {account} region {region}")
+    secret = secrets[name]
+    if not hasattr(secret, "created_date"):
+        raise ValueError(f"{name!r} in {region} is a replica: set the dates on its primary")
+    changed = {}
+    for field, attr in DATE_FIELDS.items():
+        if field not in payload:
+            continue
+        value = payload[field]
+        if value is not None and not isinstance(value, (int, float)):
+            raise ValueError(f"`{field}` must be epoch seconds or null")
+        setattr(secret, attr, value)
+        changed[field] = value
+    return {"arn": secret.arn, "changed": changed}
+
+
+def make_app(recorder):
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        create_backend_app,
+    )
+
+    moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if not path.startswith(PREFIX):
+            recorder.record(*operation_of(environ))
+            return moto_app(environ, start_response)
+        route = path[len(PREFIX):]
+        try:
+            if route == "calls" and method == "GET":
+                return _json_response(start_response, "200 OK", recorder.snapshot())
+            if route == "calls/reset" and method == "POST":
+                recorder.reset()
+                return _json_response(start_response, "200 OK", {"reset": True})
+            if route == "secret_dates" and method == "POST":
+                payload = json.loads(_peek_body(environ) or b"null")
+                return _json_response(start_response, "200 OK", set_secret_dates(payload))
+            return _json_response(
+                start_response, "404 Not Found", {"error": f"no test route {method} {path}"}
+            )
+        except KeyError as e:
+            return _json_response(start_response, "404 Not Found", {"error": str(e.args[0])})
+        except (ValueError, TypeError) as e:
+            return _json_response(start_response, "400 Bad Request", {"error": str(e)})
+
+    return app
+
+
+def watch_stdin():
+    """Exits the process when standard input closes (the parent test died)."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    finally:
+        os._exit(0)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.load_iam_managed_policies:
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    # Fake credentials for anything moto does on its own behalf; never real ones.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+
+    from werkzeug.serving import make_server
+
+    patch_moto()
+    server = make_server("127.0.0.1", 0, make_app(Recorder()), threaded=True)
+    if args.exit_on_stdin_eof:
+        threading.Thread(target=watch_stdin, daemon=True).start()
+    sys.stdout.write(f"PORT {server.server_port}\n")
+    sys.stdout.flush()
+    # Nothing else goes to stdout: the reader may stop reading it.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

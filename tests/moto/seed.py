@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""TEST-ONLY: seeds a scenario into a running tests/moto/secretlens_moto.py server.
+
+    seed.py ENDPOINT SCENARIO[,SCENARIO...] --now EPOCH_SECONDS
+
+Uses boto3 with dummy credentials against ENDPOINT, and the test extension's
+``/_secretlens_test/secret_dates`` route to backdate secrets relative to ``--now`` (the same
+instant the test passes to ``secretlens audit --as-of``). Prints one JSON object on stdout:
+what was created (names, ARNs, key ids) per scenario. Resets the server's call log at the end,
+so that the calls recorded afterwards are the auditor's alone.
+"""
+
+import argparse
+import json
+import os
+import sys
+import urllib.request
+
+DAY = 86400
+
+for var in list(os.environ):
+    if var.startswith("AWS_"):
+        del os.environ[var]
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": "/nonexistent/secretlens-test-aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/secretlens-test-aws-credentials",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+)
+
+import boto3  # noqa: E402  (after the environment is clean)
+
+
+class Seeder:
+    def __init__(self, endpoint, now):
+        self.endpoint = endpoint.rstrip("/")
+        self.now = now
+        self.out = {}
+
+    def client(self, service, region="us-east-1"):
+        return boto3.client(service, region_name=region, endpoint_url=self.endpoint)
+
+    def test_route(self, route, payload=None):
+        data = None if payload is None else json.dumps(payload).encode()
+        req = urllib.request.Request(
+            f"{self.endpoint}/_secretlens_test/{route}",
+            data=data,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.load(resp)
+
+    def days_ago(self, days):
+        return self.now - days * DAY
+
+    def set_dates(self, name, region="us-east-1", **dates):
+        return self.test_route("secret_dates", {"region": region, "name": name, **dates})
+
+    # ---- scenarios ------------------------------------------------------------------------
+
+    def rotation(self):
+        """prod/legacy/db: 200 days old, never rotated, never accessed. prod/app/api-key:
+        rotated every 30 days, last yesterday, next in 29 days, created 100 days ago, last
+        accessed yesterday (AWS reports LastAccessedDate truncated to the day)."""
+        sm = self.client("secretsmanager")
+        legacy = sm.create_secret(Name="prod/legacy/db", SecretString="not-read")
+        self.set_dates(
+            "prod/legacy/db",
+            created_date=self.days_ago(200),
+            last_changed_date=self.days_ago(200),
+        )
+        api = sm.create_secret(Name="prod/app/api-key", SecretString="not-read")
+        # moto 5.2.1 looks the rotation Lambda up in its own Lambda backend and fails with
+        # ResourceNotFoundException when it does not exist (and invoking one needs Docker), so
+        # rotation is enabled with RotationRules alone, which moto accepts: RotationEnabled
+        # becomes true and RotationLambdaARN is "".
+        sm.rotate_secret(SecretId="prod/app/api-key", RotationRules={"AutomaticallyAfterDays": 30})
+        self.set_dates(
+            "prod/app/api-key",
+            created_date=self.days_ago(100),
+            last_changed_date=self.days_ago(1),
+            last_rotated_date=self.days_ago(1),
+            next_rotation_date=self.now + 29 * DAY,
+            last_accessed_date=(self.now // DAY - 1) * DAY,
+        )
+        return {"legacy": legacy["ARN"], "api_key": api["ARN"]}
+
+    def kms(self):
+        """prod/app/cmk encrypted with a customer managed key through alias/app;
+        prod/app/default-key with no KmsKeyId (the AWS managed key)."""
+        kms = self.client("kms")
+        key = kms.create_key(Description="secretlens test CMK")["KeyMetadata"]
+        kms.create_alias(AliasName="alias/app", TargetKeyId=key["KeyId"])
+        sm = self.client("secretsmanager")
+        cmk = sm.create_secret(Name="prod/app/cmk", SecretString="not-read", KmsKeyId="alias/app")
+        default = sm.create_secret(Name="prod/app/default-key", SecretString="not-read")
+        return {
+            "key_id": key["KeyId"],
+            "key_arn": key["Arn"],
+            "cmk": cmk["ARN"],
+            "default_key": default["ARN"],
+        }
+
+    def policy(self):
+        """prod/app/shared with a resource policy."""
+        sm = self.client("secretsmanager")
+        shared = sm.create_secret(Name="prod/app/shared", SecretString="not-read")
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AllowAppRole",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"},
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": "*",
+                }
+            ],
+        }
+        sm.put_resource_policy(SecretId="prod/app/shared", ResourcePolicy=json.dumps(policy))
+        return {"shared": shared["ARN"], "sid": "AllowAppRole"}
+
+    def deletion(self):
+        """prod/app/retired scheduled for deletion with a 7-day recovery window."""
+        sm = self.client("secretsmanager")
+        retired = sm.create_secret(Name="prod/app/retired", SecretString="not-read")
+        sm.delete_secret(SecretId="prod/app/retired", RecoveryWindowInDays=7)
+        return {"retired": retired["ARN"]}
+
+    def replication(self):
+        """prod/app/replicated in us-east-1, replicated to eu-west-1; prod/eu/local lives in
+        eu-west-1 only."""
+        sm = self.client("secretsmanager")
+        primary = sm.create_secret(Name="prod/app/replicated", SecretString="not-read")
+        sm.replicate_secret_to_regions(
+            SecretId="prod/app/replicated", AddReplicaRegions=[{"Region": "eu-west-1"}]
+        )
+        local = self.client("secretsmanager", "eu-west-1").create_secret(
+            Name="prod/eu/local", SecretString="not-read"
+        )
+        return {"primary": primary["ARN"], "local": local["ARN"]}
+
+    SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("endpoint")
+    p.add_argument("scenarios", help=f"comma-separated: {', '.join(Seeder.SCENARIOS)} or all")
+    p.add_argument("--now", type=int, required=True, help="epoch seconds to backdate against")
+    args = p.parse_args()
+    names = Seeder.SCENARIOS if args.scenarios == "all" else args.scenarios.split(",")
+    seeder = Seeder(args.endpoint, args.now)
+    for name in names:
+        if name not in Seeder.SCENARIOS:
+            p.error(f"unknown scenario {name!r}: use {', '.join(Seeder.SCENARIOS)} or all")
+        seeder.out[name] = getattr(seeder, name)()
+    seeder.test_route("calls/reset", {})
+    json.dump(seeder.out, sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
