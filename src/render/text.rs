@@ -1,9 +1,265 @@
-//! Terminal summary (placeholder until the renderer lands).
+//! The terminal summary printed after an audit: what was covered, what failed, where the
+//! reports were written, and the verdict the exit code follows. Plain text and deterministic.
+//!
+//! Strings from AWS can carry terminal escape sequences or bidi overrides; they go through
+//! [`clean`] before they are printed.
+
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::report::{Report, Severity};
+use crate::report::{Report, Severity, Status};
 
+/// How many checks the summary lists before pointing at the full report.
+const MAX_CHECKS: usize = 10;
+/// How many coverage gaps the summary lists.
+const MAX_GAPS: usize = 10;
+
+/// Characters that can make displayed text lie: bidi embeddings/overrides/isolates and
+/// invisible joiners.
+fn is_deceptive(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
+fn clean_impl(s: &str, keep_newlines: bool) -> String {
+    if !s.chars().any(|c| c.is_control() || is_deceptive(c)) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if keep_newlines && (c == '\n' || c == '\t') {
+            out.push(c);
+        } else if c.is_control() || is_deceptive(c) {
+            let _ = write!(out, "[U+{:04X}]", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Makes control characters (escape sequences, newlines) and bidi/invisible characters
+/// visible as `[U+202E]`, so that untrusted text shows what it is.
+pub fn clean(s: &str) -> String {
+    clean_impl(s, false)
+}
+
+/// [`clean`], keeping newlines and tabs (for policies, descriptions and prose).
+pub fn clean_multiline(s: &str) -> String {
+    clean_impl(s, true)
+}
+
+/// `1 secret`, `2 secrets`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Renders the summary. `written` are the files written; `fail_on` the `--fail-on`
+/// threshold the exit code uses.
 pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String {
-    let _ = (written, fail_on);
-    format!("{} findings\n", report.findings.len())
+    let mut out = String::new();
+    let s = &report.summary;
+    let status = |st: Status| s.by_status.get(&st).copied().unwrap_or(0);
+
+    let regions = if report.regions.is_empty() {
+        "no regions".to_string()
+    } else {
+        let list: Vec<String> = report.regions.iter().map(|r| clean(r)).collect();
+        format!(
+            "{} {}",
+            if list.len() == 1 { "region" } else { "regions" },
+            list.join(", ")
+        )
+    };
+    let _ = writeln!(
+        out,
+        "{} {} — {}, {}, {}, as of {}",
+        clean(&report.tool.name),
+        clean(&report.tool.version),
+        clean(&report.source),
+        plural(report.accounts.len(), "account"),
+        regions,
+        report.as_of.format("%Y-%m-%d %H:%M UTC"),
+    );
+
+    let mut line = format!(
+        "{} · {}: {} fail, {} error, {} pass, {} not applicable",
+        plural(s.secrets, "secret"),
+        plural(s.findings, "finding"),
+        status(Status::Fail),
+        status(Status::Error),
+        status(Status::Pass),
+        status(Status::NotApplicable),
+    );
+    if status(Status::Suppressed) > 0 {
+        let _ = write!(line, ", {} suppressed", status(Status::Suppressed));
+    }
+    let _ = writeln!(out, "{line}");
+
+    let by_sev: Vec<String> = Severity::ALL
+        .into_iter()
+        .filter_map(|sev| {
+            let n = s.failing_by_severity.get(&sev).copied().unwrap_or(0);
+            (n > 0).then(|| format!("{n} {sev}"))
+        })
+        .collect();
+    if by_sev.is_empty() {
+        let _ = writeln!(out, "Failing by severity: none");
+    } else {
+        let _ = writeln!(
+            out,
+            "Failing by severity: {} ({} of {} failing at high or above)",
+            by_sev.join(", "),
+            s.secrets_failing_high,
+            plural(s.secrets, "secret"),
+        );
+    }
+
+    // Checks with failing or error findings: failing first, then by severity and count.
+    let mut checks: Vec<(&crate::report::CheckSummary, usize, usize)> = report
+        .checks
+        .iter()
+        .map(|c| {
+            let n = |st| c.counts.get(&st).copied().unwrap_or(0);
+            (c, n(Status::Fail), n(Status::Error))
+        })
+        .filter(|(_, fail, error)| fail + error > 0)
+        .collect();
+    checks.sort_by(|a, b| {
+        (
+            std::cmp::Reverse(a.1 > 0),
+            std::cmp::Reverse(a.0.severity),
+            std::cmp::Reverse(a.1),
+            std::cmp::Reverse(a.2),
+            &a.0.id,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.1 > 0),
+                std::cmp::Reverse(b.0.severity),
+                std::cmp::Reverse(b.1),
+                std::cmp::Reverse(b.2),
+                &b.0.id,
+            ))
+    });
+    out.push('\n');
+    if checks.is_empty() {
+        let _ = writeln!(out, "No check failed or errored.");
+    } else {
+        let name_width = checks
+            .iter()
+            .take(MAX_CHECKS)
+            .map(|(c, _, _)| clean(&c.name).chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let _ = writeln!(
+            out,
+            "  {:<6} {:<name_width$}  {:<8} {:>5} {:>6}",
+            "CHECK", "NAME", "SEVERITY", "FAIL", "ERROR"
+        );
+        for (c, fail, error) in checks.iter().take(MAX_CHECKS) {
+            let _ = writeln!(
+                out,
+                "  {:<6} {:<name_width$}  {:<8} {:>5} {:>6}",
+                clean(&c.id),
+                clean(&c.name),
+                c.severity.as_str(),
+                fail,
+                error
+            );
+        }
+        if checks.len() > MAX_CHECKS {
+            let _ = writeln!(
+                out,
+                "  … and {} (see report.html or report.json)",
+                plural(checks.len() - MAX_CHECKS, "more check")
+            );
+        }
+    }
+
+    if !report.coverage_complete {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "WARNING: coverage incomplete: {} failed; the resources they cover are reported as error, not pass.",
+            plural(report.gaps.len(), "call")
+        );
+        for g in report.gaps.iter().take(MAX_GAPS) {
+            let resource = if g.resource.is_empty() {
+                "(region-wide)".to_string()
+            } else {
+                clean(&g.resource)
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} {}: {} on {}",
+                clean(&g.account),
+                clean(&g.region),
+                clean(&g.operation),
+                clean(&g.error_code),
+                resource
+            );
+        }
+        if report.gaps.len() > MAX_GAPS {
+            let _ = writeln!(
+                out,
+                "  … and {} (see report.json)",
+                plural(report.gaps.len() - MAX_GAPS, "more gap")
+            );
+        }
+    }
+
+    if !written.is_empty() {
+        out.push('\n');
+        for p in written {
+            let _ = writeln!(out, "wrote {}", clean(&p.display().to_string()));
+        }
+    }
+
+    out.push('\n');
+    let failing = report.failing_at_or_above(fail_on);
+    let mut verdict = if failing > 0 {
+        format!(
+            "FAIL: {} at or above {fail_on}",
+            plural(failing, "failing finding")
+        )
+    } else {
+        format!("OK: no failing finding at or above {fail_on}")
+    };
+    if !report.coverage_complete {
+        let _ = write!(
+            verdict,
+            "; coverage incomplete ({})",
+            plural(report.gaps.len(), "gap")
+        );
+    }
+    let _ = writeln!(out, "{verdict}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_makes_hostile_characters_visible() {
+        assert_eq!(clean("plain/name"), "plain/name");
+        assert_eq!(clean("a\u{202e}b"), "a[U+202E]b");
+        assert_eq!(clean("\u{1b}[31mred"), "[U+001B][31mred");
+        assert_eq!(clean("two\nlines"), "two[U+000A]lines");
+        assert_eq!(clean_multiline("two\nlines\u{2066}"), "two\nlines[U+2066]");
+    }
+
+    #[test]
+    fn plural_counts() {
+        assert_eq!(plural(1, "secret"), "1 secret");
+        assert_eq!(plural(0, "secret"), "0 secrets");
+        assert_eq!(plural(3, "failing finding"), "3 failing findings");
+    }
 }

@@ -1,0 +1,600 @@
+//! Renderer tests: the HTML report escapes everything that came from AWS and loads nothing
+//! from outside; the terminal summary says what it should; `sample-reports/` is current.
+//!
+//! Regenerate the samples with `UPDATE_SAMPLES=1 cargo test --test render`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeZone, Utc};
+use secretlens::config::Config;
+use secretlens::evaluate::evaluate;
+use secretlens::inventory::{Gap, Inventory, Scope, Secret};
+use secretlens::render::{html, json, text};
+use secretlens::report::{Report, Severity, Status};
+
+const ACCOUNT: &str = "111122223333";
+const REGION: &str = "us-east-1";
+
+const PAYLOADS: &[&str] = &[
+    "<script>window.__pwned=1</script>",
+    "\"><img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "</script>",
+    "'single' \"double\"",
+    "\u{202e}txt.exe",
+];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+fn secret(name: &str) -> Secret {
+    Secret {
+        arn: format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"),
+        name: name.to_string(),
+        account: ACCOUNT.to_string(),
+        region: REGION.to_string(),
+        created_date: Some(now() - chrono::Duration::days(400)),
+        ..Default::default()
+    }
+}
+
+fn inventory(secrets: Vec<Secret>) -> Inventory {
+    let mut inv = Inventory::empty("fixture", now());
+    inv.accounts = vec![ACCOUNT.to_string()];
+    inv.scopes = vec![Scope {
+        account: ACCOUNT.to_string(),
+        region: REGION.to_string(),
+    }];
+    inv.secrets = secrets;
+    inv
+}
+
+/// Every string AWS controls carries a payload.
+fn hostile_inventory() -> Inventory {
+    let mut secrets = Vec::new();
+    for (i, p) in PAYLOADS.iter().enumerate() {
+        let mut s = secret(&format!("prod/x{i}/{p}"));
+        s.description = Some(format!("description {p}"));
+        s.kms_key_id = Some(format!("alias/{p}"));
+        s.tags.insert(format!("key{p}"), format!("value{p}"));
+        s.tags.insert("Owner".to_string(), p.to_string());
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": p,
+                "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:role/{p}")},
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": p}}
+            }]
+        });
+        s.resource_policy = Some(if i % 2 == 0 {
+            policy.to_string()
+        } else {
+            // Not JSON: rendered as collected.
+            format!("{{ not json {p}")
+        });
+        if i % 3 == 0 {
+            s.rotation_enabled = Some(true);
+        }
+        s.replication = Some(vec![secretlens::inventory::Replica {
+            region: format!("eu-{p}"),
+            status: Some(p.to_string()),
+            ..Default::default()
+        }]);
+        secrets.push(s);
+    }
+    let mut inv = inventory(secrets);
+    inv.source = format!("aws {}", PAYLOADS[0]);
+    inv.gaps = PAYLOADS
+        .iter()
+        .map(|p| Gap {
+            account: ACCOUNT.to_string(),
+            region: REGION.to_string(),
+            operation: format!("GetResourcePolicy{p}"),
+            resource: format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{p}"),
+            error_code: format!("AccessDenied{p}"),
+            message: format!("User is not authorized {p}"),
+        })
+        .collect();
+    inv
+}
+
+/// Escapes like askama's HTML escaper.
+fn esc(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// The tags of an HTML document (`<…>` outside of text), crudely: good enough because the
+/// page has no comments, scripts or CDATA.
+fn tags(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("every tag is closed") + start;
+        out.push(&rest[start..=end]);
+        rest = &rest[end + 1..];
+    }
+    out
+}
+
+/// `(name, value)` of each attribute in a tag; values are double-quoted or bare.
+fn attributes(tag: &str) -> Vec<(String, String)> {
+    let inner = tag
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim_end_matches('/');
+    let mut chars = inner.char_indices().peekable();
+    // Skip the tag name.
+    while let Some((_, c)) = chars.peek() {
+        if c.is_whitespace() {
+            break;
+        }
+        chars.next();
+    }
+    let mut attrs = Vec::new();
+    let s = inner;
+    let mut i = chars.peek().map(|(i, _)| *i).unwrap_or(s.len());
+    while i < s.len() {
+        let rest = &s[i..];
+        let trimmed = rest.trim_start();
+        i += rest.len() - trimmed.len();
+        if trimmed.is_empty() {
+            break;
+        }
+        let name_len = trimmed
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(trimmed.len());
+        let name = trimmed[..name_len].to_ascii_lowercase();
+        i += name_len;
+        let value = if s[i..].starts_with("=\"") {
+            let close = s[i + 2..].find('"').expect("quoted attribute is closed");
+            let v = s[i + 2..i + 2 + close].to_string();
+            i += 2 + close + 1;
+            v
+        } else if s[i..].starts_with('=') {
+            let len = s[i + 1..]
+                .find(char::is_whitespace)
+                .unwrap_or(s.len() - i - 1);
+            let v = s[i + 1..i + 1 + len].to_string();
+            i += 1 + len;
+            v
+        } else {
+            String::new()
+        };
+        attrs.push((name, value));
+    }
+    attrs
+}
+
+fn tag_name(tag: &str) -> String {
+    tag.trim_start_matches('<')
+        .trim_start_matches('/')
+        .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+const ALLOWED_TAGS: &[&str] = &[
+    "!doctype", "html", "head", "meta", "title", "style", "body", "header", "main", "footer",
+    "nav", "section", "article", "div", "span", "h1", "h2", "h3", "h4", "p", "a", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tr", "th", "td", "code", "pre", "details", "summary", "strong",
+];
+const ALLOWED_ATTRIBUTES: &[&str] = &[
+    "lang",
+    "charset",
+    "http-equiv",
+    "content",
+    "name",
+    "id",
+    "class",
+    "href",
+    "style",
+    "html",
+];
+
+#[test]
+fn html_escapes_hostile_aws_text() {
+    let inv = hostile_inventory();
+    let report = evaluate(&inv, &Config::default(), now());
+    let html = html::render(&report);
+
+    // The report ships no script at all, and nothing AWS sent is live markup.
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "a <script appears in the HTML");
+    assert!(!lower.contains("<img"), "an <img appears in the HTML");
+    assert!(
+        !lower.contains("</script"),
+        "a </script appears in the HTML"
+    );
+    assert!(
+        !html.contains('\u{202e}'),
+        "a raw RTL override appears in the HTML"
+    );
+    assert!(
+        html.contains("[U+202E]"),
+        "the RTL override is shown, not dropped"
+    );
+    for p in PAYLOADS
+        .iter()
+        .filter(|p| p.contains(['<', '>', '"', '\'', '\u{202e}']))
+    {
+        assert!(!html.contains(p), "payload {p:?} appears unescaped");
+    }
+    // The payloads are shown, escaped (names, tags, descriptions, policies, gaps).
+    assert!(
+        html.contains(&esc("prod/x0/<script>window.__pwned=1</script>")),
+        "secret names are shown"
+    );
+    assert!(
+        html.contains(&esc("description \"><img src=x onerror=alert(1)>")),
+        "descriptions are shown"
+    );
+    assert!(
+        html.contains("javascript:alert(1)"),
+        "text is shown as text"
+    );
+    assert!(
+        html.contains(&esc("value</script>")),
+        "tag values are shown"
+    );
+    assert!(
+        html.contains(&esc("{ not json </script>")),
+        "an invalid policy is shown raw"
+    );
+    assert!(
+        html.contains(&esc("\"Sid\": \"<script>")),
+        "a valid policy is pretty-printed"
+    );
+    assert!(
+        html.contains(&esc("'single' \"double\"")),
+        "quotes are escaped"
+    );
+
+    let tags = tags(&html);
+    assert!(tags.len() > 100, "the tag scanner sees the page");
+    for tag in &tags {
+        let name = tag_name(tag);
+        assert!(
+            ALLOWED_TAGS.contains(&name.as_str()),
+            "unexpected element {tag}"
+        );
+        let attrs = attributes(tag);
+        for (attr, value) in &attrs {
+            assert!(
+                ALLOWED_ATTRIBUTES.contains(&attr.as_str()),
+                "unexpected attribute {attr} in {tag}"
+            );
+            assert!(!attr.starts_with("on"), "event handler in {tag}");
+            match attr.as_str() {
+                "id" => assert!(
+                    !value.is_empty()
+                        && value
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "id {value:?} is not [a-z0-9-]"
+                ),
+                "href" => {
+                    let frag = value
+                        .strip_prefix('#')
+                        .unwrap_or_else(|| panic!("href {value:?} is not a fragment"));
+                    assert!(
+                        frag.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                        "href {value:?}"
+                    );
+                }
+                "style" => assert!(
+                    value.starts_with("width: ")
+                        && value.ends_with('%')
+                        && value[7..value.len() - 1].parse::<u32>().is_ok(),
+                    "style {value:?}"
+                ),
+                "class" => assert!(
+                    value.chars().all(|c| c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || c == '-'
+                        || c == ' '),
+                    "class {value:?}"
+                ),
+                _ => {}
+            }
+        }
+    }
+    // No external loads of any kind.
+    for needle in ["src=", "http://", "https://", "url(", "@import"] {
+        let in_tags = tags.iter().any(|t| t.to_ascii_lowercase().contains(needle));
+        assert!(!in_tags, "{needle} in a tag");
+    }
+    let style = &html
+        [html.find("<style>").expect("inline style")..html.find("</style>").expect("style closed")];
+    for needle in ["http:", "https:", "url(", "@import", "@font-face"] {
+        assert!(!style.contains(needle), "{needle} in the stylesheet");
+    }
+
+    // The policy.
+    assert!(html.contains(
+        r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">"#
+    ));
+
+    // Ids are unique.
+    let mut ids = BTreeMap::new();
+    for tag in &tags {
+        for (attr, value) in attributes(tag) {
+            if attr == "id" {
+                *ids.entry(value).or_insert(0) += 1;
+            }
+        }
+    }
+    let dup: Vec<_> = ids.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dup.is_empty(), "duplicate ids: {dup:?}");
+    // Every fragment link has a target.
+    for tag in &tags {
+        for (attr, value) in attributes(tag) {
+            if attr == "href" {
+                assert!(ids.contains_key(&value[1..]), "dangling link {value}");
+            }
+        }
+    }
+
+    // Each finding has its row, each secret its block.
+    for f in &report.findings {
+        assert!(
+            html.contains(&format!("id=\"finding-{}\"", f.id)),
+            "no row for finding {}",
+            f.id
+        );
+    }
+    for s in &report.secrets {
+        assert!(html.contains(&format!("id=\"{}\"", html::secret_anchor(&s.arn))));
+    }
+    // Counts appear, and the coverage banner lists the gaps.
+    let kpi = |n: usize, label: &str| {
+        format!("<span class=\"kpi-value\">{n}</span><span class=\"kpi-label\">{label}</span>")
+    };
+    assert!(html.contains(&kpi(report.summary.secrets, "secrets")));
+    assert!(html.contains(&kpi(report.summary.findings, "findings")));
+    let failing = report
+        .summary
+        .by_status
+        .get(&Status::Fail)
+        .copied()
+        .unwrap_or(0);
+    assert!(failing > 0, "the hostile fixture fails something");
+    assert!(html.contains(&kpi(failing, "failing")));
+    assert!(html.contains("Coverage is incomplete"));
+    assert!(
+        html.contains(&esc("GetResourcePolicy<script>")),
+        "the gap's operation is listed"
+    );
+    assert!(
+        html.contains(&esc("AccessDenied\"><img")),
+        "the gap's error code is listed"
+    );
+}
+
+#[test]
+fn html_without_gaps_has_no_banner_and_sorts_failing_secrets_first() {
+    let mut on = secret("prod/app/a-rotated");
+    on.rotation_enabled = Some(true);
+    let off = secret("prod/app/z-not-rotated");
+    let report = evaluate(&inventory(vec![on, off]), &Config::default(), now());
+    let html = html::render(&report);
+    assert!(!html.contains("Coverage is incomplete"));
+    let secrets = &html[html.find("id=\"secrets\"").expect("secrets section")..];
+    let z = secrets
+        .find("prod/app/z-not-rotated")
+        .expect("failing secret listed");
+    let a = secrets
+        .find("prod/app/a-rotated")
+        .expect("passing secret listed");
+    assert!(z < a, "the failing secret comes first");
+    assert!(html.ends_with("</html>\n"));
+    assert_eq!(html, html::render(&report), "rendering is deterministic");
+}
+
+#[test]
+fn html_says_when_a_policy_was_not_collected() {
+    let s = secret("prod/app/denied");
+    let mut inv = inventory(vec![s.clone()]);
+    inv.gaps.push(Gap {
+        account: ACCOUNT.to_string(),
+        region: REGION.to_string(),
+        operation: "GetResourcePolicy".to_string(),
+        resource: s.arn.clone(),
+        error_code: "AccessDeniedException".to_string(),
+        message: "denied".to_string(),
+    });
+    let html = html::render(&evaluate(&inv, &Config::default(), now()));
+    assert!(html.contains("Not collected: GetResourcePolicy failed (AccessDeniedException)."));
+    assert!(
+        !html.contains("No resource policy."),
+        "a failed call is not an absent policy"
+    );
+}
+
+/// Keeps only one check's findings and recomputes the counts, so that the expected text
+/// does not move when checks are added.
+fn only_check(mut report: Report, id: &str) -> Report {
+    report.findings.retain(|f| f.check_id == id);
+    report.checks.retain(|c| c.id == id);
+    let s = &mut report.summary;
+    s.findings = report.findings.len();
+    s.by_status.clear();
+    s.failing_by_severity.clear();
+    s.failing_by_category.clear();
+    s.failing_by_region.clear();
+    for f in &report.findings {
+        *s.by_status.entry(f.status).or_default() += 1;
+        if f.status == Status::Fail {
+            *s.failing_by_severity.entry(f.severity).or_default() += 1;
+            *s.failing_by_category.entry(f.category).or_default() += 1;
+            *s.failing_by_region
+                .entry(f.resource.region.clone())
+                .or_default() += 1;
+        }
+    }
+    report
+}
+
+fn small_report() -> Report {
+    let mut on = secret("prod/app/rotated");
+    on.rotation_enabled = Some(true);
+    let off = secret("prod/app/off");
+    let mut off2 = secret("prod/app/off-too");
+    off2.rotation_enabled = Some(false);
+    let mut rds = secret("rds!db-1");
+    rds.owning_service = Some("rds".to_string());
+    only_check(
+        evaluate(
+            &inventory(vec![on, off, off2, rds]),
+            &Config::default(),
+            now(),
+        ),
+        "SL101",
+    )
+}
+
+#[test]
+fn text_summary_says_what_failed() {
+    let report = small_report();
+    let written = vec![
+        PathBuf::from("out/report.json"),
+        PathBuf::from("out/report.html"),
+    ];
+    let out = text::render(&report, &written, Severity::High);
+    let lines: Vec<&str> = out.lines().collect();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        lines[0],
+        format!(
+            "secretlens {version} — fixture, 1 account, region us-east-1, as of 2026-06-01 00:00 UTC"
+        )
+    );
+    assert_eq!(
+        lines[1],
+        "4 secrets · 4 findings: 2 fail, 0 error, 1 pass, 1 not applicable"
+    );
+    assert!(out.contains("Failing by severity: 2 high"), "{out}");
+    assert!(out.contains("SL101  rotation-disabled"), "{out}");
+    assert!(
+        out.contains("wrote out/report.json\nwrote out/report.html\n"),
+        "{out}"
+    );
+    assert!(!out.contains("WARNING"), "{out}");
+    assert_eq!(
+        *lines.last().expect("lines"),
+        "FAIL: 2 failing findings at or above high"
+    );
+    assert!(out.ends_with('\n'));
+
+    let out = text::render(&report, &[], Severity::Critical);
+    assert_eq!(
+        out.lines().last(),
+        Some("OK: no failing finding at or above critical")
+    );
+    assert!(!out.contains("wrote"));
+}
+
+#[test]
+fn text_summary_warns_about_gaps_and_neutralises_control_characters() {
+    let mut inv = inventory(vec![secret("prod/app/off")]);
+    inv.gaps.push(Gap {
+        account: ACCOUNT.to_string(),
+        region: REGION.to_string(),
+        operation: "ListSecrets".to_string(),
+        resource: String::new(),
+        error_code: "AccessDeniedException\u{1b}[2J".to_string(),
+        message: "denied\nFAIL: forged line".to_string(),
+    });
+    let report = only_check(evaluate(&inv, &Config::default(), now()), "SL101");
+    let out = text::render(&report, &[], Severity::High);
+    assert!(
+        out.contains("WARNING: coverage incomplete: 1 call failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ListSecrets: AccessDeniedException[U+001B][2J on (region-wide)"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'));
+    assert_eq!(
+        out.lines().last(),
+        Some("FAIL: 1 failing finding at or above high; coverage incomplete (1 gap)")
+    );
+}
+
+#[test]
+fn text_summary_of_the_demo_lists_the_top_checks() {
+    let inv = secretlens::demo::inventory();
+    let report = evaluate(&inv, &Config::default(), inv.as_of.expect("demo as_of"));
+    let out = text::render(&report, &[], Severity::High);
+    assert!(out.starts_with("secretlens "), "{out}");
+    let with_findings = report
+        .checks
+        .iter()
+        .filter(|c| {
+            c.counts.get(&Status::Fail).copied().unwrap_or(0)
+                + c.counts.get(&Status::Error).copied().unwrap_or(0)
+                > 0
+        })
+        .count();
+    let rows = out.lines().filter(|l| l.starts_with("  SL")).count();
+    assert_eq!(rows, with_findings.min(10), "{out}");
+    assert_eq!(out.contains("more check"), with_findings > 10, "{out}");
+    let verdict = out.lines().last().expect("a verdict line");
+    assert!(
+        verdict.starts_with("FAIL: ") || verdict.starts_with("OK: "),
+        "{verdict}"
+    );
+}
+
+/// `sample-reports/` holds the demo account's reports; CI checks they are current.
+#[test]
+fn sample_reports_are_fresh() {
+    let inv = secretlens::demo::inventory();
+    let now = inv
+        .as_of
+        .expect("the demo inventory carries its as-of instant");
+    let mut report = evaluate(&inv, &Config::default(), now);
+    report.generated_at = now;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-reports");
+    let files = [
+        ("report.json", json::render(&report)),
+        ("report.html", html::render(&report)),
+    ];
+    if std::env::var("UPDATE_SAMPLES").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(&dir).expect("create sample-reports/");
+        for (name, content) in &files {
+            std::fs::write(dir.join(name), content).expect("write sample report");
+        }
+        return;
+    }
+    let mut stale = Vec::new();
+    for (name, content) in &files {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(on_disk) if on_disk == *content => {}
+            Ok(_) => stale.push(format!(
+                "{} differs from what the demo renders",
+                path.display()
+            )),
+            Err(e) => stale.push(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{}\nrun `UPDATE_SAMPLES=1 cargo test --test render` and review the diff",
+        stale.join("\n")
+    );
+}
