@@ -81,8 +81,18 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             // The demo's report is reproducible: its generation time is its as-of time.
             finish(&inv, &cfg, &render, now, now)
         }
-        Command::Checks => {
+        Command::Checks { framework: None } => {
             print!("{}", checks_table());
+            Ok(exit::OK)
+        }
+        Command::Checks { framework: Some(name) } => {
+            let fw = crate::frameworks::find(&name).ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown framework {name:?}: known frameworks are {}",
+                    crate::frameworks::known_names()
+                ))
+            })?;
+            print!("{}", framework_table(fw));
             Ok(exit::OK)
         }
         Command::Explain { id } => {
@@ -92,9 +102,20 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 ))
             })?;
             println!("{} {} ({}, {})\n{}\n", meta.id, meta.name, meta.category, meta.severity, meta.title);
+            let refs = crate::frameworks::refs_for(&meta.id);
+            if !refs.is_empty() {
+                let list: Vec<String> = refs.iter().map(|r| format!("{} {}", r.framework, r.control)).collect();
+                println!("Maps to: {}\n", list.join(" · "));
+            }
             println!("{}", meta.body);
             Ok(exit::OK)
         }
+        Command::Simulate { request } => {
+            let out = crate::simulate::run(&request)?;
+            print!("{out}");
+            Ok(exit::OK)
+        }
+        Command::Scan(args) => run_scan(&args),
         Command::Init { path, force } => {
             if path.exists() && !force {
                 return Err(Error::Usage(format!(
@@ -127,11 +148,25 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, Error> {
 }
 
 fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
+    let c = &cfg.raw.collection;
+    let accounts: Vec<String> = aws.accounts.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+    if let Some(bad) = accounts.iter().find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(Error::Usage(format!("invalid account id {bad:?} in --accounts: expected 12 digits")));
+    }
     let opts = CollectOptions {
         profile: aws.profile.clone(),
         regions: aws.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect(),
         endpoint_url: aws.endpoint_url.clone(),
-        concurrency: cfg.raw.collection.concurrency,
+        accounts,
+        organization: aws.organization,
+        role_name: aws.role_name.clone(),
+        external_id: aws.external_id.clone(),
+        concurrency: c.concurrency,
+        account_concurrency: c.account_concurrency,
+        call_timeout: std::time::Duration::from_secs(c.call_timeout_secs),
+        region_timeout: std::time::Duration::from_secs(c.region_timeout_secs),
+        max_attempts: c.max_attempts,
+        iam: c.iam,
         progress: std::io::stderr().is_terminal(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -189,4 +224,64 @@ pub fn checks_table() -> String {
         ));
     }
     s
+}
+
+/// `secretlens checks --framework NAME`: each control, the checks mapped to it, and why.
+pub fn framework_table(fw: &crate::frameworks::Framework) -> String {
+    let mut s = format!("{} — {} {}\n{}\n", fw.name, fw.title, fw.version, fw.url);
+    for c in &fw.controls {
+        s.push_str(&format!("\n{}  {}\n", c.id, c.title));
+        for id in &c.checks {
+            match checks::meta(id) {
+                Some(m) => s.push_str(&format!("  {:<6} {:<30} {}\n", m.id, m.name, m.title)),
+                None => s.push_str(&format!("  {id}\n")),
+            }
+        }
+        let words: Vec<&str> = c.justification.split_whitespace().collect();
+        let mut line = String::from("  Why:");
+        for w in words {
+            if line.len() + 1 + w.len() > 96 {
+                s.push_str(&line);
+                s.push('\n');
+                line = String::from("      ");
+            }
+            line.push(' ');
+            line.push_str(w);
+        }
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s
+}
+
+/// `secretlens scan`: runs the scan, writes the chosen format, returns the exit code.
+fn run_scan(args: &crate::cli::ScanArgs) -> Result<i32, Error> {
+    use crate::scan::{self, ScanOptions};
+    let mut opts = ScanOptions {
+        git: args.git,
+        since: args.since.clone(),
+        max_file_size: args.max_file_size,
+        follow_symlinks: args.follow_symlinks,
+        threads: args.threads,
+        ..ScanOptions::default()
+    };
+    if let Some(b) = &args.baseline {
+        opts.baseline = scan::load_baseline(b).map_err(|e| Error::Usage(e.to_string()))?;
+    }
+    let report = scan::scan(&args.path, &opts).map_err(|e| Error::Usage(e.to_string()))?;
+    let text = scan::output::render(&report, args.format, args.fail_on);
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|source| Error::Io {
+                action: "write",
+                path: path.display().to_string(),
+                source,
+            })?;
+            eprintln!("wrote {} ({} findings)", path.display(), report.findings.len());
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    Ok(if report.at_or_above(args.fail_on) > 0 { exit::FINDINGS } else { exit::OK })
 }

@@ -21,6 +21,10 @@ Exit codes: 0 = no failing finding at or above --fail-on; 1 = failing findings; 
     after_help = "Examples:\n  secretlens demo\n  secretlens audit --profile prod --regions us-east-1,eu-west-1\n  secretlens collect -o inventory.json && secretlens evaluate inventory.json\n  secretlens explain SL103"
 )]
 pub struct Cli {
+    /// Log what happens to stderr (RUST_LOG-style filters in RUST_LOG override the default
+    /// `secretlens=debug,aws=info`). Credentials and secret material are never logged.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -62,14 +66,30 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         inventory_out: Option<PathBuf>,
     },
-    /// List every check: id, name, category, severity, title.
-    Checks,
+    /// List every check: id, name, category, severity, title. With --framework, list that
+    /// framework's controls and the checks mapped to each.
+    Checks {
+        /// A framework id or name: aws-fsbp, aws-config, cis-aws, nist-800-53, pci-dss.
+        #[arg(long, value_name = "NAME")]
+        framework: Option<String>,
+    },
     /// Show a check's documentation: what it checks, why, an example, limitations, remediation.
     Explain {
         /// Check id (SL101) or name (rotation-disabled).
         #[arg(value_name = "ID")]
         id: String,
     },
+    /// Decide one IAM request offline (identity, resource, boundary, session, SCP and RCP
+    /// policies) and print the decision as JSON.
+    #[command(long_about = SIMULATE_HELP)]
+    Simulate {
+        /// The request JSON file (see `secretlens simulate --help` for the format).
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+    },
+    /// Scan a source tree (or with --git its whole history) for hardcoded credentials.
+    #[command(long_about = SCAN_HELP)]
+    Scan(ScanArgs),
     /// Write a commented secretlens.toml with every parameter and its default.
     Init {
         /// Where to write it.
@@ -81,18 +101,69 @@ pub enum Command {
     },
 }
 
+const SIMULATE_HELP: &str = "Decide one IAM authorization request offline, with AWS's evaluation logic, like \
+`aws iam simulate-custom-policy` but covering every policy type: explicit denies, RCPs, SCPs, the resource \
+policy (or KMS key policy), identity policies, the permissions boundary and the session policy, same-account \
+and cross-account. Nothing is sent to AWS.
+
+Request file (JSON; every field but principal and action is optional):
+  principal            IAM user/role ARN, arn:aws:sts::ACCT:assumed-role/ROLE/SESSION,
+                       arn:aws:sts::ACCT:federated-user/NAME, arn:aws:iam::ACCT:root,
+                       a service principal (lambda.amazonaws.com) or \"anonymous\"
+  action               service:Action (case-insensitive), e.g. secretsmanager:GetSecretValue
+  resource             an ARN, or \"*\" (default) for actions without a resource type
+  resource_account     the resource's account when the ARN has none (or to override it)
+  context              {\"key\": \"value\" | [\"v1\", \"v2\"] | number | bool | null}; keys are
+                       case-insensitive; null = absent; keys not given are unknown
+  identity_policies    [policy, ...]
+  resource_policy      policy or null (for a KMS key, the key policy)
+  permission_boundary  policy or null
+  session_policy       policy or null
+  scps                 [[policy, ...] per level, root first]; [] = no SCPs
+  rcps                 same shape; AWS's RCPFullAWSAccess is implied at every level
+A policy is a JSON object or a JSON string holding one.
+
+Response (stdout):
+  {\"decision\": \"allow\" | \"explicit_deny\" | \"implicit_deny\",
+   \"blocked_by\": [\"scp\" | \"resource_policy\" | \"identity\" | \"permission_boundary\" |
+                  \"session_policy\" | \"explicit_deny:<type>\", ...],
+   \"statements\": [{\"policy\": \"identity[0]\" | \"resource_policy\" | \"scp[1][0]\" | ..., \"index\": 0,
+                   \"sid\": ..., \"effect\": \"Allow\" | \"Deny\", \"conditional_on\"?: [...]}],
+   \"conditional_on\": [keys]}   (only when unknown context keys could change the decision)
+The decision is AWS's answer for the request as given (unknown keys absent); conditional_on names
+the missing keys that decide it, e.g. implicit_deny conditional_on [\"aws:SourceIp\"] = allowed if
+the source IP matches.
+
+Exit codes: 0 whatever the decision; 2 on a bad request (unreadable file, invalid JSON, missing
+principal or action, a malformed policy, named with its path).";
+
 #[derive(Debug, Args)]
 pub struct AwsArgs {
     /// AWS profile from ~/.aws/config (default: the SDK's usual credential chain).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Comma-separated regions to audit (default: the configured region).
+    /// Comma-separated regions to audit, or `all` for every region enabled for the account
+    /// (default: the configured region).
     #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
     pub regions: Vec<String>,
     /// Send every AWS call to this endpoint (e.g. a local test server). AWS_ENDPOINT_URL is
     /// honoured too.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Comma-separated account ids to audit by assuming --role-name in each (default: the
+    /// caller's account). Use `all` in --regions for every enabled region of each.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...", conflicts_with = "organization")]
+    pub accounts: Vec<String>,
+    /// Audit every active account of the AWS Organization (needs organizations:ListAccounts,
+    /// from the management account or a delegated administrator).
+    #[arg(long)]
+    pub organization: bool,
+    /// Read-only role to assume in each account of --accounts / --organization.
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+    /// External id to pass when assuming --role-name.
+    #[arg(long, value_name = "ID", requires = "role_name")]
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -127,4 +198,55 @@ fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s.trim())
         .map(|d| d.with_timezone(&Utc))
         .map_err(|e| format!("{e}: expected an RFC 3339 instant such as 2026-01-31T00:00:00Z"))
+}
+
+const SCAN_HELP: &str = "Scan a source tree, or with --git every blob of a repository's history, for hardcoded \
+credentials: AWS access keys (with the owning account decoded offline), secret keys and session tokens, \
+GitHub, GitLab, Slack, Stripe and Google tokens, private keys (PEM, OpenSSH, PuTTY), JWTs, passwords in \
+URLs, and password/secret/token/API-key assignments (placeholders, templates and code are ignored).
+
+The tree walk respects .gitignore and skips binaries, lock files, vendored directories (node_modules, \
+vendor, ...) and minified bundles. Findings show a redacted preview (first 4 and last 2 characters), never \
+the secret, and a stable fingerprint (rule id + secret) for --baseline.
+
+Accept a finding with `secretlens:allow` in a comment on its line, or save a scan with \
+`--format json --out baseline.json` and pass `--baseline baseline.json` later.
+
+Exit codes: 0 = no finding at or above --fail-on; 1 = findings at or above --fail-on; 2 = the scan \
+could not run (missing path, not a git repository, bad --since or --baseline).";
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The directory or file to scan (with --git: a path inside the repository).
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub path: PathBuf,
+    /// Scan every blob reachable from every ref (branches, tags, remotes) once, reporting the
+    /// oldest commit that introduced each secret.
+    #[arg(long)]
+    pub git: bool,
+    /// With --git: only commits not reachable from REV (a branch, tag or commit), for
+    /// incremental CI scans.
+    #[arg(long, value_name = "REV", requires = "git")]
+    pub since: Option<String>,
+    /// Output format: text, json or sarif (SARIF 2.1.0 for code-scanning UIs).
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub format: crate::scan::output::ScanFormat,
+    /// Write the output to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// A previous `scan --format json` output: findings with its fingerprints are dropped.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 when a finding has this severity or higher: critical, high, medium, low, info.
+    #[arg(long, default_value = "high", value_parser = parse_severity, value_name = "SEVERITY")]
+    pub fail_on: Severity,
+    /// Skip files (and blobs) larger than this many bytes.
+    #[arg(long, default_value_t = 20 * 1024 * 1024, value_name = "BYTES")]
+    pub max_file_size: u64,
+    /// Follow symbolic links (loops are detected and reported as skipped).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
 }

@@ -5,6 +5,10 @@
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::inventory::Secret;
+pub use crate::waiver::RawWaiver;
+use crate::waiver::Waiver;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -32,6 +36,8 @@ pub struct RawConfig {
     pub encryption: EncryptionConfig,
     pub replication: ReplicationConfig,
     pub collection: CollectionConfig,
+    /// `[[waiver]]` entries: accepted risks with a reason, an owner and an expiry date.
+    pub waiver: Vec<RawWaiver>,
 }
 
 impl Default for RawConfig {
@@ -44,6 +50,7 @@ impl Default for RawConfig {
             encryption: EncryptionConfig::default(),
             replication: ReplicationConfig::default(),
             collection: CollectionConfig::default(),
+            waiver: Vec::new(),
         }
     }
 }
@@ -128,14 +135,76 @@ pub struct EncryptionConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ReplicationConfig {
     /// Secrets whose names match this regular expression must be replicated (their
-    /// replication status is collected with `DescribeSecret`).
+    /// replication status is collected with `DescribeSecret`). Empty: no name rule.
     pub name_pattern: String,
+    /// Secrets carrying this tag must be replicated too: `Key` (any value) or `Key=Value`.
+    /// Empty: no tag rule.
+    pub required_tag: String,
+    /// SL501: the least number of replica regions a selected secret must have.
+    pub min_replicas: i64,
+    /// SL501: regions every selected secret must be replicated to.
+    pub required_regions: Vec<String>,
+    /// SL502: hours a replica may stay `InProgress` (measured from the secret's
+    /// `LastChangedDate`) before it counts as stuck.
+    pub max_in_progress_hours: i64,
 }
 
 impl Default for ReplicationConfig {
     fn default() -> Self {
         ReplicationConfig {
             name_pattern: "^prod/".to_string(),
+            required_tag: String::new(),
+            min_replicas: 1,
+            required_regions: Vec::new(),
+            max_in_progress_hours: 24,
+        }
+    }
+}
+
+/// Which secrets must be replicated: `[replication] name_pattern` or `required_tag`. The one
+/// predicate that both collection (which secrets get a `DescribeSecret`) and SL501–SL503 use.
+#[derive(Debug, Clone)]
+pub struct ReplicationSelector {
+    /// `None` when `name_pattern` is empty.
+    pub name_pattern: Option<Regex>,
+    /// `(key, value)`; a `None` value matches any value.
+    pub tag: Option<(String, Option<String>)>,
+}
+
+impl ReplicationSelector {
+    /// Why the secret must be replicated (`name matches ^prod/`, `tag Tier=critical`), or
+    /// `None` when it need not be. Tags are compared case-sensitively, as AWS stores them.
+    pub fn must_replicate(&self, s: &Secret) -> Option<String> {
+        if let Some(re) = &self.name_pattern
+            && re.is_match(&s.name)
+        {
+            return Some(format!("name matches {}", re.as_str()));
+        }
+        if let Some((key, value)) = &self.tag {
+            match (s.tags.get(key), value) {
+                (Some(_), None) => return Some(format!("tag {key}")),
+                (Some(v), Some(want)) if v == want => return Some(format!("tag {key}={want}")),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The rule in words, for messages: `name matches ^prod/ or tag Tier=critical`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(re) = &self.name_pattern {
+            parts.push(format!("name matches {}", re.as_str()));
+        }
+        match &self.tag {
+            Some((k, Some(v))) => parts.push(format!("tag {k}={v}")),
+            Some((k, None)) => parts.push(format!("tag {k}")),
+            None => {}
+        }
+        if parts.is_empty() {
+            "no rule selects secrets".to_string()
+        } else {
+            parts.join(" or ")
         }
     }
 }
@@ -145,11 +214,29 @@ impl Default for ReplicationConfig {
 pub struct CollectionConfig {
     /// Concurrent per-secret API calls per region.
     pub concurrency: usize,
+    /// Accounts collected at once (with --accounts / --organization).
+    pub account_concurrency: usize,
+    /// Timeout of one attempt of one API call, in seconds.
+    pub call_timeout_secs: u64,
+    /// A region that has not finished after this many seconds becomes a gap.
+    pub region_timeout_secs: u64,
+    /// Attempts per API call (adaptive retry with jittered backoff).
+    pub max_attempts: u32,
+    /// Collect IAM users, groups, roles and policies (GetAccountAuthorizationDetails,
+    /// ListAccessKeys, GetAccessKeyLastUsed).
+    pub iam: bool,
 }
 
 impl Default for CollectionConfig {
     fn default() -> Self {
-        CollectionConfig { concurrency: 16 }
+        CollectionConfig {
+            concurrency: 16,
+            account_concurrency: 4,
+            call_timeout_secs: 30,
+            region_timeout_secs: 600,
+            max_attempts: 4,
+            iam: false,
+        }
     }
 }
 
@@ -158,7 +245,10 @@ impl Default for CollectionConfig {
 pub struct Config {
     pub raw: RawConfig,
     pub naming_pattern: Regex,
-    pub replication_pattern: Regex,
+    /// Which secrets must be replicated (`[replication]`).
+    pub replication: ReplicationSelector,
+    /// The validated `[[waiver]]` entries, in config order.
+    pub waivers: Vec<Waiver>,
 }
 
 impl Default for Config {
@@ -215,15 +305,27 @@ impl Config {
                 format!("must be between 1 and 256, got {}", raw.collection.concurrency),
             ));
         }
+        for (key, v, max) in [
+            ("collection.account_concurrency", raw.collection.account_concurrency as u64, 64),
+            ("collection.call_timeout_secs", raw.collection.call_timeout_secs, 600),
+            ("collection.region_timeout_secs", raw.collection.region_timeout_secs, 86_400),
+            ("collection.max_attempts", u64::from(raw.collection.max_attempts), 20),
+        ] {
+            if !(1..=max).contains(&v) {
+                return Err(invalid(key, format!("must be between 1 and {max}, got {v}")));
+            }
+        }
         if let Some(k) = raw.tagging.required_keys.iter().find(|k| k.trim().is_empty()) {
             return Err(invalid("tagging.required_keys", format!("empty tag key {k:?}")));
         }
         let naming_pattern = regex("naming.pattern", &raw.naming.pattern)?;
-        let replication_pattern = regex("replication.name_pattern", &raw.replication.name_pattern)?;
+        let replication = validate_replication(&raw.replication, &invalid, &regex)?;
+        let waivers = crate::waiver::validate_all(&raw.waiver, &invalid)?;
         Ok(Config {
             raw,
             naming_pattern,
-            replication_pattern,
+            replication,
+            waivers,
         })
     }
 
@@ -231,6 +333,62 @@ impl Config {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(&self.raw).expect("the config is plain data")
     }
+}
+
+fn validate_replication(
+    r: &ReplicationConfig,
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+    regex: &dyn Fn(&str, &str) -> Result<Regex, ConfigError>,
+) -> Result<ReplicationSelector, ConfigError> {
+    let name_pattern = if r.name_pattern.is_empty() {
+        None
+    } else {
+        Some(regex("replication.name_pattern", &r.name_pattern)?)
+    };
+    let tag = if r.required_tag.is_empty() {
+        None
+    } else {
+        let (key, value) = match r.required_tag.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (r.required_tag.as_str(), None),
+        };
+        if key.trim().is_empty() || key.trim() != key {
+            return Err(invalid(
+                "replication.required_tag",
+                format!(
+                    "expected `Key` or `Key=Value` with a tag key without surrounding spaces, got {:?}",
+                    r.required_tag
+                ),
+            ));
+        }
+        Some((key.to_string(), value))
+    };
+    if !(0..=50).contains(&r.min_replicas) {
+        return Err(invalid(
+            "replication.min_replicas",
+            format!("must be between 0 and 50, got {}", r.min_replicas),
+        ));
+    }
+    let region_re = Regex::new(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$").expect("valid region regex");
+    let mut seen = std::collections::BTreeSet::new();
+    for region in &r.required_regions {
+        if !region_re.is_match(region) {
+            return Err(invalid(
+                "replication.required_regions",
+                format!("{region:?} is not an AWS region code such as \"eu-west-1\""),
+            ));
+        }
+        if !seen.insert(region) {
+            return Err(invalid("replication.required_regions", format!("{region:?} is listed twice")));
+        }
+    }
+    if !(1..=8_760).contains(&r.max_in_progress_hours) {
+        return Err(invalid(
+            "replication.max_in_progress_hours",
+            format!("must be between 1 and 8760 hours, got {}", r.max_in_progress_hours),
+        ));
+    }
+    Ok(ReplicationSelector { name_pattern, tag })
 }
 
 fn one_line(s: &str) -> String {
@@ -266,6 +424,53 @@ mod tests {
     fn bad_regex_names_the_key() {
         let e = Config::from_toml("x.toml", "[naming]\npattern = \"(unclosed\"\n").unwrap_err();
         assert!(e.to_string().contains("naming.pattern"), "{e}");
+    }
+
+    #[test]
+    fn replication_keys_are_validated_by_name() {
+        for (toml, key) in [
+            ("[replication]\nname_pattern = \"(\"\n", "replication.name_pattern"),
+            ("[replication]\nrequired_tag = \"=prod\"\n", "replication.required_tag"),
+            ("[replication]\nrequired_tag = \" Tier\"\n", "replication.required_tag"),
+            ("[replication]\nmin_replicas = 51\n", "replication.min_replicas"),
+            ("[replication]\nmin_replicas = -1\n", "replication.min_replicas"),
+            ("[replication]\nrequired_regions = [\"EU-WEST-1\"]\n", "replication.required_regions"),
+            ("[replication]\nrequired_regions = [\"eu-west-1\", \"eu-west-1\"]\n", "replication.required_regions"),
+            ("[replication]\nmax_in_progress_hours = 0\n", "replication.max_in_progress_hours"),
+        ] {
+            let e = Config::from_toml("x.toml", toml).unwrap_err().to_string();
+            assert!(e.contains(&format!("`{key}`")), "{toml}: {e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+        let ok = "[replication]\nrequired_regions = [\"us-gov-west-1\", \"eu-central-2\"]\nmin_replicas = 0\n";
+        Config::from_toml("x.toml", ok).expect("valid");
+    }
+
+    #[test]
+    fn replication_selector_matches_name_or_tag() {
+        let s = |name: &str, tags: &[(&str, &str)]| Secret {
+            name: name.to_string(),
+            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        };
+        let sel = Config::default().replication;
+        assert_eq!(sel.must_replicate(&s("prod/a/b", &[])).as_deref(), Some("name matches ^prod/"));
+        assert_eq!(sel.must_replicate(&s("staging/a/b", &[("Tier", "critical")])), None);
+
+        let c = Config::from_toml("x.toml", "[replication]\nrequired_tag = \"Tier=critical\"\n").unwrap();
+        assert_eq!(
+            c.replication.must_replicate(&s("staging/a/b", &[("Tier", "critical")])).as_deref(),
+            Some("tag Tier=critical")
+        );
+        assert_eq!(c.replication.must_replicate(&s("staging/a/b", &[("Tier", "Critical")])), None);
+        assert_eq!(c.replication.must_replicate(&s("staging/a/b", &[("tier", "critical")])), None);
+        assert!(c.replication.must_replicate(&s("prod/a/b", &[])).is_some(), "name or tag");
+        assert_eq!(c.replication.describe(), "name matches ^prod/ or tag Tier=critical");
+
+        let c = Config::from_toml("x.toml", "[replication]\nname_pattern = \"\"\nrequired_tag = \"DR\"\n").unwrap();
+        assert_eq!(c.replication.must_replicate(&s("prod/a/b", &[])), None, "empty pattern: no name rule");
+        assert_eq!(c.replication.must_replicate(&s("x", &[("DR", "")])).as_deref(), Some("tag DR"));
+        assert_eq!(c.replication.describe(), "tag DR");
     }
 
     #[test]

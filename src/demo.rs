@@ -2,11 +2,20 @@
 use crate::inventory::Inventory;
 
 const DEMO: &str = include_str!("../demo/inventory.json");
+const DEMO_CONFIG: &str = include_str!("../demo/secretlens.toml");
 
 /// The demo inventory. A test checks it parses.
 pub fn inventory() -> Inventory {
     Inventory::from_json("<embedded demo>", DEMO)
         .expect("the embedded demo inventory is valid (tested)")
+}
+
+/// `demo/secretlens.toml`: the defaults plus example waivers, so that the demo can show
+/// suppression and SL902 (`secretlens demo --config demo/secretlens.toml`; the sample
+/// reports are rendered with it). `secretlens demo` alone uses the defaults.
+pub fn config() -> crate::config::Config {
+    crate::config::Config::from_toml("<embedded demo config>", DEMO_CONFIG)
+        .expect("the embedded demo config is valid (tested)")
 }
 
 #[cfg(test)]
@@ -40,7 +49,7 @@ mod tests {
             .collect();
         assert!(replica_arns.len() >= 2, "the demo shows replicas");
 
-        let report = crate::evaluate::evaluate(&inv, &crate::config::Config::default(), as_of);
+        let report = crate::evaluate::evaluate(&inv, &config(), as_of);
         let mut statuses: BTreeMap<&str, BTreeSet<Status>> = BTreeMap::new();
         for f in &report.findings {
             assert!(

@@ -1,5 +1,9 @@
 //! `evaluate(&Inventory, &Config, now) -> Report`: pure and deterministic. The same inputs
 //! give a byte-identical report.
+//!
+//! Order: every check's `run`, then the config's waivers (matching fails become
+//! `suppressed`), then every check's `run_after` (SL902 judges the waivers), then sorting,
+//! the summaries and the per-framework roll-up.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +21,11 @@ use crate::report::{
 pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
     let ctx = Context { inv, cfg, now };
     let mut findings = checks::run_all(&ctx);
+    // Waivers turn matching fails into `suppressed`; then the checks about findings (SL902)
+    // run on the result.
+    crate::waiver::apply(&cfg.waivers, &mut findings, now);
+    let mut second = checks::run_after_all(&ctx, &findings);
+    findings.append(&mut second);
     findings.sort_by(|a, b| {
         (&a.check_id, &a.resource.account, &a.resource.region, &a.resource.arn, &a.id)
             .cmp(&(&b.check_id, &b.resource.account, &b.resource.region, &b.resource.arn, &b.id))
@@ -112,6 +121,7 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
         gaps: inv.gaps.clone(),
         summary,
         checks,
+        frameworks: crate::frameworks::rollup(&findings),
         secrets,
         findings,
     }

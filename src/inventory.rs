@@ -39,6 +39,14 @@ pub struct Inventory {
     pub kms_keys: Vec<KmsKey>,
     #[serde(default)]
     pub kms_aliases: Vec<KmsAlias>,
+    /// Key references that `DescribeKey` answered with `NotFoundException`: the key (or
+    /// alias) does not exist. A finding, unlike a failed call, which is a [`Gap`].
+    #[serde(default)]
+    pub missing_kms_keys: Vec<MissingKey>,
+    /// IAM principals and policies per account (`GetAccountAuthorizationDetails`), when
+    /// collected.
+    #[serde(default)]
+    pub iam: Vec<IamAccount>,
     /// Every call that failed: what could not be collected.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -146,6 +154,10 @@ pub struct KmsKey {
     pub key_state: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_date: Option<DateTime<Utc>>,
+    /// Where the key material comes from: `AWS_KMS`, `EXTERNAL` (imported), `AWS_CLOUDHSM`
+    /// or `EXTERNAL_KEY_STORE`. Only `AWS_KMS` keys support automatic rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// `GetKeyRotationStatus`; `None` when not collected (AWS managed keys rotate yearly).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_enabled: Option<bool>,
@@ -165,6 +177,16 @@ pub struct KmsAlias {
     /// Absent for AWS managed aliases whose key was never created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_key_id: Option<String>,
+}
+
+/// A key reference that does not exist: `DescribeKey` in `account`/`region` answered
+/// `NotFoundException` for `reference` (as the secret or replica gave it: key id, key ARN,
+/// alias name or alias ARN).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MissingKey {
+    pub account: String,
+    pub region: String,
+    pub reference: String,
 }
 
 /// A call that failed. Checks that needed its data report `error` for the resources it
@@ -216,6 +238,8 @@ impl Inventory {
             secrets: Vec::new(),
             kms_keys: Vec::new(),
             kms_aliases: Vec::new(),
+            missing_kms_keys: Vec::new(),
+            iam: Vec::new(),
             gaps: Vec::new(),
         }
     }
@@ -270,6 +294,15 @@ impl Inventory {
         self.kms_keys.dedup_by(|a, b| a.arn == b.arn);
         self.kms_aliases
             .sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
+        self.iam.sort_by(|a, b| a.account.cmp(&b.account));
+        for a in &mut self.iam {
+            a.users.sort_by(|x, y| x.arn.cmp(&y.arn));
+            a.groups.sort_by(|x, y| x.arn.cmp(&y.arn));
+            a.roles.sort_by(|x, y| x.arn.cmp(&y.arn));
+            a.policies.sort_by(|x, y| x.arn.cmp(&y.arn));
+        }
+        self.missing_kms_keys.sort();
+        self.missing_kms_keys.dedup();
         self.gaps.sort();
         self.gaps.dedup();
     }
@@ -280,4 +313,98 @@ impl Inventory {
             .iter()
             .filter(move |g| g.operation == operation && g.resource == resource)
     }
+}
+
+/// One account's IAM principals and the policies attached to them. Policy documents are
+/// kept as JSON text, URL-decoded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IamAccount {
+    pub account: String,
+    #[serde(default)]
+    pub users: Vec<IamUser>,
+    #[serde(default)]
+    pub groups: Vec<IamGroup>,
+    #[serde(default)]
+    pub roles: Vec<IamRole>,
+    /// Managed policies (customer managed, and AWS managed ones that are attached), with
+    /// their default version's document.
+    #[serde(default)]
+    pub policies: Vec<ManagedPolicy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InlinePolicy {
+    pub name: String,
+    pub document: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IamUser {
+    pub arn: String,
+    pub name: String,
+    #[serde(default)]
+    pub user_id: String,
+    /// Group names.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    /// Managed policy ARNs.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// From `ListAccessKeys`; `None` when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_keys: Option<Vec<AccessKey>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub id: String,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IamGroup {
+    pub arn: String,
+    pub name: String,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IamRole {
+    pub arn: String,
+    pub name: String,
+    #[serde(default)]
+    pub role_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_policy: Option<String>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub name: String,
+    /// The default version's document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }

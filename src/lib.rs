@@ -23,10 +23,15 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod evaluate;
+pub mod frameworks;
 pub mod inventory;
 pub mod kms;
+pub mod policy;
 pub mod render;
 pub mod report;
+pub mod scan;
 pub mod schedule;
+pub mod simulate;
+pub mod waiver;
 
 pub use error::Error;

@@ -156,7 +156,11 @@ pub struct Finding {
     /// Typed per check; see the check's documentation.
     pub evidence: serde_json::Value,
     pub remediation: String,
+    /// The framework controls the check maps to (from `checks/frameworks/`).
     pub frameworks: Vec<FrameworkRef>,
+    /// The waiver that suppressed this finding (only on `suppressed` findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<crate::waiver::WaiverRef>,
 }
 
 /// The stable finding id: the first 16 hex digits of SHA-256(check id, NUL, resource ARN).
@@ -181,6 +185,57 @@ pub struct CheckSummary {
     pub severity: Severity,
     pub remediation: String,
     pub counts: BTreeMap<Status, usize>,
+}
+
+/// Overall status of a framework control, from the findings of its checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlStatus {
+    /// At least one finding fails.
+    Fail,
+    /// None fails, at least one could not be evaluated.
+    Error,
+    /// Every evaluated finding passes or is suppressed by a waiver.
+    Pass,
+    /// Nothing was evaluated (no findings, or only not applicable ones).
+    NoData,
+}
+
+impl ControlStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlStatus::Fail => "fail",
+            ControlStatus::Error => "error",
+            ControlStatus::Pass => "pass",
+            ControlStatus::NoData => "no_data",
+        }
+    }
+}
+
+/// One framework's roll-up: per control, the findings of the checks mapped to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameworkSummary {
+    /// What `secretlens checks --framework` takes, e.g. `aws-fsbp`.
+    pub id: String,
+    /// The name findings use in `frameworks[].framework`, e.g. `AWS FSBP`.
+    pub framework: String,
+    pub title: String,
+    pub version: String,
+    pub url: String,
+    pub controls: Vec<ControlSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlSummary {
+    pub control: String,
+    pub title: String,
+    pub checks: Vec<String>,
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub suppressed: usize,
+    pub not_applicable: usize,
+    pub status: ControlStatus,
 }
 
 /// A secret as shown in the report's per-secret view.
@@ -256,6 +311,8 @@ pub struct Report {
     pub gaps: Vec<Gap>,
     pub summary: Summary,
     pub checks: Vec<CheckSummary>,
+    /// Per framework and control, the counts of the mapped checks' findings.
+    pub frameworks: Vec<FrameworkSummary>,
     pub secrets: Vec<SecretSummary>,
     pub findings: Vec<Finding>,
 }

@@ -559,14 +559,113 @@ fn text_summary_of_the_demo_lists_the_top_checks() {
     );
 }
 
-/// `sample-reports/` holds the demo account's reports; CI checks they are current.
+/// A config whose waiver text is hostile: it must stay escaped like AWS text.
+fn hostile_waiver_config() -> Config {
+    // `\u202E` is TOML's escape for the right-to-left override.
+    let toml = r#"
+[[waiver]]
+check = "SL101"
+resource = "prod/app/off"
+reason = "<script>alert(1)</script> until the \u202Emigration"
+expires = "2026-12-31"
+owner = "team-<b>pay</b>"
+
+[[waiver]]
+check = "SL104"
+resource = "nothing/*"
+reason = "r"
+expires = "2026-01-01"
+owner = "o"
+"#;
+    Config::from_toml("waivers.toml", toml).expect("valid waiver config")
+}
+
+#[test]
+fn suppressed_findings_show_their_waiver_everywhere() {
+    let mut on = secret("prod/app/on");
+    on.rotation_enabled = Some(true);
+    let inv = inventory(vec![on, secret("prod/app/off")]);
+    let report = evaluate(&inv, &hostile_waiver_config(), now());
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check_id == "SL101" && f.resource.name == "prod/app/off")
+        .expect("SL101 on prod/app/off");
+    assert_eq!(f.status, Status::Suppressed);
+
+    // JSON: status and waiver.
+    let json: serde_json::Value = serde_json::from_str(&json::render(&report)).expect("JSON");
+    let jf = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|x| x["id"] == f.id.as_str())
+        .expect("the finding");
+    assert_eq!(jf["status"], "suppressed");
+    assert_eq!(jf["waiver"]["owner"], "team-<b>pay</b>");
+    assert_eq!(jf["waiver"]["expires"], "2026-12-31");
+    assert!(jf["waiver"]["reason"].as_str().unwrap().starts_with("<script>"));
+    let plain = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["status"] == "pass")
+        .expect("a pass");
+    assert!(plain.get("waiver").is_none(), "no waiver key on other findings");
+    // The roll-up is in the JSON.
+    let fsbp = json["frameworks"]
+        .as_array()
+        .expect("frameworks")
+        .iter()
+        .find(|x| x["id"] == "aws-fsbp")
+        .expect("fsbp");
+    let sm1 = fsbp["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "SecretsManager.1")
+        .expect("SecretsManager.1");
+    assert_eq!(sm1["suppressed"], 1);
+    assert_eq!(sm1["checks"], serde_json::json!(["SL101", "SL102"]));
+
+    // HTML: a visible suppressed status with the reason, escaped.
+    let html = html::render(&report);
+    assert!(html.contains("<span class=\"badge st-suppressed\">suppressed</span>"));
+    assert!(html.contains(&esc(
+        "Suppressed by waiver[0] until 2026-12-31 (owner team-<b>pay</b>): <script>alert(1)</script> until the [U+202E]migration"
+    )));
+    assert!(!html.contains("<script>alert"), "waiver text is escaped");
+    assert!(!html.contains("<b>pay"), "waiver text is escaped");
+    assert!(html.contains("<span class=\"kpi-value\">1</span><span class=\"kpi-label\">suppressed by waivers</span>"));
+    // The compliance view.
+    let compliance = &html[html.find("id=\"compliance\"").expect("compliance section")..];
+    assert!(compliance.contains("AWS FSBP 1.0.0"));
+    assert!(compliance.contains("<td class=\"nowrap\">SecretsManager.1</td>"));
+    assert!(compliance.contains("<a href=\"#check-sl101\">SL101</a>"));
+
+    // Terminal: counts and a short list; SL902 reports the expired waiver.
+    let out = text::render(&report, &[], Severity::High);
+    assert!(out.contains(", 1 suppressed"), "{out}");
+    assert!(out.contains("Suppressed by waivers: 1 finding (not counted as failing)"), "{out}");
+    assert!(
+        out.contains("  SL101 prod/app/off — waiver[0] until 2026-12-31, owner team-<b>pay</b>: <script>alert(1)</script> until the [U+202E]migration"),
+        "{out}"
+    );
+    assert!(out.contains("1 waiver has expired or suppresses nothing: see SL902 in the report."), "{out}");
+    assert!(!out.contains('\u{202e}'));
+}
+
+/// `sample-reports/` holds the demo account's reports (with `demo/secretlens.toml`); CI
+/// checks they are current.
 #[test]
 fn sample_reports_are_fresh() {
     let inv = secretlens::demo::inventory();
     let now = inv
         .as_of
         .expect("the demo inventory carries its as-of instant");
-    let mut report = evaluate(&inv, &Config::default(), now);
+    // What `secretlens demo --config demo/secretlens.toml` renders (defaults plus example
+    // waivers, so that the samples show suppression and SL902).
+    let mut report = evaluate(&inv, &secretlens::demo::config(), now);
     report.generated_at = now;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-reports");
     let files = [

@@ -4,7 +4,8 @@
 //! `+++` lines, then the sections *What it checks · Why it matters · Example · Known
 //! limitations · Remediation*), embedded with `include_str!`. The same text feeds
 //! `secretlens explain`, the HTML report and the JSON `remediation`. A registry test keeps
-//! code and prose one-to-one.
+//! code and prose one-to-one. Which framework controls a check maps to is not in its front
+//! matter: `checks/frameworks/*.toml` is the single source (see [`crate::frameworks`]).
 //!
 //! Checks are pure: they read the [`Context`] (inventory, config, `now`) and emit one finding
 //! per (check, resource) they evaluate — pass included. What they cannot assess is `error`.
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::inventory::{Gap, Inventory, Secret};
-use crate::report::{Category, Finding, FrameworkRef, Resource, Severity, Status, finding_id};
+use crate::report::{Category, Finding, Resource, Severity, Status, finding_id};
 
 mod sl101_rotation_disabled;
 mod sl102_rotation_interval_too_long;
@@ -27,8 +28,14 @@ mod sl201_secret_unused;
 mod sl301_name_violates_convention;
 mod sl302_required_tags_missing;
 mod sl401_default_kms_key;
+mod sl402_kms_key_unusable;
+mod sl403_kms_key_rotation_disabled;
+mod sl501_replication_missing;
+mod sl502_replication_unhealthy;
+mod sl503_replica_default_kms_key;
 mod sl701_secret_pending_deletion;
 mod sl901_collection_gap;
+mod sl902_waiver_expired_or_unused;
 
 /// Every check, in id order.
 pub static ALL: &[&dyn Check] = &[
@@ -40,8 +47,14 @@ pub static ALL: &[&dyn Check] = &[
     &sl301_name_violates_convention::NameViolatesConvention,
     &sl302_required_tags_missing::RequiredTagsMissing,
     &sl401_default_kms_key::DefaultKmsKey,
+    &sl402_kms_key_unusable::KmsKeyUnusable,
+    &sl403_kms_key_rotation_disabled::KmsKeyRotationDisabled,
+    &sl501_replication_missing::ReplicationMissing,
+    &sl502_replication_unhealthy::ReplicationUnhealthy,
+    &sl503_replica_default_kms_key::ReplicaDefaultKmsKey,
     &sl701_secret_pending_deletion::SecretPendingDeletion,
     &sl901_collection_gap::CollectionGap,
+    &sl902_waiver_expired_or_unused::WaiverExpiredOrUnused,
 ];
 
 pub trait Check: Sync {
@@ -51,6 +64,10 @@ pub trait Check: Sync {
     fn doc(&self) -> &'static str;
     /// Evaluates the inventory, pushing one finding per evaluated resource into `out`.
     fn run(&self, ctx: &Context<'_>, out: &mut Emitter<'_>);
+    /// Second phase, for checks about the findings themselves (SL902): runs after every
+    /// check's `run` and after the config's waivers were applied, with those findings.
+    /// Default: nothing.
+    fn run_after(&self, _ctx: &Context<'_>, _findings: &[Finding], _out: &mut Emitter<'_>) {}
 }
 
 /// Front matter of a check's Markdown file.
@@ -70,8 +87,6 @@ pub struct CheckMeta {
     /// The exact AWS CLI command that fixes it, with placeholders in capitals.
     #[serde(default)]
     pub remediation_cli: String,
-    #[serde(default)]
-    pub frameworks: Vec<FrameworkRef>,
     /// The Markdown body after the front matter.
     #[serde(skip)]
     pub body: String,
@@ -188,7 +203,8 @@ impl<'m> Emitter<'m> {
             message: message.into(),
             evidence,
             remediation: meta.remediation.clone(),
-            frameworks: meta.frameworks.clone(),
+            frameworks: crate::frameworks::refs_for(&meta.id),
+            waiver: None,
         });
     }
 
@@ -269,6 +285,19 @@ pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
         let meta = meta(check.id()).expect("every registered check has metadata");
         let mut out = Emitter::new(meta);
         check.run(ctx, &mut out);
+        all.append(&mut out.findings);
+    }
+    all
+}
+
+/// Runs every check's second phase ([`Check::run_after`]) over the first phase's findings
+/// (waivers applied) and returns the new findings, unsorted.
+pub fn run_after_all(ctx: &Context<'_>, findings: &[Finding]) -> Vec<Finding> {
+    let mut all = Vec::new();
+    for check in ALL {
+        let meta = meta(check.id()).expect("every registered check has metadata");
+        let mut out = Emitter::new(meta);
+        check.run_after(ctx, findings, &mut out);
         all.append(&mut out.findings);
     }
     all

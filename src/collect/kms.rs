@@ -1,5 +1,6 @@
 //! KMS: `ListAliases` per region, then `DescribeKey` and `GetKeyRotationStatus` for the
-//! customer keys that secrets (and their replicas) reference.
+//! customer keys that secrets (and their replicas) reference. A `DescribeKey` answered with
+//! `NotFoundException` is recorded as a missing key (a finding for SL402), not as a gap.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,7 +9,7 @@ use aws_sdk_kms::Client;
 use futures::StreamExt;
 
 use super::{Ctx, RegionResult, bounded, error_parts, to_chrono};
-use crate::inventory::{DEFAULT_KEY_ALIAS, KmsAlias, KmsKey};
+use crate::inventory::{DEFAULT_KEY_ALIAS, KmsAlias, KmsKey, MissingKey};
 use crate::kms::{KeyReference, parse_reference};
 
 fn client(ctx: &Ctx, region: &str) -> Client {
@@ -105,6 +106,7 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                     key_manager: m.key_manager().map(|k| k.as_str().to_string()),
                     key_state: m.key_state().map(|k| k.as_str().to_string()),
                     deletion_date: m.deletion_date().and_then(to_chrono),
+                    origin: m.origin().map(|o| o.as_str().to_string()),
                     rotation_enabled: None,
                     policy: None,
                 };
@@ -123,13 +125,31 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                 }
                 keys.insert(arn, key);
             }
-            Err(e) => out.gaps.push(ctx.gap(region, "DescribeKey", &reference, error_parts(&e))),
+            Err(e) => {
+                let parts = error_parts(&e);
+                if parts.0 == "NotFoundException" {
+                    // The key (or alias) does not exist: what SL402 reports, not a gap.
+                    out.missing_kms_keys.push(MissingKey {
+                        account: ctx.account.clone(),
+                        region: region.to_string(),
+                        reference,
+                    });
+                } else {
+                    out.gaps.push(ctx.gap(region, "DescribeKey", &reference, parts));
+                }
+            }
         }
     }
-    // Rotation status for customer keys that can answer (a key pending deletion cannot).
+    // Rotation status for customer keys that can answer: not a key pending deletion, and
+    // not one whose key material KMS does not generate (imported, CloudHSM, external key
+    // store), which cannot rotate automatically.
     let jobs = keys
         .values()
-        .filter(|k| k.key_manager.as_deref() == Some("CUSTOMER") && k.key_state.as_deref() != Some("PendingDeletion"))
+        .filter(|k| {
+            k.key_manager.as_deref() == Some("CUSTOMER")
+                && k.key_state.as_deref() != Some("PendingDeletion")
+                && k.origin.as_deref().is_none_or(|o| o == "AWS_KMS")
+        })
         .map(|k| {
             let client = client.clone();
             let arn = k.arn.clone();
@@ -153,29 +173,40 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
 }
 
 /// Keys that replicas use (from `DescribeSecret` on their primaries) live in the replica's
-/// region: describe the ones not collected yet.
+/// region: describe the ones not collected yet. A replica region outside the audited ones
+/// gets its own KMS client; its keys, aliases and gaps are recorded (each names its region)
+/// without adding the region to the scopes.
 pub(crate) async fn collect_replica_keys(ctx: &Ctx, results: &mut [(String, RegionResult)]) {
     let mut per_region: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (_, r) in results.iter() {
         for s in &r.secrets {
             for rep in s.replication.iter().flatten() {
-                if let Some(k) = &rep.kms_key_id {
+                if let Some(k) = &rep.kms_key_id
+                    && !rep.region.is_empty()
+                {
                     per_region.entry(rep.region.clone()).or_default().insert(k.clone());
                 }
             }
         }
     }
+    // What was collected for regions outside the scopes; merged into the first region's
+    // result at the end (every record carries its own region).
+    let mut outside = RegionResult::default();
     for (region, refs) in per_region {
-        let Some((_, r)) = results.iter_mut().find(|(reg, _)| *reg == region) else {
-            // The replica's region is not in scope: its key is not collected.
-            continue;
+        let in_scope = results.iter().position(|(reg, _)| *reg == region);
+        let r: &mut RegionResult = match in_scope {
+            Some(i) => &mut results[i].1,
+            None => &mut outside,
         };
-        let already: BTreeSet<String> = r
-            .secrets
-            .iter()
-            .filter(|s| !s.is_replica())
-            .filter_map(|s| s.kms_key_id.clone())
-            .collect();
+        let already: BTreeSet<String> = if in_scope.is_some() {
+            r.secrets
+                .iter()
+                .filter(|s| !s.is_replica())
+                .filter_map(|s| s.kms_key_id.clone())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         let wanted: BTreeSet<String> = wanted_in_region(ctx, &region, refs.into_iter())
             .into_iter()
             .filter(|k| !already.contains(k))
@@ -188,5 +219,11 @@ pub(crate) async fn collect_replica_keys(ctx: &Ctx, results: &mut [(String, Regi
             list_aliases(ctx, &client, &region, r).await;
         }
         describe_keys(ctx, &client, &region, wanted, r).await;
+    }
+    if let Some((_, first)) = results.first_mut() {
+        first.kms_keys.append(&mut outside.kms_keys);
+        first.kms_aliases.append(&mut outside.kms_aliases);
+        first.missing_kms_keys.append(&mut outside.missing_kms_keys);
+        first.gaps.append(&mut outside.gaps);
     }
 }

@@ -11,12 +11,16 @@
 //! The auditor never calls `GetSecretValue` or `BatchGetSecretValue`: a moto-backed test
 //! records every operation the SDK sends and enforces it.
 
+mod iam;
 mod kms;
 mod secrets;
 
 use std::fmt::Debug;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use futures::StreamExt;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_config::retry::RetryConfig;
@@ -29,15 +33,54 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::inventory::{Gap, Inventory, Scope};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CollectOptions {
     pub profile: Option<String>,
+    /// Regions to audit; `["all"]` = every region enabled for each account (asked of the
+    /// account with `account:ListRegions`); empty = the configured region.
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
+    /// Accounts to audit by assuming `role_name` in each; empty = the caller's account.
+    pub accounts: Vec<String>,
+    /// Audit every active account of the organization (`organizations:ListAccounts`).
+    pub organization: bool,
+    pub role_name: Option<String>,
+    pub external_id: Option<String>,
     /// Concurrent per-secret calls per region.
     pub concurrency: usize,
-    /// Print one line per region to stderr.
+    /// Accounts collected at once.
+    pub account_concurrency: usize,
+    /// Per-attempt timeout of one API call.
+    pub call_timeout: Duration,
+    /// A region that has not finished by then becomes a gap instead of hanging the run.
+    pub region_timeout: Duration,
+    /// Attempts per call (the SDK's adaptive retry with jittered backoff).
+    pub max_attempts: u32,
+    /// Collect IAM principals and policies (`GetAccountAuthorizationDetails`).
+    pub iam: bool,
+    /// Show progress on stderr.
     pub progress: bool,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            profile: None,
+            regions: Vec::new(),
+            endpoint_url: None,
+            accounts: Vec::new(),
+            organization: false,
+            role_name: None,
+            external_id: None,
+            concurrency: 16,
+            account_concurrency: 4,
+            call_timeout: Duration::from_secs(30),
+            region_timeout: Duration::from_secs(600),
+            max_attempts: 4,
+            iam: false,
+            progress: false,
+        }
+    }
 }
 
 /// What one region's collection produced.
@@ -46,6 +89,8 @@ pub(crate) struct RegionResult {
     pub secrets: Vec<crate::inventory::Secret>,
     pub kms_keys: Vec<crate::inventory::KmsKey>,
     pub kms_aliases: Vec<crate::inventory::KmsAlias>,
+    /// Key references `DescribeKey` reported as not found.
+    pub missing_kms_keys: Vec<crate::inventory::MissingKey>,
     pub gaps: Vec<Gap>,
 }
 
@@ -54,7 +99,9 @@ pub(crate) struct Ctx {
     pub sdk: SdkConfig,
     pub account: String,
     pub concurrency: usize,
-    pub replication_pattern: regex::Regex,
+    /// Which secrets must be replicated: they get a `DescribeSecret` (the same predicate
+    /// SL501 uses).
+    pub replication: crate::config::ReplicationSelector,
 }
 
 impl Ctx {
@@ -72,12 +119,12 @@ impl Ctx {
 
 pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, Error> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(4))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)))
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .operation_timeout(Duration::from_secs(90))
+                .connect_timeout(Duration::from_secs(5).min(opts.call_timeout))
+                .operation_attempt_timeout(opts.call_timeout)
+                .operation_timeout(opts.call_timeout * opts.max_attempts.max(1) + Duration::from_secs(10))
                 .build(),
         );
     if let Some(p) = &opts.profile {
@@ -86,23 +133,28 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
     if let Some(url) = &opts.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let first_region = opts.regions.first().cloned();
-    if let Some(r) = &first_region {
+    let all_regions = opts.regions.iter().any(|r| r.eq_ignore_ascii_case("all"));
+    if let Some(r) = opts.regions.iter().find(|r| !r.eq_ignore_ascii_case("all")) {
         loader = loader.region(Region::new(r.clone()));
     }
     let sdk = loader.load().await;
-    let regions: Vec<String> = if opts.regions.is_empty() {
-        match sdk.region() {
-            Some(r) => vec![r.to_string()],
-            None => {
-                return Err(Error::Usage(
-                    "no AWS region configured: pass --regions us-east-1[,…] or set AWS_REGION / a region in your profile"
-                        .to_string(),
-                ));
-            }
+    let Some(home_region) = sdk.region().map(|r| r.to_string()) else {
+        return Err(Error::Usage(
+            "no AWS region configured: pass --regions us-east-1[,…] (with `all`, also set AWS_REGION or a profile region \
+             for the calls that list accounts and regions)"
+                .to_string(),
+        ));
+    };
+    let explicit_regions: Vec<String> = {
+        let mut r: Vec<String> = opts
+            .regions
+            .iter()
+            .filter(|r| !r.eq_ignore_ascii_case("all"))
+            .cloned()
+            .collect();
+        if r.is_empty() {
+            r.push(home_region.clone());
         }
-    } else {
-        let mut r = opts.regions.clone();
         r.sort();
         r.dedup();
         r
@@ -112,91 +164,407 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
             "no AWS credentials provider: configure credentials (environment, --profile, SSO or an instance role)".into(),
         ));
     }
+    if (opts.organization || !opts.accounts.is_empty()) && opts.role_name.is_none() {
+        return Err(Error::Usage(
+            "--accounts and --organization need --role-name: the read-only role to assume in each account".into(),
+        ));
+    }
 
     let started: DateTime<Utc> = Utc::now();
     let mut inv = Inventory::empty("aws", started);
-    let home_region = regions[0].clone();
+    let progress = Progress::start(opts.progress);
 
     // Who are we? One STS call; on failure the account is taken from the ARNs collected.
     let sts = aws_sdk_sts::Client::new(&sdk);
-    let (account, sts_gap) = match sts.get_caller_identity().send().await {
-        Ok(out) => (out.account().unwrap_or_default().to_string(), None),
-        Err(e) => (String::new(), Some(error_parts(&e))),
-    };
-
-    let ctx = Ctx {
-        sdk,
-        account: account.clone(),
-        concurrency: opts.concurrency.max(1),
-        replication_pattern: cfg.replication_pattern.clone(),
-    };
-
-    // Regions run concurrently (one task, interleaved I/O); each bounds its own per-secret
-    // concurrency.
-    let mut results: Vec<(String, RegionResult)> = futures::future::join_all(
-        regions
-            .iter()
-            .map(|region| async { (region.clone(), collect_region(&ctx, region).await) }),
-    )
-    .await;
-
-    // Replicas are known only once every region has been listed; their primaries get one
-    // DescribeSecret each for replication health, unless already described.
-    secrets::describe_primaries_of_seen_replicas(&ctx, &mut results).await;
-
-    // Keys referenced by replicas (from DescribeSecret) live in the replica's region.
-    kms::collect_replica_keys(&ctx, &mut results).await;
-
-    let mut account = account;
-    if account.is_empty() {
-        account = results
-            .iter()
-            .flat_map(|(_, r)| r.secrets.iter())
-            .map(|s| s.account.clone())
-            .find(|a| !a.is_empty())
-            .unwrap_or_else(|| "unknown".to_string());
-    }
-    if let Some(parts) = sts_gap {
-        let mut g = ctx.gap(&home_region, "GetCallerIdentity", "", parts);
-        g.account = account.clone();
-        inv.gaps.push(g);
-    }
-    for (region, mut r) in results {
-        if opts.progress {
-            let _ = writeln!(
-                std::io::stderr(),
-                "secretlens: {region}: {} secrets, {} KMS keys, {} gaps",
-                r.secrets.len(),
-                r.kms_keys.len(),
-                r.gaps.len()
-            );
+    let (caller_account, partition, sts_gap) = match sts.get_caller_identity().send().await {
+        Ok(out) => {
+            let partition = out.arn().and_then(|a| a.split(':').nth(1)).unwrap_or("aws").to_string();
+            (out.account().unwrap_or_default().to_string(), partition, None)
         }
+        Err(e) => (String::new(), "aws".to_string(), Some(error_parts(&e))),
+    };
+
+    // The accounts: the caller's, a list, or the organization's active accounts.
+    let mut targets: Vec<String> = if opts.organization {
+        list_org_accounts(&sdk).await?
+    } else if !opts.accounts.is_empty() {
+        opts.accounts.clone()
+    } else {
+        vec![caller_account.clone()]
+    };
+    targets.sort();
+    targets.dedup();
+    progress.set_accounts(targets.len());
+
+    let jobs = targets.iter().map(|account| {
+        let sdk = &sdk;
+        let home_region = &home_region;
+        let explicit_regions = &explicit_regions;
+        let partition = &partition;
+        let progress = &progress;
+        async move {
+            let mut out = AccountResult::default();
+            // Credentials: the caller's own, or the assumed role's.
+            let account_sdk = match &opts.role_name {
+                None => sdk.clone(),
+                Some(role) => match assume_role(sdk, partition, account, role, opts.external_id.as_deref()).await {
+                    Ok(s) => s,
+                    Err(parts) => {
+                        let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
+                        out.gaps.push(Gap {
+                            account: account.clone(),
+                            region: home_region.clone(),
+                            operation: "AssumeRole".to_string(),
+                            resource: role_arn,
+                            error_code: parts.0,
+                            message: parts.1,
+                        });
+                        out.scopes.push(Scope {
+                            account: account.clone(),
+                            region: home_region.clone(),
+                        });
+                        progress.account_done();
+                        return out;
+                    }
+                },
+            };
+            let ctx = Ctx {
+                sdk: account_sdk,
+                account: account.clone(),
+                concurrency: opts.concurrency.max(1),
+                replication: cfg.replication.clone(),
+            };
+            collect_account(&ctx, opts, all_regions, home_region, explicit_regions, progress, &mut out).await;
+            progress.account_done();
+            out
+        }
+    });
+    let results: Vec<AccountResult> = futures::stream::iter(jobs)
+        .buffer_unordered(opts.account_concurrency.max(1))
+        .collect()
+        .await;
+    progress.finish();
+
+    let mut accounts = Vec::new();
+    for mut r in results {
+        let account = if r.account.is_empty() {
+            r.secrets
+                .iter()
+                .map(|s| s.account.clone())
+                .find(|a| !a.is_empty())
+                .unwrap_or_else(|| "unknown".to_string())
+        } else {
+            r.account.clone()
+        };
         for g in &mut r.gaps {
             if g.account.is_empty() {
                 g.account = account.clone();
             }
         }
-        inv.scopes.push(Scope {
-            account: account.clone(),
-            region: region.clone(),
-        });
+        for m in &mut r.missing_kms_keys {
+            if m.account.is_empty() {
+                m.account = account.clone();
+            }
+        }
+        for s in &mut r.scopes {
+            if s.account.is_empty() {
+                s.account = account.clone();
+            }
+        }
+        if let Some(iam) = &mut r.iam {
+            iam.account = account.clone();
+        }
+        accounts.push(account);
+        inv.scopes.append(&mut r.scopes);
         inv.secrets.append(&mut r.secrets);
         inv.kms_keys.append(&mut r.kms_keys);
         inv.kms_aliases.append(&mut r.kms_aliases);
+        inv.missing_kms_keys.append(&mut r.missing_kms_keys);
         inv.gaps.append(&mut r.gaps);
+        inv.iam.extend(r.iam);
+    }
+    if let Some(parts) = sts_gap {
+        inv.gaps.push(Gap {
+            account: accounts.first().cloned().unwrap_or_else(|| "unknown".to_string()),
+            region: home_region.clone(),
+            operation: "GetCallerIdentity".to_string(),
+            resource: String::new(),
+            error_code: parts.0,
+            message: parts.1,
+        });
     }
     // Keep the aliases that matter: the default key's and those naming a collected key
     // (ListAliases also returns every AWS managed alias in the region).
-    let key_ids: std::collections::BTreeSet<(String, String)> =
-        inv.kms_keys.iter().map(|k| (k.region.clone(), k.key_id.clone())).collect();
+    let key_ids: std::collections::BTreeSet<(String, String, String)> = inv
+        .kms_keys
+        .iter()
+        .map(|k| (k.account.clone(), k.region.clone(), k.key_id.clone()))
+        .collect();
     inv.kms_aliases.retain(|a| {
         a.name == crate::inventory::DEFAULT_KEY_ALIAS
-            || a.target_key_id.as_ref().is_some_and(|t| key_ids.contains(&(a.region.clone(), t.clone())))
+            || a.target_key_id
+                .as_ref()
+                .is_some_and(|t| key_ids.contains(&(a.account.clone(), a.region.clone(), t.clone())))
     });
-    inv.accounts = vec![account];
+    inv.accounts = accounts;
     inv.collected_at = Utc::now();
     inv.normalise();
     Ok(inv)
+}
+
+/// What one account's collection produced.
+#[derive(Debug, Default)]
+struct AccountResult {
+    account: String,
+    scopes: Vec<Scope>,
+    secrets: Vec<crate::inventory::Secret>,
+    kms_keys: Vec<crate::inventory::KmsKey>,
+    kms_aliases: Vec<crate::inventory::KmsAlias>,
+    missing_kms_keys: Vec<crate::inventory::MissingKey>,
+    gaps: Vec<Gap>,
+    iam: Option<crate::inventory::IamAccount>,
+}
+
+async fn collect_account(
+    ctx: &Ctx,
+    opts: &CollectOptions,
+    all_regions: bool,
+    home_region: &str,
+    explicit_regions: &[String],
+    progress: &Progress,
+    out: &mut AccountResult,
+) {
+    out.account = ctx.account.clone();
+    let regions: Vec<String> = if all_regions {
+        match enabled_regions(ctx, home_region).await {
+            Ok(r) if !r.is_empty() => r,
+            Ok(_) => explicit_regions.to_vec(),
+            Err(parts) => {
+                out.gaps.push(ctx.gap(home_region, "ListRegions", "", parts));
+                explicit_regions.to_vec()
+            }
+        }
+    } else {
+        explicit_regions.to_vec()
+    };
+    progress.add_regions(regions.len());
+
+    // Regions run concurrently (one task, interleaved I/O); each bounds its own per-secret
+    // concurrency, and each has a deadline so that one unreachable region cannot hang the run.
+    let mut results: Vec<(String, RegionResult)> = futures::future::join_all(regions.iter().map(|region| async {
+        let r = match tokio::time::timeout(opts.region_timeout, collect_region(ctx, region)).await {
+            Ok(r) => r,
+            Err(_) => RegionResult {
+                gaps: vec![ctx.gap(
+                    region,
+                    "ListSecrets",
+                    "",
+                    (
+                        "RegionTimeout".to_string(),
+                        format!("the region did not finish within {} s; nothing from it is reported", opts.region_timeout.as_secs()),
+                    ),
+                )],
+                ..Default::default()
+            },
+        };
+        progress.region_done(r.secrets.len(), r.gaps.len());
+        (region.clone(), r)
+    }))
+    .await;
+
+    // Replicas are known only once every region has been listed; their primaries get one
+    // DescribeSecret each for replication health, unless already described.
+    secrets::describe_primaries_of_seen_replicas(ctx, &mut results).await;
+
+    // Keys referenced by replicas (from DescribeSecret) live in the replica's region, which
+    // may be outside the audited regions: those are described too (not added to the scopes).
+    kms::collect_replica_keys(ctx, &mut results).await;
+
+    if opts.iam {
+        let (iam, mut gaps) = iam::collect(ctx).await;
+        out.iam = iam;
+        out.gaps.append(&mut gaps);
+    }
+
+    for (region, mut r) in results {
+        out.scopes.push(Scope {
+            account: ctx.account.clone(),
+            region,
+        });
+        out.secrets.append(&mut r.secrets);
+        out.kms_keys.append(&mut r.kms_keys);
+        out.kms_aliases.append(&mut r.kms_aliases);
+        out.missing_kms_keys.append(&mut r.missing_kms_keys);
+        out.gaps.append(&mut r.gaps);
+    }
+}
+
+/// Credentials for `role` in `account`, assumed with the caller's credentials.
+async fn assume_role(
+    sdk: &SdkConfig,
+    partition: &str,
+    account: &str,
+    role: &str,
+    external_id: Option<&str>,
+) -> Result<SdkConfig, (String, String)> {
+    let sts = aws_sdk_sts::Client::new(sdk);
+    let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
+    let resp = sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("secretlens-audit")
+        .set_external_id(external_id.map(str::to_string))
+        .duration_seconds(3600)
+        .send()
+        .await
+        .map_err(|e| error_parts(&e))?;
+    let c = resp
+        .credentials()
+        .ok_or_else(|| ("NoCredentials".to_string(), format!("AssumeRole on {role_arn} returned no credentials")))?;
+    let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+    let creds = aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        expiry,
+        "secretlens-assume-role",
+    );
+    Ok(sdk
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
+        .build())
+}
+
+/// The organization's active accounts. Failing to list them is fatal: the scope itself is
+/// unknown.
+async fn list_org_accounts(sdk: &SdkConfig) -> Result<Vec<String>, Error> {
+    let client = aws_sdk_organizations::Client::new(sdk);
+    let mut out = Vec::new();
+    let mut token = None;
+    for _ in 0..10_000 {
+        let page = client.list_accounts().set_next_token(token).send().await.map_err(|e| {
+            let (code, message) = error_parts(&e);
+            Error::Collect(format!(
+                "organizations:ListAccounts failed ({code}: {message}); run from the management account or a \
+                 delegated administrator, or list accounts with --accounts"
+            ))
+        })?;
+        for a in page.accounts() {
+            #[allow(deprecated)]
+            let active = a.status().map(|s| s.as_str() == "ACTIVE").unwrap_or(true)
+                && a.state().map(|s| s.as_str() == "ACTIVE").unwrap_or(true);
+            if active && let Some(id) = a.id() {
+                out.push(id.to_string());
+            }
+        }
+        token = page.next_token().map(str::to_string).filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Regions enabled for the account (`ENABLED` or `ENABLED_BY_DEFAULT`), asked of the account.
+async fn enabled_regions(ctx: &Ctx, home_region: &str) -> Result<Vec<String>, (String, String)> {
+    use aws_sdk_account::types::RegionOptStatus;
+    let conf = aws_sdk_account::config::Builder::from(&ctx.sdk)
+        .region(Region::new(home_region.to_string()))
+        .build();
+    let client = aws_sdk_account::Client::from_conf(conf);
+    let mut out = Vec::new();
+    let mut token = None;
+    for _ in 0..1_000 {
+        let page = client
+            .list_regions()
+            .region_opt_status_contains(RegionOptStatus::Enabled)
+            .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+            .max_results(50)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| error_parts(&e))?;
+        for r in page.regions() {
+            let enabled = matches!(
+                r.region_opt_status(),
+                Some(RegionOptStatus::Enabled) | Some(RegionOptStatus::EnabledByDefault) | None
+            );
+            if enabled && let Some(name) = r.region_name() {
+                out.push(name.to_string());
+            }
+        }
+        token = page.next_token().map(str::to_string).filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// A progress line on stderr (only when it is a terminal): accounts, regions, secrets, gaps.
+struct Progress {
+    enabled: bool,
+    accounts: AtomicUsize,
+    accounts_done: AtomicUsize,
+    regions: AtomicUsize,
+    regions_done: AtomicUsize,
+    secrets: AtomicUsize,
+    gaps: AtomicUsize,
+}
+
+impl Progress {
+    fn start(enabled: bool) -> Progress {
+        Progress {
+            enabled,
+            accounts: AtomicUsize::new(0),
+            accounts_done: AtomicUsize::new(0),
+            regions: AtomicUsize::new(0),
+            regions_done: AtomicUsize::new(0),
+            secrets: AtomicUsize::new(0),
+            gaps: AtomicUsize::new(0),
+        }
+    }
+    fn set_accounts(&self, n: usize) {
+        self.accounts.store(n, Ordering::Relaxed);
+        self.draw();
+    }
+    fn add_regions(&self, n: usize) {
+        self.regions.fetch_add(n, Ordering::Relaxed);
+        self.draw();
+    }
+    fn region_done(&self, secrets: usize, gaps: usize) {
+        self.regions_done.fetch_add(1, Ordering::Relaxed);
+        self.secrets.fetch_add(secrets, Ordering::Relaxed);
+        self.gaps.fetch_add(gaps, Ordering::Relaxed);
+        self.draw();
+    }
+    fn account_done(&self) {
+        self.accounts_done.fetch_add(1, Ordering::Relaxed);
+        self.draw();
+    }
+    fn draw(&self) {
+        if !self.enabled {
+            return;
+        }
+        let _ = write!(
+            std::io::stderr(),
+            "\r\x1b[2Kcollecting: accounts {}/{} · regions {}/{} · secrets {} · gaps {}",
+            self.accounts_done.load(Ordering::Relaxed),
+            self.accounts.load(Ordering::Relaxed),
+            self.regions_done.load(Ordering::Relaxed),
+            self.regions.load(Ordering::Relaxed),
+            self.secrets.load(Ordering::Relaxed),
+            self.gaps.load(Ordering::Relaxed),
+        );
+    }
+    fn finish(&self) {
+        if self.enabled {
+            self.draw();
+            let _ = writeln!(std::io::stderr());
+        }
+    }
 }
 
 async fn collect_region(ctx: &Ctx, region: &str) -> RegionResult {

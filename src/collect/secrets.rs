@@ -55,15 +55,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
     }
 
     // GetResourcePolicy for every primary not scheduled for deletion (AWS refuses calls on
-    // those); DescribeSecret for primaries that must be replicated (config) — replication
-    // status is in no other response.
+    // those); DescribeSecret for primaries that must be replicated (`[replication]` name
+    // pattern or tag, the predicate SL501 uses) — replication status is in no other response.
     let primaries: Vec<usize> = (0..out.secrets.len())
         .filter(|&i| !out.secrets[i].is_replica() && out.secrets[i].deleted_date.is_none())
         .collect();
     let jobs = primaries.iter().map(|&i| {
         let s = &out.secrets[i];
         let arn = s.arn.clone();
-        let describe = ctx.replication_pattern.is_match(&s.name);
+        let describe = ctx.replication.must_replicate(s).is_some();
         let client = client.clone();
         async move {
             let policy = client.get_resource_policy().secret_id(&arn).send().await;

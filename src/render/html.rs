@@ -14,7 +14,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::text::{clean, clean_multiline, plural};
-use crate::report::{Finding, Report, SecretSummary, Severity, Status, finding_id};
+use crate::report::{ControlStatus, Finding, Report, SecretSummary, Severity, Status, finding_id};
 
 /// Renders the report as a standalone HTML page.
 pub fn render(report: &Report) -> String {
@@ -245,7 +245,7 @@ impl Counts {
     }
 }
 
-/// A failing or error finding listed under its check.
+/// A failing, error or suppressed finding listed under its check.
 struct CheckRow {
     target: String,
     resource: String,
@@ -254,6 +254,8 @@ struct CheckRow {
     status: &'static str,
     status_class: &'static str,
     message: String,
+    /// For a suppressed finding: the waiver's reason, owner and expiry.
+    waiver: Option<String>,
 }
 
 struct CheckView {
@@ -369,6 +371,8 @@ struct FindingRow {
     region: String,
     message: String,
     evidence: String,
+    /// For a suppressed finding: the waiver's reason, owner and expiry.
+    waiver: Option<String>,
 }
 
 struct Tag {
@@ -402,6 +406,77 @@ struct SecretView {
     findings: Vec<FindingRow>,
 }
 
+/// A check named in a compliance table; linked when its card is on the page.
+struct CheckLink {
+    id: String,
+    anchor: Option<String>,
+}
+
+struct ControlRow {
+    control: String,
+    title: String,
+    checks: Vec<CheckLink>,
+    status: &'static str,
+    status_class: &'static str,
+    counts: Counts,
+}
+
+struct FrameworkView {
+    name: String,
+    title: String,
+    url: String,
+    controls: Vec<ControlRow>,
+}
+
+fn control_status(s: ControlStatus) -> (&'static str, &'static str) {
+    match s {
+        ControlStatus::Fail => ("fail", "st-fail"),
+        ControlStatus::Error => ("error", "st-error"),
+        ControlStatus::Pass => ("pass", "st-pass"),
+        ControlStatus::NoData => ("no data", "st-na"),
+    }
+}
+
+fn framework_views(r: &Report) -> Vec<FrameworkView> {
+    let on_page: BTreeSet<&str> = r.checks.iter().map(|c| c.id.as_str()).collect();
+    r.frameworks
+        .iter()
+        .map(|fw| FrameworkView {
+            name: clean(&format!("{} {}", fw.framework, fw.version)),
+            title: clean(&fw.title),
+            url: clean(&fw.url),
+            controls: fw
+                .controls
+                .iter()
+                .map(|c| {
+                    let (status, status_class) = control_status(c.status);
+                    ControlRow {
+                        control: clean(&c.control),
+                        title: clean(&c.title),
+                        checks: c
+                            .checks
+                            .iter()
+                            .map(|id| CheckLink {
+                                id: clean(id),
+                                anchor: on_page.contains(id.as_str()).then(|| check_anchor(id)),
+                            })
+                            .collect(),
+                        status,
+                        status_class,
+                        counts: Counts {
+                            fail: c.fail,
+                            error: c.error,
+                            suppressed: c.suppressed,
+                            pass: c.pass,
+                            na: c.not_applicable,
+                        },
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "report.html")]
 struct ReportPage {
@@ -412,6 +487,7 @@ struct ReportPage {
     kpis: Vec<Kpi>,
     bar_groups: Vec<BarGroup>,
     checks: Vec<CheckView>,
+    frameworks: Vec<FrameworkView>,
     secrets: Vec<SecretView>,
     others: Vec<FindingRow>,
     config: String,
@@ -481,6 +557,7 @@ impl ReportPage {
             kpis: kpis(r),
             bar_groups: bar_groups(r),
             checks: check_views(r, &finding_anchors),
+            frameworks: framework_views(r),
             secrets,
             others,
             config: clean_multiline(
@@ -555,7 +632,7 @@ fn kpis(r: &Report) -> Vec<Kpi> {
     let g = |st| s.by_status.get(&st).copied().unwrap_or(0);
     let fail = g(Status::Fail);
     let error = g(Status::Error);
-    vec![
+    let mut kpis = vec![
         Kpi {
             value: s.secrets,
             label: "secrets",
@@ -585,7 +662,16 @@ fn kpis(r: &Report) -> Vec<Kpi> {
             label: "could not be evaluated",
             class: if error > 0 { "kpi-warn" } else { "" },
         },
-    ]
+    ];
+    let suppressed = g(Status::Suppressed);
+    if suppressed > 0 {
+        kpis.push(Kpi {
+            value: suppressed,
+            label: "suppressed by waivers",
+            class: "kpi-warn",
+        });
+    }
+    kpis
 }
 
 fn bar_groups(r: &Report) -> Vec<BarGroup> {
@@ -676,7 +762,7 @@ fn bar_groups(r: &Report) -> Vec<BarGroup> {
 fn check_views(r: &Report, finding_anchors: &[String]) -> Vec<CheckView> {
     let mut rows: BTreeMap<&str, Vec<(&Finding, &String)>> = BTreeMap::new();
     for (f, a) in r.findings.iter().zip(finding_anchors) {
-        if matches!(f.status, Status::Fail | Status::Error) {
+        if matches!(f.status, Status::Fail | Status::Error | Status::Suppressed) {
             rows.entry(f.check_id.as_str()).or_default().push((f, a));
         }
     }
@@ -735,15 +821,11 @@ fn check_views(r: &Report, finding_anchors: &[String]) -> Vec<CheckView> {
                     .map(|m| m.remediation_cli.trim())
                     .filter(|s| !s.is_empty())
                     .map(clean_multiline),
-                frameworks: meta
-                    .map(|m| {
-                        m.frameworks
-                            .iter()
-                            .map(|f| format!("{} {}", f.framework, f.control))
-                            .collect::<Vec<_>>()
-                            .join(" · ")
-                    })
-                    .unwrap_or_default(),
+                frameworks: crate::frameworks::refs_for(&c.id)
+                    .iter()
+                    .map(|f| clean(&format!("{} {}", f.framework, f.control)))
+                    .collect::<Vec<_>>()
+                    .join(" · "),
                 body: meta.map(|m| doc_blocks(&m.body)).unwrap_or_default(),
                 rows: list
                     .into_iter()
@@ -755,6 +837,7 @@ fn check_views(r: &Report, finding_anchors: &[String]) -> Vec<CheckView> {
                         status: status_label(f.status),
                         status_class: status_class(f.status),
                         message: clean(&f.message),
+                        waiver: waiver_note(f),
                     })
                     .collect(),
             }
@@ -793,7 +876,21 @@ fn finding_row(f: &Finding, anchor: &str) -> FindingRow {
         region: region_label(&f.resource.region),
         message: clean(&f.message),
         evidence: clean_multiline(&compact_evidence(&f.evidence)),
+        waiver: waiver_note(f),
     }
+}
+
+/// `Suppressed by waiver[0] until 2026-12-31 (owner team-a): reason` — config text, cleaned.
+fn waiver_note(f: &Finding) -> Option<String> {
+    f.waiver.as_ref().map(|w| {
+        format!(
+            "Suppressed by waiver[{}] until {} (owner {}): {}",
+            w.index,
+            w.expires,
+            clean(&w.owner),
+            clean(&w.reason)
+        )
+    })
 }
 
 fn secret_view(

@@ -13,6 +13,8 @@ use crate::report::{Report, Severity, Status};
 const MAX_CHECKS: usize = 10;
 /// How many coverage gaps the summary lists.
 const MAX_GAPS: usize = 10;
+/// How many suppressed findings the summary lists.
+const MAX_SUPPRESSED: usize = 5;
 
 /// Characters that can make displayed text lie: bidi embeddings/overrides/isolates and
 /// invisible joiners.
@@ -183,6 +185,8 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
         }
     }
 
+    render_waivers(&mut out, report);
+
     if !report.coverage_complete {
         out.push('\n');
         let _ = writeln!(
@@ -241,6 +245,69 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
     }
     let _ = writeln!(out, "{verdict}");
     out
+}
+
+/// Suppressed findings with their waiver (reason, owner, expiry), and a note when SL902
+/// reports expired or unused waivers.
+fn render_waivers(out: &mut String, report: &Report) {
+    let suppressed: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Suppressed)
+        .collect();
+    let stale = report
+        .findings
+        .iter()
+        .filter(|f| f.check_id == crate::waiver::WAIVER_CHECK && f.status == Status::Fail)
+        .count();
+    if suppressed.is_empty() && stale == 0 {
+        return;
+    }
+    out.push('\n');
+    if !suppressed.is_empty() {
+        let _ = writeln!(
+            out,
+            "Suppressed by waivers: {} (not counted as failing)",
+            plural(suppressed.len(), "finding")
+        );
+        for f in suppressed.iter().take(MAX_SUPPRESSED) {
+            let name = if f.resource.name.is_empty() { &f.resource.arn } else { &f.resource.name };
+            match &f.waiver {
+                Some(w) => {
+                    let _ = writeln!(
+                        out,
+                        "  {} {} — waiver[{}] until {}, owner {}: {}",
+                        clean(&f.check_id),
+                        clean(name),
+                        w.index,
+                        w.expires,
+                        clean(&w.owner),
+                        clean(&w.reason)
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "  {} {}", clean(&f.check_id), clean(name));
+                }
+            }
+        }
+        if suppressed.len() > MAX_SUPPRESSED {
+            let _ = writeln!(
+                out,
+                "  … and {} more (see report.html or report.json)",
+                suppressed.len() - MAX_SUPPRESSED
+            );
+        }
+    }
+    if stale > 0 {
+        let _ = writeln!(
+            out,
+            "{} {} expired or {} nothing: see {} in the report.",
+            plural(stale, "waiver"),
+            if stale == 1 { "has" } else { "have" },
+            if stale == 1 { "suppresses" } else { "suppress" },
+            crate::waiver::WAIVER_CHECK
+        );
+    }
 }
 
 #[cfg(test)]

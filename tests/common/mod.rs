@@ -100,12 +100,40 @@ pub struct MotoServer {
 
 impl MotoServer {
     pub fn start() -> MotoServer {
-        let script = repo_root().join("tests/moto/secretlens_moto.py");
-        let log = unique("moto", "log");
+        Self::start_script("secretlens_moto.py", "moto", &[])
+    }
+
+    /// Starts the fault-injecting proxy (`tests/moto/fault_proxy.py`) in front of `upstream`.
+    /// Its `http()` reaches the proxy's `/_fault/` control routes.
+    pub fn start_fault_proxy(upstream: &MotoServer) -> MotoServer {
+        Self::start_script(
+            "fault_proxy.py",
+            "fault-proxy",
+            &["--upstream".to_string(), upstream.endpoint()],
+        )
+    }
+
+    /// Replaces the proxy's fault rules (see tests/moto/fault_proxy.py).
+    pub fn set_faults(&self, rules: &Value) {
+        let (code, body) = self.http("POST", "/_fault/rules", &rules.to_string());
+        assert_eq!(code, 200, "POST /_fault/rules: {body}");
+    }
+
+    /// `{"forwarded": n, "faults": {fault: n}}` from the proxy.
+    pub fn fault_stats(&self) -> Value {
+        let (code, body) = self.http("GET", "/_fault/stats", "");
+        assert_eq!(code, 200, "GET /_fault/stats: {body}");
+        serde_json::from_str(&body).expect("stats JSON")
+    }
+
+    fn start_script(file: &str, what: &str, extra: &[String]) -> MotoServer {
+        let script = repo_root().join("tests/moto").join(file);
+        let log = unique(what, "log");
         let log_file = File::create(&log).expect("create moto log file");
         let python = python();
         let mut cmd = Command::new(&python);
         cmd.arg(&script)
+            .args(extra)
             .arg("--exit-on-stdin-eof")
             .current_dir(repo_root())
             .stdin(Stdio::piped())

@@ -30,6 +30,12 @@ under ``/_secretlens_test/``, are:
 
 * ``POST /_secretlens_test/calls/reset`` -- forget the recorded calls (after seeding).
 
+* ``account:ListRegions`` (``POST /listRegions`` signed for the ``account`` service), which
+  moto lacks: answers from a small table (us-east-1 and eu-west-1 enabled by default,
+  ap-east-1 disabled), honouring ``RegionOptStatusContains``. ``POST
+  /_secretlens_test/regions`` ``{"regions": {"name": "ENABLED"|"ENABLED_BY_DEFAULT"|"DISABLED"}}``
+  replaces the table.
+
 Options: ``--load-iam-managed-policies`` sets ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` (off by
 default: it makes IAM start slowly); ``--exit-on-stdin-eof`` exits when standard input closes,
 so that a test process that dies never leaves a server behind.
@@ -185,6 +191,29 @@ def set_secret_dates(payload):
     return {"arn": secret.arn, "changed": changed}
 
 
+# account:ListRegions, which moto does not implement. Enabled regions can be changed with
+# POST /_secretlens_test/regions {"regions": {"us-east-1": "ENABLED_BY_DEFAULT", ...}}.
+REGIONS = {
+    "us-east-1": "ENABLED_BY_DEFAULT",
+    "eu-west-1": "ENABLED_BY_DEFAULT",
+    "ap-east-1": "DISABLED",
+}
+
+
+def list_regions(environ, start_response):
+    try:
+        body = json.loads(_peek_body(environ) or b"{}")
+    except ValueError:
+        body = {}
+    wanted = set(body.get("RegionOptStatusContains") or [])
+    regions = [
+        {"RegionName": name, "RegionOptStatus": status}
+        for name, status in sorted(REGIONS.items())
+        if not wanted or status in wanted
+    ]
+    return _json_response(start_response, "200 OK", {"Regions": regions})
+
+
 def make_app(recorder):
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -198,6 +227,8 @@ def make_app(recorder):
         method = environ.get("REQUEST_METHOD", "GET")
         if not path.startswith(PREFIX):
             recorder.record(*operation_of(environ))
+            if path == "/listRegions" and _credential_scope(environ)[1] == "account":
+                return list_regions(environ, start_response)
             return moto_app(environ, start_response)
         route = path[len(PREFIX):]
         try:
@@ -206,6 +237,11 @@ def make_app(recorder):
             if route == "calls/reset" and method == "POST":
                 recorder.reset()
                 return _json_response(start_response, "200 OK", {"reset": True})
+            if route == "regions" and method == "POST":
+                payload = json.loads(_peek_body(environ) or b"{}")
+                REGIONS.clear()
+                REGIONS.update(payload["regions"])
+                return _json_response(start_response, "200 OK", {"regions": REGIONS})
             if route == "secret_dates" and method == "POST":
                 payload = json.loads(_peek_body(environ) or b"null")
                 return _json_response(start_response, "200 OK", set_secret_dates(payload))

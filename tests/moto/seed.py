@@ -144,7 +144,86 @@ class Seeder:
         )
         return {"primary": primary["ARN"], "local": local["ARN"]}
 
-    SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication")
+    def multi_account(self):
+        """One secret in each of two member accounts, created with credentials of the
+        SecretlensAudit role assumed in that account (moto maps assumed-role credentials to the
+        role's account)."""
+        out = {}
+        sts = self.client("sts")
+        for account in ("111111111111", "222222222222"):
+            creds = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/SecretlensAudit", RoleSessionName="seed"
+            )["Credentials"]
+            sm = boto3.client(
+                "secretsmanager",
+                endpoint_url=self.endpoint,
+                region_name="us-east-1",
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+            )
+            out[account] = sm.create_secret(Name=f"prod/member-{account[:3]}/db", SecretString="not-read")["ARN"]
+        return out
+
+    def kms_state(self):
+        """SL402/SL403 (tests/moto_kms_replication.rs): prod/kms/disabled under a CMK that is
+        then disabled; prod/kms/pending under a CMK then scheduled for deletion in 7 days;
+        prod/kms/rotating under a CMK with automatic rotation on; prod/kms/gone naming a key ARN
+        that never existed (moto accepts it; DescribeKey answers NotFoundException)."""
+        kms = self.client("kms")
+        disabled = kms.create_key(Description="secretlens test: disabled")["KeyMetadata"]
+        pending = kms.create_key(Description="secretlens test: pending deletion")["KeyMetadata"]
+        rotating = kms.create_key(Description="secretlens test: rotating")["KeyMetadata"]
+        kms.enable_key_rotation(KeyId=rotating["KeyId"])
+        account = rotating["Arn"].split(":")[4]
+        gone = f"arn:aws:kms:us-east-1:{account}:key/00000000-0000-4000-8000-000000000000"
+        sm = self.client("secretsmanager")
+        out = {}
+        for name, key in (
+            ("prod/kms/disabled", disabled["KeyId"]),
+            ("prod/kms/pending", pending["Arn"]),
+            ("prod/kms/rotating", rotating["Arn"]),
+            ("prod/kms/gone", gone),
+        ):
+            out[name] = sm.create_secret(Name=name, SecretString="not-read", KmsKeyId=key)["ARN"]
+        kms.disable_key(KeyId=disabled["KeyId"])
+        deletion = kms.schedule_key_deletion(KeyId=pending["KeyId"], PendingWindowInDays=7)
+        out.update(
+            {
+                "disabled_key": disabled["Arn"],
+                "pending_key": pending["Arn"],
+                "rotating_key": rotating["Arn"],
+                "gone_key": gone,
+                "deletion_date": int(deletion["DeletionDate"].timestamp()),
+            }
+        )
+        return out
+
+    def replication_health(self):
+        """SL501-SL503 (tests/moto_kms_replication.rs), all in us-east-1:
+        prod/dr/replicated under CMK alias/dr, replicated to eu-west-1 without a replica key (so
+        the replica uses aws/secretsmanager); prod/dr/single, not replicated; prod/dr/conflict,
+        whose replication to eu-west-1 Failed because eu-west-1 already has a secret of that
+        name (moto's only way to a Failed replica); dr/tagged/api-key, tagged DR=required and
+        not replicated (selected only by a required_tag config)."""
+        kms = self.client("kms")
+        key = kms.create_key(Description="secretlens test: dr")["KeyMetadata"]
+        kms.create_alias(AliasName="alias/dr", TargetKeyId=key["KeyId"])
+        sm = self.client("secretsmanager")
+        eu = self.client("secretsmanager", "eu-west-1")
+        out = {"key_arn": key["Arn"]}
+        out["replicated"] = sm.create_secret(Name="prod/dr/replicated", SecretString="not-read", KmsKeyId="alias/dr")["ARN"]
+        sm.replicate_secret_to_regions(SecretId="prod/dr/replicated", AddReplicaRegions=[{"Region": "eu-west-1"}])
+        out["single"] = sm.create_secret(Name="prod/dr/single", SecretString="not-read")["ARN"]
+        out["conflict_eu"] = eu.create_secret(Name="prod/dr/conflict", SecretString="not-read")["ARN"]
+        out["conflict"] = sm.create_secret(Name="prod/dr/conflict", SecretString="not-read")["ARN"]
+        sm.replicate_secret_to_regions(SecretId="prod/dr/conflict", AddReplicaRegions=[{"Region": "eu-west-1"}])
+        out["tagged"] = sm.create_secret(
+            Name="dr/tagged/api-key", SecretString="not-read", Tags=[{"Key": "DR", "Value": "required"}]
+        )["ARN"]
+        return out
+
+    SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication", "kms_state", "replication_health", "multi_account")
 
 
 def main():

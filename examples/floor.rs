@@ -1,0 +1,87 @@
+//! The benchmark floor: a minimal client that makes only the API calls `secretlens audit`
+//! makes for one region — `ListSecrets` (all pages), `GetResourcePolicy` per secret,
+//! `DescribeSecret` for names starting `prod/`, `DescribeKey` per distinct key reference and `GetKeyRotationStatus` per customer key —
+//! at the same per-secret concurrency, and nothing else (no evaluation, no rendering).
+//!
+//! `cargo run --release --example floor -- ENDPOINT REGION [CONCURRENCY]`; used by
+//! `scripts/bench-audit.sh` to show how close the audit is to the cost of its API calls.
+
+use std::collections::BTreeSet;
+
+use aws_config::{BehaviorVersion, Region};
+use futures::StreamExt;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (endpoint, region) = match (args.get(1), args.get(2)) {
+        (Some(e), Some(r)) => (e.clone(), r.clone()),
+        _ => {
+            eprintln!("usage: floor ENDPOINT REGION [CONCURRENCY]");
+            std::process::exit(2);
+        }
+    };
+    let concurrency: usize = args.get(3).and_then(|c| c.parse().ok()).unwrap_or(16);
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region))
+        .load()
+        .await;
+    let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let _ = aws_sdk_sts::Client::new(&sdk).get_caller_identity().send().await;
+    let mut secrets = Vec::new();
+    let mut token = None;
+    loop {
+        let page = sm
+            .list_secrets()
+            .include_planned_deletion(true)
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("ListSecrets");
+        for e in page.secret_list() {
+            secrets.push((
+                e.arn().unwrap_or_default().to_string(),
+                e.name().unwrap_or_default().to_string(),
+                e.kms_key_id().map(str::to_string),
+            ));
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let calls = futures::stream::iter(secrets.iter().map(|(arn, name, _)| {
+        let sm = sm.clone();
+        async move {
+            let _ = sm.get_resource_policy().secret_id(arn).send().await;
+            if name.starts_with("prod/") {
+                let _ = sm.describe_secret().secret_id(arn).send().await;
+            }
+        }
+    }))
+    .buffer_unordered(concurrency)
+    .collect::<Vec<_>>();
+    calls.await;
+    let keys: BTreeSet<String> = secrets.iter().filter_map(|(_, _, k)| k.clone()).collect();
+    if !keys.is_empty() {
+        let _ = kms.list_aliases().send().await;
+    }
+    futures::stream::iter(keys.iter().map(|k| {
+        let kms = kms.clone();
+        async move {
+            if let Ok(d) = kms.describe_key().key_id(k).send().await
+                && let Some(m) = d.key_metadata()
+                && m.key_manager().map(|x| x.as_str()) == Some("CUSTOMER")
+            {
+                let _ = kms.get_key_rotation_status().key_id(m.key_id()).send().await;
+            }
+        }
+    }))
+    .buffer_unordered(concurrency)
+    .collect::<Vec<_>>()
+    .await;
+    println!("{} secrets, {} keys", secrets.len(), keys.len());
+}

@@ -1,0 +1,608 @@
+//! The matching engine: one Aho-Corasick pass over a buffer finds rule keywords; each rule's
+//! regex then runs only on the line (bounded window) around a keyword hit, and the named
+//! validators of `rules.toml` filter the candidates.
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use memchr::{memchr, memmem, memrchr};
+
+use super::rules::{Check, Rule};
+
+/// How far either side of a keyword a single-line rule looks (bounds work on minified files).
+const LINE_WINDOW: usize = 4096;
+/// How far forward a multi-line rule (PEM, PuTTY) looks for the end of the block.
+const BLOCK_WINDOW: usize = 64 * 1024;
+/// Upper bound on findings per buffer (a generated file full of tokens stays cheap).
+pub const MAX_HITS_PER_BUFFER: usize = 1000;
+/// The inline marker that accepts a finding on its line.
+pub const ALLOW_MARKER: &[u8] = b"secretlens:allow";
+
+/// A candidate that passed every filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Index into the engine's rules.
+    pub rule: usize,
+    /// The secret as text (lossy for invalid UTF-8).
+    pub secret: String,
+    /// Byte offset of the secret in the buffer.
+    pub offset: usize,
+    /// 1-based line and column (column in Unicode scalar values).
+    pub line: usize,
+    pub column: usize,
+}
+
+pub struct Engine {
+    rules: Vec<Rule>,
+    ac: AhoCorasick,
+    /// Aho-Corasick pattern index → rules that listed that keyword.
+    pattern_rules: Vec<Vec<usize>>,
+    aws_id_rule: Option<usize>,
+    aws_secret_rule: Option<usize>,
+    bare_40: regex::bytes::Regex,
+}
+
+impl Engine {
+    pub fn new(rules: Vec<Rule>) -> Engine {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        for (ri, r) in rules.iter().enumerate() {
+            for k in &r.keywords {
+                let lower = k.to_ascii_lowercase();
+                match patterns.iter().position(|p| *p == lower) {
+                    Some(pi) => pattern_rules[pi].push(ri),
+                    None => {
+                        patterns.push(lower);
+                        pattern_rules.push(vec![ri]);
+                    }
+                }
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("rule keywords are short literals");
+        let aws_id_rule = rules.iter().position(|r| r.id == "aws-access-key-id");
+        let aws_secret_rule = rules.iter().position(|r| r.id == "aws-secret-access-key");
+        Engine {
+            rules,
+            ac,
+            pattern_rules,
+            aws_id_rule,
+            aws_secret_rule,
+            bare_40: regex::bytes::Regex::new(r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])")
+                .expect("constant regex"),
+        }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Scans one buffer. Hits are sorted by offset then rule.
+    pub fn scan(&self, data: &[u8]) -> Vec<Hit> {
+        let mut raw: Vec<(usize, usize, String)> = Vec::new(); // (rule, offset, secret)
+        let mut seen: HashSet<(usize, usize)> = HashSet::new();
+        // (rule, window start) pairs already run, so a line with many keyword hits runs once.
+        let mut ran: HashSet<(usize, usize)> = HashSet::new();
+        // The current line, found once per line however many keywords it holds.
+        let (mut cur_ls, mut cur_le) = (usize::MAX, 0usize);
+        for m in self.ac.find_overlapping_iter(data) {
+            if raw.len() >= MAX_HITS_PER_BUFFER {
+                break;
+            }
+            let p = m.start();
+            if p < cur_ls || m.end() > cur_le {
+                cur_ls = memrchr(b'\n', &data[..p]).map(|i| i + 1).unwrap_or(0);
+                cur_le = memchr(b'\n', &data[p..]).map(|i| p + i).unwrap_or(data.len());
+            }
+            let (ls, le) = window_in_line(cur_ls, cur_le, p, m.end());
+            for &ri in &self.pattern_rules[m.pattern().as_usize()] {
+                let rule = &self.rules[ri];
+                let (ws, we) = if rule.multiline { (ls, data.len().min(ls + BLOCK_WINDOW)) } else { (ls, le) };
+                if !ran.insert((ri, ws)) {
+                    continue;
+                }
+                self.run_rule(ri, data, ws, we, &mut raw, &mut seen);
+            }
+        }
+        // AWS secret keys written near an access key id without an AWS-named variable.
+        if let (Some(idr), Some(skr)) = (self.aws_id_rule, self.aws_secret_rule) {
+            let ids: Vec<usize> = raw.iter().filter(|h| h.0 == idr).map(|h| h.1).collect();
+            for p in ids {
+                let ws = nth_line_start_before(data, p, 5);
+                let we = nth_line_end_after(data, p, 5);
+                for c in self.bare_40.captures_iter(&data[ws..we]) {
+                    let g = c.get(1).expect("group 1 always participates");
+                    let off = ws + g.start();
+                    let s = String::from_utf8_lossy(g.as_bytes()).into_owned();
+                    if aws_secret_shape(&s)
+                        && shannon_entropy(&s) >= 4.0
+                        && !s.to_ascii_lowercase().contains("example")
+                        && !line_has_allow(data, off)
+                        && seen.insert((skr, off))
+                    {
+                        raw.push((skr, off, s));
+                    }
+                }
+            }
+        }
+        // A secret a specific rule found is not reported again by a generic rule.
+        let specific: Vec<(usize, usize)> = raw
+            .iter()
+            .filter(|h| !self.rules[h.0].id.starts_with("generic-"))
+            .map(|h| (h.1, h.1 + h.2.len()))
+            .collect();
+        if !specific.is_empty() {
+            raw.retain(|h| {
+                !self.rules[h.0].id.starts_with("generic-")
+                    || !specific.iter().any(|&(s, e)| h.1 < e && s < h.1 + h.2.len())
+            });
+        }
+        raw.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+        // Line and column, computed incrementally in offset order.
+        let mut out = Vec::with_capacity(raw.len());
+        let mut line = 1usize;
+        let mut pos = 0usize;
+        for (rule, offset, secret) in raw {
+            line += memchr::memchr_iter(b'\n', &data[pos..offset]).count();
+            pos = offset;
+            let ls = memrchr(b'\n', &data[..offset]).map(|i| i + 1).unwrap_or(0);
+            let column = data[ls..offset].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
+            out.push(Hit { rule, secret, offset, line, column });
+        }
+        out
+    }
+
+    fn run_rule(
+        &self,
+        ri: usize,
+        data: &[u8],
+        ws: usize,
+        we: usize,
+        raw: &mut Vec<(usize, usize, String)>,
+        seen: &mut HashSet<(usize, usize)>,
+    ) {
+        let rule = &self.rules[ri];
+        let window = &data[ws..we];
+        for caps in rule.regex.captures_iter(window) {
+            let whole = caps.get(0).expect("group 0 always participates");
+            let g = caps
+                .name("secret")
+                .or_else(|| caps.name("bare"))
+                .or_else(|| caps.get(1))
+                .unwrap_or(whole);
+            let mut off = ws + g.start();
+            let mut secret = String::from_utf8_lossy(g.as_bytes()).into_owned();
+            if rule.has(Check::Pem) {
+                match pem_body(data, ws + whole.end()) {
+                    Some(body) => {
+                        secret = body;
+                        off = ws + whole.start();
+                    }
+                    None => continue,
+                }
+            }
+            if rule.has(Check::Putty) {
+                match putty_body(data, ws + whole.end()) {
+                    Some(body) => {
+                        secret = body;
+                        off = ws + whole.start();
+                    }
+                    None => continue,
+                }
+            }
+            if secret.chars().count() < rule.min_len {
+                continue;
+            }
+            if let Some(min) = rule.entropy
+                && shannon_entropy(&secret) < min
+            {
+                continue;
+            }
+            if rule.allow.iter().any(|a| a.is_match(&secret)) {
+                continue;
+            }
+            let name = caps.name("name").map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
+            if rule.has(Check::Assignee) && name.as_deref().is_some_and(assignee_is_metadata) {
+                continue;
+            }
+            if rule.has(Check::Placeholder) && is_placeholder(&secret) {
+                continue;
+            }
+            if rule.has(Check::Identifier) && looks_like_code(&secret) {
+                continue;
+            }
+            if rule.has(Check::CharMix) && !char_mix(&secret) {
+                continue;
+            }
+            if rule.has(Check::AwsSecret) && !aws_secret_shape(&secret) {
+                continue;
+            }
+            if rule.has(Check::Jwt) && !jwt_valid(&secret) {
+                continue;
+            }
+            if rule.has(Check::UrlPassword) {
+                let user = caps.name("user").map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
+                if url_password_is_default(user.as_deref().unwrap_or(""), &secret) {
+                    continue;
+                }
+            }
+            if line_has_allow(data, off) {
+                continue;
+            }
+            if seen.insert((ri, off)) {
+                raw.push((ri, off, secret));
+            }
+        }
+    }
+}
+
+/// The scan window for a keyword at `[start, end)` on the line `[ls, le)`: the line itself, or
+/// on a line longer than `2 * LINE_WINDOW` the 2 KiB block holding `start` plus 512 bytes either
+/// side, so all keywords in one block share one regex run.
+fn window_in_line(ls: usize, le: usize, start: usize, end: usize) -> (usize, usize) {
+    if le - ls <= 2 * LINE_WINDOW {
+        return (ls, le);
+    }
+    let block = start & !2047;
+    (ls.max(block.saturating_sub(512)), le.min(block + 2048 + 512).max(end))
+}
+
+/// The line around `[start, end)`. On a line longer than `LINE_WINDOW` (minified or generated
+/// text) the window is the 2 KiB block holding `start` plus 512 bytes either side, so every
+/// keyword hit in one block shares one regex run and work stays linear in the line length.
+fn line_bounds(data: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let lo = start.saturating_sub(LINE_WINDOW);
+    let ls = memrchr(b'\n', &data[lo..start]).map(|i| lo + i + 1);
+    let hi = data.len().min(end + LINE_WINDOW);
+    let le = memchr(b'\n', &data[end..hi]).map(|i| end + i);
+    match (ls, le) {
+        (Some(ls), Some(le)) => (ls, le),
+        _ => {
+            let block = start & !2047;
+            let ws = ls.unwrap_or(0).max(block.saturating_sub(512));
+            let we = le.unwrap_or(data.len()).min(block + 2048 + 512).max(end);
+            (ws, we)
+        }
+    }
+}
+
+fn nth_line_start_before(data: &[u8], p: usize, n: usize) -> usize {
+    let lo = p.saturating_sub(2048);
+    let mut s = p;
+    for _ in 0..=n {
+        match memrchr(b'\n', &data[lo..s]) {
+            Some(i) => s = lo + i,
+            None => return lo,
+        }
+    }
+    s + 1
+}
+
+fn nth_line_end_after(data: &[u8], p: usize, n: usize) -> usize {
+    let hi = data.len().min(p + 2048);
+    let mut e = p;
+    for _ in 0..=n {
+        match memchr(b'\n', &data[e..hi]) {
+            Some(i) => e = e + i + 1,
+            None => return hi,
+        }
+    }
+    e - 1
+}
+
+fn line_has_allow(data: &[u8], off: usize) -> bool {
+    let (ls, le) = line_bounds(data, off, off);
+    memmem::find(&data[ls..le], ALLOW_MARKER).is_some()
+}
+
+/// Shannon entropy in bits per character.
+pub fn shannon_entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    let mut n = 0u32;
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let n = n as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Values that are documentation, templates or test data rather than credentials.
+pub fn is_placeholder(secret: &str) -> bool {
+    let l = secret.to_ascii_lowercase();
+    const WORDS: &[&str] = &[
+        "example", "changeme", "change_me", "change-me", "changeit", "placeholder", "dummy", "sample",
+        "your", "xxxx", "****", "test", "fake", "mock", "redacted", "insert", "replace", "todo", "fixme",
+        "password", "passw0rd", "secret", "lorem", "foobar", "notreal", "not_real", "not-real", "invalid",
+        "qwerty", "12345678", "abcdefgh", "000000", "...", "…", "${", "{{", "}}", "<", ">", "%s", "%(",
+        "$(", "#{", "[[", "]]", "@@", "__", "env.", "getenv", "environ", "process.env", "env(", "env[",
+        "secretsmanager", "ssm:", "vault:", "arn:aws",
+    ];
+    if WORDS.iter().any(|w| l.contains(w)) {
+        return true;
+    }
+    if l.starts_with('$') || l.starts_with('%') || l.starts_with(':') {
+        return true;
+    }
+    // Five or more of the same character in a row: xxxxx, 00000, *****.
+    let b = l.as_bytes();
+    let mut run = 1;
+    for i in 1..b.len() {
+        if b[i] == b[i - 1] {
+            run += 1;
+            if run >= 5 {
+                return true;
+            }
+        } else {
+            run = 1;
+        }
+    }
+    false
+}
+
+/// Values that are code (calls, attribute paths, constant or identifier names, file paths).
+pub fn looks_like_code(s: &str) -> bool {
+    if s.contains('(') || s.contains(')') || s.contains("::") || s.contains("->") || s.contains("://") {
+        return true;
+    }
+    if s.starts_with('/') || s.starts_with("./") || s.starts_with("../") || s.starts_with("~/") || s.starts_with('.') {
+        return true;
+    }
+    let lower = s.to_ascii_lowercase();
+    const EXT: &[&str] = &[
+        ".json", ".pem", ".txt", ".key", ".yaml", ".yml", ".env", ".crt", ".p12", ".pfx", ".cfg", ".ini",
+        ".conf", ".toml", ".xml", ".js", ".py", ".rb", ".html", ".jks", ".der", ".csv", ".log", ".sh",
+    ];
+    if EXT.iter().any(|e| lower.ends_with(e)) {
+        return true;
+    }
+    let ident = |t: &str| {
+        !t.is_empty()
+            && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    // Dotted attribute or module path: settings.SECRET_KEY, self.token, config.auth.password.
+    if s.contains('.') && s.split('.').all(ident) {
+        return true;
+    }
+    let letters_only = |t: &str| t.chars().all(|c| c.is_ascii_alphabetic());
+    // Names and paths made of lowercase words: prod/app/api-key, my-app.db-password.
+    if s.contains('/')
+        && s.split('/').all(|t| t.chars().all(|c| c.is_ascii_lowercase() || matches!(c, '-' | '_' | '.')))
+    {
+        return true;
+    }
+    // CONSTANT_NAME, snake_case_words, kebab-case-words.
+    if s.contains('_') && s.split('_').all(|t| t.is_empty() || t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())) {
+        return true;
+    }
+    if s.contains('_') && s.split('_').all(|t| letters_only(t)) {
+        return true;
+    }
+    if s.contains('-') && s.split('-').all(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase())) {
+        return true;
+    }
+    // camelCase / PascalCase words without digits: getToken, PasswordField.
+    if letters_only(s) {
+        let humps = s.chars().filter(|c| c.is_ascii_uppercase()).count();
+        if humps <= s.len() / 4 {
+            return true;
+        }
+    }
+    false
+}
+
+/// At least two of: lowercase, uppercase, digit, symbol; and not all digits.
+pub fn char_mix(s: &str) -> bool {
+    let lower = s.chars().any(|c| c.is_ascii_lowercase());
+    let upper = s.chars().any(|c| c.is_ascii_uppercase());
+    let digit = s.chars().any(|c| c.is_ascii_digit());
+    let sym = s.chars().any(|c| !c.is_ascii_alphanumeric());
+    [lower, upper, digit, sym].iter().filter(|&&b| b).count() >= 2
+}
+
+/// Assigned names that hold metadata about a secret rather than the secret itself.
+pub fn assignee_is_metadata(name: &str) -> bool {
+    // camelCase → snake_case first, so `SecretId` ends in `id` like `secret_id`.
+    let mut n = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            n.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        n.push(c.to_ascii_lowercase());
+    }
+    let n = n.replace(['-', '.'], "_");
+    const CONTAINS: &[&str] = &[
+        "tokenizer", "tokenize", "csrf", "xsrf", "nonce", "public", "publishable", "next_token", "page_token",
+        "pagination", "continuation", "cursor", "placeholder", "max_token", "min_token", "num_token", "_tokens",
+        "token_count", "passwordless", "reset_password", "forgot", "secretsmanager", "secret_manager",
+        "secretref", "secret_ref", "secretkeyref", "valuefrom", "fingerprint",
+    ];
+    if CONTAINS.iter().any(|c| n.contains(c)) {
+        return true;
+    }
+    const SUFFIX: &[&str] = &[
+        "length", "len", "type", "types", "name", "names", "field", "label", "url", "uri", "endpoint", "path", "file",
+        "filename", "dir", "prefix", "suffix", "pattern", "regex", "format", "count", "size", "min", "max", "policy",
+        "hint", "header", "param", "id", "key_id", "keyid", "message", "msg", "text", "title", "description",
+        "help", "error", "prompt", "input", "column", "env", "var", "ref", "arn", "version", "expiry", "expires",
+        "expires_at", "expiration", "ttl", "timeout", "hash", "hashed", "digest", "mode", "enabled", "required",
+        "strength", "rules", "validator", "class", "kind", "index", "option", "style", "icon", "color", "selector",
+        "store", "provider", "source", "location", "created", "updated", "rotation", "duration", "lifetime", "scope",
+        "scopes", "audience", "issuer", "algorithm", "alg", "encoding", "charset", "question", "link", "method",
+        "handler", "callback", "request", "response", "status", "state", "store_path", "keys",
+    ];
+    let last = n.rsplit('_').next().unwrap_or(&n);
+    SUFFIX.iter().any(|s| last == *s || (s.contains('_') && n.ends_with(s)))
+}
+
+/// The character mix of a 40-character AWS secret access key.
+pub fn aws_secret_shape(s: &str) -> bool {
+    s.len() == 40
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        && s.bytes().any(|b| b.is_ascii_uppercase())
+        && s.bytes().any(|b| b.is_ascii_lowercase())
+        && s.bytes().any(|b| b.is_ascii_digit() || b == b'/' || b == b'+')
+        && !s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A JWT whose header decodes to a JSON object naming an `alg` and whose payload is a JSON object.
+pub fn jwt_valid(s: &str) -> bool {
+    let mut parts = s.split('.');
+    let (Some(h), Some(p)) = (parts.next(), parts.next()) else { return false };
+    let (Some(h), Some(p)) = (base64url_decode(h), base64url_decode(p)) else { return false };
+    h.first() == Some(&b'{') && memmem::find(&h, b"\"alg\"").is_some() && p.first() == Some(&b'{')
+}
+
+/// Lenient base64 (standard or URL alphabet, padding optional).
+pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Default or templated passwords in URLs (`postgres:postgres@`, `user:password@`, `:8080@`).
+pub fn url_password_is_default(user: &str, pw: &str) -> bool {
+    let p = pw.to_ascii_lowercase();
+    const DEFAULTS: &[&str] = &[
+        "pass", "passwd", "pwd", "secret", "postgres", "root", "admin", "guest", "mysql", "redis", "user",
+        "username", "changeme", "test", "example", "x-oauth-basic", "token", "pw", "mongo", "rabbitmq", "default",
+        "foo", "bar", "baz", "abc", "abc123", "123", "1234", "12345", "123456", "letmein", "sa", "none", "null",
+    ];
+    pw.eq_ignore_ascii_case(user)
+        || DEFAULTS.contains(&p.as_str())
+        || pw.bytes().all(|b| b.is_ascii_digit()) && pw.len() <= 5
+        || pw.starts_with('$')
+        || pw.starts_with('%')
+        || pw.contains('*')
+}
+
+/// The base64 body of a PEM block whose header ends at `from`: `None` unless an END line follows
+/// within the block window and the body is at least 64 base64 characters of mostly base64 text.
+fn pem_body(data: &[u8], from: usize) -> Option<String> {
+    let hi = data.len().min(from + BLOCK_WINDOW);
+    let end = from + memmem::find(&data[from..hi], b"-----END")?;
+    let body = &data[from..end];
+    let mut b64 = String::new();
+    let mut other = 0usize;
+    for raw_line in body.split(|&b| b == b'\n') {
+        let line = String::from_utf8_lossy(raw_line);
+        // Escaped newlines inside string literals ("...\n...") split lines too.
+        for piece in line.split("\\n") {
+            let t = piece.trim().trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | '+' | '\\' | ';' | '`'));
+            let t = t.trim();
+            if t.is_empty() || t.contains(": ") || t.starts_with("Proc-Type") || t.starts_with("DEK-Info") {
+                continue;
+            }
+            for c in t.chars() {
+                if c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=' {
+                    b64.push(c);
+                } else if !c.is_whitespace() {
+                    other += 1;
+                }
+            }
+        }
+    }
+    if b64.len() < 64 || other * 20 > b64.len() || is_placeholder_body(&b64) {
+        return None;
+    }
+    Some(b64)
+}
+
+fn is_placeholder_body(b64: &str) -> bool {
+    let l = b64.to_ascii_lowercase();
+    l.contains("example") || l.contains("redacted") || l.contains("xxxxxxxx") || l.contains("aaaaaaaaaaaaaaaa")
+}
+
+/// The `Private-Lines:` body of a PuTTY key whose header ends at `from`.
+fn putty_body(data: &[u8], from: usize) -> Option<String> {
+    let hi = data.len().min(from + 16 * 1024);
+    let start = from + memmem::find(&data[from..hi], b"Private-Lines:")?;
+    let mut lines = data[start..hi].split(|&b| b == b'\n');
+    let header = String::from_utf8_lossy(lines.next()?).into_owned();
+    let n: usize = header.trim_start_matches("Private-Lines:").trim().parse().ok()?;
+    let mut b64 = String::new();
+    for l in lines.take(n.min(64)) {
+        let t = String::from_utf8_lossy(l).trim().to_string();
+        if !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=') {
+            return None;
+        }
+        b64.push_str(&t);
+    }
+    if b64.len() < 40 || is_placeholder_body(&b64) {
+        return None;
+    }
+    Some(b64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_of_uniform_and_constant_strings() {
+        assert_eq!(shannon_entropy("aaaa"), 0.0);
+        assert!((shannon_entropy("abcd") - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn placeholders_and_code_are_recognised() {
+        for p in ["${DB_PASSWORD}", "<your-key>", "xxxxxxxx", "changeme123", "EXAMPLEKEY12", "dummy-value", "****abcd"] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for c in ["os.environ", "settings.SECRET_KEY", "getPassword()", "DB_PASSWORD", "password_reset", "getAccessToken", "/etc/secret.pem"] {
+            assert!(looks_like_code(c), "{c}");
+        }
+        for s in ["Zx9#kQ2!vLp4", "q8F3nT1zR7wY5mK2"] {
+            assert!(!is_placeholder(s) && !looks_like_code(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn metadata_assignees() {
+        for n in ["password_length", "token_type", "secret_name", "max_tokens", "TOKEN_URL", "csrf_token", "api_key_id", "SecretId"] {
+            assert!(assignee_is_metadata(n), "{n}");
+        }
+        for n in ["password", "DB_PASSWORD", "api_key", "client_secret", "authToken", "SECRET_KEY"] {
+            assert!(!assignee_is_metadata(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn base64_decoding() {
+        assert_eq!(base64url_decode("eyJhbGciOiJIUzI1NiJ9").unwrap(), b"{\"alg\":\"HS256\"}");
+    }
+}

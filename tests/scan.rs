@@ -1,0 +1,532 @@
+//! `secretlens scan`: every rule's positives and negatives, placeholders, multi-line traps, a
+//! generated git history, bad input, and the CLI (formats, exit codes, baseline).
+//!
+//! Every secret here is synthetic: generated at test time from a fixed seed, never a real one.
+
+use std::path::Path;
+use std::process::Command;
+
+use secretlens::scan::testutil::{ALNUM, B64, Rng, key_id_for_account};
+use secretlens::scan::{self, Engine, ScanOptions, rules};
+
+fn engine() -> Engine {
+    Engine::new(rules::builtin())
+}
+
+/// Rule ids found in `text`.
+fn ids(text: &str) -> Vec<String> {
+    let e = engine();
+    e.scan(text.as_bytes()).iter().map(|h| e.rules()[h.rule].id.clone()).collect()
+}
+
+fn assert_finds(rule: &str, text: &str) {
+    let got = ids(text);
+    assert!(got.iter().any(|g| g == rule), "expected {rule} in {text:?}, got {got:?}");
+}
+
+fn assert_clean(text: &str) {
+    let got = ids(text);
+    assert!(got.is_empty(), "expected nothing in {text:?}, got {got:?}");
+}
+
+fn rng() -> Rng {
+    Rng(0x5EC2_E71E_5500_0001)
+}
+
+// Tokens are assembled from parts so this file holds no well-formed token literal.
+fn tok(prefix: &str, body: &str) -> String {
+    format!("{prefix}{body}")
+}
+
+#[test]
+fn aws_access_key_ids_with_decoded_account() {
+    let id = key_id_for_account("AKIA", 123456789012, 42);
+    assert_finds("aws-access-key-id", &format!("aws_access_key_id = {id}\n"));
+    assert_finds("aws-access-key-id", &format!("{{\"key\": \"{}\"}}", key_id_for_account("ASIA", 1, 3)));
+    let e = engine();
+    let hits = e.scan(format!("x = '{id}'").as_bytes());
+    let f = scan::make_finding(&e, &hits[0], "f".into());
+    assert_eq!(f.aws_account_id.as_deref(), Some("123456789012"));
+    assert_eq!(f.key_id.as_deref(), Some(id.as_str()));
+    // Negatives: the documented example, wrong alphabet, embedded in a longer word, too short.
+    assert_clean("AKIAIOSFODNN7EXAMPLE");
+    assert_clean(&format!("{}0189", &id[..16]));
+    assert_clean(&format!("X{id}Y"));
+    assert_clean("AKIA2345");
+}
+
+#[test]
+fn aws_secret_keys_named_or_near_a_key_id() {
+    let mut r = rng();
+    let sk = loop {
+        let s = r.string(B64, 40);
+        if secretlens::scan::engine::aws_secret_shape(&s) {
+            break s;
+        }
+    };
+    assert_finds("aws-secret-access-key", &format!("aws_secret_access_key = {sk}\n"));
+    assert_finds("aws-secret-access-key", &format!("AWS_SECRET_ACCESS_KEY: \"{sk}\"\n"));
+    // Unnamed, in a CSV next to the key id.
+    let id = key_id_for_account("AKIA", 5, 5);
+    assert_finds("aws-secret-access-key", &format!("user,key,secret\nci,{id},{sk}\n"));
+    // Negatives: the documentation example, a SHA-1 (hex), a 40-char string far from any key id.
+    assert_clean("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    assert!(!ids("aws_secret_access_key = 3f786850e387550fdab836ed7e6dc881de23001b").contains(&"aws-secret-access-key".to_string()));
+    assert_clean(&format!("blob = {sk}\n"));
+}
+
+#[test]
+fn aws_session_tokens() {
+    let mut r = rng();
+    let body = r.string(B64, 300);
+    assert_finds("aws-session-token", &format!("aws_session_token = {body}\n"));
+    assert_finds("aws-session-token", &format!("token: {}{}\n", "FwoGZXIvYXdzE", body));
+    assert_clean("aws_session_token = ${AWS_SESSION_TOKEN}\n");
+    assert_clean(&format!("aws_session_token = {}\n", "A".repeat(200)));
+}
+
+#[test]
+fn github_gitlab_slack_stripe_google_tokens() {
+    let mut r = rng();
+    let cases = [
+        ("github-token", tok("ghp_", &r.string(ALNUM, 36))),
+        ("github-token", tok("gho_", &r.string(ALNUM, 36))),
+        ("github-token", tok("ghs_", &r.string(ALNUM, 36))),
+        ("github-token", tok("ghu_", &r.string(ALNUM, 36))),
+        ("github-token", tok("ghr_", &r.string(ALNUM, 36))),
+        ("github-fine-grained-pat", format!("{}{}_{}", "github_pat_", r.string(ALNUM, 22), r.string(ALNUM, 59))),
+        ("gitlab-token", tok("glpat-", &r.string(ALNUM, 20))),
+        ("slack-token", format!("{}{}-{}-{}", "xoxb-", r.string("0123456789", 13), r.string("0123456789", 13), r.string(ALNUM, 24))),
+        ("slack-token", format!("{}{}-{}-{}-{}", "xoxp-", r.string("0123456789", 12), r.string("0123456789", 13), r.string("0123456789", 13), r.string("0123456789abcdef", 32))),
+        ("slack-webhook", format!("https://hooks.slack.com/services/T{}/B{}/{}", r.string("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", 8), r.string("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", 10), r.string(ALNUM, 24))),
+        ("stripe-live-key", tok("sk_live_", &r.string(ALNUM, 24))),
+        ("stripe-live-key", tok("rk_live_", &r.string(ALNUM, 99))),
+        ("google-api-key", tok("AIza", &r.string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 35))),
+    ];
+    for (rule, t) in &cases {
+        assert_finds(rule, &format!("const T = \"{t}\";\n"));
+        assert_finds(rule, &format!("{t}\n"));
+    }
+    // Negatives: too short, placeholder bodies, prefix inside an identifier, test-mode Stripe keys.
+    assert_clean(&format!("{}abc123\n", "ghp_"));
+    assert_clean(&format!("token = \"{}{}\"\n", "ghp_", "x".repeat(36)));
+    assert_clean(&format!("{}{}\n", "ghp_", "EXAMPLEexampleEXAMPLEexampleEXAMPLE1"));
+    assert_clean(&format!("my_ghp_{}\n", r.string(ALNUM, 36)));
+    assert_clean(&format!("{}{}\n", "glpat-", "xxxxxxxxxxxxxxxxxxxx"));
+    assert_clean(&format!("{}\n", "xoxb-not-a-real-token"));
+    assert_clean(&format!("{}{}\n", "sk_test_", r.string(ALNUM, 24)));
+    assert_clean(&format!("{}{}\n", "AIza", "x".repeat(35)));
+    assert_clean("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n");
+}
+
+fn pem_body(r: &mut Rng, lines: usize) -> String {
+    (0..lines).map(|_| r.string(B64, 64) + "\n").collect()
+}
+
+#[test]
+fn private_keys_with_a_body() {
+    let mut r = rng();
+    for kind in ["RSA ", "EC ", "DSA ", "", "ENCRYPTED ", "OPENSSH "] {
+        let key = format!("-----BEGIN {kind}PRIVATE KEY-----\n{}-----END {kind}PRIVATE KEY-----\n", pem_body(&mut r, 8));
+        assert_finds("private-key", &key);
+    }
+    // Inside a JSON string with escaped newlines (a service-account file).
+    let body: String = (0..6).map(|_| r.string(B64, 64) + "\\n").collect();
+    assert_finds(
+        "private-key",
+        &format!("{{\"private_key\": \"-----BEGIN PRIVATE KEY-----\\n{body}-----END PRIVATE KEY-----\\n\"}}\n"),
+    );
+    let ppk = format!(
+        "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 2\n{}\n{}\nPrivate-Lines: 1\n{}\nPrivate-MAC: {}\n",
+        r.string(B64, 64),
+        r.string(B64, 20),
+        r.string(B64, 44),
+        r.string("0123456789abcdef", 64)
+    );
+    assert_finds("putty-private-key", &ppk);
+    // Negatives: header constants in a parser, a redacted body, a public key.
+    assert_clean("const HEADER: &str = \"-----BEGIN RSA PRIVATE KEY-----\";\nfn parse() {}\nconst FOOTER: &str = \"-----END RSA PRIVATE KEY-----\";\n");
+    assert_clean("-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n");
+    assert_clean("-----BEGIN PRIVATE KEY-----\n<your key here>\n-----END PRIVATE KEY-----\n");
+    assert_clean(&format!("-----BEGIN PUBLIC KEY-----\n{}-----END PUBLIC KEY-----\n", pem_body(&mut r, 4)));
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..=c.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[test]
+fn jwts_need_a_json_header_with_alg() {
+    let mut r = rng();
+    let jwt = format!(
+        "{}.{}.{}",
+        b64url(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64url(br#"{"sub":"1234567890","name":"svc","iat":1516239022}"#),
+        r.string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 43)
+    );
+    assert_finds("jwt", &format!("Authorization: Bearer {jwt}\n"));
+    // eyJ-looking but the header is not JSON with alg.
+    let fake = format!("{}.{}.{}", b64url(br#"{"foo":"bar","baz":1}"#), b64url(br#"{"a":1,"b":2,"c":3}"#), r.string(ALNUM, 40));
+    assert_clean(&format!("x = {fake}\n"));
+}
+
+#[test]
+fn passwords_in_urls() {
+    let mut r = rng();
+    let pw = r.string(ALNUM, 16);
+    for scheme in ["postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "redis", "amqp", "https"] {
+        assert_finds("url-password", &format!("DATABASE_URL={scheme}://app:{pw}@db.internal:5432/app\n"));
+    }
+    assert_clean("postgres://postgres:postgres@localhost/db\n");
+    assert_clean("postgres://user:password@localhost/db\n");
+    assert_clean("mysql://root:${MYSQL_PASSWORD}@db/app\n");
+    assert_clean("amqp://guest:guest@rabbit//\n");
+    assert_clean("https://user:<password>@example.com\n");
+    assert_clean("redis://:****@cache:6379\n");
+    assert_clean("see https://example.com/path for details\n");
+    assert_clean("git@github.com:owner/repo.git\n");
+}
+
+#[test]
+fn generic_assignments_fire_on_real_looking_values() {
+    let mut r = rng();
+    let v = r.string(ALNUM, 20);
+    for line in [
+        format!("password = \"{v}\""),
+        format!("DB_PASSWORD=\"{v}\""),
+        format!("\"api_key\": \"{v}\","),
+        format!("client_secret: '{v}'"),
+        format!("let authToken = `{v}`;"),
+        format!("conn = connect(host='db', password='{v}')"),
+        format!("$password = '{v}';"),
+        format!("API_TOKEN={v}"),
+        format!("  secret_key: {v}"),
+        format!("export GITHUB_TOKEN={v}"),
+    ] {
+        assert_finds_any_generic(&line);
+    }
+}
+
+fn assert_finds_any_generic(line: &str) {
+    let got = ids(&format!("{line}\n"));
+    assert!(got.iter().any(|g| g.starts_with("generic-secret")), "expected a generic finding in {line:?}, got {got:?}");
+}
+
+#[test]
+fn placeholders_env_lookups_and_code_do_not_fire() {
+    for line in [
+        "password = \"changeme\"",
+        "password = \"EXAMPLE_PASSWORD_1\"",
+        "api_key = \"<your-api-key>\"",
+        "api_key = \"${API_KEY}\"",
+        "token: \"{{ .Values.token }}\"",
+        "secret = \"xxxxxxxxxxxx\"",
+        "password = \"************\"",
+        "password: dummy-password-1",
+        "password = \"test1234test\"",
+        "token = \"placeholder-token\"",
+        "password = os.environ[\"DB_PASSWORD\"]",
+        "password = os.environ.get('DB_PASSWORD')",
+        "const token = process.env.GITHUB_TOKEN;",
+        "token = getToken(user, scope)",
+        "password = self.password",
+        "secret_key = settings.SECRET_KEY",
+        "password_field = \"Xk29dkLm2pqA\"",
+        "token_type = \"Bearer\"",
+        "max_tokens = 4096",
+        "password_length: 16",
+        "SecretId=\"prod/app/api-key\"",
+        "secret_name = \"PROD_DB_PASSWORD\"",
+        "token_url = \"https://oauth2.googleapis.com/token\"",
+        "password = \"\"",
+        "password = \"short\"",
+        "if password == \"Xk29dkLm2pqA\":",
+        "api_key = \"your_api_key_here\"",
+        "password = 'Kx92mLpq4Rz8' # secretlens:allow",
+        "private_key_path = \"~/.ssh/id_rsa\"",
+        "token = \"passwordResetToken\"",
+        "csrf_token = \"a8f5f167f44f4964e6c998dee827110c\"",
+    ] {
+        assert_clean(&format!("{line}\n"));
+    }
+}
+
+#[test]
+fn multi_line_traps() {
+    let mut r = rng();
+    let v = r.string(ALNUM, 24);
+    // The keyword on one line and a random value on the next is not an assignment.
+    assert_clean(&format!("password:\n  {v}\n"));
+    assert_clean(&format!("# set the token\n\"{v}\"\n"));
+    // A PEM header whose END is far away behind code is not a key.
+    let mut far = String::from("HEADER = \"-----BEGIN RSA PRIVATE KEY-----\"\n");
+    for i in 0..50 {
+        far.push_str(&format!("def f{i}(x): return x + {i}\n"));
+    }
+    far.push_str("FOOTER = \"-----END RSA PRIVATE KEY-----\"\n");
+    assert_clean(&far);
+    // Two findings on consecutive lines keep their own line numbers.
+    let text = format!("a = 1\npassword = \"{v}\"\napi_key = \"{}\"\n", r.string(ALNUM, 20));
+    let e = engine();
+    let hits = e.scan(text.as_bytes());
+    assert_eq!(hits.iter().map(|h| (h.line, h.column)).collect::<Vec<_>>(), vec![(2, 13), (3, 12)]);
+}
+
+// ---------- tree scans and bad input ----------
+
+fn write(dir: &Path, rel: &str, data: impl AsRef<[u8]>) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, data).unwrap();
+}
+
+fn github_token(seed: u64) -> String {
+    tok("ghp_", &Rng(seed).string(ALNUM, 36))
+}
+
+#[test]
+fn tree_scan_respects_gitignore_vendored_binary_and_reports_positions() {
+    let d = tempfile::tempdir().unwrap();
+    let t = github_token(7);
+    write(d.path(), "src/app.py", format!("import os\nTOKEN = \"{t}\"\n"));
+    write(d.path(), ".gitignore", "ignored.txt\n");
+    write(d.path(), "ignored.txt", format!("{t}\n"));
+    write(d.path(), "node_modules/x/index.js", format!("{t}\n"));
+    write(d.path(), "dist/app.min.js", format!("{t}\n"));
+    write(d.path(), "bin/blob.dat", [&b"\0\x01\x02"[..], t.as_bytes()].concat());
+    write(d.path(), ".env", format!("GITHUB_TOKEN={t}\n"));
+    std::process::Command::new("git").arg("init").arg("-q").arg(d.path()).status().unwrap();
+    let rep = scan::scan(d.path(), &ScanOptions::default()).unwrap();
+    let files: Vec<(&str, usize, usize)> = rep.findings.iter().map(|f| (f.file.as_str(), f.line, f.column)).collect();
+    assert_eq!(files, vec![(".env", 1, 14), ("src/app.py", 2, 10)], "{:#?}", rep.findings);
+    let f = &rep.findings[1];
+    assert_eq!(f.preview, format!("ghp_…{}", &t[t.len() - 2..]));
+    assert!(!serde_json::to_string(&rep).unwrap().contains(&t), "the secret must never be serialised");
+    assert_eq!(f.fingerprint, rep.findings[0].fingerprint, "same rule + secret = same fingerprint");
+}
+
+#[test]
+fn invalid_utf8_huge_lines_and_symlink_loops_are_handled() {
+    let d = tempfile::tempdir().unwrap();
+    let t = github_token(9);
+    // Invalid UTF-8 around a token: found, with a column counted in characters.
+    write(d.path(), "latin1.txt", [&b"caf\xe9 \xff\xfe "[..], t.as_bytes(), b"\n"].concat());
+    // A 30 MiB single line with a token in the middle: skipped by size, never scanned whole...
+    let mut huge = vec![b'a'; 30 * 1024 * 1024];
+    huge[15 * 1024 * 1024..15 * 1024 * 1024 + 42].copy_from_slice(format!(" {t} ").as_bytes());
+    write(d.path(), "huge.txt", &huge);
+    // ... and a 4 MiB single line (under the limit) full of keywords stays fast.
+    let line: String = "token=abc password=def ".repeat(4 * 1024 * 1024 / 23);
+    write(d.path(), "keywords.txt", format!("{line}{t}"));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(d.path(), d.path().join("loop")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("missing"), d.path().join("dangling")).unwrap();
+    }
+    let started = std::time::Instant::now();
+    let opts = ScanOptions { follow_symlinks: true, ..ScanOptions::default() };
+    let rep = scan::scan(d.path(), &opts).unwrap();
+    assert!(started.elapsed().as_secs() < 30, "bounded work on huge lines");
+    let found: Vec<(&str, usize, usize)> = rep.findings.iter().map(|f| (f.file.as_str(), f.line, f.column)).collect();
+    assert!(found.contains(&("latin1.txt", 1, 9)), "{found:?}");
+    assert!(rep.skipped.iter().any(|s| s.path == "huge.txt" && s.reason.contains("max-file-size")), "{:?}", rep.skipped);
+    #[cfg(unix)]
+    {
+        assert!(rep.skipped.iter().any(|s| s.reason.contains("loop")), "{:?}", rep.skipped);
+        assert!(rep.skipped.iter().any(|s| s.path.contains("dangling")), "{:?}", rep.skipped);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_are_skipped_not_fatal() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "locked.txt", format!("{}\n", github_token(11)));
+    write(d.path(), "ok.txt", format!("{}\n", github_token(12)));
+    std::fs::set_permissions(d.path().join("locked.txt"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let rep = scan::scan(d.path(), &ScanOptions::default()).unwrap();
+    assert!(rep.findings.iter().any(|f| f.file == "ok.txt"));
+    // root reads anything; everyone else gets a skipped entry.
+    let locked_found = rep.findings.iter().any(|f| f.file == "locked.txt");
+    let locked_skipped = rep.skipped.iter().any(|s| s.path == "locked.txt" && s.reason.contains("cannot read"));
+    assert!(locked_found ^ locked_skipped, "{:?} {:?}", rep.findings, rep.skipped);
+    assert!(scan::scan(&d.path().join("nope"), &ScanOptions::default()).is_err());
+}
+
+// ---------- git history ----------
+
+fn git(dir: &Path, args: &[&str], date: &str) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.invalid")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.invalid")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn rev(dir: &Path, spec: &str) -> String {
+    let out = Command::new("git").args(["rev-parse", spec]).current_dir(dir).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// c1 clean, c2 adds a key, c3 removes it, c4 on a side branch adds a token; main adds a URL
+/// password after --since c3.
+fn history_fixture() -> (tempfile::TempDir, String, String, String) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    git(p, &["init", "-q", "-b", "main"], "2024-01-01T00:00:00Z");
+    write(p, "README.md", "# demo\n");
+    git(p, &["add", "."], "2024-01-01T00:00:00Z");
+    git(p, &["commit", "-q", "-m", "c1"], "2024-01-01T00:00:00Z");
+    let id = key_id_for_account("AKIA", 210987654321, 77);
+    write(p, "config/settings.py", format!("AWS_ACCESS_KEY_ID = \"{id}\"\n"));
+    git(p, &["add", "."], "2024-02-01T00:00:00Z");
+    git(p, &["commit", "-q", "-m", "c2 adds a key"], "2024-02-01T00:00:00Z");
+    let c2 = rev(p, "HEAD");
+    write(p, "config/settings.py", "AWS_ACCESS_KEY_ID = os.environ[\"AWS_ACCESS_KEY_ID\"]\n");
+    git(p, &["commit", "-q", "-am", "c3 removes it"], "2024-03-01T00:00:00Z");
+    let c3 = rev(p, "HEAD");
+    git(p, &["checkout", "-q", "-b", "side"], "2024-03-02T00:00:00Z");
+    write(p, "side.txt", format!("{}\n", github_token(21)));
+    git(p, &["add", "."], "2024-03-02T00:00:00Z");
+    git(p, &["commit", "-q", "-m", "c4 side"], "2024-03-02T00:00:00Z");
+    git(p, &["checkout", "-q", "main"], "2024-03-03T00:00:00Z");
+    write(p, "db.env", format!("DATABASE_URL=postgres://app:{}@db:5432/app\n", Rng(5).string(ALNUM, 18)));
+    git(p, &["add", "."], "2024-04-01T00:00:00Z");
+    git(p, &["commit", "-q", "-m", "c5"], "2024-04-01T00:00:00Z");
+    (d, c2, c3, id)
+}
+
+#[test]
+fn history_finds_removed_secrets_with_the_introducing_commit() {
+    let (d, c2, c3, id) = history_fixture();
+    let rep = scan::scan(d.path(), &ScanOptions { git: true, ..ScanOptions::default() }).unwrap();
+    let key = rep.findings.iter().find(|f| f.rule_id == "aws-access-key-id").expect("removed key still found");
+    assert_eq!(key.commit.as_deref(), Some(c2.as_str()));
+    assert_eq!(key.file, "config/settings.py");
+    assert_eq!((key.line, key.column), (1, 22));
+    assert_eq!(key.author_date.unwrap().to_rfc3339(), "2024-02-01T00:00:00+00:00");
+    assert_eq!(key.key_id.as_deref(), Some(id.as_str()));
+    assert_eq!(key.aws_account_id.as_deref(), Some("210987654321"));
+    assert!(rep.findings.iter().any(|f| f.rule_id == "github-token" && f.file == "side.txt"), "other refs are scanned");
+    assert!(rep.findings.iter().any(|f| f.rule_id == "url-password"));
+    assert_eq!(rep.stats.commits, 5);
+    // Incremental: only what is not reachable from c3.
+    let inc = scan::scan(d.path(), &ScanOptions { git: true, since: Some(c3), ..ScanOptions::default() }).unwrap();
+    let rules: Vec<&str> = inc.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert!(!rules.contains(&"aws-access-key-id") && rules.contains(&"url-password") && rules.contains(&"github-token"), "{rules:?}");
+    assert_eq!(inc.stats.commits, 2);
+    // Bad --since is an error, not a panic.
+    assert!(scan::scan(d.path(), &ScanOptions { git: true, since: Some("no-such-rev".into()), ..ScanOptions::default() }).is_err());
+}
+
+#[test]
+fn a_corrupt_git_object_is_skipped() {
+    let (d, _, _, _) = history_fixture();
+    // Corrupt the loose blob of side.txt (git writes loose objects read-only).
+    let blob = {
+        let out = Command::new("git").args(["rev-parse", "side:side.txt"]).current_dir(d.path()).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let obj = d.path().join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    let mut perm = std::fs::metadata(&obj).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(&obj, perm).unwrap();
+    std::fs::write(&obj, b"this is not zlib data at all").unwrap();
+    let rep = scan::scan(d.path(), &ScanOptions { git: true, ..ScanOptions::default() }).unwrap();
+    assert!(rep.skipped.iter().any(|s| s.path.contains(&blob)), "{:?}", rep.skipped);
+    assert!(rep.findings.iter().any(|f| f.rule_id == "aws-access-key-id"), "the rest is still scanned");
+}
+
+#[test]
+fn not_a_repository_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let e = scan::scan(d.path(), &ScanOptions { git: true, ..ScanOptions::default() }).unwrap_err();
+    assert!(e.to_string().contains("git repository"), "{e}");
+}
+
+// ---------- CLI ----------
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_secretlens")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_json_exit_codes_baseline_and_fail_on() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "a.py", format!("t = \"{}\"\npassword = \"{}\"\n", github_token(31), Rng(3).string(ALNUM, 16)));
+    let path = d.path().to_str().unwrap();
+    let (code, out, _) = cli(&["scan", path, "--format", "json"]);
+    assert_eq!(code, 1, "a high finding fails at the default --fail-on high");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["findings"][0];
+    for k in ["rule_id", "file", "line", "column", "fingerprint", "preview", "severity"] {
+        assert!(!f[k].is_null(), "missing {k} in {f}");
+    }
+    assert!(v["skipped"].is_array() && v["stats"]["files_scanned"].as_u64() == Some(1));
+    assert_eq!(v["findings"].as_array().unwrap().len(), 2);
+    // --fail-on critical: nothing that severe.
+    assert_eq!(cli(&["scan", path, "--fail-on", "critical"]).0, 0);
+    // Baseline: save, then rescan with it → nothing left.
+    let base = d.path().join("base.json");
+    let (code, _, _) = cli(&["scan", path, "--format", "json", "--out", base.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    std::fs::remove_file(d.path().join("base.json")).ok();
+    std::fs::write(&base, &out).unwrap();
+    let sub = d.path().join("a.py");
+    let (code, out, _) = cli(&["scan", sub.to_str().unwrap(), "--format", "json", "--baseline", base.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["stats"]["baselined"], 2);
+    // Could not run: exit 2.
+    assert_eq!(cli(&["scan", "/no/such/path"]).0, 2);
+    assert_eq!(cli(&["scan", path, "--git"]).0, 2);
+}
+
+#[test]
+fn cli_sarif_has_the_required_2_1_0_structure() {
+    let (d, ..) = history_fixture();
+    let (code, out, err) = cli(&["scan", d.path().to_str().unwrap(), "--git", "--format", "sarif"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "secretlens");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+        assert!(r["message"]["text"].is_string());
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"].is_string());
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(r["properties"]["commit"].is_string());
+    }
+}
