@@ -52,4 +52,6 @@ else
 fi
 
 log "moto tests use $SECRETLENS_TEST_PYTHON"
+# Chromium and playwright-core for tests/browser.rs (quick when already installed).
+bash tests/browser/setup.sh || log "warning: no browser: tests/browser.rs will be skipped"
 exec cargo test --all-targets --no-fail-fast "$@"

@@ -115,6 +115,14 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             print!("{out}");
             Ok(exit::OK)
         }
+        Command::WhoCanRead { secret, inventory, demo, format } => {
+            let inv = match (&inventory, demo) {
+                (Some(path), _) => Inventory::load(&path.display().to_string())?,
+                (None, _) => demo::inventory(),
+            };
+            print!("{}", crate::access::cli::who_can_read(&inv, &secret, &format).map_err(Error::Usage)?);
+            Ok(exit::OK)
+        }
         Command::Scan(args) => run_scan(&args),
         Command::Init { path, force } => {
             if path.exists() && !force {
@@ -184,9 +192,17 @@ fn finish(
     now: DateTime<Utc>,
     generated_at: DateTime<Utc>,
 ) -> Result<i32, Error> {
+    let baseline = args.baseline.as_deref().map(crate::compare::load).transpose()?;
     let mut report = evaluate(inv, cfg, now);
     report.generated_at = generated_at;
-    let written = render::write_files(&report, &args.out, &args.format)?;
+    if let Some(path) = &args.scan {
+        report.scan = Some(scan_for_report(path, inv)?);
+    }
+    if let Some(b) = &baseline {
+        crate::compare::compare(&mut report, b);
+    }
+    let html = render::html::Options { passing: args.html_passing };
+    let written = render::write_files(&report, &args.out, &args.format, &html)?;
     if args.format.contains(&Format::Text) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(render::text::render(&report, &written, args.fail_on).as_bytes());
@@ -204,7 +220,8 @@ pub fn exit_code(report: &Report, args: &RenderArgs) -> i32 {
     if !report.coverage_complete && !args.allow_partial {
         return exit::INCOMPLETE;
     }
-    if report.failing_at_or_above(args.fail_on) > 0 {
+    let scan_failing = report.scan.as_ref().map_or(0, |s| s.at_or_above(args.fail_on));
+    if report.failing_at_or_above(args.fail_on) + scan_failing > 0 {
         exit::FINDINGS
     } else {
         exit::OK
@@ -254,6 +271,15 @@ pub fn framework_table(fw: &crate::frameworks::Framework) -> String {
     s
 }
 
+/// `--scan PATH` of audit/evaluate/demo: scans the tree and links found AWS key ids against the
+/// inventory's IAM access keys (ids only; nothing is sent anywhere).
+fn scan_for_report(path: &Path, inv: &Inventory) -> Result<crate::scan::ScanReport, Error> {
+    let mut scan = crate::scan::scan(path, &crate::scan::ScanOptions::default())
+        .map_err(|e| Error::Usage(format!("--scan: {e}")))?;
+    scan.link_inventory(inv);
+    Ok(scan)
+}
+
 /// `secretlens scan`: runs the scan, writes the chosen format, returns the exit code.
 fn run_scan(args: &crate::cli::ScanArgs) -> Result<i32, Error> {
     use crate::scan::{self, ScanOptions};
@@ -268,7 +294,16 @@ fn run_scan(args: &crate::cli::ScanArgs) -> Result<i32, Error> {
     if let Some(b) = &args.baseline {
         opts.baseline = scan::load_baseline(b).map_err(|e| Error::Usage(e.to_string()))?;
     }
-    let report = scan::scan(&args.path, &opts).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut report = scan::scan(&args.path, &opts).map_err(|e| Error::Usage(e.to_string()))?;
+    if let Some(path) = &args.inventory {
+        let inv = Inventory::load(&path.display().to_string())?;
+        if !report.link_inventory(&inv) {
+            eprintln!(
+                "warning: {} has no IAM access keys (collect with [collection] iam = true): found key ids are not linked",
+                path.display()
+            );
+        }
+    }
     let text = scan::output::render(&report, args.format, args.fail_on);
     match &args.out {
         Some(path) => {

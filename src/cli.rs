@@ -87,6 +87,22 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         request: PathBuf,
     },
+    /// Print who can read a secret (effective access: identity policies, resource policy, KMS
+    /// key policy, explicit denies, boundaries), from a saved inventory or the demo account.
+    WhoCanRead {
+        /// The secret's name or ARN.
+        #[arg(value_name = "SECRET")]
+        secret: String,
+        /// The inventory JSON written by `secretlens collect -o`.
+        #[arg(long, value_name = "FILE", required_unless_present = "demo", conflicts_with = "demo")]
+        inventory: Option<PathBuf>,
+        /// Use the embedded demo account.
+        #[arg(long)]
+        demo: bool,
+        /// `table` (default) or `json`.
+        #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
     /// Scan a source tree (or with --git its whole history) for hardcoded credentials.
     #[command(long_about = SCAN_HELP)]
     Scan(ScanArgs),
@@ -188,6 +204,21 @@ pub struct RenderArgs {
     /// SL901 findings and `error` statuses).
     #[arg(long)]
     pub allow_partial: bool,
+    /// A previous report.json: mark findings as new, still failing or resolved (matched by
+    /// the stable finding id) in the JSON, the HTML and the terminal summary.
+    #[arg(long, value_name = "PREVIOUS_report.json")]
+    pub baseline: Option<PathBuf>,
+    /// Passing and not-applicable findings in report.html: `summary` (default) collapses them
+    /// into per-secret counts when the report has more than 500 secrets; `full` always lists
+    /// them. report.json always has every finding.
+    #[arg(long, value_enum, default_value = "summary", value_name = "MODE")]
+    pub html_passing: crate::render::html::Passing,
+    /// Also scan this source tree for hardcoded credentials (as `secretlens scan PATH`): the
+    /// findings go into the report (`scan` in report.json, "Hardcoded credentials" in
+    /// report.html, the terminal summary) and count for --fail-on; AWS access key ids found are
+    /// linked against the audited account's IAM access keys (ids only).
+    #[arg(long, value_name = "PATH")]
+    pub scan: Option<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -249,4 +280,9 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// An inventory from `secretlens collect -o` (with IAM collected): AWS access key ids found
+    /// are compared (ids only) with its IAM users' access keys: active in this account →
+    /// critical, inactive, or unknown.
+    #[arg(long, value_name = "INVENTORY.json")]
+    pub inventory: Option<PathBuf>,
 }

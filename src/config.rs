@@ -36,6 +36,8 @@ pub struct RawConfig {
     pub encryption: EncryptionConfig,
     pub replication: ReplicationConfig,
     pub collection: CollectionConfig,
+    pub access: AccessConfig,
+    pub cloudtrail: CloudTrailConfig,
     /// `[[waiver]]` entries: accepted risks with a reason, an owner and an expiry date.
     pub waiver: Vec<RawWaiver>,
 }
@@ -50,6 +52,8 @@ impl Default for RawConfig {
             encryption: EncryptionConfig::default(),
             replication: ReplicationConfig::default(),
             collection: CollectionConfig::default(),
+            access: AccessConfig::default(),
+            cloudtrail: CloudTrailConfig::default(),
             waiver: Vec::new(),
         }
     }
@@ -235,7 +239,57 @@ impl Default for CollectionConfig {
             call_timeout_secs: 30,
             region_timeout_secs: 600,
             max_attempts: 4,
-            iam: false,
+            iam: true,
+        }
+    }
+}
+
+/// `[access]`: who may read secrets (SL601–SL606).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// SL602: accounts other than the secret's that may be granted access by a resource policy.
+    pub trusted_accounts: Vec<String>,
+    /// SL602: an `o-…` organization id; a `Principal: "*"` grant restricted to it with
+    /// `aws:PrincipalOrgID` is trusted. Empty: organization-wide grants are cross-account.
+    pub organization_id: String,
+    /// SL604: most principals that may read one secret.
+    pub max_readers: usize,
+    /// SL605: production secrets, by name (regular expression); a tag `Environment` of `prod`
+    /// or `production` also makes a secret a production one.
+    pub production_pattern: String,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        AccessConfig {
+            trusted_accounts: Vec::new(),
+            organization_id: String::new(),
+            max_readers: 10,
+            production_pattern: "^prod/".to_string(),
+        }
+    }
+}
+
+/// `[cloudtrail]`: trail coverage (SL801) and the Secrets Manager events of a look-back
+/// window (SL802, evidence on SL103).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CloudTrailConfig {
+    /// Collect CloudTrail (DescribeTrails, GetTrailStatus, GetEventSelectors, LookupEvents).
+    pub enabled: bool,
+    /// Days of events `LookupEvents` reads (CloudTrail keeps 90).
+    pub lookback_days: i64,
+    /// Most events read per region; the lookup stops (and says so) beyond.
+    pub max_events: u64,
+}
+
+impl Default for CloudTrailConfig {
+    fn default() -> Self {
+        CloudTrailConfig {
+            enabled: true,
+            lookback_days: 7,
+            max_events: 50_000,
         }
     }
 }
@@ -249,6 +303,8 @@ pub struct Config {
     pub replication: ReplicationSelector,
     /// The validated `[[waiver]]` entries, in config order.
     pub waivers: Vec<Waiver>,
+    /// `[access] production_pattern`, compiled.
+    pub production_pattern: Regex,
 }
 
 impl Default for Config {
@@ -315,10 +371,42 @@ impl Config {
                 return Err(invalid(key, format!("must be between 1 and {max}, got {v}")));
             }
         }
+        if !(1..=90).contains(&raw.cloudtrail.lookback_days) {
+            return Err(invalid(
+                "cloudtrail.lookback_days",
+                format!("must be between 1 and 90 days (CloudTrail keeps 90), got {}", raw.cloudtrail.lookback_days),
+            ));
+        }
+        if !(1..=10_000_000).contains(&raw.cloudtrail.max_events) {
+            return Err(invalid(
+                "cloudtrail.max_events",
+                format!("must be between 1 and 10000000, got {}", raw.cloudtrail.max_events),
+            ));
+        }
         if let Some(k) = raw.tagging.required_keys.iter().find(|k| k.trim().is_empty()) {
             return Err(invalid("tagging.required_keys", format!("empty tag key {k:?}")));
         }
         let naming_pattern = regex("naming.pattern", &raw.naming.pattern)?;
+        let production_pattern = regex("access.production_pattern", &raw.access.production_pattern)?;
+        if let Some(a) = raw
+            .access
+            .trusted_accounts
+            .iter()
+            .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(invalid("access.trusted_accounts", format!("{a:?} is not a 12-digit AWS account id")));
+        }
+        let org = &raw.access.organization_id;
+        let org_ok = org.starts_with("o-") && org.len() >= 12 && org[2..].bytes().all(|b| b.is_ascii_alphanumeric());
+        if !org.is_empty() && !org_ok {
+            return Err(invalid("access.organization_id", format!("{org:?} is not an organization id such as \"o-a1b2c3d4e5\"")));
+        }
+        if !(1..=100_000).contains(&raw.access.max_readers) {
+            return Err(invalid(
+                "access.max_readers",
+                format!("must be between 1 and 100000, got {}", raw.access.max_readers),
+            ));
+        }
         let replication = validate_replication(&raw.replication, &invalid, &regex)?;
         let waivers = crate::waiver::validate_all(&raw.waiver, &invalid)?;
         Ok(Config {
@@ -326,6 +414,7 @@ impl Config {
             naming_pattern,
             replication,
             waivers,
+            production_pattern,
         })
     }
 

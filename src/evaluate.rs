@@ -14,12 +14,12 @@ use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::kms::resolve_key;
 use crate::report::{
-    CheckSummary, REPORT_SCHEMA_VERSION, Report, SecretSummary, Severity, Status, Summary, ToolInfo,
+    CheckSummary, REPORT_SCHEMA_VERSION, ReaderSummary, Report, SecretSummary, Severity, Status, Summary, ToolInfo,
 };
 
 /// Evaluates every check over the inventory as of `now`.
 pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
-    let ctx = Context { inv, cfg, now };
+    let ctx = Context::new(inv, cfg, now);
     let mut findings = checks::run_all(&ctx);
     // Waivers turn matching fails into `suppressed`; then the checks about findings (SL902)
     // run on the result.
@@ -91,8 +91,24 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
                 deleted_date: s.deleted_date,
                 replica_regions: replica_regions.into_iter().collect(),
                 resource_policy: s.resource_policy.clone(),
+                readers: if ctx.access().iam_status(&s.account).is_ok() {
+                    ctx.access()
+                        .readers(s)
+                        .readers
+                        .into_iter()
+                        .map(|r| ReaderSummary {
+                            access: r.status().to_string(),
+                            principal: r.principal_arn,
+                            kind: r.kind,
+                            conditional_on: r.conditional_on,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
                 counts,
                 worst_failing: worst,
+                did_read: did_read(inv, s),
             }
         })
         .collect();
@@ -124,6 +140,8 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
         frameworks: crate::frameworks::rollup(&findings),
         secrets,
         findings,
+        comparison: None,
+        scan: None,
     }
 }
 
@@ -139,4 +157,22 @@ fn rotation_label(s: &crate::inventory::Secret) -> String {
         },
         None => "enabled".to_string(),
     }
+}
+
+/// The secret's readers from CloudTrail, when its region's events were collected.
+fn did_read(inv: &Inventory, s: &crate::inventory::Secret) -> Option<crate::report::DidRead> {
+    let ct = inv.cloudtrail_for(&s.account, &s.region)?;
+    let lookup = ct.lookup.as_ref()?;
+    let mut readers: Vec<crate::inventory::ReaderActivity> = ct
+        .secrets
+        .get(&s.arn)
+        .map(|a| a.readers.iter().filter(|r| r.count > 0).cloned().collect())
+        .unwrap_or_default();
+    readers.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.principal.cmp(&b.principal)));
+    Some(crate::report::DidRead {
+        window_start: lookup.start,
+        window_end: lookup.end,
+        truncated: lookup.truncated,
+        readers,
+    })
 }

@@ -47,6 +47,10 @@ pub struct Inventory {
     /// collected.
     #[serde(default)]
     pub iam: Vec<IamAccount>,
+    /// CloudTrail per (account, region): trail coverage and a compact summary of the
+    /// Secrets Manager events of the look-back window. Empty when not collected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cloudtrail: Vec<CloudTrailRegion>,
     /// Every call that failed: what could not be collected.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -240,6 +244,7 @@ impl Inventory {
             kms_aliases: Vec::new(),
             missing_kms_keys: Vec::new(),
             iam: Vec::new(),
+            cloudtrail: Vec::new(),
             gaps: Vec::new(),
         }
     }
@@ -303,6 +308,13 @@ impl Inventory {
         }
         self.missing_kms_keys.sort();
         self.missing_kms_keys.dedup();
+        self.cloudtrail
+            .sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+        for c in &mut self.cloudtrail {
+            if let Some(t) = &mut c.trails {
+                t.sort_by(|x, y| x.arn.cmp(&y.arn));
+            }
+        }
         self.gaps.sort();
         self.gaps.dedup();
     }
@@ -407,4 +419,114 @@ pub struct ManagedPolicy {
     /// The default version's document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
+}
+
+/// CloudTrail as seen from one (account, region): the trails that apply to the region and
+/// what `LookupEvents` returned for Secrets Manager in the look-back window. Never raw
+/// events: per secret, who read it and how rotations went.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CloudTrailRegion {
+    pub account: String,
+    pub region: String,
+    /// `DescribeTrails` (shadow trails included: multi-region and organization trails from
+    /// other regions); `None` when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trails: Option<Vec<TrailInfo>>,
+    /// The `LookupEvents` window; `None` when the lookup failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<EventLookup>,
+    /// Per secret (its ARN when the event named a collected secret, else the id the event
+    /// gave), the activity of the window.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, SecretActivity>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrailInfo {
+    pub arn: String,
+    pub name: String,
+    pub home_region: String,
+    pub multi_region: bool,
+    pub organization: bool,
+    /// `GetTrailStatus`; `None` when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_logging: Option<bool>,
+    /// Whether the event selectors log management read events of Secrets Manager;
+    /// `None` when `GetEventSelectors` failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_reads: Option<bool>,
+    /// Why the selectors do (not) cover management reads, for evidence.
+    #[serde(default)]
+    pub selectors: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventLookup {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Events returned (all Secrets Manager events, before filtering by name).
+    pub events: u64,
+    /// Events whose `CloudTrailEvent` JSON was missing, malformed or truncated.
+    #[serde(default)]
+    pub malformed: u64,
+    /// The page, event or time bound stopped the lookup before the window was exhausted.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// One secret's CloudTrail activity in the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecretActivity {
+    /// Principals that called `GetSecretValue`/`BatchGetSecretValue` on it, by principal.
+    #[serde(default)]
+    pub readers: Vec<ReaderActivity>,
+    #[serde(default)]
+    pub rotation: RotationOutcomes,
+    /// Other management events by name (`PutResourcePolicy`, `RotateSecret`, …): count.
+    #[serde(default)]
+    pub changes: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReaderActivity {
+    /// IAM user ARN, role ARN (for assumed-role sessions), `root` ARN, federated user ARN or
+    /// the AWS service name.
+    pub principal: String,
+    /// `IAMUser`, `AssumedRole`, `Root`, `FederatedUser`, `AWSService`, `AWSAccount`, …
+    pub kind: String,
+    /// The caller's account.
+    #[serde(default)]
+    pub account: String,
+    /// Successful reads.
+    pub count: u64,
+    /// Attempts that failed (`errorCode` set, e.g. `AccessDenied`).
+    #[serde(default)]
+    pub errors: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<DateTime<Utc>>,
+    /// Distinct source IPs (or service names), at most 10.
+    #[serde(default)]
+    pub source_ips: Vec<String>,
+    /// Distinct user agents, at most 5 (each truncated).
+    #[serde(default)]
+    pub user_agents: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RotationOutcomes {
+    pub succeeded: u64,
+    pub failed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_succeeded: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failed: Option<DateTime<Utc>>,
+}
+
+impl Inventory {
+    /// CloudTrail data of the secret's (account, region), when collected.
+    pub fn cloudtrail_for(&self, account: &str, region: &str) -> Option<&CloudTrailRegion> {
+        self.cloudtrail
+            .iter()
+            .find(|c| c.account == account && c.region == region)
+    }
 }

@@ -15,8 +15,10 @@
 //! - [`evaluate::evaluate`] runs the [`checks::ALL`] registry: pure and deterministic.
 //! - [`render`] turns a [`report::Report`] into JSON, HTML and a terminal summary.
 
+pub mod access;
 pub mod app;
 pub mod checks;
+pub mod compare;
 pub mod cli;
 pub mod collect;
 pub mod config;

@@ -161,6 +161,53 @@ pub struct Finding {
     /// The waiver that suppressed this finding (only on `suppressed` findings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<crate::waiver::WaiverRef>,
+    /// With `--baseline`: how this finding compares to the baseline report (only on
+    /// findings that fail now, or that failed in the baseline and no longer do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// How a finding compares to the same finding (same stable `id`) in a baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// Fails now; did not fail (or did not exist) in the baseline.
+    New,
+    /// Fails now and failed in the baseline.
+    StillFailing,
+    /// Failed in the baseline; does not fail now (passes, is suppressed, or is gone).
+    Resolved,
+}
+
+impl Change {
+    pub const ALL: [Change; 3] = [Change::New, Change::StillFailing, Change::Resolved];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::StillFailing => "still_failing",
+            Change::Resolved => "resolved",
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The comparison with a baseline report (`--baseline PREVIOUS/report.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The baseline report: as given on the command line.
+    pub baseline: String,
+    pub baseline_as_of: DateTime<Utc>,
+    pub baseline_generated_at: DateTime<Utc>,
+    pub new: usize,
+    pub still_failing: usize,
+    pub resolved: usize,
+    /// The resolved findings, with the baseline's data (their `change` is `resolved`).
+    pub resolved_findings: Vec<Finding>,
 }
 
 /// The stable finding id: the first 16 hex digits of SHA-256(check id, NUL, resource ARN).
@@ -262,11 +309,42 @@ pub struct SecretSummary {
     pub replica_regions: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_policy: Option<String>,
+    /// Who can read it (effective access; empty when IAM was not collected).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readers: Vec<ReaderSummary>,
     /// Counts of this secret's findings by status.
     pub counts: BTreeMap<Status, usize>,
     /// The most severe failing finding, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worst_failing: Option<Severity>,
+    /// Who read it, from CloudTrail (`GetSecretValue` events of the look-back window);
+    /// `None` when the region's events were not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub did_read: Option<DidRead>,
+}
+
+/// The principals that read a secret in a CloudTrail window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DidRead {
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    /// The lookup stopped at its bounds: older reads may be missing.
+    pub truncated: bool,
+    /// Principals with at least one successful read, most reads first.
+    pub readers: Vec<crate::inventory::ReaderActivity>,
+}
+
+/// One principal that can read a secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReaderSummary {
+    pub principal: String,
+    /// `user`, `role`, `account`, `service`, `any`.
+    pub kind: String,
+    /// `allowed` or `conditional`.
+    pub access: String,
+    /// For conditional readers: the context keys the grant depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditional_on: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -315,6 +393,13 @@ pub struct Report {
     pub frameworks: Vec<FrameworkSummary>,
     pub secrets: Vec<SecretSummary>,
     pub findings: Vec<Finding>,
+    /// With `--baseline`: new, still failing and resolved findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+    /// With `--scan PATH`: the hardcoded-credential scan (same JSON as `secretlens scan
+    /// --format json`: findings with redacted previews, never secrets, and its summary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<crate::scan::ScanReport>,
 }
 
 impl Report {

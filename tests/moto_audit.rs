@@ -314,6 +314,10 @@ fn audit_never_reads_secret_values() {
         counts.contains_key("secretsmanager.ListSecrets"),
         "ListSecrets was called: {counts:?}"
     );
+    // CloudTrail is collected by default: trails and the event history of each region.
+    for op in ["CloudTrail_20131101.DescribeTrails", "CloudTrail_20131101.LookupEvents"] {
+        assert_eq!(counts.get(op).and_then(Value::as_u64), Some(2), "{op} once per region: {counts:?}");
+    }
     let forbidden: Vec<&String> = counts
         .keys()
         .filter(|op| op.contains("GetSecretValue") || op.contains("BatchGetSecretValue"))
@@ -322,14 +326,16 @@ fn audit_never_reads_secret_values() {
         forbidden.is_empty(),
         "the auditor read secret values: {forbidden:?}"
     );
-    // Read-only: nothing but List/Get/Describe.
+    // Read-only: nothing but List/Get/Describe (and CloudTrail's LookupEvents, which reads
+    // the event history).
     let writes: Vec<&String> = counts
         .keys()
         .filter(|op| {
             let action = op.rsplit('.').next().unwrap_or(op);
             !(action.starts_with("List")
                 || action.starts_with("Get")
-                || action.starts_with("Describe"))
+                || action.starts_with("Describe")
+                || action == "LookupEvents")
         })
         .collect();
     assert!(writes.is_empty(), "non-read operations called: {writes:?}");

@@ -530,3 +530,95 @@ fn cli_sarif_has_the_required_2_1_0_structure() {
         assert!(r["properties"]["commit"].is_string());
     }
 }
+
+/// Standard base64 (with padding) of `bytes`.
+fn b64std(bytes: &[u8]) -> String {
+    let s: String = b64url(bytes).chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+    let pad = (4 - s.len() % 4) % 4;
+    s + &"=".repeat(pad)
+}
+
+#[test]
+fn documentation_values_are_dropped_but_real_looking_ones_still_fire() {
+    let mut r = rng();
+    // URL passwords that are placeholders once decoded, the RFC 7617 example, and short human
+    // passwords on RFC 2606 documentation hosts.
+    assert_clean("let url = ParsedUrl::parse(\"http://user:pass%20word@example.com/path\");\n");
+    assert_clean("let url = ParsedUrl::parse(\"http://user:p%40ss%3Aword@example.com/path\");\n");
+    assert_clean("\"href\": \"https://user:pass%5B%7F@foo/bar\",\n");
+    assert_clean("all = \"http://Aladdin:opensesame@y.ep\",\n");
+    assert_clean("let uri = \"http://existing:creds@proxy.example.com:8080\";\n");
+    assert_clean("/// let mut url = Url::parse(\"ftp://:secre1@example.com/\")?;\n");
+    // ...but a random password on a documentation host, or any real-looking one, fires.
+    let pw = r.string(ALNUM, 20);
+    assert_finds("url-password", &format!("URL = \"https://deploy:{pw}@ci.example.com/x\"\n"));
+    assert_finds("url-password", &format!("DATABASE_URL=postgres://app:{}@db.internal/app\n", r.string(ALNUM, 10)));
+
+    // Generic assignments: keyboard sequences, base64 of a placeholder, OpenAPI type names,
+    // escaped markup.
+    assert_clean("\"clientSecret\": \"ABCDE123\",\n");
+    assert_clean(&format!("\"clientSecret\": \"{}\",\n", b64std(b"a secret")));
+    assert_clean("\"accessToken\": \"base64string\",\n");
+    assert_clean("let input = r#\"<XmlBodyInput token=\"&quot;&apos;&amp;\">\"#;\n");
+    // ...but base64 of random bytes, or of a real-looking password (a Kubernetes Secret), fires.
+    let random: Vec<u8> = (0..24).map(|_| r.next_u64() as u8).collect();
+    assert_finds_any_generic(&format!("\"clientSecret\": \"{}\",", b64std(&random)));
+    assert_finds_any_generic(&format!("password: \"{}\"", b64std(r.string(ALNUM, 14).as_bytes())));
+
+    // Published example values: the SigV4 test suite session token, variants of AWS's
+    // documented key id, the jwt.io sample token.
+    let sigv4 = ["6e86291e8372ff2a2260956d9b8aae1d763fbf", "315fa00fa31553b73ebf194267"].concat();
+    assert_clean(&format!("  \"token\": \"{sigv4}\"\n"));
+    assert_clean(&format!("x-amz-security-token:{sigv4}\n"));
+    assert_clean(&format!("\"{}\",\n", tok("AKIA", "IOSFODNN7EXAMPLF")));
+    let sample = format!(
+        "{}.{}.{}",
+        b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
+        b64url(br#"{"sub":"1234567890","name":"John Doe","admin":true}"#),
+        r.string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 43)
+    );
+    assert_clean(&format!("\"idToken\": \"{sample}\"\n"));
+    // ...while a random 64-hex token and a freshly generated key id still fire.
+    assert_finds_any_generic(&format!("  \"token\": \"{}\"", r.string("0123456789abcdef", 64)));
+    assert_finds("aws-access-key-id", &format!("\"{}\",\n", key_id_for_account("AKIA", 123456789012, 9)));
+}
+
+#[test]
+fn findings_in_test_code_are_reported_with_lower_severity() {
+    let d = tempfile::tempdir().unwrap();
+    let id = key_id_for_account("AKIA", 123456789012, 11);
+    write(d.path(), "src/deploy.py", format!("KEY = \"{id}\"\n"));
+    write(d.path(), "tests/fixtures/creds.json", format!("{{\"key\": \"{id}\"}}\n"));
+    let rep = scan::scan(d.path(), &ScanOptions::default()).unwrap();
+    let by_file = |f: &str| rep.findings.iter().find(|x| x.file == f).unwrap_or_else(|| panic!("{f}: {:#?}", rep.findings));
+    assert_eq!(by_file("src/deploy.py").severity, secretlens::report::Severity::High);
+    assert!(!by_file("src/deploy.py").test_path);
+    assert_eq!(by_file("tests/fixtures/creds.json").severity, secretlens::report::Severity::Low);
+    assert!(by_file("tests/fixtures/creds.json").test_path);
+    // Linked as active in the account, it is critical wherever it is.
+    let mut fs = rep.findings.clone();
+    scan::link_keys(&mut fs, &[scan::KnownAccessKey { id: id.clone(), status: "Active".into(), user: "ci".into() }]);
+    assert!(fs.iter().all(|f| f.severity == secretlens::report::Severity::Critical));
+}
+
+#[test]
+fn keyword_gates_do_not_hide_matches() {
+    // Shapes the regexes accept right around the keyword: spacing, prefixes, operators.
+    let mut r = rng();
+    let v = r.string(ALNUM, 20);
+    for line in [
+        format!("my_password  :=  \"{v}\""),
+        format!("'api_key' => '{v}',"),
+        format!("password => r\"{v}\""),
+        format!("\tTOKEN\t=\t@\"{v}\""),
+        format!("secret <- \"{v}\""),
+        format!("  - db.password: {v}"),
+        format!("export  APP_SECRET_KEY = {v}"),
+    ] {
+        assert_finds_any_generic(&line);
+    }
+    assert_finds("url-password", &format!("jdbc:postgresql://svc:{v}@db:5432/x\n"));
+    assert_finds("url-password", &format!("mongodb+srv://svc:{v}@cluster0.x.net/\n"));
+    assert_finds("url-password", &format!("(SFTP://svc:{v}@files.internal)\n"));
+    assert_clean(&format!("see http://host/path?u=svc:{v}@x for details\n"));
+}

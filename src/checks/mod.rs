@@ -30,10 +30,19 @@ mod sl302_required_tags_missing;
 mod sl401_default_kms_key;
 mod sl402_kms_key_unusable;
 mod sl403_kms_key_rotation_disabled;
+mod sl404_kms_key_policy_too_broad;
 mod sl501_replication_missing;
 mod sl502_replication_unhealthy;
 mod sl503_replica_default_kms_key;
+mod sl601_resource_policy_public;
+mod sl602_resource_policy_cross_account;
+mod sl603_identity_wildcard_secret_read;
+mod sl604_too_many_readers;
+mod sl605_readable_by_long_term_user_keys;
+mod sl606_policy_can_be_rewritten;
 mod sl701_secret_pending_deletion;
+mod sl801_cloudtrail_not_logging;
+mod sl802_unexpected_reader;
 mod sl901_collection_gap;
 mod sl902_waiver_expired_or_unused;
 
@@ -49,10 +58,19 @@ pub static ALL: &[&dyn Check] = &[
     &sl401_default_kms_key::DefaultKmsKey,
     &sl402_kms_key_unusable::KmsKeyUnusable,
     &sl403_kms_key_rotation_disabled::KmsKeyRotationDisabled,
+    &sl404_kms_key_policy_too_broad::KmsKeyPolicyTooBroad,
     &sl501_replication_missing::ReplicationMissing,
     &sl502_replication_unhealthy::ReplicationUnhealthy,
     &sl503_replica_default_kms_key::ReplicaDefaultKmsKey,
+    &sl601_resource_policy_public::ResourcePolicyPublic,
+    &sl602_resource_policy_cross_account::ResourcePolicyCrossAccount,
+    &sl603_identity_wildcard_secret_read::IdentityWildcardSecretRead,
+    &sl604_too_many_readers::TooManyReaders,
+    &sl605_readable_by_long_term_user_keys::ReadableByLongTermUserKeys,
+    &sl606_policy_can_be_rewritten::PolicyCanBeRewritten,
     &sl701_secret_pending_deletion::SecretPendingDeletion,
+    &sl801_cloudtrail_not_logging::CloudTrailNotLogging,
+    &sl802_unexpected_reader::UnexpectedReader,
     &sl901_collection_gap::CollectionGap,
     &sl902_waiver_expired_or_unused::WaiverExpiredOrUnused,
 ];
@@ -151,9 +169,21 @@ pub struct Context<'a> {
     pub inv: &'a Inventory,
     pub cfg: &'a Config,
     pub now: DateTime<Utc>,
+    /// The effective-access index, built on first use by [`Context::access`].
+    access: OnceLock<crate::access::AccessIndex>,
 }
 
 impl<'a> Context<'a> {
+    pub fn new(inv: &'a Inventory, cfg: &'a Config, now: DateTime<Utc>) -> Context<'a> {
+        Context { inv, cfg, now, access: OnceLock::new() }
+    }
+
+    /// Who can read what ([`crate::access`]), built once per evaluation and shared by the
+    /// access checks.
+    pub fn access(&self) -> &crate::access::AccessIndex {
+        self.access.get_or_init(|| crate::access::AccessIndex::build(self.inv))
+    }
+
     /// Secrets findings are reported on: every secret except replicas (a replica is evidence
     /// on its primary, never a separate secret).
     pub fn secrets(&self) -> impl Iterator<Item = &'a Secret> + 'a {
@@ -205,6 +235,7 @@ impl<'m> Emitter<'m> {
             remediation: meta.remediation.clone(),
             frameworks: crate::frameworks::refs_for(&meta.id),
             waiver: None,
+            change: None,
         });
     }
 
@@ -346,7 +377,7 @@ pub(crate) mod testutil {
 
     /// Runs one check over an inventory with the given config.
     pub fn run_with(check: &dyn Check, inv: &Inventory, cfg: &Config) -> Vec<Finding> {
-        let ctx = Context { inv, cfg, now: now() };
+        let ctx = Context::new(inv, cfg, now());
         let mut out = Emitter::new(meta(check.id()).expect("registered"));
         check.run(&ctx, &mut out);
         out.findings

@@ -24,6 +24,45 @@ struct Evidence {
     days_overdue: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     deleted_date: Option<String>,
+    /// RotationSucceeded/RotationFailed events of the CloudTrail window, when collected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloudtrail_rotation: Option<RotationEvidence>,
+}
+
+#[derive(Serialize)]
+struct RotationEvidence {
+    /// Days of CloudTrail events read.
+    window_days: i64,
+    succeeded: u64,
+    failed: u64,
+    last_succeeded: Option<String>,
+    last_failed: Option<String>,
+}
+
+/// The CloudTrail rotation outcomes of the secret, when its region's events were collected.
+fn rotation_evidence(ctx: &Context<'_>, s: &crate::inventory::Secret) -> Option<RotationEvidence> {
+    let ct = ctx.inv.cloudtrail_for(&s.account, &s.region)?;
+    let lookup = ct.lookup.as_ref()?;
+    let r = ct.secrets.get(&s.arn).map(|a| a.rotation.clone()).unwrap_or_default();
+    Some(RotationEvidence {
+        window_days: (lookup.end - lookup.start).num_days(),
+        succeeded: r.succeeded,
+        failed: r.failed,
+        last_succeeded: rfc3339(r.last_succeeded),
+        last_failed: rfc3339(r.last_failed),
+    })
+}
+
+/// ` (CloudTrail: N RotationFailed event(s), last …)` when rotation failed in the window.
+fn failures_note(ev: &Evidence) -> String {
+    match &ev.cloudtrail_rotation {
+        Some(r) if r.failed > 0 => format!(
+            "; CloudTrail: {} RotationFailed event(s), last {}",
+            r.failed,
+            r.last_failed.as_deref().map(|d| d.get(..10).unwrap_or(d)).unwrap_or("unknown")
+        ),
+        _ => String::new(),
+    }
 }
 
 /// Where a due date comes from.
@@ -58,6 +97,7 @@ impl Check for RotationNotOnSchedule {
                 due: None,
                 days_overdue: None,
                 deleted_date: rfc3339(s.deleted_date),
+                cloudtrail_rotation: rotation_evidence(ctx, s),
             };
             if s.deleted_date.is_some() {
                 out.secret(s, Status::NotApplicable, "scheduled for deletion", ev);
@@ -119,6 +159,7 @@ impl Check for RotationNotOnSchedule {
                         s.created_date.map_or(0, |c| ctx.days_since(c))
                     ),
                 };
+                let msg = format!("{msg}{}", failures_note(&ev));
                 out.secret(s, Status::Fail, msg, ev);
             } else {
                 let (due, _) = dues
@@ -127,12 +168,8 @@ impl Check for RotationNotOnSchedule {
                     .copied()
                     .expect("dues is not empty");
                 ev.due = Some(due.to_rfc3339());
-                out.secret(
-                    s,
-                    Status::Pass,
-                    format!("on schedule: next rotation due {} (grace {grace_days})", ymd(due)),
-                    ev,
-                );
+                let msg = format!("on schedule: next rotation due {} (grace {grace_days}){}", ymd(due), failures_note(&ev));
+                out.secret(s, Status::Pass, msg, ev);
             }
         }
     }
@@ -266,6 +303,35 @@ mod tests {
                 .as_str()
                 .is_some_and(|e| e.contains("cron(nope)"))
         );
+    }
+
+    #[test]
+    fn rotation_failed_events_are_evidence() {
+        use crate::inventory::{CloudTrailRegion, EventLookup, RotationOutcomes, SecretActivity};
+        let mut s = rotating("prod/app/a", 30);
+        s.last_rotated_date = Some(days_ago(40));
+        let mut inv = inventory(vec![s.clone()]);
+        let mut ct = CloudTrailRegion {
+            account: ACCOUNT.into(),
+            region: REGION.into(),
+            lookup: Some(EventLookup { start: days_ago(7), end: now(), ..Default::default() }),
+            ..Default::default()
+        };
+        ct.secrets.insert(
+            s.arn.clone(),
+            SecretActivity {
+                rotation: RotationOutcomes { failed: 2, last_failed: Some(days_ago(3)), ..Default::default() },
+                ..Default::default()
+            },
+        );
+        inv.cloudtrail = vec![ct];
+        let f = run(&RotationNotOnSchedule, &inv);
+        assert_eq!(f[0].status, Status::Fail);
+        assert_eq!(f[0].evidence["cloudtrail_rotation"]["failed"], 2);
+        assert!(f[0].message.contains("2 RotationFailed event(s), last 2026-05-29"), "{}", f[0].message);
+        // Not collected: no CloudTrail evidence at all.
+        let f = run(&RotationNotOnSchedule, &inventory(vec![s]));
+        assert!(f[0].evidence.get("cloudtrail_rotation").is_none());
     }
 
     #[test]

@@ -200,6 +200,34 @@ impl Check for DefaultKmsKey {
                         );
                     }
                 }
+                KeyRef::Unresolved { reference }
+                    if ctx.inv.missing_kms_keys.iter().any(|m| {
+                        m.account == s.account
+                            && m.region == s.region
+                            && Some(m.reference.as_str()) == s.kms_key_id.as_deref()
+                    }) =>
+                {
+                    // DescribeKey said the key does not exist: it is a customer key reference,
+                    // not the default key. SL402 reports the missing key itself.
+                    ev.key_kind = "missing";
+                    let raw = s.kms_key_id.clone().unwrap_or_default();
+                    if allowed.is_empty() || allowed.iter().any(|e| *e == raw || *e == reference) {
+                        out.secret(
+                            s,
+                            Status::Pass,
+                            format!("references customer key {reference}, which does not exist (see SL402): not the default key"),
+                            ev,
+                        );
+                    } else {
+                        ev.on_allow_list = Some(false);
+                        out.secret(
+                            s,
+                            Status::Fail,
+                            format!("references key {reference} (which does not exist), not on the allow-list"),
+                            ev,
+                        );
+                    }
+                }
                 KeyRef::Unresolved { reference } => {
                     ev.key_kind = "unresolved";
                     let gaps = key_gaps(ctx.inv, s, &reference);
@@ -371,6 +399,23 @@ mod tests {
         cfg.raw.encryption.allowed_kms_keys = vec!["arn:aws:kms:us-east-1:111122223333:alias/secrets".into()];
         let f = run_with(&DefaultKmsKey, &inv_with_keys(all_forms()), &cfg);
         assert_eq!(status_of(&f, "prod/app/cmk-arn"), Status::Pass);
+    }
+
+    #[test]
+    fn a_key_that_does_not_exist_is_not_the_default_key() {
+        let gone = "arn:aws:kms:us-east-1:111122223333:key/gone";
+        let mut inv = inventory(vec![keyed("prod/app/gone", Some(gone))]);
+        inv.missing_kms_keys.push(crate::inventory::MissingKey {
+            account: ACCOUNT.into(),
+            region: REGION.into(),
+            reference: gone.into(),
+        });
+        let f = run(&DefaultKmsKey, &inv);
+        assert_eq!(status_of(&f, "prod/app/gone"), Status::Pass, "{f:#?}");
+        assert_eq!(f[0].evidence["key_kind"], "missing");
+        // Without the missing-key record it stays an error: never a guess.
+        let f = run(&DefaultKmsKey, &inventory(vec![keyed("prod/app/gone", Some(gone))]));
+        assert_eq!(status_of(&f, "prod/app/gone"), Status::Error);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! KMS: `ListAliases` per region, then `DescribeKey` and `GetKeyRotationStatus` for the
-//! customer keys that secrets (and their replicas) reference. A `DescribeKey` answered with
+//! KMS: `ListAliases` per region, then `DescribeKey`, `GetKeyRotationStatus` and
+//! `GetKeyPolicy` for the customer keys that secrets (and their replicas) reference. A `DescribeKey` answered with
 //! `NotFoundException` is recorded as a missing key (a finding for SL402), not as a gap.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,6 +11,9 @@ use futures::StreamExt;
 use super::{Ctx, RegionResult, bounded, error_parts, to_chrono};
 use crate::inventory::{DEFAULT_KEY_ALIAS, KmsAlias, KmsKey, MissingKey};
 use crate::kms::{KeyReference, parse_reference};
+
+/// KMS caps a key policy at 32 KiB; keep a bound on what a hostile endpoint could send.
+const MAX_KEY_POLICY: usize = 64 * 1024;
 
 fn client(ctx: &Ctx, region: &str) -> Client {
     let conf = aws_sdk_kms::config::Builder::from(&ctx.sdk)
@@ -167,6 +170,30 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                 }
             }
             Err(e) => out.gaps.push(ctx.gap(region, "GetKeyRotationStatus", &arn, error_parts(&e))),
+        }
+    }
+    // Key policies of customer keys (the access analysis needs them: who may decrypt, who may
+    // rewrite the policy or create grants). The only key policy name is `default`.
+    let jobs = keys
+        .values()
+        .filter(|k| k.key_manager.as_deref() == Some("CUSTOMER"))
+        .map(|k| {
+            let client = client.clone();
+            let arn = k.arn.clone();
+            async move {
+                let r = client.get_key_policy().key_id(&arn).policy_name("default").send().await;
+                (arn, r)
+            }
+        });
+    let policies: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+    for (arn, r) in policies {
+        match r {
+            Ok(p) => {
+                if let Some(k) = keys.get_mut(&arn) {
+                    k.policy = p.policy().map(|t| bounded(t, MAX_KEY_POLICY));
+                }
+            }
+            Err(e) => out.gaps.push(ctx.gap(region, "GetKeyPolicy", &arn, error_parts(&e))),
         }
     }
     out.kms_keys.extend(keys.into_values());

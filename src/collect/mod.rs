@@ -11,6 +11,7 @@
 //! The auditor never calls `GetSecretValue` or `BatchGetSecretValue`: a moto-backed test
 //! records every operation the SDK sends and enforces it.
 
+mod cloudtrail;
 mod iam;
 mod kms;
 mod secrets;
@@ -92,6 +93,8 @@ pub(crate) struct RegionResult {
     /// Key references `DescribeKey` reported as not found.
     pub missing_kms_keys: Vec<crate::inventory::MissingKey>,
     pub gaps: Vec<Gap>,
+    /// Trails and Secrets Manager events, when CloudTrail is collected.
+    pub cloudtrail: Option<crate::inventory::CloudTrailRegion>,
 }
 
 /// Shared, read-only state of one collection run.
@@ -102,10 +105,13 @@ pub(crate) struct Ctx {
     /// Which secrets must be replicated: they get a `DescribeSecret` (the same predicate
     /// SL501 uses).
     pub replication: crate::config::ReplicationSelector,
+    /// `[cloudtrail]`: `None` when CloudTrail is not collected.
+    pub cloudtrail: Option<cloudtrail::LookupSettings>,
 }
 
 impl Ctx {
     pub fn gap(&self, region: &str, operation: &str, resource: &str, (code, message): (String, String)) -> Gap {
+        tracing::warn!(account = %self.account, region, operation, resource, code = %code, "call failed: {message}");
         Gap {
             account: self.account.clone(),
             region: region.to_string(),
@@ -233,6 +239,12 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                 account: account.clone(),
                 concurrency: opts.concurrency.max(1),
                 replication: cfg.replication.clone(),
+                cloudtrail: cfg.raw.cloudtrail.enabled.then(|| cloudtrail::LookupSettings {
+                    lookback_days: cfg.raw.cloudtrail.lookback_days,
+                    max_events: cfg.raw.cloudtrail.max_events,
+                    time_budget: opts.region_timeout / 2,
+                    now: started,
+                }),
             };
             collect_account(&ctx, opts, all_regions, home_region, explicit_regions, progress, &mut out).await;
             progress.account_done();
@@ -271,6 +283,12 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                 s.account = account.clone();
             }
         }
+        for c in &mut r.cloudtrail {
+            if c.account.is_empty() {
+                c.account = account.clone();
+            }
+        }
+        inv.cloudtrail.append(&mut r.cloudtrail);
         if let Some(iam) = &mut r.iam {
             iam.account = account.clone();
         }
@@ -323,6 +341,7 @@ struct AccountResult {
     missing_kms_keys: Vec<crate::inventory::MissingKey>,
     gaps: Vec<Gap>,
     iam: Option<crate::inventory::IamAccount>,
+    cloudtrail: Vec<crate::inventory::CloudTrailRegion>,
 }
 
 async fn collect_account(
@@ -351,7 +370,7 @@ async fn collect_account(
 
     // Regions run concurrently (one task, interleaved I/O); each bounds its own per-secret
     // concurrency, and each has a deadline so that one unreachable region cannot hang the run.
-    let mut results: Vec<(String, RegionResult)> = futures::future::join_all(regions.iter().map(|region| async {
+    let mut results: Vec<(String, RegionResult)> = futures::future::join_all(regions.iter().map(|region| async move {
         let r = match tokio::time::timeout(opts.region_timeout, collect_region(ctx, region)).await {
             Ok(r) => r,
             Err(_) => RegionResult {
@@ -367,6 +386,7 @@ async fn collect_account(
                 ..Default::default()
             },
         };
+        tracing::debug!(account = %ctx.account, region = %region, secrets = r.secrets.len(), gaps = r.gaps.len(), "region collected");
         progress.region_done(r.secrets.len(), r.gaps.len());
         (region.clone(), r)
     }))
@@ -396,6 +416,7 @@ async fn collect_account(
         out.kms_aliases.append(&mut r.kms_aliases);
         out.missing_kms_keys.append(&mut r.missing_kms_keys);
         out.gaps.append(&mut r.gaps);
+        out.cloudtrail.extend(r.cloudtrail);
     }
 }
 
@@ -571,6 +592,9 @@ async fn collect_region(ctx: &Ctx, region: &str) -> RegionResult {
     let mut out = RegionResult::default();
     secrets::collect(ctx, region, &mut out).await;
     kms::collect(ctx, region, &mut out).await;
+    if let Some(settings) = &ctx.cloudtrail {
+        out.cloudtrail = Some(cloudtrail::collect(ctx, region, settings, &out.secrets, &mut out.gaps).await);
+    }
     out
 }
 

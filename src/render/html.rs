@@ -1,24 +1,98 @@
-//! `report.html`: one self-contained page for auditors (inline CSS, no script, no external
-//! resources, a strict Content-Security-Policy).
+//! `report.html`: one self-contained page for auditors (inline CSS and one small inline
+//! script, no external resources, a strict Content-Security-Policy that allows exactly the
+//! shipped style and script by their SHA-256 hashes).
 //!
 //! Everything here is a view model computed from the [`Report`]; the askama templates in
 //! `templates/` only loop and branch. Every string that came from AWS (names, ARNs, tags,
 //! descriptions, policies, error messages) is attacker-controllable: it is passed through
 //! [`clean`] (which makes bidi overrides and control characters visible) and stays
 //! auto-escaped by askama. Nothing from AWS ever goes into an attribute: element ids and
-//! `href`s are derived from hashes and our own check ids.
+//! `href`s are derived from hashes and our own check ids, and the `data-*` attributes the
+//! triage script filters on hold our own enum names or tokens (`r0`, `a1`) that index the
+//! region and account lists.
+//!
+//! The overview charts are inline SVG whose geometry is computed here; the template only
+//! writes numbers into attributes and escaped text into `<text>` and `<title>`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use super::text::{clean, clean_multiline, plural};
-use crate::report::{ControlStatus, Finding, Report, SecretSummary, Severity, Status, finding_id};
+use crate::report::{
+    Category, Change, ControlStatus, Finding, Report, SecretSummary, Severity, Status, finding_id,
+};
+
+/// The page's stylesheet, inlined verbatim (its hash is in the CSP).
+pub const STYLE: &str = include_str!("../../templates/report.css");
+/// The page's only script, inlined verbatim (its hash is in the CSP).
+pub const SCRIPT: &str = include_str!("../../templates/report.js");
+
+/// In a collapsed (large) report, a check card lists at most this many resources.
+pub const CHECK_ROWS_SUMMARY: usize = 100;
+
+/// Above this many secrets, `--html-passing summary` collapses each secret's passing and
+/// not-applicable findings into one counts row.
+pub const PASSING_SUMMARY_THRESHOLD: usize = 500;
+
+/// How report.html shows passing and not-applicable findings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Passing {
+    /// One counts row per secret when the report has more than 500 secrets.
+    #[default]
+    Summary,
+    /// Every finding, whatever the size of the report.
+    Full,
+}
+
+/// Rendering options (`--html-passing`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub passing: Passing,
+}
+
+/// `'sha256-…'` of a text, as CSP source expressions take it.
+fn csp_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("'sha256-{}'", base64(&Sha256::digest(text.as_bytes())))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The page's Content-Security-Policy: nothing but the shipped style and script.
+pub fn csp() -> String {
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        csp_hash(SCRIPT),
+        csp_hash(STYLE)
+    )
+}
+
+/// Renders the report as a standalone HTML page, with the default options.
+pub fn render(report: &Report) -> String {
+    render_with(report, &Options::default())
+}
 
 /// Renders the report as a standalone HTML page.
-pub fn render(report: &Report) -> String {
-    let page = ReportPage::new(report);
+pub fn render_with(report: &Report, options: &Options) -> String {
+    let page = ReportPage::new(report, options);
     let mut html = page
         .render()
         .expect("the view model's Display impls are infallible");
@@ -103,14 +177,21 @@ fn severity_class(s: Severity) -> &'static str {
     }
 }
 
-/// `width: 42%` for a CSS bar; at least 1% when the count is not zero.
+/// The SVG width of a bar of `count` out of `total` in a track of `BAR_TRACK` units; at
+/// least one unit when the count is not zero.
 fn bar_width(count: usize, total: usize) -> String {
     if total == 0 || count == 0 {
-        return "width: 0%".to_string();
+        return "0".to_string();
     }
-    let pct = (count * 100).div_ceil(total).clamp(1, 100);
-    format!("width: {pct}%")
+    let w = (count as f64 / total as f64 * BAR_TRACK).clamp(1.0, BAR_TRACK);
+    format!("{w:.1}")
 }
+
+/// Geometry of the overview bar charts (SVG user units).
+const BAR_TRACK: f64 = 130.0;
+const BAR_ROW: u32 = 20;
+/// Longest label drawn in a chart; the full text is in the row's `<title>`.
+const CHART_LABEL_CHARS: usize = 13;
 
 /// A resource policy, pretty-printed when it is valid JSON (keeping its key order and
 /// string escapes), else as collected.
@@ -182,6 +263,7 @@ fn compact_evidence(v: &serde_json::Value) -> String {
     }
 }
 
+#[derive(Serialize)]
 struct MetaView {
     title: String,
     source: String,
@@ -195,25 +277,160 @@ struct MetaView {
     schema_version: u32,
 }
 
+#[derive(Serialize)]
 struct Kpi {
     value: usize,
     label: &'static str,
     class: &'static str,
 }
 
+#[derive(Serialize)]
 struct BarRow {
+    /// Drawn in the chart, shortened to [`CHART_LABEL_CHARS`].
     label: String,
+    /// The full label, in the bar's `<title>`.
+    full_label: String,
     count: usize,
     width: String,
     class: &'static str,
+    /// The bar's top and its text's baseline.
+    y: u32,
+    text_y: u32,
 }
 
+/// An inline SVG bar chart.
+#[derive(Serialize)]
 struct BarGroup {
+    /// `chart-status`: the id of the chart's `<title>`.
+    id: &'static str,
     title: &'static str,
+    /// A sentence with every count, for screen readers (the chart's `<title>`).
+    summary: String,
     empty: &'static str,
+    height: u32,
     rows: Vec<BarRow>,
 }
 
+/// The posture ring: the share of secrets with no failing high or critical finding.
+#[derive(Serialize)]
+struct Posture {
+    /// `87%`, or `n/a` without secrets.
+    share: String,
+    good: usize,
+    total: usize,
+    /// `stroke-dasharray` of the ring on a circumference of 100.
+    dash: String,
+    summary: String,
+}
+
+/// One option of a triage `<select>`: an attribute-safe value and escaped text.
+#[derive(Serialize)]
+struct Opt {
+    value: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct Select {
+    /// `f-sev`: the script reads it.
+    id: &'static str,
+    label: &'static str,
+    options: Vec<Opt>,
+}
+
+/// A finding in the "Changes since baseline" section.
+#[derive(Serialize)]
+struct ChangeRow {
+    change: ChangeBadge,
+    status_key: &'static str,
+    severity: &'static str,
+    severity_class: &'static str,
+    category: &'static str,
+    check_id: String,
+    check_name: String,
+    resource: String,
+    region_key: String,
+    account_key: String,
+    region: String,
+    message: String,
+    /// The current finding row, when the finding is still in the report.
+    target: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ComparisonView {
+    baseline: String,
+    baseline_as_of: String,
+    new: usize,
+    still_failing: usize,
+    resolved: usize,
+    rows: Vec<ChangeRow>,
+}
+
+#[derive(Serialize, Clone, Copy)]
+struct ChangeBadge {
+    key: &'static str,
+    label: &'static str,
+}
+
+fn change_badge(c: Option<Change>) -> Option<ChangeBadge> {
+    c.map(|c| ChangeBadge {
+        key: c.as_str(),
+        label: match c {
+            Change::New => "new",
+            Change::StillFailing => "still failing",
+            Change::Resolved => "resolved",
+        },
+    })
+}
+
+/// Attribute-safe tokens for regions and accounts (`r0`, `a0`), and the rendering mode.
+struct Ctx {
+    regions: BTreeMap<String, String>,
+    accounts: BTreeMap<String, String>,
+    collapse_passing: bool,
+}
+
+impl Ctx {
+    fn new(r: &Report, options: &Options) -> Self {
+        let mut regions: BTreeSet<&str> = r.regions.iter().map(String::as_str).collect();
+        let mut accounts: BTreeSet<&str> = r.accounts.iter().map(String::as_str).collect();
+        for f in &r.findings {
+            regions.insert(&f.resource.region);
+            accounts.insert(&f.resource.account);
+        }
+        for s in &r.secrets {
+            regions.insert(&s.region);
+            accounts.insert(&s.account);
+        }
+        if let Some(c) = &r.comparison {
+            for f in &c.resolved_findings {
+                regions.insert(&f.resource.region);
+                accounts.insert(&f.resource.account);
+            }
+        }
+        let tokens = |set: BTreeSet<&str>, prefix: char| {
+            set.into_iter()
+                .enumerate()
+                .map(|(i, v)| (v.to_string(), format!("{prefix}{i}")))
+                .collect()
+        };
+        Ctx {
+            regions: tokens(regions, 'r'),
+            accounts: tokens(accounts, 'a'),
+            collapse_passing: options.passing == Passing::Summary
+                && r.secrets.len() > PASSING_SUMMARY_THRESHOLD,
+        }
+    }
+    fn region(&self, region: &str) -> String {
+        self.regions.get(region).cloned().unwrap_or_default()
+    }
+    fn account(&self, account: &str) -> String {
+        self.accounts.get(account).cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Serialize)]
 struct GapRow {
     account: String,
     region: String,
@@ -223,7 +440,7 @@ struct GapRow {
     message: String,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone, Copy, Serialize)]
 struct Counts {
     fail: usize,
     error: usize,
@@ -246,8 +463,13 @@ impl Counts {
 }
 
 /// A failing, error or suppressed finding listed under its check.
+#[derive(Serialize)]
 struct CheckRow {
     target: String,
+    status_key: &'static str,
+    region_key: String,
+    account_key: String,
+    change: Option<ChangeBadge>,
     resource: String,
     kind: String,
     region: String,
@@ -258,6 +480,7 @@ struct CheckRow {
     waiver: Option<String>,
 }
 
+#[derive(Serialize)]
 struct CheckView {
     anchor: String,
     id: String,
@@ -270,11 +493,16 @@ struct CheckView {
     remediation: String,
     remediation_cli: Option<String>,
     frameworks: String,
+    /// The "Why it matters" section of the check's document.
+    rationale: Vec<DocBlock>,
     body: Vec<DocBlock>,
     rows: Vec<CheckRow>,
+    /// Rows left out of a large report's check card (they are in the secrets view).
+    more_rows: usize,
 }
 
 /// A block of a check's Markdown document: a heading, a paragraph or a code block.
+#[derive(Serialize)]
 struct DocBlock {
     heading: bool,
     code: bool,
@@ -284,6 +512,7 @@ struct DocBlock {
     text: String,
 }
 
+#[derive(Serialize)]
 struct Span {
     code: bool,
     text: String,
@@ -357,8 +586,14 @@ fn doc_blocks(markdown: &str) -> Vec<DocBlock> {
     blocks
 }
 
+#[derive(Serialize)]
 struct FindingRow {
     anchor: String,
+    status_key: &'static str,
+    category: &'static str,
+    region_key: String,
+    account_key: String,
+    change: Option<ChangeBadge>,
     status: &'static str,
     status_class: &'static str,
     severity: &'static str,
@@ -375,18 +610,33 @@ struct FindingRow {
     waiver: Option<String>,
 }
 
+#[derive(Serialize)]
 struct Tag {
     key: String,
     value: String,
 }
 
+#[derive(Serialize)]
 struct Fact {
     label: &'static str,
     value: String,
 }
 
+#[derive(Serialize)]
 struct SecretView {
     anchor: String,
+    region_key: String,
+    account_key: String,
+    /// Positions in the other orders the triage script can sort by.
+    order_name: usize,
+    order_fail: usize,
+    order_region: usize,
+    /// Position in the default order (worst first).
+    order_default: usize,
+    /// With collapsed passing findings: `12 passing, 3 not applicable`.
+    collapsed: Option<String>,
+    /// In a large report: `error` findings that share a message, one row per message.
+    error_groups: Vec<ErrorGroup>,
     name: String,
     arn: String,
     account: String,
@@ -404,14 +654,118 @@ struct SecretView {
     /// Calls about this secret that failed.
     gaps: Vec<String>,
     findings: Vec<FindingRow>,
+    /// "Can read" (effective access): principal, kind, `allowed` or `conditional: keys`.
+    readers: Vec<(String, String, String)>,
+    /// Who read it, from CloudTrail; `None` when not collected.
+    did_read: Option<DidReadView>,
+}
+
+/// In a large report, the `error` findings of one secret that share one cause (message):
+/// one row instead of one per check.
+#[derive(Serialize)]
+struct ErrorGroup {
+    /// `7 checks could not be evaluated`.
+    label: String,
+    /// The shared message, cleaned.
+    message: String,
+    /// The checks, linked to their cards.
+    checks: Vec<CheckLink>,
+    /// Space-separated severities and categories of the checks (our enum names), which the
+    /// triage script matches as token lists.
+    severities: String,
+    categories: String,
+    worst: &'static str,
+    worst_class: &'static str,
+}
+
+/// Groups a large report's `error` findings by message: a message shared by two or more
+/// findings of the secret becomes one [`ErrorGroup`] and leaves `findings`.
+fn group_errors(findings: &mut Vec<(&Finding, &String)>) -> Vec<ErrorGroup> {
+    let mut by_message: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for (f, _) in findings.iter() {
+        if f.status == Status::Error && f.change.is_none() {
+            by_message.entry(f.message.as_str()).or_default().push(f);
+        }
+    }
+    by_message.retain(|_, v| v.len() > 1);
+    findings.retain(|(f, _)| {
+        !(f.status == Status::Error && f.change.is_none() && by_message.contains_key(f.message.as_str()))
+    });
+    let mut groups: Vec<ErrorGroup> = by_message
+        .into_iter()
+        .map(|(message, mut list)| {
+            list.sort_by(|a, b| (std::cmp::Reverse(a.severity), &a.check_id).cmp(&(std::cmp::Reverse(b.severity), &b.check_id)));
+            let sevs: BTreeSet<Severity> = list.iter().map(|f| f.severity).collect();
+            let cats: BTreeSet<Category> = list.iter().map(|f| f.category).collect();
+            let worst = list[0].severity;
+            ErrorGroup {
+                label: format!("{} could not be evaluated", plural(list.len(), "check")),
+                message: clean(message),
+                checks: list
+                    .iter()
+                    .map(|f| CheckLink {
+                        id: clean(&f.check_id),
+                        anchor: Some(check_anchor(&f.check_id)),
+                    })
+                    .collect(),
+                severities: sevs.into_iter().rev().map(Severity::as_str).collect::<Vec<_>>().join(" "),
+                categories: cats.into_iter().map(Category::as_str).collect::<Vec<_>>().join(" "),
+                worst: worst.as_str(),
+                worst_class: severity_class(worst),
+            }
+        })
+        .collect();
+    groups.sort_by(|a, b| (b.checks.len(), &a.message).cmp(&(a.checks.len(), &b.message)));
+    groups
+}
+
+/// The "Did read (CloudTrail)" block of a secret: every field cleaned text.
+#[derive(Serialize)]
+struct DidReadView {
+    window: String,
+    readers: Vec<DidReadRow>,
+}
+
+#[derive(Serialize)]
+struct DidReadRow {
+    principal: String,
+    account: String,
+    count: u64,
+    last: String,
+    source_ips: String,
+}
+
+fn did_read_view(d: &crate::report::DidRead, as_of: DateTime<Utc>) -> DidReadView {
+    let days = (d.window_end - d.window_start).num_days();
+    DidReadView {
+        window: format!(
+            "GetSecretValue events of the last {days} days ({} to {}){}",
+            d.window_start.format("%Y-%m-%d"),
+            d.window_end.format("%Y-%m-%d"),
+            if d.truncated { ", truncated: older reads may be missing" } else { "" }
+        ),
+        readers: d
+            .readers
+            .iter()
+            .map(|r| DidReadRow {
+                principal: clean(&r.principal),
+                account: clean(&r.account),
+                count: r.count,
+                last: r.last.map(|t| fmt_date_relative(t, as_of)).unwrap_or_default(),
+                source_ips: r.source_ips.iter().map(|ip| clean(ip)).collect::<Vec<_>>().join(", "),
+            })
+            .collect(),
+    }
 }
 
 /// A check named in a compliance table; linked when its card is on the page.
+#[derive(Serialize)]
 struct CheckLink {
     id: String,
     anchor: Option<String>,
 }
 
+#[derive(Serialize)]
 struct ControlRow {
     control: String,
     title: String,
@@ -421,6 +775,7 @@ struct ControlRow {
     counts: Counts,
 }
 
+#[derive(Serialize)]
 struct FrameworkView {
     name: String,
     title: String,
@@ -477,24 +832,100 @@ fn framework_views(r: &Report) -> Vec<FrameworkView> {
         .collect()
 }
 
-#[derive(Template)]
+#[derive(Template, Serialize)]
 #[template(path = "report.html")]
 struct ReportPage {
+    #[serde(skip)]
+    style: &'static str,
+    #[serde(skip)]
+    script: &'static str,
+    #[serde(skip)]
+    csp: String,
     meta: MetaView,
     coverage_complete: bool,
     gaps: Vec<GapRow>,
     gap_summary: String,
     kpis: Vec<Kpi>,
+    posture: Posture,
     bar_groups: Vec<BarGroup>,
+    selects: Vec<Select>,
+    comparison: Option<ComparisonView>,
+    /// Passing findings are collapsed into per-secret counts.
+    collapsed_passing: bool,
     checks: Vec<CheckView>,
     frameworks: Vec<FrameworkView>,
     secrets: Vec<SecretView>,
     others: Vec<FindingRow>,
+    /// With `--scan PATH`: the "Hardcoded credentials" section.
+    scan: Option<ScanView>,
     config: String,
 }
 
+/// The hardcoded-credential scan included with `--scan`. Only redacted previews, never secrets.
+#[derive(Serialize)]
+struct ScanView {
+    target: String,
+    summary: String,
+    rows: Vec<ScanRow>,
+}
+
+#[derive(Serialize)]
+struct ScanRow {
+    severity: &'static str,
+    severity_class: &'static str,
+    rule: String,
+    location: String,
+    preview: String,
+    /// AWS access keys: decoded account, and the link to the audited account's IAM keys.
+    key: String,
+}
+
+fn scan_view(r: &Report) -> Option<ScanView> {
+    let scan = r.scan.as_ref()?;
+    let mut findings: Vec<&crate::scan::Finding> = scan.findings.iter().collect();
+    findings.sort_by(|a, b| (std::cmp::Reverse(a.severity), &a.file, a.line).cmp(&(std::cmp::Reverse(b.severity), &b.file, b.line)));
+    let rows = findings
+        .into_iter()
+        .map(|f| {
+            let mut key = Vec::new();
+            if let Some(acct) = &f.aws_account_id {
+                key.push(format!("account {acct}"));
+            }
+            match f.key_status {
+                Some(crate::scan::KeyStatus::ActiveInThisAccount) => key.push("ACTIVE in this account".into()),
+                Some(crate::scan::KeyStatus::InactiveInThisAccount) => key.push("inactive in this account".into()),
+                Some(crate::scan::KeyStatus::Unknown) => key.push("not a key of this account".into()),
+                None => {}
+            }
+            if let Some(u) = &f.key_user {
+                key.push(format!("user {u}"));
+            }
+            ScanRow {
+                severity: f.severity.as_str(),
+                severity_class: severity_class(f.severity),
+                rule: clean(&f.rule_id),
+                location: clean(&format!("{}:{}:{}", f.file, f.line, f.column)),
+                preview: clean(&f.preview),
+                key: clean(&key.join(" · ")),
+            }
+        })
+        .collect();
+    Some(ScanView {
+        target: clean(&scan.target),
+        summary: format!(
+            "{} in {} ({:.1} MiB scanned); {} skipped.",
+            plural(scan.findings.len(), "finding"),
+            plural(scan.stats.files_scanned, "file"),
+            scan.stats.bytes_scanned as f64 / 1_048_576.0,
+            plural(scan.skipped.len(), "file")
+        ),
+        rows,
+    })
+}
+
 impl ReportPage {
-    fn new(r: &Report) -> Self {
+    fn new(r: &Report, options: &Options) -> Self {
+        let ctx = Ctx::new(r, options);
         let finding_anchors = anchors(&r.findings);
         let secret_arns: BTreeSet<&str> = r.secrets.iter().map(|s| s.arn.as_str()).collect();
         let on_secret_block = |f: &Finding| {
@@ -526,15 +957,57 @@ impl ReportPage {
             };
             key(a).cmp(&key(b))
         });
-        let secrets = secrets
+        let order = |key: &dyn Fn(&SecretSummary) -> (String, usize, String)| {
+            let mut idx: Vec<usize> = (0..secrets.len()).collect();
+            idx.sort_by_key(|&i| key(secrets[i]));
+            let mut pos = vec![0; secrets.len()];
+            for (p, i) in idx.into_iter().enumerate() {
+                pos[i] = p;
+            }
+            pos
+        };
+        let fails = |s: &SecretSummary| s.counts.get(&Status::Fail).copied().unwrap_or(0);
+        let by_name = order(&|s| (s.name.clone(), 0, s.arn.clone()));
+        let by_fail = order(&|s| (String::new(), usize::MAX - fails(s), s.name.clone() + &s.arn));
+        let by_region = order(&|s| (s.region.clone(), 0, s.name.clone() + &s.arn));
+        let anchor_of: BTreeMap<&str, &String> = r
+            .findings
+            .iter()
+            .zip(&finding_anchors)
+            .map(|(f, a)| (f.id.as_str(), a))
+            .collect();
+        let secrets: Vec<SecretView> = secrets
             .into_iter()
-            .map(|s| secret_view(s, by_secret.remove(s.arn.as_str()).unwrap_or_default(), r))
+            .enumerate()
+            .map(|(i, s)| {
+                let mut v = secret_view(
+                    s,
+                    by_secret.remove(s.arn.as_str()).unwrap_or_default(),
+                    r,
+                    &ctx,
+                );
+                v.order_default = i;
+                v.order_name = by_name[i];
+                v.order_fail = by_fail[i];
+                v.order_region = by_region[i];
+                v
+            })
             .collect();
 
         others.sort_by(|a, b| finding_order(a.0, b.0));
-        let others = others.into_iter().map(|(f, a)| finding_row(f, a)).collect();
+        let others = others
+            .into_iter()
+            .map(|(f, a)| finding_row(f, a, &ctx))
+            .collect();
 
         ReportPage {
+            style: STYLE,
+            script: SCRIPT,
+            csp: csp(),
+            posture: posture(r),
+            selects: selects(r, &ctx),
+            comparison: comparison_view(r, &ctx, &anchor_of),
+            collapsed_passing: ctx.collapse_passing,
             meta: meta_view(r),
             coverage_complete: r.coverage_complete,
             gaps: r
@@ -556,10 +1029,11 @@ impl ReportPage {
             ),
             kpis: kpis(r),
             bar_groups: bar_groups(r),
-            checks: check_views(r, &finding_anchors),
+            checks: check_views(r, &finding_anchors, &ctx),
             frameworks: framework_views(r),
             secrets,
             others,
+            scan: scan_view(r),
             config: clean_multiline(
                 &serde_json::to_string_pretty(&r.config).expect("a JSON value serialises"),
             ),
@@ -663,6 +1137,18 @@ fn kpis(r: &Report) -> Vec<Kpi> {
             class: if error > 0 { "kpi-warn" } else { "" },
         },
     ];
+    if let Some(c) = &r.comparison {
+        kpis.push(Kpi {
+            value: c.new,
+            label: "new since baseline",
+            class: if c.new > 0 { "kpi-bad" } else { "kpi-good" },
+        });
+        kpis.push(Kpi {
+            value: c.resolved,
+            label: "resolved since baseline",
+            class: if c.resolved > 0 { "kpi-good" } else { "" },
+        });
+    }
     let suppressed = g(Status::Suppressed);
     if suppressed > 0 {
         kpis.push(Kpi {
@@ -674,6 +1160,71 @@ fn kpis(r: &Report) -> Vec<Kpi> {
     kpis
 }
 
+/// Bar rows for a chart: label, count, class.
+fn bar_rows(rows: Vec<(String, usize, &'static str)>, total: usize) -> Vec<BarRow> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (label, count, class))| {
+            let short: String = if label.chars().count() > CHART_LABEL_CHARS {
+                label.chars().take(CHART_LABEL_CHARS - 1).chain(['…']).collect()
+            } else {
+                label.clone()
+            };
+            BarRow {
+                label: short,
+                full_label: label,
+                count,
+                width: bar_width(count, total),
+                class,
+                y: i as u32 * BAR_ROW + 4,
+                text_y: i as u32 * BAR_ROW + 14,
+            }
+        })
+        .collect()
+}
+
+fn chart(
+    id: &'static str,
+    title: &'static str,
+    empty: &'static str,
+    rows: Vec<(String, usize, &'static str)>,
+    total: usize,
+) -> BarGroup {
+    let rows = if rows.iter().all(|r| r.1 == 0) { Vec::new() } else { rows };
+    let summary = if rows.is_empty() {
+        format!("{title}: {}", empty.trim_end_matches('.').to_lowercase())
+    } else {
+        format!(
+            "{title}: {}",
+            rows.iter()
+                .map(|(l, n, _)| format!("{l} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let rows = bar_rows(rows, total);
+    BarGroup {
+        id,
+        title,
+        summary,
+        empty,
+        height: rows.len() as u32 * BAR_ROW + 4,
+        rows,
+    }
+}
+
+/// Failing counts by a key, most first; labels cleaned.
+fn ranked(m: &BTreeMap<String, usize>) -> Vec<(String, usize, &'static str)> {
+    let mut v: Vec<_> = m.iter().filter(|(_, n)| **n > 0).collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    v.into_iter()
+        .map(|(k, n)| {
+            let label = if k.is_empty() { "(global)".to_string() } else { clean(k) };
+            (label, *n, "bar")
+        })
+        .collect()
+}
+
 fn bar_groups(r: &Report) -> Vec<BarGroup> {
     let s = &r.summary;
     let failing: usize = s.failing_by_severity.values().sum();
@@ -681,85 +1232,201 @@ fn bar_groups(r: &Report) -> Vec<BarGroup> {
         .into_iter()
         .map(|st| {
             let n = s.by_status.get(&st).copied().unwrap_or(0);
-            BarRow {
-                label: status_label(st).to_string(),
-                count: n,
-                width: bar_width(n, s.findings),
-                class: status_class(st),
-            }
+            (status_label(st).to_string(), n, status_class(st))
         })
         .collect();
     let severity = Severity::ALL
         .into_iter()
         .map(|sev| {
             let n = s.failing_by_severity.get(&sev).copied().unwrap_or(0);
-            BarRow {
-                label: sev.as_str().to_string(),
-                count: n,
-                width: bar_width(n, failing),
-                class: severity_class(sev),
-            }
+            (sev.as_str().to_string(), n, severity_class(sev))
         })
         .collect();
-    let mut category: Vec<_> = s
+    let category: BTreeMap<String, usize> = s
         .failing_by_category
         .iter()
-        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| (c.as_str().to_string(), *n))
         .collect();
-    category.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let category = category
-        .into_iter()
-        .map(|(c, n)| BarRow {
-            label: c.as_str().to_string(),
-            count: *n,
-            width: bar_width(*n, failing),
-            class: "bar-neutral",
-        })
-        .collect();
-    let mut region: Vec<_> = s
-        .failing_by_region
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .collect();
-    region.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let region = region
-        .into_iter()
-        .map(|(name, n)| BarRow {
-            label: if name.is_empty() {
-                "(global)".to_string()
-            } else {
-                clean(name)
-            },
-            count: *n,
-            width: bar_width(*n, failing),
-            class: "bar-neutral",
-        })
-        .collect();
+    let mut account: BTreeMap<String, usize> = BTreeMap::new();
+    for f in r.findings.iter().filter(|f| f.status == Status::Fail) {
+        *account.entry(f.resource.account.clone()).or_default() += 1;
+    }
     vec![
-        BarGroup {
-            title: "Findings by status",
-            empty: "No findings.",
-            rows: status,
-        },
-        BarGroup {
-            title: "Failing by severity",
-            empty: "No failing findings.",
-            rows: severity,
-        },
-        BarGroup {
-            title: "Failing by category",
-            empty: "No failing findings.",
-            rows: category,
-        },
-        BarGroup {
-            title: "Failing by region",
-            empty: "No failing findings.",
-            rows: region,
-        },
+        chart("chart-status", "Findings by status", "No findings.", status, s.findings),
+        chart("chart-severity", "Failing by severity", "No failing findings.", severity, failing),
+        chart("chart-category", "Failing by category", "No failing findings.", ranked(&category), failing),
+        chart("chart-region", "Failing by region", "No failing findings.", ranked(&s.failing_by_region), failing),
+        chart("chart-account", "Failing by account", "No failing findings.", ranked(&account), failing),
     ]
 }
 
-fn check_views(r: &Report, finding_anchors: &[String]) -> Vec<CheckView> {
+fn posture(r: &Report) -> Posture {
+    let total = r.summary.secrets;
+    let good = total.saturating_sub(r.summary.secrets_failing_high);
+    if total == 0 {
+        return Posture {
+            share: "n/a".to_string(),
+            good,
+            total,
+            dash: "0 100".to_string(),
+            summary: "Posture: no secrets in scope".to_string(),
+        };
+    }
+    let pct = good as f64 * 100.0 / total as f64;
+    // Never show 100% while one secret fails, nor 0% while one passes.
+    let shown = match pct.round() as u32 {
+        100 if good < total => 99,
+        0 if good > 0 => 1,
+        p => p,
+    };
+    Posture {
+        share: format!("{shown}%"),
+        good,
+        total,
+        dash: format!("{pct:.2} {:.2}", 100.0 - pct),
+        summary: format!(
+            "Posture: {shown}% of secrets ({good} of {total}) have no failing high or critical finding"
+        ),
+    }
+}
+
+fn selects(r: &Report, ctx: &Ctx) -> Vec<Select> {
+    let any = |label: &str| Opt {
+        value: String::new(),
+        label: label.to_string(),
+    };
+    let opt = |v: &str, l: &str| Opt {
+        value: v.to_string(),
+        label: l.to_string(),
+    };
+    let categories: BTreeSet<Category> = r
+        .checks
+        .iter()
+        .map(|c| c.category)
+        .chain(r.findings.iter().map(|f| f.category))
+        .collect();
+    let labelled = |m: &BTreeMap<String, String>| {
+        m.iter()
+            .map(|(v, token)| Opt {
+                value: token.clone(),
+                label: if v.is_empty() { "(global)".to_string() } else { clean(v) },
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut out = vec![
+        Select {
+            id: "f-sev",
+            label: "Severity",
+            options: std::iter::once(any("any"))
+                .chain(Severity::ALL.into_iter().map(|s| opt(s.as_str(), s.as_str())))
+                .collect(),
+        },
+        Select {
+            id: "f-status",
+            label: "Status",
+            options: std::iter::once(any("any"))
+                .chain(Status::ALL.into_iter().map(|s| opt(s.as_str(), status_label(s))))
+                .collect(),
+        },
+        Select {
+            id: "f-cat",
+            label: "Category",
+            options: std::iter::once(any("any"))
+                .chain(categories.into_iter().map(|c| opt(c.as_str(), c.as_str())))
+                .collect(),
+        },
+        Select {
+            id: "f-region",
+            label: "Region",
+            options: std::iter::once(any("any")).chain(labelled(&ctx.regions)).collect(),
+        },
+        Select {
+            id: "f-account",
+            label: "Account",
+            options: std::iter::once(any("any")).chain(labelled(&ctx.accounts)).collect(),
+        },
+    ];
+    if r.comparison.is_some() {
+        out.push(Select {
+            id: "f-change",
+            label: "Since baseline",
+            options: std::iter::once(any("any"))
+                .chain(Change::ALL.into_iter().filter_map(|c| {
+                    change_badge(Some(c)).map(|b| opt(b.key, b.label))
+                }))
+                .collect(),
+        });
+    }
+    out
+}
+
+fn comparison_view(
+    r: &Report,
+    ctx: &Ctx,
+    anchor_of: &BTreeMap<&str, &String>,
+) -> Option<ComparisonView> {
+    let c = r.comparison.as_ref()?;
+    let row = |f: &Finding, change: Change| ChangeRow {
+        change: change_badge(Some(change)).expect("a change"),
+        status_key: f.status.as_str(),
+        severity: f.severity.as_str(),
+        severity_class: severity_class(f.severity),
+        category: f.category.as_str(),
+        check_id: clean(&f.check_id),
+        check_name: clean(&f.check_name),
+        resource: display_name(f),
+        region_key: ctx.region(&f.resource.region),
+        account_key: ctx.account(&f.resource.account),
+        region: region_label(&f.resource.region),
+        message: clean(&f.message),
+        target: anchor_of.get(f.id.as_str()).map(|a| (*a).clone()),
+    };
+    let mut new: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.change == Some(Change::New))
+        .collect();
+    new.sort_by(|a, b| finding_order(a, b));
+    let rows = new
+        .into_iter()
+        .map(|f| row(f, Change::New))
+        .chain(c.resolved_findings.iter().map(|f| row(f, Change::Resolved)))
+        .collect();
+    Some(ComparisonView {
+        baseline: clean(&c.baseline),
+        baseline_as_of: fmt_time(c.baseline_as_of),
+        new: c.new,
+        still_failing: c.still_failing,
+        resolved: c.resolved,
+        rows,
+    })
+}
+
+/// The paragraphs under a document's "Why it matters" heading.
+fn rationale(blocks: &[DocBlock]) -> Vec<DocBlock> {
+    let text = |b: &DocBlock| b.spans.iter().map(|s| s.text.as_str()).collect::<String>();
+    blocks
+        .iter()
+        .skip_while(|b| !(b.heading && text(b).eq_ignore_ascii_case("why it matters")))
+        .skip(1)
+        .take_while(|b| !b.heading)
+        .map(|b| DocBlock {
+            heading: b.heading,
+            code: b.code,
+            spans: b
+                .spans
+                .iter()
+                .map(|s| Span {
+                    code: s.code,
+                    text: s.text.clone(),
+                })
+                .collect(),
+            text: b.text.clone(),
+        })
+        .collect()
+}
+
+fn check_views(r: &Report, finding_anchors: &[String], ctx: &Ctx) -> Vec<CheckView> {
     let mut rows: BTreeMap<&str, Vec<(&Finding, &String)>> = BTreeMap::new();
     for (f, a) in r.findings.iter().zip(finding_anchors) {
         if matches!(f.status, Status::Fail | Status::Error | Status::Suppressed) {
@@ -826,11 +1493,24 @@ fn check_views(r: &Report, finding_anchors: &[String]) -> Vec<CheckView> {
                     .map(|f| clean(&format!("{} {}", f.framework, f.control)))
                     .collect::<Vec<_>>()
                     .join(" · "),
+                rationale: meta
+                    .map(|m| rationale(&doc_blocks(&m.body)))
+                    .unwrap_or_default(),
                 body: meta.map(|m| doc_blocks(&m.body)).unwrap_or_default(),
+                more_rows: if ctx.collapse_passing {
+                    list.len().saturating_sub(CHECK_ROWS_SUMMARY)
+                } else {
+                    0
+                },
                 rows: list
                     .into_iter()
+                    .take(if ctx.collapse_passing { CHECK_ROWS_SUMMARY } else { usize::MAX })
                     .map(|(f, a)| CheckRow {
                         target: a.clone(),
+                        status_key: f.status.as_str(),
+                        region_key: ctx.region(&f.resource.region),
+                        account_key: ctx.account(&f.resource.account),
+                        change: change_badge(f.change),
                         resource: display_name(f),
                         kind: clean(&f.resource.kind),
                         region: region_label(&f.resource.region),
@@ -861,9 +1541,14 @@ fn region_label(region: &str) -> String {
     }
 }
 
-fn finding_row(f: &Finding, anchor: &str) -> FindingRow {
+fn finding_row(f: &Finding, anchor: &str, ctx: &Ctx) -> FindingRow {
     FindingRow {
         anchor: anchor.to_string(),
+        status_key: f.status.as_str(),
+        category: f.category.as_str(),
+        region_key: ctx.region(&f.resource.region),
+        account_key: ctx.account(&f.resource.account),
+        change: change_badge(f.change),
         status: status_label(f.status),
         status_class: status_class(f.status),
         severity: f.severity.as_str(),
@@ -875,7 +1560,12 @@ fn finding_row(f: &Finding, anchor: &str) -> FindingRow {
         kind: clean(&f.resource.kind),
         region: region_label(&f.resource.region),
         message: clean(&f.message),
-        evidence: clean_multiline(&compact_evidence(&f.evidence)),
+        // A compact (large) report leaves evidence to report.json.
+        evidence: if ctx.collapse_passing {
+            String::new()
+        } else {
+            clean_multiline(&compact_evidence(&f.evidence))
+        },
         waiver: waiver_note(f),
     }
 }
@@ -897,9 +1587,23 @@ fn secret_view(
     s: &SecretSummary,
     mut findings: Vec<(&Finding, &String)>,
     r: &Report,
+    ctx: &Ctx,
 ) -> SecretView {
     let as_of = r.as_of;
     findings.sort_by(|a, b| finding_order(a.0, b.0));
+    let mut collapsed = None;
+    let mut error_groups = Vec::new();
+    if ctx.collapse_passing {
+        error_groups = group_errors(&mut findings);
+        let quiet = |f: &Finding| matches!(f.status, Status::Pass | Status::NotApplicable);
+        let pass = findings.iter().filter(|(f, _)| f.status == Status::Pass).count();
+        let na = findings.iter().filter(|(f, _)| f.status == Status::NotApplicable).count();
+        // A passing finding that resolved a baseline failure stays listed.
+        findings.retain(|(f, _)| !quiet(f) || f.change.is_some());
+        if pass + na > 0 {
+            collapsed = Some(format!("{pass} passing, {na} not applicable (listed in report.json)"));
+        }
+    }
     let gaps: Vec<&crate::inventory::Gap> = r
         .gaps
         .iter()
@@ -958,6 +1662,14 @@ fn secret_view(
     });
     SecretView {
         anchor: secret_anchor(&s.arn),
+        region_key: ctx.region(&s.region),
+        account_key: ctx.account(&s.account),
+        order_name: 0,
+        order_fail: 0,
+        order_region: 0,
+        order_default: 0,
+        collapsed,
+        error_groups,
         name: clean(&s.name),
         arn: clean(&s.arn),
         account: clean(&s.account),
@@ -990,8 +1702,21 @@ fn secret_view(
             .collect(),
         findings: findings
             .into_iter()
-            .map(|(f, a)| finding_row(f, a))
+            .map(|(f, a)| finding_row(f, a, ctx))
             .collect(),
+        readers: s
+            .readers
+            .iter()
+            .map(|r| {
+                let access = if r.conditional_on.is_empty() {
+                    clean(&r.access)
+                } else {
+                    format!("{}: {}", clean(&r.access), clean(&r.conditional_on.join(", ")))
+                };
+                (clean(&r.principal), clean(&r.kind), access)
+            })
+            .collect(),
+        did_read: s.did_read.as_ref().map(|d| did_read_view(d, as_of)),
     }
 }
 
@@ -1068,9 +1793,95 @@ mod tests {
 
     #[test]
     fn bars_are_proportional_and_visible() {
-        assert_eq!(bar_width(0, 10), "width: 0%");
-        assert_eq!(bar_width(1, 1000), "width: 1%");
-        assert_eq!(bar_width(5, 10), "width: 50%");
-        assert_eq!(bar_width(3, 0), "width: 0%");
+        assert_eq!(bar_width(0, 10), "0");
+        assert_eq!(bar_width(1, 100_000), "1.0");
+        assert_eq!(bar_width(5, 10), "65.0");
+        assert_eq!(bar_width(3, 0), "0");
+    }
+}
+
+#[cfg(test)]
+mod snapshots {
+    //! Snapshots of the view models for a small fixture: review them like code.
+    use super::*;
+    use crate::inventory::{Inventory, Scope, Secret};
+    use chrono::TimeZone;
+
+    fn fixture() -> Report {
+        let now = Utc
+            .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+            .single()
+            .expect("date");
+        let mut inv = Inventory::empty("fixture", now);
+        inv.accounts = vec!["111122223333".to_string()];
+        inv.scopes = vec![Scope {
+            account: "111122223333".to_string(),
+            region: "us-east-1".to_string(),
+        }];
+        for (name, rotated) in [("prod/app/db", true), ("prod/app/<api>", false)] {
+            let mut s = Secret {
+                arn: format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{name}-AbCdEf"),
+                name: name.to_string(),
+                account: "111122223333".to_string(),
+                region: "us-east-1".to_string(),
+                created_date: Some(now - chrono::Duration::days(400)),
+                ..Default::default()
+            };
+            s.rotation_enabled = Some(rotated);
+            s.tags.insert("Owner".to_string(), "team-a".to_string());
+            inv.secrets.push(s);
+        }
+        let mut r = crate::evaluate::evaluate(&inv, &crate::config::Config::default(), now);
+        // Keep the snapshot about the view model, not about every check: two checks.
+        r.findings.retain(|f| f.check_id == "SL101" || f.check_id == "SL302");
+        r.checks.retain(|c| c.id == "SL101" || c.id == "SL302");
+        r.frameworks.clear();
+        r.config = serde_json::json!({});
+        r
+    }
+
+    #[test]
+    fn view_model_overview() {
+        let r = fixture();
+        let page = ReportPage::new(&r, &Options::default());
+        insta::assert_json_snapshot!("overview", (&page.kpis, &page.posture, &page.bar_groups, &page.selects));
+    }
+
+    #[test]
+    fn view_model_checks_and_secrets() {
+        let mut r = fixture();
+        for s in &mut r.secrets {
+            s.readers.clear();
+            s.did_read = None;
+        }
+        let page = ReportPage::new(&r, &Options::default());
+        let checks: Vec<_> = page
+            .checks
+            .iter()
+            .map(|c| (&c.id, &c.severity, &c.counts, &c.remediation_cli, &c.rationale, &c.rows))
+            .collect();
+        let secrets: Vec<_> = page
+            .secrets
+            .iter()
+            .map(|s| (&s.anchor, &s.name, &s.region_key, &s.order_name, &s.facts, &s.tags, &s.findings))
+            .collect();
+        insta::assert_json_snapshot!("checks_and_secrets", (checks, secrets));
+    }
+
+    #[test]
+    fn view_model_comparison() {
+        let mut r = fixture();
+        let mut base = r.findings.clone();
+        base.iter_mut().for_each(|f| f.status = Status::Fail);
+        let b = crate::compare::Baseline {
+            schema_version: r.schema_version,
+            as_of: r.as_of,
+            generated_at: r.generated_at,
+            findings: base,
+            label: "previous/report.json".to_string(),
+        };
+        crate::compare::compare(&mut r, &b);
+        let page = ReportPage::new(&r, &Options::default());
+        insta::assert_json_snapshot!("comparison", &page.comparison);
     }
 }

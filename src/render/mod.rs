@@ -20,7 +20,12 @@ pub enum Format {
 
 /// Writes `report.json` / `report.html` into `dir` (created if needed) for the formats asked
 /// for, and returns the paths written. `text` goes to stdout and is handled by the caller.
-pub fn write_files(report: &Report, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, Error> {
+pub fn write_files(
+    report: &Report,
+    dir: &Path,
+    formats: &[Format],
+    html_options: &html::Options,
+) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let wants = |f| formats.contains(&f);
     if !wants(Format::Json) && !wants(Format::Html) {
@@ -45,7 +50,7 @@ pub fn write_files(report: &Report, dir: &Path, formats: &[Format]) -> Result<Ve
         write("report.json", json::render(report))?;
     }
     if wants(Format::Html) {
-        write("report.html", html::render(report))?;
+        write("report.html", html::render_with(report, html_options))?;
     }
     Ok(written)
 }

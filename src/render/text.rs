@@ -103,6 +103,17 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
         let _ = write!(line, ", {} suppressed", status(Status::Suppressed));
     }
     let _ = writeln!(out, "{line}");
+    if let Some(c) = &report.comparison {
+        let _ = writeln!(
+            out,
+            "Since baseline {} (as of {}): {} new, {} still failing, {} resolved",
+            clean(&c.baseline),
+            c.baseline_as_of.format("%Y-%m-%d %H:%M UTC"),
+            c.new,
+            c.still_failing,
+            c.resolved
+        );
+    }
 
     let by_sev: Vec<String> = Severity::ALL
         .into_iter()
@@ -120,6 +131,26 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
             by_sev.join(", "),
             s.secrets_failing_high,
             plural(s.secrets, "secret"),
+        );
+    }
+
+    if let Some(scan) = &report.scan {
+        let by: Vec<String> = Severity::ALL
+            .into_iter()
+            .filter_map(|sev| scan.by_severity.get(&sev).map(|n| format!("{n} {sev}")))
+            .collect();
+        let live = scan
+            .findings
+            .iter()
+            .filter(|f| f.key_status == Some(crate::scan::KeyStatus::ActiveInThisAccount))
+            .count();
+        let _ = writeln!(
+            out,
+            "Hardcoded credentials in {}: {}{}{}",
+            clean(&scan.target),
+            plural(scan.findings.len(), "finding"),
+            if by.is_empty() { String::new() } else { format!(" ({})", by.join(", ")) },
+            if live > 0 { format!(", {} active in this account", plural(live, "AWS key")) } else { String::new() },
         );
     }
 

@@ -32,11 +32,18 @@ pub struct Hit {
     pub column: usize,
 }
 
+/// A rule listed under an Aho-Corasick keyword: its index, and the keyword's exact bytes when
+/// its regex is case-sensitive.
+type KeywordRule = (usize, Option<Box<[u8]>>);
+
 pub struct Engine {
     rules: Vec<Rule>,
     ac: AhoCorasick,
-    /// Aho-Corasick pattern index → rules that listed that keyword.
-    pattern_rules: Vec<Vec<usize>>,
+    /// Aho-Corasick pattern index → rules that listed that keyword, with the keyword's exact
+    /// bytes when the rule's regex is case-sensitive (the prefilter itself ignores case).
+    pattern_rules: Vec<Vec<KeywordRule>>,
+    /// Per rule: the cheap test that a keyword hit can start a match (see [`Gate`]).
+    gates: Vec<Gate>,
     aws_id_rule: Option<usize>,
     aws_secret_rule: Option<usize>,
     bare_40: regex::bytes::Regex,
@@ -45,30 +52,38 @@ pub struct Engine {
 impl Engine {
     pub fn new(rules: Vec<Rule>) -> Engine {
         let mut patterns: Vec<String> = Vec::new();
-        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        let mut pattern_rules: Vec<Vec<KeywordRule>> = Vec::new();
         for (ri, r) in rules.iter().enumerate() {
+            // A regex without a leading `(?i)` matches its literal prefix in one case only.
+            let exact = !r.regex.as_str().starts_with("(?i");
             for k in &r.keywords {
                 let lower = k.to_ascii_lowercase();
+                let entry = (ri, exact.then(|| k.as_bytes().into()));
                 match patterns.iter().position(|p| *p == lower) {
-                    Some(pi) => pattern_rules[pi].push(ri),
+                    Some(pi) => pattern_rules[pi].push(entry),
                     None => {
                         patterns.push(lower);
-                        pattern_rules.push(vec![ri]);
+                        pattern_rules.push(vec![entry]);
                     }
                 }
             }
         }
+        // A DFA is the fastest automaton for this many short patterns; with ASCII case folding
+        // no packed (SIMD) prefilter applies, so the DFA runs over every byte once.
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .expect("rule keywords are short literals");
+        let gates = rules.iter().map(Gate::for_rule).collect();
         let aws_id_rule = rules.iter().position(|r| r.id == "aws-access-key-id");
         let aws_secret_rule = rules.iter().position(|r| r.id == "aws-secret-access-key");
         Engine {
             rules,
             ac,
             pattern_rules,
+            gates,
             aws_id_rule,
             aws_secret_rule,
             bare_40: regex::bytes::Regex::new(r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])")
@@ -84,26 +99,35 @@ impl Engine {
     pub fn scan(&self, data: &[u8]) -> Vec<Hit> {
         let mut raw: Vec<(usize, usize, String)> = Vec::new(); // (rule, offset, secret)
         let mut seen: HashSet<(usize, usize)> = HashSet::new();
-        // (rule, window start) pairs already run, so a line with many keyword hits runs once.
-        let mut ran: HashSet<(usize, usize)> = HashSet::new();
+        // Per rule, the start of the last window it ran on: hits arrive in offset order, so a
+        // line with many keyword hits runs each rule once.
+        let mut ran = vec![usize::MAX; self.rules.len()];
         // The current line, found once per line however many keywords it holds.
         let (mut cur_ls, mut cur_le) = (usize::MAX, 0usize);
         for m in self.ac.find_overlapping_iter(data) {
             if raw.len() >= MAX_HITS_PER_BUFFER {
                 break;
             }
-            let p = m.start();
-            if p < cur_ls || m.end() > cur_le {
-                cur_ls = memrchr(b'\n', &data[..p]).map(|i| i + 1).unwrap_or(0);
-                cur_le = memchr(b'\n', &data[p..]).map(|i| p + i).unwrap_or(data.len());
-            }
-            let (ls, le) = window_in_line(cur_ls, cur_le, p, m.end());
-            for &ri in &self.pattern_rules[m.pattern().as_usize()] {
-                let rule = &self.rules[ri];
-                let (ws, we) = if rule.multiline { (ls, data.len().min(ls + BLOCK_WINDOW)) } else { (ls, le) };
-                if !ran.insert((ri, ws)) {
+            let (p, e) = (m.start(), m.end());
+            for (ri, exact) in &self.pattern_rules[m.pattern().as_usize()] {
+                let ri = *ri;
+                if exact.as_deref().is_some_and(|k| data[p..e] != *k) {
                     continue;
                 }
+                if p < cur_ls || e > cur_le {
+                    cur_ls = memrchr(b'\n', &data[..p]).map(|i| i + 1).unwrap_or(0);
+                    cur_le = memchr(b'\n', &data[p..]).map(|i| p + i).unwrap_or(data.len());
+                }
+                if !self.gates[ri].can_match(data, cur_ls, cur_le, p, e) {
+                    continue;
+                }
+                let (ls, le) = window_in_line(cur_ls, cur_le, p, e);
+                let rule = &self.rules[ri];
+                let (ws, we) = if rule.multiline { (ls, data.len().min(ls + BLOCK_WINDOW)) } else { (ls, le) };
+                if ran[ri] == ws {
+                    continue;
+                }
+                ran[ri] = ws;
                 self.run_rule(ri, data, ws, we, &mut raw, &mut seen);
             }
         }
@@ -140,7 +164,7 @@ impl Engine {
                     || !specific.iter().any(|&(s, e)| h.1 < e && s < h.1 + h.2.len())
             });
         }
-        raw.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+        raw.sort_by_key(|a| (a.1, a.0));
         // Line and column, computed incrementally in offset order.
         let mut out = Vec::with_capacity(raw.len());
         let mut line = 1usize;
@@ -201,7 +225,7 @@ impl Engine {
             {
                 continue;
             }
-            if rule.allow.iter().any(|a| a.is_match(&secret)) {
+            if rule.allow.iter().any(|a| a.is_match(&secret)) || is_known_example(&secret) {
                 continue;
             }
             let name = caps.name("name").map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
@@ -220,12 +244,22 @@ impl Engine {
             if rule.has(Check::AwsSecret) && !aws_secret_shape(&secret) {
                 continue;
             }
-            if rule.has(Check::Jwt) && !jwt_valid(&secret) {
+            if rule.has(Check::Jwt) && (!jwt_valid(&secret) || jwt_is_documentation_sample(&secret)) {
                 continue;
             }
             if rule.has(Check::UrlPassword) {
                 let user = caps.name("user").map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
                 if url_password_is_default(user.as_deref().unwrap_or(""), &secret) {
+                    continue;
+                }
+                // The host follows the `@` that ends the password.
+                let host_start = (ws + g.end() + 1).min(we);
+                let host_end = data[host_start..we]
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')))
+                    .map_or(we, |i| host_start + i);
+                let host = String::from_utf8_lossy(&data[host_start..host_end]);
+                if url_password_is_documentation(&host, &secret) {
                     continue;
                 }
             }
@@ -234,6 +268,122 @@ impl Engine {
             }
             if seen.insert((ri, off)) {
                 raw.push((ri, off, secret));
+            }
+        }
+    }
+}
+
+/// A cheap test, run at a keyword hit, that the rule's regex could match starting there; it
+/// mirrors the regex's shape right around the keyword so that the regex only runs on lines that
+/// can hold a match (most `http`, `token` and `password` mentions in code cannot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// No pre-test: run the regex.
+    Always,
+    /// `scheme://user:password@host`: after the scheme keyword, `://` and then an `@` before
+    /// any `/`, whitespace or quote.
+    UrlCredentials,
+    /// `name = "value"`: after the keyword, the rest of an identifier, an optional closing
+    /// quote or bracket, an assignment operator, then a quote (with an optional string prefix).
+    QuotedAssignment,
+    /// `NAME=value` on its own line: only a name (after optional `export ` or `- `) before the
+    /// keyword, and `=`/`:` then a value after it.
+    LineAssignment,
+}
+
+impl Gate {
+    pub fn for_rule(rule: &Rule) -> Gate {
+        match rule.id.as_str() {
+            "url-password" => Gate::UrlCredentials,
+            "generic-secret" => Gate::QuotedAssignment,
+            "generic-secret-env" => Gate::LineAssignment,
+            _ => Gate::Always,
+        }
+    }
+
+    /// Whether a match can start at the keyword `[p, e)` on the line `[ls, le)`.
+    pub fn can_match(self, data: &[u8], ls: usize, le: usize, p: usize, e: usize) -> bool {
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        match self {
+            Gate::Always => true,
+            Gate::UrlCredentials => {
+                let mut i = e;
+                while i < le && (data[i].is_ascii_alphanumeric() || data[i] == b'+' || data[i] == b':') {
+                    if data[i] == b':' {
+                        break;
+                    }
+                    i += 1;
+                }
+                if !data[i..le].starts_with(b"://") {
+                    return false;
+                }
+                let rest = &data[i + 3..le.min(i + 3 + 200)];
+                for &b in rest {
+                    match b {
+                        b'@' => return true,
+                        b'/' | b' ' | b'\t' | b'\r' | b'"' | b'\'' | b'`' | b'<' | b'>' => return false,
+                        _ => {}
+                    }
+                }
+                false
+            }
+            Gate::QuotedAssignment => {
+                let le = le.min(e + 256);
+                let mut i = e;
+                while i < le && is_word(data[i]) {
+                    i += 1;
+                }
+                if i < le && matches!(data[i], b'"' | b'\'' | b']') {
+                    i += 1;
+                }
+                while i < le && matches!(data[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                let rest = &data[i..le];
+                let op = if rest.starts_with(b":=") || rest.starts_with(b"=>") || rest.starts_with(b"<-") {
+                    2
+                } else if rest.first().is_some_and(|&b| b == b'=' || b == b':') {
+                    1
+                } else {
+                    return false;
+                };
+                i += op;
+                while i < le && matches!(data[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if i < le && matches!(data[i], b'r' | b'b' | b'u' | b'R' | b'B' | b'U' | b'@') {
+                    i += 1;
+                }
+                i < le && matches!(data[i], b'"' | b'\'' | b'`')
+            }
+            Gate::LineAssignment => {
+                let mut i = ls.max(p.saturating_sub(300));
+                while i < p && matches!(data[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if data[i..p].len() >= 7 && data[i..i + 6].eq_ignore_ascii_case(b"export") && matches!(data[i + 6], b' ' | b'\t') {
+                    i += 6;
+                    while i < p && matches!(data[i], b' ' | b'\t') {
+                        i += 1;
+                    }
+                } else if i < p && data[i] == b'-' && i + 1 < p && matches!(data[i + 1], b' ' | b'\t') {
+                    i += 1;
+                    while i < p && matches!(data[i], b' ' | b'\t') {
+                        i += 1;
+                    }
+                }
+                if p - i > 256 || !data[i..p].iter().all(|&b| is_word(b) || b == b'.' || b == b'-') {
+                    return false;
+                }
+                let le = le.min(e + 256);
+                let mut j = e;
+                while j < le && (is_word(data[j]) || data[j] == b'.' || data[j] == b'-') {
+                    j += 1;
+                }
+                while j < le && matches!(data[j], b' ' | b'\t') {
+                    j += 1;
+                }
+                j < le && matches!(data[j], b'=' | b':')
             }
         }
     }
@@ -329,9 +479,23 @@ pub fn is_placeholder(secret: &str) -> bool {
         "password", "passw0rd", "secret", "lorem", "foobar", "notreal", "not_real", "not-real", "invalid",
         "qwerty", "12345678", "abcdefgh", "000000", "...", "…", "${", "{{", "}}", "<", ">", "%s", "%(",
         "$(", "#{", "[[", "]]", "@@", "__", "env.", "getenv", "environ", "process.env", "env(", "env[",
-        "secretsmanager", "ssm:", "vault:", "arn:aws",
+        "secretsmanager", "ssm:", "vault:", "arn:aws", "string",
     ];
     if WORDS.iter().any(|w| l.contains(w)) {
+        return true;
+    }
+    if mostly_sequential(&l) || secret.starts_with("eyJ") && jwt_is_documentation_sample(secret) {
+        return true;
+    }
+    // Base64 of a placeholder (`YSBzZWNyZXQ=` is "a secret"): real keys decode to binary.
+    if secret.len() >= 8
+        && secret.len() <= 96
+        && secret.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+        && let Some(text) = base64url_decode(secret)
+        && text.len() >= 4
+        && text.iter().all(|b| (0x20..0x7f).contains(b))
+        && is_placeholder(&String::from_utf8_lossy(&text))
+    {
         return true;
     }
     if l.starts_with('$') || l.starts_with('%') || l.starts_with(':') {
@@ -356,6 +520,11 @@ pub fn is_placeholder(secret: &str) -> bool {
 /// Values that are code (calls, attribute paths, constant or identifier names, file paths).
 pub fn looks_like_code(s: &str) -> bool {
     if s.contains('(') || s.contains(')') || s.contains("::") || s.contains("->") || s.contains("://") {
+        return true;
+    }
+    // Markup: HTML/XML character references (`&quot;`, `&#39;`) are escaped text, not keys.
+    const ENTITIES: &[&str] = &["&quot;", "&apos;", "&amp;", "&lt;", "&gt;", "&#"];
+    if ENTITIES.iter().any(|e| s.contains(e)) {
         return true;
     }
     if s.starts_with('/') || s.starts_with("./") || s.starts_with("../") || s.starts_with("~/") || s.starts_with('.') {
@@ -389,7 +558,7 @@ pub fn looks_like_code(s: &str) -> bool {
     if s.contains('_') && s.split('_').all(|t| t.is_empty() || t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())) {
         return true;
     }
-    if s.contains('_') && s.split('_').all(|t| letters_only(t)) {
+    if s.contains('_') && s.split('_').all(&letters_only) {
         return true;
     }
     if s.contains('-') && s.split('-').all(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase())) {
@@ -492,6 +661,88 @@ pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// Values published as examples in vendor documentation and test suites (compared exactly).
+pub const KNOWN_EXAMPLES: &[&str] = &[
+    // AWS documentation's example access key pair.
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    // The AWS SigV4 test suite's session token (aws-sig-v4-test-suite, get-vanilla-with-session-token).
+    "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267",
+    // RFC 7617 / RFC 2617 Basic authentication example (Aladdin / open sesame).
+    "opensesame",
+    "open sesame",
+    "open%20sesame",
+];
+
+/// Whether `secret` is a published example value.
+pub fn is_known_example(secret: &str) -> bool {
+    KNOWN_EXAMPLES.contains(&secret)
+}
+
+/// Keyboard-sequence values (`ABCDE123`, `abcdef123456`): at least 60% of the characters are in
+/// ascending runs of 3+ (a-b-c, 1-2-3); random keys have essentially none.
+pub fn mostly_sequential(lower: &str) -> bool {
+    let b = lower.as_bytes();
+    if b.len() < 6 {
+        return false;
+    }
+    let mut in_runs = 0usize;
+    let mut run = 1usize;
+    for i in 1..=b.len() {
+        if i < b.len() && b[i].is_ascii_alphanumeric() && b[i] == b[i - 1].wrapping_add(1) {
+            run += 1;
+        } else {
+            if run >= 3 {
+                in_runs += run;
+            }
+            run = 1;
+        }
+    }
+    in_runs * 10 >= b.len() * 6
+}
+
+/// The jwt.io sample token (payload `{"sub":"1234567890","name":"John Doe",…}`), copied into
+/// countless tests and docs.
+pub fn jwt_is_documentation_sample(s: &str) -> bool {
+    let Some(payload) = s.split('.').nth(1).and_then(base64url_decode) else { return false };
+    memmem::find(&payload, b"\"1234567890\"").is_some() && memmem::find(&payload, b"John Doe").is_some()
+}
+
+/// A URL password that is a documentation value: after percent-decoding, undoing common
+/// letter substitutions (`p@ss`, `s3cret`) and dropping punctuation it is a default or a
+/// placeholder (`pass%20word`, `p%40ss%3Aword`); or a short, low-entropy password on a host
+/// reserved for documentation and tests (RFC 2606/6761: `example.com`, `*.example`, `*.test`,
+/// `*.invalid`), where random-looking passwords are still reported.
+pub fn url_password_is_documentation(host: &str, pw: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(pw).decode_utf8_lossy().to_ascii_lowercase();
+    let normal: String = decoded
+        .chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '3' => 'e',
+            '$' | '5' => 's',
+            '1' | '!' => 'i',
+            c => c,
+        })
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if is_known_example(&decoded)
+        || is_placeholder(&decoded)
+        || url_password_is_default("", &normal)
+        || ["password", "passwd", "pass", "secret", "creds", "credentials", "opensesame"]
+            .iter()
+            .any(|w| normal == *w || normal.starts_with(w) && normal.len() <= w.len() + 3)
+    {
+        return true;
+    }
+    let h = host.to_ascii_lowercase();
+    let reserved = ["example.com", "example.net", "example.org"].iter().any(|d| h == *d || h.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid"].iter().any(|t| h.ends_with(t));
+    reserved && (decoded.chars().count() < 12 || shannon_entropy(&decoded) < 3.5)
 }
 
 /// Default or templated passwords in URLs (`postgres:postgres@`, `user:password@`, `:8080@`).

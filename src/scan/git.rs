@@ -92,7 +92,7 @@ pub(crate) fn scan_history(
             }
         }
     }
-    commits.sort_by(|a, b| (a.commit_time, a.author_time, a.id).cmp(&(b.commit_time, b.author_time, b.id)));
+    commits.sort_by_key(|c| (c.commit_time, c.author_time, c.id));
 
     // 3. Trees, oldest commit first; `--since` trees are walked first to mark what is known.
     let mut seen_trees: HashSet<ObjectId> = HashSet::new();

@@ -64,6 +64,27 @@ pub enum KeyStatus {
     Unknown,
 }
 
+/// The IAM access keys (ids, status, user) in an inventory, or `None` when no user's access keys
+/// were collected (IAM collection off or denied), in which case nothing can be linked.
+pub fn known_keys(inv: &crate::inventory::Inventory) -> Option<Vec<KnownAccessKey>> {
+    let mut collected = false;
+    let mut out = Vec::new();
+    for acct in &inv.iam {
+        for u in &acct.users {
+            let Some(keys) = &u.access_keys else { continue };
+            collected = true;
+            for k in keys {
+                out.push(KnownAccessKey {
+                    id: k.id.clone(),
+                    status: k.status.clone(),
+                    user: if acct.account.is_empty() { u.name.clone() } else { format!("{} ({})", u.name, acct.account) },
+                });
+            }
+        }
+    }
+    collected.then_some(out)
+}
+
 /// Marks every `aws-access-key-id` finding with its status against the audited account's keys,
 /// comparing ids only. Active keys become critical.
 pub fn link_keys(findings: &mut [Finding], known: &[KnownAccessKey]) {
@@ -76,8 +97,10 @@ pub fn link_keys(findings: &mut [Finding], known: &[KnownAccessKey]) {
                 f.severity = Severity::Critical;
             }
             Some(k) => {
+                // Inactive keys can be re-activated: at least medium, even in test code.
                 f.key_status = Some(KeyStatus::InactiveInThisAccount);
                 f.key_user = Some(k.user.clone());
+                f.severity = f.severity.max(Severity::Medium);
             }
             None => f.key_status = Some(KeyStatus::Unknown),
         }

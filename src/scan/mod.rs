@@ -68,6 +68,10 @@ pub struct Finding {
     pub key_status: Option<KeyStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_user: Option<String>,
+    /// The file is test, fixture or example code: the severity was lowered to `low` (the
+    /// finding is still reported; a key linked as active in the account is critical anyway).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test_path: bool,
 }
 
 /// A file or object that could not be scanned, and why.
@@ -143,6 +147,19 @@ impl ScanReport {
     pub fn at_or_above(&self, threshold: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity >= threshold).count()
     }
+
+    /// Links the AWS access key ids found against an inventory's IAM access keys (ids only; see
+    /// [`keyid::link_keys`]) and recounts `by_severity`. Returns whether the inventory had IAM
+    /// access keys to link against (when it has none, key findings keep no `key_status`).
+    pub fn link_inventory(&mut self, inv: &crate::inventory::Inventory) -> bool {
+        let Some(known) = keyid::known_keys(inv) else { return false };
+        link_keys(&mut self.findings, &known);
+        self.by_severity.clear();
+        for f in &self.findings {
+            *self.by_severity.entry(f.severity).or_insert(0) += 1;
+        }
+        true
+    }
 }
 
 /// Errors that stop a scan (per-file problems become [`Skipped`] entries instead).
@@ -187,10 +204,12 @@ pub fn preview(secret: &str) -> String {
 pub fn make_finding(engine: &Engine, hit: &engine::Hit, file: String) -> Finding {
     let rule = &engine.rules()[hit.rule];
     let is_key = rule.id == "aws-access-key-id";
+    let test_path = is_test_path(&file);
     Finding {
         rule_id: rule.id.clone(),
         description: rule.description.clone(),
-        severity: rule.severity,
+        severity: if test_path { rule.severity.min(Severity::Low) } else { rule.severity },
+        test_path,
         file,
         line: hit.line,
         column: hit.column,
@@ -205,6 +224,34 @@ pub fn make_finding(engine: &Engine, hit: &engine::Hit, file: String) -> Finding
         key_status: None,
         key_user: None,
     }
+}
+
+/// Whether a path (forward slashes) is test, fixture, example or benchmark code: a directory
+/// named test(s)/testdata/fixtures/examples/…, or a file named like a test (`*_test.go`,
+/// `test_*.py`, `*.test.ts`, `*_spec.rb`, `*Test.java`).
+pub fn is_test_path(path: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "test", "tests", "testdata", "test-data", "test_data", "testing", "__tests__", "spec", "specs",
+        "fixture", "fixtures", "__fixtures__", "example", "examples", "sample", "samples", "mock", "mocks",
+        "testcases", "test-suite", "test_suite", "benches",
+    ];
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    let name = parts.pop().unwrap_or("");
+    if parts.iter().any(|p| DIRS.contains(p) || p.ends_with("-test-suite") || p.ends_with("_tests")) {
+        return true;
+    }
+    let stem = name.split('.').next().unwrap_or(name);
+    let orig_stem = path.rsplit('/').next().unwrap_or(path).split('.').next().unwrap_or("");
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.ends_with("_spec")
+        || stem == "test"
+        || stem == "tests"
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || (orig_stem.ends_with("Test") || orig_stem.ends_with("Tests")) && orig_stem.len() > 4
 }
 
 /// Reads the fingerprints of a previous scan's JSON (`--baseline`).
@@ -269,7 +316,7 @@ pub mod testutil {
     /// A tiny deterministic generator (xorshift) so tests need no dependency.
     pub struct Rng(pub u64);
     impl Rng {
-        pub fn next(&mut self) -> u64 {
+        pub fn next_u64(&mut self) -> u64 {
             let mut x = self.0;
             x ^= x << 13;
             x ^= x >> 7;
@@ -280,7 +327,7 @@ pub mod testutil {
         /// `n` characters drawn from `alphabet`.
         pub fn string(&mut self, alphabet: &str, n: usize) -> String {
             let a: Vec<char> = alphabet.chars().collect();
-            (0..n).map(|_| a[(self.next() % a.len() as u64) as usize]).collect()
+            (0..n).map(|_| a[(self.next_u64() % a.len() as u64) as usize]).collect()
         }
     }
 
@@ -290,8 +337,8 @@ pub mod testutil {
     /// A current-generation key id for `account` (the inverse of [`keyid::account_id`]).
     pub fn key_id_for_account(prefix: &str, account: u64, salt: u64) -> String {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ salt.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
-        let first48: u64 = (1 << 47) | ((account & 0xff_ffff_ffff) << 7) | (rng.next() & 0x7f);
-        let low32: u64 = rng.next() & 0xffff_ffff;
+        let first48: u64 = (1 << 47) | ((account & 0xff_ffff_ffff) << 7) | (rng.next_u64() & 0x7f);
+        let low32: u64 = rng.next_u64() & 0xffff_ffff;
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         let v: u128 = ((first48 as u128) << 32) | low32 as u128;
         let mut s = String::from(prefix);
@@ -319,6 +366,7 @@ pub mod testutil {
             aws_account_id: None,
             key_status: None,
             key_user: None,
+            test_path: false,
         }
     }
 }
@@ -332,6 +380,17 @@ mod tests {
         assert_eq!(preview("ghp_abcdefghijklmnop"), "ghp_…op");
         assert_eq!(preview("abcdefgh"), "ab…");
         assert_eq!(preview("abc"), "…");
+    }
+
+    #[test]
+    fn test_paths_are_recognised() {
+        for p in ["tests/a.rs", "src/testdata/x.json", "pkg/auth_test.go", "test_auth.py", "web/login.test.ts",
+            "spec/models/user_spec.rb", "src/main/java/AuthTest.java", "examples/basic.rs", "x/aws-signing-test-suite/v4/c.json"] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in ["src/main.rs", ".env", "config/prod.yml", "src/latest.rs", "contest/app.py", "src/Latest.java", "attestation.go"] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Working-tree scans: walk with the `ignore` crate (.gitignore, .ignore), skip binaries,
 //! vendored and minified files, scan the rest in parallel.
 
-use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
 
 use super::{Engine, Finding, ScanError, ScanOptions, Skipped, Stats, make_finding};
 
@@ -77,68 +77,131 @@ pub(crate) fn scan_tree(
     if let Err(e) = std::fs::metadata(root) {
         return Err(ScanError::Target { path: root.display().to_string(), msg: e.to_string() });
     }
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut skipped: Vec<Skipped> = Vec::new();
+    let threads = if opts.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.threads };
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .follow_links(opts.follow_symlinks)
+        .threads(threads)
         .filter_entry(|e| {
             !(e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 && {
                 let n = e.file_name().to_string_lossy().to_ascii_lowercase();
                 VENDORED_DIRS.contains(&n.as_str())
             })
         })
-        .build();
-    for entry in walker {
+        .build_parallel();
+    // The walk and the scan run together: each walker thread reads the files it finds into its
+    // own reused buffer and scans them, so directory reads overlap with matching on every core.
+    let shared = Mutex::new(Partial::default());
+    let mut builder = VisitorBuilder { engine, root, max: opts.max_file_size, shared: &shared };
+    walker.visit(&mut builder);
+    let p = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok((p.findings, p.skipped, p.stats))
+}
+
+/// What one walker thread found; merged into the shared result when the thread ends.
+#[derive(Default)]
+struct Partial {
+    findings: Vec<Finding>,
+    skipped: Vec<Skipped>,
+    stats: Stats,
+}
+
+struct VisitorBuilder<'a> {
+    engine: &'a Engine,
+    root: &'a Path,
+    max: u64,
+    shared: &'a Mutex<Partial>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for VisitorBuilder<'s> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(Visitor {
+            engine: self.engine,
+            root: self.root,
+            max: self.max,
+            shared: self.shared,
+            buf: Vec::with_capacity(256 * 1024),
+            local: Partial::default(),
+        })
+    }
+}
+
+struct Visitor<'a> {
+    engine: &'a Engine,
+    root: &'a Path,
+    max: u64,
+    shared: &'a Mutex<Partial>,
+    buf: Vec<u8>,
+    local: Partial,
+}
+
+impl ignore::ParallelVisitor for Visitor<'_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
         match entry {
             Ok(e) => {
                 if e.file_type().is_some_and(|t| t.is_file()) {
-                    files.push(e.into_path());
+                    self.scan_file(e.path());
                 }
             }
-            Err(err) => skipped.push(Skipped { path: error_path(&err, root), reason: error_reason(&err) }),
+            Err(err) => {
+                self.local.skipped.push(Skipped { path: error_path(&err, self.root), reason: error_reason(&err) })
+            }
+        }
+        ignore::WalkState::Continue
+    }
+}
+
+impl Visitor<'_> {
+    fn scan_file(&mut self, p: &Path) {
+        let rel = rel_path(self.root, p);
+        if skip_by_name(&rel) {
+            return;
+        }
+        let skip = |reason: String| Skipped { path: rel.clone(), reason };
+        let mut file = match std::fs::File::open(p) {
+            Ok(f) => f,
+            Err(e) => return self.local.skipped.push(skip(format!("cannot read: {e}"))),
+        };
+        match file.metadata() {
+            Ok(m) if m.len() > self.max => {
+                let s = skip(format!("larger than --max-file-size ({} bytes)", m.len()));
+                return self.local.skipped.push(s);
+            }
+            Ok(_) => {}
+            Err(e) => return self.local.skipped.push(skip(format!("cannot stat: {e}"))),
+        }
+        self.buf.clear();
+        if let Err(e) = (&mut file).take(self.max + 1).read_to_end(&mut self.buf) {
+            return self.local.skipped.push(skip(format!("cannot read: {e}")));
+        }
+        let data = &self.buf[..];
+        if data.is_empty() || looks_binary(data) || looks_minified(&rel, data) {
+            return;
+        }
+        let hits = self.engine.scan(data);
+        self.local.stats.files_scanned += 1;
+        self.local.stats.bytes_scanned += data.len() as u64;
+        if hits.is_empty() {
+            return;
+        }
+        let last = hits.len() - 1;
+        let mut rel = Some(rel);
+        for (i, h) in hits.iter().enumerate() {
+            let file = if i == last { rel.take().unwrap_or_default() } else { rel.clone().unwrap_or_default() };
+            self.local.findings.push(make_finding(self.engine, h, file));
         }
     }
-    let max = opts.max_file_size;
-    let results: Vec<(Vec<Finding>, Option<Skipped>, u64)> = files
-        .par_iter()
-        .map(|p| {
-            let rel = rel_path(root, p);
-            if skip_by_name(&rel) {
-                return (Vec::new(), None, 0);
-            }
-            match std::fs::metadata(p) {
-                Ok(m) if m.len() > max => {
-                    let s = Skipped { path: rel, reason: format!("larger than --max-file-size ({} bytes)", m.len()) };
-                    return (Vec::new(), Some(s), 0);
-                }
-                Ok(_) => {}
-                Err(e) => return (Vec::new(), Some(Skipped { path: rel, reason: format!("cannot stat: {e}") }), 0),
-            }
-            let data = match std::fs::read(p) {
-                Ok(d) => d,
-                Err(e) => return (Vec::new(), Some(Skipped { path: rel, reason: format!("cannot read: {e}") }), 0),
-            };
-            if looks_binary(&data) || looks_minified(&rel, &data) {
-                return (Vec::new(), None, 0);
-            }
-            let hits = engine.scan(&data);
-            let fs = hits.iter().map(|h| make_finding(engine, h, rel.clone())).collect();
-            (fs, None, data.len() as u64)
-        })
-        .collect();
-    let mut findings = Vec::new();
-    let mut stats = Stats::default();
-    for (fs, skip, bytes) in results {
-        findings.extend(fs);
-        if let Some(s) = skip {
-            skipped.push(s);
-        } else if bytes > 0 {
-            stats.files_scanned += 1;
-            stats.bytes_scanned += bytes;
-        }
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.findings.extend(local.findings);
+        shared.skipped.extend(local.skipped);
+        shared.stats.files_scanned += local.stats.files_scanned;
+        shared.stats.bytes_scanned += local.stats.bytes_scanned;
     }
-    Ok((findings, skipped, stats))
 }
 
 fn error_path(err: &ignore::Error, root: &Path) -> String {

@@ -103,6 +103,13 @@ impl MotoServer {
         Self::start_script("secretlens_moto.py", "moto", &[])
     }
 
+    /// Starts moto with extra options of `tests/moto/secretlens_moto.py`, e.g.
+    /// `--load-iam-managed-policies`.
+    pub fn start_with_args(args: &[&str]) -> MotoServer {
+        let extra: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Self::start_script("secretlens_moto.py", "moto", &extra)
+    }
+
     /// Starts the fault-injecting proxy (`tests/moto/fault_proxy.py`) in front of `upstream`.
     /// Its `http()` reaches the proxy's `/_fault/` control routes.
     pub fn start_fault_proxy(upstream: &MotoServer) -> MotoServer {

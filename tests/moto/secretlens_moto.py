@@ -36,6 +36,15 @@ under ``/_secretlens_test/``, are:
   /_secretlens_test/regions`` ``{"regions": {"name": "ENABLED"|"ENABLED_BY_DEFAULT"|"DISABLED"}}``
   replaces the table.
 
+* ``cloudtrail:LookupEvents`` (``X-Amz-Target: CloudTrail_20131101.LookupEvents``), which moto
+  lacks: answers from events seeded with ``POST /_secretlens_test/cloudtrail_events``
+  ``{"region": "us-east-1", "events": [<CloudTrail event JSON object or raw string>, ...],
+  "replace": false}``. Each event is served with its ``CloudTrailEvent`` text as given (a raw
+  string may be malformed on purpose), ``EventName``/``EventTime``/``EventSource`` from it
+  (``EventTime`` from ``eventTime``, else "now"), filtered by ``StartTime``/``EndTime`` and an
+  ``EventSource``/``EventName`` lookup attribute, newest first, ``MaxResults`` (default and
+  at most 50) per page with an opaque ``NextToken``. Unseeded regions answer no events.
+
 Options: ``--load-iam-managed-policies`` sets ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` (off by
 default: it makes IAM start slowly); ``--exit-on-stdin-eof`` exits when standard input closes,
 so that a test process that dies never leaves a server behind.
@@ -214,6 +223,99 @@ def list_regions(environ, start_response):
     return _json_response(start_response, "200 OK", {"Regions": regions})
 
 
+# cloudtrail:LookupEvents, which moto does not implement: region -> [(epoch, event dict)].
+EVENTS = {}
+EVENTS_LOCK = threading.Lock()
+
+
+def _event_epoch(text):
+    import datetime
+
+    try:
+        obj = json.loads(text)
+        t = obj.get("eventTime") if isinstance(obj, dict) else None
+        return datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+    except Exception:  # noqa: BLE001 -- malformed on purpose: served as "now"
+        import time
+
+        return time.time()
+
+
+def seed_cloudtrail_events(payload):
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise ValueError("body must be {\"region\": ..., \"events\": [...]}")
+    region = payload.get("region") or "us-east-1"
+    rows = []
+    for e in payload["events"]:
+        text = e if isinstance(e, str) else json.dumps(e)
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            obj = {}
+        if not isinstance(obj, dict):
+            obj = {}
+        rows.append(
+            {
+                "epoch": _event_epoch(text),
+                "text": text,
+                "name": obj.get("eventName", "Unknown"),
+                "source": obj.get("eventSource", "secretsmanager.amazonaws.com"),
+                "id": obj.get("eventID") or f"seeded-{len(rows)}",
+            }
+        )
+    with EVENTS_LOCK:
+        if payload.get("replace"):
+            EVENTS[region] = []
+        EVENTS.setdefault(region, []).extend(rows)
+        EVENTS[region].sort(key=lambda r: -r["epoch"])
+        total = len(EVENTS[region])
+    return {"region": region, "seeded": len(rows), "total": total}
+
+
+def lookup_events(environ, start_response, region):
+    try:
+        body = json.loads(_peek_body(environ) or b"{}")
+    except ValueError:
+        body = {}
+    start = body.get("StartTime")
+    end = body.get("EndTime")
+    attrs = body.get("LookupAttributes") or []
+    max_results = min(int(body.get("MaxResults") or 50), 50)
+    offset = int(body.get("NextToken") or 0)
+    with EVENTS_LOCK:
+        rows = list(EVENTS.get(region or "us-east-1", []))
+    def keep(r):
+        if start is not None and r["epoch"] < float(start):
+            return False
+        if end is not None and r["epoch"] > float(end):
+            return False
+        for a in attrs:
+            key, value = a.get("AttributeKey"), a.get("AttributeValue")
+            if key == "EventSource" and r["source"] != value:
+                return False
+            if key == "EventName" and r["name"] != value:
+                return False
+        return True
+    rows = [r for r in rows if keep(r)]
+    page = rows[offset : offset + max_results]
+    out = {
+        "Events": [
+            {
+                "EventId": r["id"],
+                "EventName": r["name"],
+                "EventTime": r["epoch"],
+                "EventSource": r["source"],
+                "CloudTrailEvent": r["text"],
+                "Resources": [],
+            }
+            for r in page
+        ]
+    }
+    if offset + max_results < len(rows):
+        out["NextToken"] = str(offset + max_results)
+    return _json_response(start_response, "200 OK", out)
+
+
 def make_app(recorder):
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -229,6 +331,8 @@ def make_app(recorder):
             recorder.record(*operation_of(environ))
             if path == "/listRegions" and _credential_scope(environ)[1] == "account":
                 return list_regions(environ, start_response)
+            if environ.get("HTTP_X_AMZ_TARGET") == "CloudTrail_20131101.LookupEvents":
+                return lookup_events(environ, start_response, _credential_scope(environ)[0])
             return moto_app(environ, start_response)
         route = path[len(PREFIX):]
         try:
@@ -242,6 +346,9 @@ def make_app(recorder):
                 REGIONS.clear()
                 REGIONS.update(payload["regions"])
                 return _json_response(start_response, "200 OK", {"regions": REGIONS})
+            if route == "cloudtrail_events" and method == "POST":
+                payload = json.loads(_peek_body(environ) or b"null")
+                return _json_response(start_response, "200 OK", seed_cloudtrail_events(payload))
             if route == "secret_dates" and method == "POST":
                 payload = json.loads(_peek_body(environ) or b"null")
                 return _json_response(start_response, "200 OK", set_secret_dates(payload))

@@ -223,7 +223,216 @@ class Seeder:
         )["ARN"]
         return out
 
+    # ---- CloudTrail (tests/moto_cloudtrail.rs); not part of "all" ---------------------------
+
+    def cloudtrail_trail(self):
+        """A multi-region trail homed in us-east-1, logging all management events."""
+        self.client("s3").create_bucket(Bucket="secretlens-test-trail")
+        ct = self.client("cloudtrail")
+        trail = ct.create_trail(Name="org-main", S3BucketName="secretlens-test-trail", IsMultiRegionTrail=True)
+        ct.put_event_selectors(
+            TrailName="org-main",
+            EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}],
+        )
+        ct.start_logging(Name="org-main")
+        return {"trail": trail["TrailARN"]}
+
+    def cloudtrail_events(self):
+        """prod/ct/db readable by role ct-app (identity policy); role ct-intruder has no
+        grant. Seeded GetSecretValue events (shapes from the Secrets Manager CloudTrail docs):
+        ct-app twice, ct-intruder once; a RotationFailed on prod/ct/rotating (rotating every
+        30 days, last rotated 40 days ago). Needs IAM collection ([collection] iam = true)."""
+        sm = self.client("secretsmanager")
+        db = sm.create_secret(Name="prod/ct/db", SecretString="not-read")["ARN"]
+        rot = sm.create_secret(Name="prod/ct/rotating", SecretString="not-read")["ARN"]
+        sm.rotate_secret(SecretId="prod/ct/rotating", RotationRules={"AutomaticallyAfterDays": 30})
+        self.set_dates(
+            "prod/ct/rotating",
+            created_date=self.days_ago(100),
+            last_rotated_date=self.days_ago(40),
+            next_rotation_date=self.days_ago(10),
+        )
+        iam = self.client("iam")
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        )
+        app = iam.create_role(RoleName="ct-app", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        intruder = iam.create_role(RoleName="ct-intruder", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        iam.put_role_policy(
+            RoleName="ct-app",
+            PolicyName="read-db",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": db}
+                    ],
+                }
+            ),
+        )
+        account = db.split(":")[4]
+        events = [
+            self.read_event(app, account, db, "prod/ct/db", 2 * 3600, "10.0.0.5"),
+            self.read_event(app, account, db, "prod/ct/db", 26 * 3600, "10.0.0.6"),
+            self.read_event(intruder, account, db, "prod/ct/db", 3600, "203.0.113.9"),
+            {
+                "eventVersion": "1.05",
+                "userIdentity": {"accountId": account, "invokedBy": "secretsmanager.amazonaws.com"},
+                "eventTime": self.iso(self.now - 3 * DAY),
+                "eventSource": "secretsmanager.amazonaws.com",
+                "eventName": "RotationFailed",
+                "awsRegion": "us-east-1",
+                "sourceIPAddress": "secretsmanager.amazonaws.com",
+                "userAgent": "secretsmanager.amazonaws.com",
+                "requestParameters": None,
+                "responseElements": None,
+                "additionalEventData": {"SecretId": rot},
+                "eventID": "rotation-failed-1",
+                "readOnly": False,
+                "eventType": "AwsServiceEvent",
+                "recipientAccountId": account,
+            },
+            # Older than the 7-day window: never counted.
+            self.read_event(intruder, account, db, "prod/ct/db", 20 * DAY, "203.0.113.10"),
+        ]
+        self.test_route("cloudtrail_events", {"region": "us-east-1", "events": events})
+        return {"db": db, "rotating": rot, "app": app, "intruder": intruder}
+
+    def cloudtrail_malformed(self):
+        """Two unparseable events (truncated JSON, not an object) in us-east-1."""
+        good = json.dumps(self.read_event("arn:aws:iam::123456789012:role/x", "123456789012", "x", "x", 60, "10.0.0.1"))
+        self.test_route("cloudtrail_events", {"region": "us-east-1", "events": [good[: len(good) // 2], "[1, 2]"]})
+        return {"malformed": 2}
+
+    @staticmethod
+    def iso(epoch):
+        import datetime
+
+        return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def read_event(self, role_arn, account, secret_arn, secret_id, ago_secs, ip):
+        """A GetSecretValue by an assumed-role session of `role_arn`."""
+        role = role_arn.rsplit("/", 1)[-1]
+        return {
+            "eventVersion": "1.08",
+            "userIdentity": {
+                "type": "AssumedRole",
+                "principalId": f"AROAEXAMPLE:{role}-session",
+                "arn": f"arn:aws:sts::{account}:assumed-role/{role}/i-0abc",
+                "accountId": account,
+                "accessKeyId": "ASIAEXAMPLE",
+                "sessionContext": {
+                    "sessionIssuer": {
+                        "type": "Role",
+                        "principalId": "AROAEXAMPLE",
+                        "arn": role_arn,
+                        "accountId": account,
+                        "userName": role,
+                    },
+                    "attributes": {"creationDate": self.iso(self.now - ago_secs - 60), "mfaAuthenticated": "false"},
+                },
+            },
+            "eventTime": self.iso(self.now - ago_secs),
+            "eventSource": "secretsmanager.amazonaws.com",
+            "eventName": "GetSecretValue",
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": ip,
+            "userAgent": "aws-sdk-java/2.20 Linux/5.10",
+            "requestParameters": {"secretId": secret_id},
+            "responseElements": None,
+            "requestID": f"req-{ago_secs}-{role}",
+            "eventID": f"evt-{ago_secs}-{role}",
+            "readOnly": True,
+            "resources": [{"accountId": account, "type": "AWS::SecretsManager::Secret", "ARN": secret_arn}],
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": account,
+            "eventCategory": "Management",
+        }
+
+    def leaked_key(self):
+        """IAM user leaky-ci with one active access key (moto issues a real-format AKIA id that
+        encodes the account). Returns the user and the key id; the secret key is discarded."""
+        iam = self.client("iam")
+        iam.create_user(UserName="leaky-ci")
+        key = iam.create_access_key(UserName="leaky-ci")["AccessKey"]
+        return {"user": "leaky-ci", "key_id": key["AccessKeyId"]}
+
+    def leaked_key_inactive(self):
+        """Deactivates every access key of leaky-ci (run after leaked_key)."""
+        iam = self.client("iam")
+        ids = [k["AccessKeyId"] for k in iam.list_access_keys(UserName="leaky-ci")["AccessKeyMetadata"]]
+        for kid in ids:
+            iam.update_access_key(UserName="leaky-ci", AccessKeyId=kid, Status="Inactive")
+        return {"deactivated": ids}
+
+    def access(self):
+        """Who can read what (tests/moto_access.rs); start moto with --load-iam-managed-policies.
+        Account 123456789012, us-east-1. Policies: read-app (customer managed: GetSecretValue on
+        access/app-*), s3-only (a boundary). Group devs with AWS managed SecretsManagerReadWrite;
+        user dev-user in it with an active access key. Roles: app-role (read-app), denied-role
+        (secretsmanager:* with an explicit Deny of GetSecretValue on access/app-*), power-role
+        (NotAction iam:*), bounded-role (GetSecretValue on * under the s3-only boundary).
+        Secrets: access/app-db (tag Environment=prod, no resource policy), access/public
+        (Principal "*"), access/org ("*" with aws:PrincipalOrgID), access/cross (account
+        444455556666)."""
+        acct = "123456789012"
+        iam = self.client("iam")
+        doc = lambda *s: json.dumps({"Version": "2012-10-17", "Statement": list(s)})
+        app_arn = f"arn:aws:secretsmanager:us-east-1:{acct}:secret:access/app-*"
+        read_app = iam.create_policy(PolicyName="read-app", PolicyDocument=doc(
+            {"Sid": "ReadApp", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": app_arn}))["Policy"]["Arn"]
+        s3_only = iam.create_policy(PolicyName="s3-only", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}))["Policy"]["Arn"]
+        trust = doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+        iam.create_group(GroupName="devs")
+        iam.attach_group_policy(GroupName="devs", PolicyArn="arn:aws:iam::aws:policy/SecretsManagerReadWrite")
+        iam.create_user(UserName="dev-user")
+        iam.add_user_to_group(GroupName="devs", UserName="dev-user")
+        key = iam.create_access_key(UserName="dev-user")["AccessKey"]["AccessKeyId"]
+        iam.create_role(RoleName="app-role", AssumeRolePolicyDocument=trust)
+        iam.attach_role_policy(RoleName="app-role", PolicyArn=read_app)
+        iam.create_role(RoleName="denied-role", AssumeRolePolicyDocument=trust)
+        iam.put_role_policy(RoleName="denied-role", PolicyName="all-but-app", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"},
+            {"Sid": "NoAppSecrets", "Effect": "Deny", "Action": "secretsmanager:GetSecretValue", "Resource": app_arn}))
+        iam.create_role(RoleName="power-role", AssumeRolePolicyDocument=trust)
+        iam.put_role_policy(RoleName="power-role", PolicyName="power", PolicyDocument=doc(
+            {"Sid": "PowerUser", "Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}))
+        iam.create_role(RoleName="bounded-role", AssumeRolePolicyDocument=trust, PermissionsBoundary=s3_only)
+        iam.put_role_policy(RoleName="bounded-role", PolicyName="read-all", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))
+        sm = self.client("secretsmanager")
+        out = {"access_key": key}
+        out["app_db"] = sm.create_secret(Name="access/app-db", SecretString="not-read",
+                                         Tags=[{"Key": "Environment", "Value": "prod"}])["ARN"]
+        policies = {
+            "public": doc({"Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}),
+            "org": doc({"Sid": "OrgOnly", "Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}),
+            "cross": doc({"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                          "Action": "secretsmanager:GetSecretValue", "Resource": "*"}),
+        }
+        for name, policy in policies.items():
+            out[name] = sm.create_secret(Name=f"access/{name}", SecretString="not-read")["ARN"]
+            sm.put_resource_policy(SecretId=f"access/{name}", ResourcePolicy=policy)
+        return out
+
     SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication", "kms_state", "replication_health", "multi_account")
+    # Accepted by name, not part of "all".
+    EXTRA_SCENARIOS = (
+        "cloudtrail_trail",
+        "cloudtrail_events",
+        "cloudtrail_malformed",
+        "leaked_key",
+        "leaked_key_inactive",
+        "access",
+    )
 
 
 def main():
@@ -235,7 +444,7 @@ def main():
     names = Seeder.SCENARIOS if args.scenarios == "all" else args.scenarios.split(",")
     seeder = Seeder(args.endpoint, args.now)
     for name in names:
-        if name not in Seeder.SCENARIOS:
+        if name not in Seeder.SCENARIOS + Seeder.EXTRA_SCENARIOS:
             p.error(f"unknown scenario {name!r}: use {', '.join(Seeder.SCENARIOS)} or all")
         seeder.out[name] = getattr(seeder, name)()
     seeder.test_route("calls/reset", {})

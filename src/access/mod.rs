@@ -1,0 +1,1148 @@
+//! Who can read each secret: effective access computed with the [`crate::policy`] engine.
+//!
+//! [`AccessIndex::build`] parses every IAM policy of the inventory once, reduces each
+//! principal's identity policies and permissions boundary to the statements that can match
+//! the few actions that matter (`secretsmanager:GetSecretValue`, `kms:Decrypt`,
+//! `secretsmanager:PutResourcePolicy`, `kms:PutKeyPolicy`, `kms:CreateGrant`), and indexes the
+//! `Allow` statements of those reduced policies by the literal prefix of their `Resource`
+//! patterns. [`AccessIndex::readers`] then evaluates, for one secret, only the principals that
+//! can possibly be allowed: those with an identity `Allow` whose resource prefix is a prefix of
+//! the secret's ARN (or that is unrestricted: `*`, `NotResource`), and those its resource policy
+//! names. A reader must be allowed `secretsmanager:GetSecretValue` (identity and resource
+//! policy, explicit denies, boundary) and, when the secret is encrypted with a customer managed
+//! key, `kms:Decrypt` by that key (key policy plus identity policies, with
+//! `kms:ViaService = secretsmanager.REGION.amazonaws.com`). Semantics and limits: `docs/access.md`.
+//!
+//! Pure: no AWS SDK types, no I/O.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde::Serialize;
+
+use crate::inventory::{DEFAULT_KEY_ALIAS, IamAccount, Inventory, Secret};
+use crate::kms::{KeyRef, resolve_key};
+use crate::policy::{
+    Decision, DecisionKind, Effect, Policy, PolicySet, Principal, PrincipalEntry, PrincipalKind, Request, StatementRef,
+    evaluate,
+};
+
+pub mod cli;
+pub mod exposure;
+
+pub const GET_SECRET_VALUE: &str = "secretsmanager:GetSecretValue";
+pub const PUT_RESOURCE_POLICY: &str = "secretsmanager:PutResourcePolicy";
+pub const KMS_DECRYPT: &str = "kms:Decrypt";
+pub const KMS_PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
+pub const KMS_CREATE_GRANT: &str = "kms:CreateGrant";
+
+/// The actions the index keeps statements for, in [`Act`] order.
+const ACTIONS: [&str; 5] = [GET_SECRET_VALUE, KMS_DECRYPT, PUT_RESOURCE_POLICY, KMS_PUT_KEY_POLICY, KMS_CREATE_GRANT];
+
+/// An action the index can answer for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    GetSecretValue = 0,
+    Decrypt = 1,
+    PutResourcePolicy = 2,
+    PutKeyPolicy = 3,
+    CreateGrant = 4,
+}
+
+impl Act {
+    pub fn name(self) -> &'static str {
+        ACTIONS[self as usize]
+    }
+
+    /// Whether the action is on the secret's KMS key rather than the secret.
+    fn on_key(self) -> bool {
+        matches!(self, Act::Decrypt | Act::PutKeyPolicy | Act::CreateGrant)
+    }
+}
+
+/// The effective readers of one secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SecretAccess {
+    pub readers: Vec<Reader>,
+    /// false when IAM data or the resource/key policy was not collected
+    pub complete: bool,
+    pub notes: Vec<String>,
+}
+
+/// A principal that can read (or, for [`AccessIndex::who_can`], perform the action on) a secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reader {
+    /// The principal's ARN; `*` for "any principal"; the service name for a service principal;
+    /// `arn:aws:iam::ACCOUNT:root` for "any principal of that account whose own policies allow
+    /// it".
+    pub principal_arn: String,
+    /// Its account id (empty for services, `*` for any).
+    pub account: String,
+    /// `user`, `role`, `account`, `service`, `anonymous` or `any`.
+    pub kind: String,
+    /// Empty: allowed. Otherwise allowed only when these (unknown) context keys have matching
+    /// values: a conditional reader.
+    pub conditional_on: Vec<String>,
+    /// The statements that grant it, e.g.
+    /// `managed policy arn:aws:iam::111122223333:policy/AppRead #0 "ReadApp"`.
+    pub statements: Vec<String>,
+    /// `identity`, `resource_policy` or `both`: where the `GetSecretValue` grant comes from.
+    pub via: String,
+}
+
+impl Reader {
+    /// Allowed without conditions.
+    pub fn allowed(&self) -> bool {
+        self.conditional_on.is_empty()
+    }
+
+    /// `allowed` or `conditional`.
+    pub fn status(&self) -> &'static str {
+        if self.allowed() { "allowed" } else { "conditional" }
+    }
+}
+
+/// One identity-side policy set of a principal for one action.
+#[derive(Debug, Clone, Default)]
+struct ActionSet {
+    set: PolicySet,
+    /// Evidence label of each identity policy in `set.identity`.
+    labels: Vec<String>,
+    boundary_label: String,
+}
+
+/// An IAM user or role of an audited account.
+#[derive(Debug)]
+struct Subject {
+    arn: String,
+    kind: &'static str,
+    principal: Principal,
+    /// `aws:PrincipalTag/*` values, keys lowercased.
+    tags: Vec<(String, String)>,
+    sets: Vec<ActionSet>,
+    /// Allowed `*` on `*` without conditions by an identity policy (and its boundary, if any).
+    admin: bool,
+}
+
+/// Subjects by the literal prefix of the resource patterns of their `Allow` statements.
+#[derive(Debug, Default)]
+struct PrefixIndex {
+    /// Subjects with an unrestricted `Allow` (`*`, `NotResource`, a pattern starting with a
+    /// wildcard or a variable).
+    universal: Vec<usize>,
+    by_prefix: HashMap<String, Vec<usize>>,
+    lens: BTreeSet<usize>,
+}
+
+impl PrefixIndex {
+    fn candidates(&self, arn_lc: &str, out: &mut Vec<usize>) {
+        out.extend_from_slice(&self.universal);
+        for &l in &self.lens {
+            if l > arn_lc.len() {
+                break;
+            }
+            if let Some(p) = arn_lc.get(..l)
+                && let Some(v) = self.by_prefix.get(p)
+            {
+                out.extend_from_slice(v);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct AccountIdx {
+    subjects: Vec<Subject>,
+    by_arn: HashMap<String, usize>,
+    /// (`user`|`role`, lowercased name) → subject.
+    by_name: HashMap<(&'static str, String), usize>,
+    index: Vec<PrefixIndex>,
+    notes: Vec<String>,
+}
+
+/// What the index knows about a secret's key.
+#[derive(Debug, Clone)]
+enum KeyInfo {
+    /// `aws/secretsmanager`: anyone in the account allowed GetSecretValue can decrypt; nobody
+    /// outside it.
+    AwsManaged,
+    /// A customer managed key; `None` policy: not collected.
+    Customer { arn: String, policy: Option<usize> },
+    /// Not resolvable (other account, collection failed): why.
+    Unknown(String),
+}
+
+#[derive(Debug, Clone)]
+struct SecretInfo {
+    /// Parsed resource policy (`Err`: could not be parsed).
+    resource_policy: Option<Result<Policy, String>>,
+    /// A `GetResourcePolicy` gap.
+    policy_gap: Option<String>,
+    key: KeyInfo,
+}
+
+/// Effective access for every secret of an inventory. Build once; query per secret.
+#[derive(Debug, Default)]
+pub struct AccessIndex {
+    accounts: HashMap<String, AccountIdx>,
+    /// Accounts whose IAM authorization details could not be read (a gap).
+    iam_gaps: HashMap<String, String>,
+    secrets: HashMap<String, SecretInfo>,
+    key_policies: Vec<(String, Result<Policy, String>)>,
+    /// Condition keys on resource tags / principal tags referenced anywhere (lowercased), so
+    /// that tags a secret or principal does not carry are known absent, not unknown.
+    resource_tag_keys: Vec<String>,
+    principal_tag_keys: Vec<String>,
+    /// Decisions already made, by what they depend on (see [`CacheKey`]): sharded.
+    cache: Vec<Mutex<HashMap<CacheKey, Arc<Decision>, BuildFnv>>>,
+    /// Account ids in a fixed order, for cache keys.
+    account_ord: HashMap<String, u64>,
+}
+
+/// FNV-1a: the cache keys are a few machine words, SipHash is needlessly slow for them.
+#[derive(Debug, Default, Clone, Copy)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+}
+
+fn fnv(parts: &[&str]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    for p in parts {
+        h.write(p.as_bytes());
+        h.write(&[0xff]);
+    }
+    h.finish()
+}
+
+/// What a subject's decision depends on when the resource policy plays no part (identity
+/// side of `GetSecretValue`) or is the same for many secrets (a key policy): the subject, the
+/// action, which of its statements' `Resource` elements match the resource, the values of the
+/// resource-tag keys policies test, and the resource (key actions) or primary region.
+/// `who` packs the account ordinal, the subject and the action; `matches` is a bitset over
+/// the subject's (≤ 64) statements; `context` is an FNV hash of the tag values and the
+/// resource or region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct CacheKey {
+    who: u64,
+    matches: u64,
+    context: u64,
+}
+
+const SHARDS: usize = 16;
+
+/// Parses a policy read from AWS; errors become text.
+pub fn parse_policy(text: &str) -> Result<Policy, String> {
+    Policy::parse_lenient(text).map(|(p, _)| p).map_err(|e| e.to_string())
+}
+
+fn statement_can_match(s: &crate::policy::Statement, action_lc: &str) -> bool {
+    s.action.patterns.iter().any(|g| g.matches(action_lc)) != s.action.negated
+}
+
+/// The policy reduced to the statements that can match `action`; `None` when none can.
+fn reduce(p: &Policy, action_lc: &str) -> Option<Policy> {
+    let statements: Vec<_> = p.statements.iter().filter(|s| statement_can_match(s, action_lc)).cloned().collect();
+    (!statements.is_empty()).then(|| Policy { version: p.version, id: p.id.clone(), statements })
+}
+
+/// `Action: "*"` on `Resource: "*"` without conditions.
+fn grants_everything(p: &Policy) -> bool {
+    p.statements.iter().any(|s| {
+        s.effect == Effect::Allow
+            && !s.action.negated
+            && s.action.raw.iter().any(|a| a == "*" || a == "*:*")
+            && s.resource.as_ref().is_some_and(|r| !r.negated && r.raw.iter().any(|x| x == "*"))
+            && s.conditions.is_empty()
+    })
+}
+
+/// The literal prefix of a resource pattern (lowercased), before any wildcard or variable.
+fn literal_prefix(raw: &str) -> String {
+    let end = raw.find(['*', '?', '$']).unwrap_or(raw.len());
+    raw[..end].to_lowercase()
+}
+
+fn allow_all_identity() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(|| {
+        Policy::parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#)
+            .expect("valid policy")
+    })
+}
+
+/// Evidence label of a statement: `LABEL #INDEX "SID"` (+ the keys it depends on).
+fn stmt_text(label: &str, s: &StatementRef) -> String {
+    let mut t = format!("{label} #{}", s.index);
+    if let Some(sid) = s.sid.as_deref().filter(|x| !x.is_empty()) {
+        t.push_str(&format!(" \"{sid}\""));
+    }
+    if !s.conditional_on.is_empty() {
+        t.push_str(&format!(" (if {})", s.conditional_on.join(", ")));
+    }
+    t
+}
+
+struct Builder<'a> {
+    acct: &'a IamAccount,
+    managed: HashMap<&'a str, Result<Policy, String>>,
+    reduced: HashMap<(&'a str, usize), Option<Policy>>,
+    notes: Vec<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn managed_reduced(&mut self, arn: &'a str, act: usize) -> Result<Option<Policy>, String> {
+        if let Some(r) = self.reduced.get(&(arn, act)) {
+            return Ok(r.clone());
+        }
+        let parsed = match self.managed.get(arn) {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return Err(format!("managed policy {arn} could not be parsed: {e}")),
+            None => return Err(format!("managed policy {arn} is attached but its document was not collected")),
+        };
+        let r = reduce(parsed, &ACTIONS[act].to_lowercase());
+        self.reduced.insert((arn, act), r.clone());
+        Ok(r)
+    }
+
+    fn managed_grants_everything(&self, arn: &str) -> bool {
+        matches!(self.managed.get(arn), Some(Ok(p)) if grants_everything(p))
+    }
+}
+
+impl AccessIndex {
+    /// Indexes the inventory: every IAM policy parsed once, every resource and key policy too.
+    pub fn build(inv: &Inventory) -> AccessIndex {
+        let mut idx = AccessIndex::default();
+        let mut tag_keys: BTreeSet<String> = BTreeSet::new();
+        let mut ptag_keys: BTreeSet<String> = BTreeSet::new();
+        let mut note_keys = |p: &Policy| {
+            for s in &p.statements {
+                for c in &s.conditions {
+                    if c.key_lc.starts_with("aws:resourcetag/") || c.key_lc.starts_with("secretsmanager:resourcetag/") {
+                        tag_keys.insert(c.key_lc.clone());
+                    } else if c.key_lc.starts_with("aws:principaltag/") {
+                        ptag_keys.insert(c.key_lc.clone());
+                    }
+                }
+            }
+        };
+        for g in &inv.gaps {
+            if g.operation == "GetAccountAuthorizationDetails" {
+                idx.iam_gaps.insert(g.account.clone(), format!("{} ({})", g.operation, g.error_code));
+            }
+        }
+        for acct in &inv.iam {
+            let a = build_account(acct);
+            for s in &a.subjects {
+                for set in &s.sets {
+                    set.set.identity.iter().chain(set.set.boundary.iter()).for_each(&mut note_keys);
+                }
+            }
+            idx.accounts.insert(acct.account.clone(), a);
+        }
+        for k in &inv.kms_keys {
+            if let Some(text) = &k.policy {
+                let parsed = parse_policy(text);
+                if let Ok(p) = &parsed {
+                    note_keys(p);
+                }
+                idx.key_policies.push((k.arn.clone(), parsed));
+            }
+        }
+        for s in &inv.secrets {
+            let resource_policy = s.resource_policy.as_deref().map(parse_policy);
+            if let Some(Ok(p)) = &resource_policy {
+                note_keys(p);
+            }
+            let policy_gap = inv
+                .gaps
+                .iter()
+                .find(|g| g.operation == "GetResourcePolicy" && (g.resource == s.arn || g.resource == s.name))
+                .map(|g| format!("GetResourcePolicy failed ({})", g.error_code));
+            let key = match resolve_key(inv, s, s.kms_key_id.as_deref(), &s.region) {
+                KeyRef::Default { .. } => KeyInfo::AwsManaged,
+                KeyRef::Customer(k) => KeyInfo::Customer {
+                    arn: k.arn.clone(),
+                    policy: idx.key_policies.iter().position(|(arn, _)| *arn == k.arn),
+                },
+                KeyRef::OtherAccount { reference, account } => {
+                    KeyInfo::Unknown(format!("its KMS key {reference} is in account {account}, whose key policy was not collected"))
+                }
+                KeyRef::Unresolved { reference } => {
+                    KeyInfo::Unknown(format!("its KMS key {reference} could not be resolved"))
+                }
+            };
+            idx.secrets.insert(s.arn.clone(), SecretInfo { resource_policy, policy_gap, key });
+        }
+        idx.resource_tag_keys = tag_keys.into_iter().collect();
+        idx.cache = (0..SHARDS).map(|_| Mutex::new(HashMap::with_hasher(BuildFnv))).collect();
+        let mut ids: Vec<&String> = idx.accounts.keys().collect();
+        ids.sort();
+        idx.account_ord = ids.into_iter().enumerate().map(|(i, a)| (a.clone(), i as u64)).collect();
+        idx.principal_tag_keys = ptag_keys.into_iter().collect();
+        idx
+    }
+
+    /// Whether IAM data was collected for the account, or why not.
+    pub fn iam_status(&self, account: &str) -> Result<(), String> {
+        if self.accounts.contains_key(account) {
+            return Ok(());
+        }
+        match self.iam_gaps.get(account) {
+            Some(g) => Err(format!("IAM data for account {account} could not be collected: {g}")),
+            None => Err(format!("IAM data for account {account} was not collected (collection.iam)")),
+        }
+    }
+
+    /// Notes about the account's IAM data (policies that could not be parsed or resolved).
+    pub fn account_notes(&self, account: &str) -> &[String] {
+        self.accounts.get(account).map_or(&[], |a| a.notes.as_slice())
+    }
+
+    /// The ARNs of the account's principals that are administrators: allowed `Action: "*"` on
+    /// `Resource: "*"` without conditions by an identity policy (and by their boundary, if any).
+    pub fn admins(&self, account: &str) -> Vec<&str> {
+        self.accounts
+            .get(account)
+            .map(|a| a.subjects.iter().filter(|s| s.admin).map(|s| s.arn.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether the principal (an ARN of an audited account) is an administrator (see [`Self::admins`]).
+    pub fn is_admin(&self, account: &str, arn: &str) -> bool {
+        self.accounts
+            .get(account)
+            .and_then(|a| a.by_arn.get(arn).map(|&i| a.subjects[i].admin))
+            .unwrap_or(false)
+    }
+
+    /// The secret's parsed resource policy: `None` when it has none.
+    pub fn resource_policy(&self, secret: &Secret) -> Option<Result<Policy, String>> {
+        match self.secrets.get(&secret.arn) {
+            Some(i) => i.resource_policy.clone(),
+            None => secret.resource_policy.as_deref().map(parse_policy),
+        }
+    }
+
+    fn info(&self, secret: &Secret) -> std::borrow::Cow<'_, SecretInfo> {
+        match self.secrets.get(&secret.arn) {
+            Some(i) => std::borrow::Cow::Borrowed(i),
+            None => std::borrow::Cow::Owned(SecretInfo {
+                resource_policy: secret.resource_policy.as_deref().map(parse_policy),
+                policy_gap: None,
+                key: KeyInfo::Unknown("the secret was not in the indexed inventory".into()),
+            }),
+        }
+    }
+
+    /// The effective readers of the secret: `GetSecretValue` allowed and, for a customer
+    /// managed key, `kms:Decrypt` allowed by the key.
+    pub fn readers(&self, secret: &Secret) -> SecretAccess {
+        let info = self.info(secret);
+        let mut out = SecretAccess { readers: Vec::new(), complete: true, notes: Vec::new() };
+        let secret_side = self.who_can_inner(secret, &info, Act::GetSecretValue, &mut out);
+        match &info.key {
+            KeyInfo::AwsManaged => {
+                // aws/secretsmanager: its key policy lets every principal of the account decrypt
+                // through Secrets Manager, and nobody else (security-encryption.html).
+                let before = secret_side.len();
+                out.readers = secret_side
+                    .into_iter()
+                    .filter(|(r, _)| r.account == secret.account)
+                    .map(|(r, _)| r)
+                    .collect();
+                if out.readers.len() < before {
+                    out.notes.push(format!(
+                        "{} principal(s) outside account {} are granted GetSecretValue, but the secret is encrypted with {DEFAULT_KEY_ALIAS}, which only this account can use",
+                        before - out.readers.len(),
+                        secret.account
+                    ));
+                }
+            }
+            KeyInfo::Unknown(why) => {
+                out.complete = false;
+                out.notes.push(format!("kms:Decrypt not evaluated: {why}"));
+                out.readers = secret_side.into_iter().map(|(r, _)| r).collect();
+            }
+            KeyInfo::Customer { arn, policy } => {
+                let key_policy = match policy.map(|i| &self.key_policies[i].1) {
+                    Some(Ok(p)) => p,
+                    Some(Err(e)) => {
+                        out.complete = false;
+                        out.notes.push(format!("kms:Decrypt not evaluated: the key policy of {arn} could not be parsed: {e}"));
+                        out.readers = secret_side.into_iter().map(|(r, _)| r).collect();
+                        return finish(out);
+                    }
+                    None => {
+                        out.complete = false;
+                        out.notes.push(format!("kms:Decrypt not evaluated: the key policy of {arn} was not collected"));
+                        out.readers = secret_side.into_iter().map(|(r, _)| r).collect();
+                        return finish(out);
+                    }
+                };
+                for (mut r, actor) in secret_side {
+                    let d = self.decide_cached(secret, &actor, Act::Decrypt, arn, Some(key_policy));
+                    let Some(v) = verdict(&d) else { continue };
+                    let labels = self.labels(&actor, Act::Decrypt, &format!("key policy of {arn}"));
+                    r.statements.extend(allow_texts(&d, &labels));
+                    merge_keys(&mut r.conditional_on, v);
+                    out.readers.push(r);
+                }
+            }
+        }
+        finish(out)
+    }
+
+    /// Who can perform `act` on the secret (`GetSecretValue`, `PutResourcePolicy`) or on its
+    /// customer managed key (`kms:Decrypt`, `kms:PutKeyPolicy`, `kms:CreateGrant`; for the key
+    /// actions the secret's resource policy plays no part). Key actions on a secret without a
+    /// customer managed key answer nothing.
+    pub fn who_can(&self, secret: &Secret, act: Act) -> SecretAccess {
+        let info = self.info(secret);
+        let mut out = SecretAccess { readers: Vec::new(), complete: true, notes: Vec::new() };
+        out.readers = self.who_can_inner(secret, &info, act, &mut out).into_iter().map(|(r, _)| r).collect();
+        finish(out)
+    }
+
+    fn who_can_inner(&self, secret: &Secret, info: &SecretInfo, act: Act, out: &mut SecretAccess) -> Vec<(Reader, Actor)> {
+        let acct = self.accounts.get(&secret.account);
+        if let Err(e) = self.iam_status(&secret.account) {
+            out.complete = false;
+            out.notes.push(e);
+        }
+        if let Some(a) = acct
+            && !a.notes.is_empty()
+        {
+            out.complete = false;
+            out.notes.extend(a.notes.iter().cloned());
+        }
+        // The resource and its policy.
+        let (resource, rpol, rlabel): (String, Option<&Policy>, String) = if act.on_key() {
+            match &info.key {
+                KeyInfo::Customer { arn, policy } => match policy.map(|i| &self.key_policies[i].1) {
+                    Some(Ok(p)) => (arn.clone(), Some(p), format!("key policy of {arn}")),
+                    Some(Err(e)) => {
+                        out.complete = false;
+                        out.notes.push(format!("the key policy of {arn} could not be parsed: {e}"));
+                        return Vec::new();
+                    }
+                    None => {
+                        out.complete = false;
+                        out.notes.push(format!("the key policy of {arn} was not collected"));
+                        return Vec::new();
+                    }
+                },
+                KeyInfo::AwsManaged => return Vec::new(),
+                KeyInfo::Unknown(why) => {
+                    out.complete = false;
+                    out.notes.push(why.clone());
+                    return Vec::new();
+                }
+            }
+        } else {
+            if let Some(g) = &info.policy_gap {
+                out.complete = false;
+                out.notes.push(format!("the resource policy was not collected: {g}"));
+            }
+            match &info.resource_policy {
+                Some(Ok(p)) => (secret.arn.clone(), Some(p), "resource policy".to_string()),
+                Some(Err(e)) => {
+                    out.complete = false;
+                    out.notes.push(format!("the resource policy could not be parsed: {e}"));
+                    (secret.arn.clone(), None, String::new())
+                }
+                None => (secret.arn.clone(), None, String::new()),
+            }
+        };
+
+        // Candidates: subjects with a possibly matching identity Allow, plus those the
+        // resource policy names (all of them when it names "*" or uses NotPrincipal).
+        let mut result = Vec::new();
+        if let Some(a) = acct {
+            let mut cand: Vec<usize> = Vec::new();
+            a.index[act as usize].candidates(&resource.to_lowercase(), &mut cand);
+            // Subjects a statement of the secret's resource policy can apply to: those it
+            // names, or all of them ("*", NotPrincipal, a deny on the account). For the others
+            // the decision is the one without the policy (a same-account grant to the account
+            // delegates to IAM, which must allow anyway), which can be memoised.
+            let mut rp_all = act.on_key();
+            let mut named: HashSet<usize> = HashSet::new();
+            if let Some(p) = rpol {
+                for s in p.statements.iter() {
+                    let Some(pm) = &s.principal else { continue };
+                    let everyone = pm.negated
+                        || pm.entries.iter().any(|e| match e {
+                            PrincipalEntry::Any | PrincipalEntry::UniqueId(_) => true,
+                            PrincipalEntry::Account(acc) => *acc == secret.account && s.effect == Effect::Deny,
+                            _ => false,
+                        });
+                    if everyone {
+                        rp_all = true;
+                        if s.effect == Effect::Allow {
+                            cand.extend(0..a.subjects.len());
+                        }
+                        continue;
+                    }
+                    for e in &pm.entries {
+                        let hit = match e {
+                            PrincipalEntry::User { account, name } if *account == secret.account => {
+                                a.by_name.get(&("user", name.to_lowercase()))
+                            }
+                            PrincipalEntry::Role { account, name } | PrincipalEntry::AssumedRole { account, role: name, .. }
+                                if *account == secret.account =>
+                            {
+                                a.by_name.get(&("role", name.to_lowercase()))
+                            }
+                            _ => None,
+                        };
+                        named.extend(hit);
+                        if s.effect == Effect::Allow {
+                            cand.extend(hit);
+                        }
+                    }
+                }
+            }
+            cand.sort_unstable();
+            cand.dedup();
+            for i in cand {
+                let actor = Actor::SubjectOf(secret.account.clone(), i);
+                let applies = rp_all || named.contains(&i);
+                let d = self.decide_cached(secret, &actor, act, &resource, if applies { rpol } else { None });
+                let Some(v) = verdict(&d) else { continue };
+                let s = &a.subjects[i];
+                let labels = self.labels(&actor, act, &rlabel);
+                result.push((
+                    Reader {
+                        principal_arn: s.arn.clone(),
+                        account: secret.account.clone(),
+                        kind: s.kind.to_string(),
+                        conditional_on: v.to_vec(),
+                        statements: allow_texts(&d, &labels),
+                        via: via(&d),
+                    },
+                    actor,
+                ));
+            }
+        }
+        // Principals named by the resource policy that are not subjects of this account.
+        if let Some(p) = rpol {
+            for (principal, kind, arn, account) in named_outsiders(p, &secret.account, acct) {
+                let actor = Actor::Outside(principal);
+                let d = self.decide(secret, &actor, act, &resource, rpol);
+                let Some(v) = verdict(&d) else { continue };
+                let labels = self.labels(&actor, act, &rlabel);
+                result.push((
+                    Reader {
+                        principal_arn: arn,
+                        account,
+                        kind: kind.to_string(),
+                        conditional_on: v.to_vec(),
+                        statements: allow_texts(&d, &labels),
+                        via: via(&d),
+                    },
+                    actor,
+                ));
+            }
+        }
+        result
+    }
+
+    fn labels(&self, actor: &Actor, act: Act, rlabel: &str) -> Labels {
+        match actor {
+            Actor::SubjectOf(..) => {
+                let set = self.action_set(actor, act);
+                Labels {
+                    identity: set.map(|s| s.labels.clone()).unwrap_or_default(),
+                    boundary: set.map(|s| s.boundary_label.clone()).unwrap_or_default(),
+                    resource: rlabel.to_string(),
+                }
+            }
+            Actor::Outside(p) => Labels {
+                identity: vec![format!(
+                    "policies of account {} (not collected; assumed to allow)",
+                    p.account.as_deref().unwrap_or("?")
+                )],
+                boundary: String::new(),
+                resource: rlabel.to_string(),
+            },
+        }
+    }
+
+    fn action_set(&self, actor: &Actor, act: Act) -> Option<&ActionSet> {
+        match actor {
+            Actor::SubjectOf(acct, i) => self.accounts.get(acct).map(|a| &a.subjects[*i].sets[act as usize]),
+            _ => None,
+        }
+    }
+
+    /// [`Self::decide`], memoised when the decision cannot depend on anything but the
+    /// [`CacheKey`]: subjects only, no resource policy on the secret side, no policy variables
+    /// in `Resource`, no encryption-context conditions on the key side.
+    fn decide_cached(&self, secret: &Secret, actor: &Actor, act: Act, resource: &str, rpol: Option<&Policy>) -> Arc<Decision> {
+        let Some(key) = self.cache_key(secret, actor, act, resource, rpol) else {
+            return Arc::new(self.decide(secret, actor, act, resource, rpol));
+        };
+        let shard = &self.cache[((key.who >> 8) as usize) % SHARDS];
+        if let Some(d) = shard.lock().expect("cache lock").get(&key) {
+            return d.clone();
+        }
+        let d = Arc::new(self.decide(secret, actor, act, resource, rpol));
+        shard.lock().expect("cache lock").insert(key, d.clone());
+        d
+    }
+
+    fn cache_key(&self, secret: &Secret, actor: &Actor, act: Act, resource: &str, rpol: Option<&Policy>) -> Option<CacheKey> {
+        let Actor::SubjectOf(account, i) = actor else { return None };
+        if self.cache.is_empty() || (!act.on_key() && rpol.is_some()) {
+            return None;
+        }
+        let ord = *self.account_ord.get(account)?;
+        let set = &self.accounts.get(account)?.subjects[*i].sets[act as usize];
+        let mut matches = 0u64;
+        let mut bit = 0usize;
+        for p in set.set.identity.iter().chain(set.set.boundary.iter()).chain(rpol) {
+            for st in &p.statements {
+                if bit == 64 || st.conditions.iter().any(|c| c.key_lc.starts_with("kms:encryptioncontext")) {
+                    return None;
+                }
+                let m = match &st.resource {
+                    None => true,
+                    Some(r) => {
+                        if r.patterns.iter().any(|g| g.has_vars()) {
+                            return None;
+                        }
+                        r.patterns.iter().any(|g| g.matches(resource)) != r.negated
+                    }
+                };
+                if m {
+                    matches |= 1 << bit;
+                }
+                bit += 1;
+            }
+        }
+        let context = if act.on_key() {
+            fnv(&[resource, &secret.region])
+        } else {
+            let mut parts: Vec<&str> = Vec::with_capacity(self.resource_tag_keys.len() + 1);
+            parts.push(secret.primary_region.as_deref().unwrap_or(&secret.region));
+            for k in &self.resource_tag_keys {
+                let tag = k.split_once('/').map_or("", |(_, t)| t);
+                parts.push(secret.tags.iter().find(|(t, _)| t.eq_ignore_ascii_case(tag)).map_or("\u{0}absent", |(_, v)| v.as_str()));
+            }
+            fnv(&parts)
+        };
+        Some(CacheKey { who: (ord << 40) | ((*i as u64) << 8) | act as u64, matches, context })
+    }
+
+    /// Evaluates one request.
+    fn decide(&self, secret: &Secret, actor: &Actor, act: Act, resource: &str, rpol: Option<&Policy>) -> Decision {
+        let (principal, base, tags): (&Principal, std::borrow::Cow<'_, PolicySet>, &[(String, String)]) = match actor {
+            Actor::SubjectOf(acct, i) => {
+                let s = &self.accounts[acct].subjects[*i];
+                (&s.principal, std::borrow::Cow::Borrowed(&s.sets[act as usize].set), &s.tags)
+            }
+            Actor::Outside(p) => {
+                let identity = if p.is_iam() { vec![allow_all_identity().clone()] } else { Vec::new() };
+                (p, std::borrow::Cow::Owned(PolicySet { identity, ..Default::default() }), &[])
+            }
+        };
+        let mut req = Request::new(principal.clone(), act.name(), resource);
+        let c = &mut req.context;
+        if let PrincipalKind::Other(_) = principal.kind {
+            // "Any principal": nothing about it is known.
+        } else {
+            for k in &self.principal_tag_keys {
+                let tag = &k["aws:principaltag/".len()..];
+                match tags.iter().find(|(t, _)| t == tag) {
+                    Some((_, v)) => c.insert(k, vec![v.clone()]),
+                    None => c.mark_absent(k),
+                }
+            }
+        }
+        if act.on_key() {
+            if act == Act::Decrypt {
+                c.insert("kms:ViaService", vec![format!("secretsmanager.{}.amazonaws.com", secret.region)]);
+                c.insert("kms:EncryptionContext:SecretARN", vec![secret.arn.clone()]);
+            }
+        } else {
+            for k in &self.resource_tag_keys {
+                let tag = k.split_once('/').map_or("", |(_, t)| t);
+                match secret.tags.iter().find(|(t, _)| t.to_lowercase() == tag) {
+                    Some((_, v)) => c.insert(k, vec![v.clone()]),
+                    None => c.mark_absent(k),
+                }
+            }
+            let primary = secret.primary_region.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| secret.region.clone());
+            c.insert("secretsmanager:SecretPrimaryRegion", vec![primary]);
+        }
+        match rpol {
+            None => evaluate(&base, &req),
+            Some(p) => {
+                let mut set = base.into_owned();
+                set.resource = Some(p.clone());
+                evaluate(&set, &req)
+            }
+        }
+    }
+}
+
+/// `Some(keys)`: allowed (empty) or conditional on keys; `None`: denied.
+fn verdict(d: &Decision) -> Option<&[String]> {
+    if d.decision == DecisionKind::Allow {
+        return Some(&[]);
+    }
+    let could_allow = d.statements.iter().any(|s| s.effect == "Allow" && !s.conditional_on.is_empty());
+    (could_allow && !d.conditional_on.is_empty()).then_some(d.conditional_on.as_slice())
+}
+
+fn merge_keys(into: &mut Vec<String>, more: &[String]) {
+    for k in more {
+        if !into.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+            into.push(k.clone());
+        }
+    }
+    into.sort_by_key(|k| k.to_lowercase());
+}
+
+fn finish(mut out: SecretAccess) -> SecretAccess {
+    out.readers.sort_by(|a, b| (&a.kind, &a.principal_arn).cmp(&(&b.kind, &b.principal_arn)));
+    out.readers.dedup_by(|a, b| a.principal_arn == b.principal_arn && a.kind == b.kind);
+    for r in &mut out.readers {
+        let mut seen = HashSet::new();
+        r.statements.retain(|s| seen.insert(s.clone()));
+    }
+    out.notes.dedup();
+    out
+}
+
+/// The resource-policy `Allow` statements of a decision as evidence text.
+trait StatementTexts {
+    fn allow_texts(&self, label: &str) -> Vec<String>;
+}
+
+impl StatementTexts for [StatementRef] {
+    fn allow_texts(&self, label: &str) -> Vec<String> {
+        self.iter()
+            .filter(|s| s.effect == "Allow" && s.policy == "resource_policy")
+            .map(|s| stmt_text(label, s))
+            .collect()
+    }
+}
+
+struct Labels {
+    identity: Vec<String>,
+    boundary: String,
+    resource: String,
+}
+
+fn allow_texts(d: &Decision, l: &Labels) -> Vec<String> {
+    d.statements
+        .iter()
+        .filter(|s| s.effect == "Allow")
+        .filter_map(|s| {
+            let label = if let Some(i) = s.policy.strip_prefix("identity[").and_then(|r| r.strip_suffix(']')) {
+                l.identity.get(i.parse::<usize>().ok()?)?.clone()
+            } else if s.policy == "resource_policy" {
+                l.resource.clone()
+            } else if s.policy == "permission_boundary" {
+                l.boundary.clone()
+            } else {
+                s.policy.clone()
+            };
+            Some(stmt_text(&label, s))
+        })
+        .collect()
+}
+
+fn via(d: &Decision) -> String {
+    let allows = d.statements.iter().filter(|s| s.effect == "Allow");
+    let (mut id, mut rp) = (false, false);
+    for s in allows {
+        id |= s.policy.starts_with("identity[");
+        rp |= s.policy == "resource_policy";
+    }
+    match (id, rp) {
+        (true, true) => "both",
+        (false, true) => "resource_policy",
+        _ => "identity",
+    }
+    .to_string()
+}
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+enum Actor {
+    /// A subject of an audited account: (account, index).
+    SubjectOf(String, usize),
+    /// A principal named by the resource policy that is not a collected subject.
+    Outside(Principal),
+}
+
+/// The principals a resource policy's `Allow` statements name that are not subjects of the
+/// secret's account: (principal, kind, arn, account).
+fn named_outsiders(p: &Policy, account: &str, acct: Option<&AccountIdx>) -> Vec<(Principal, &'static str, String, String)> {
+    let mut out: Vec<(Principal, &'static str, String, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    let mk = |raw: &str| Principal::parse(raw).ok();
+    for s in p.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        let Some(pm) = &s.principal else { continue };
+        if pm.negated {
+            if seen.insert("*".to_string()) {
+                out.push((any_principal(), "any", "*".into(), "*".into()));
+            }
+            continue;
+        }
+        for e in &pm.entries {
+            let item = match e {
+                PrincipalEntry::Any => Some((any_principal(), "any", "*".to_string(), "*".to_string())),
+                PrincipalEntry::Account(a) if a != account => {
+                    let arn = format!("arn:aws:iam::{a}:root");
+                    mk(&arn).map(|p| (p, "account", arn, a.clone()))
+                }
+                PrincipalEntry::User { account: a, name } => {
+                    let known = a == account && acct.is_some_and(|x| x.by_name.contains_key(&("user", name.to_lowercase())));
+                    let arn = format!("arn:aws:iam::{a}:user/{name}");
+                    (!known).then(|| mk(&arn).map(|p| (p, "user", arn, a.clone()))).flatten()
+                }
+                PrincipalEntry::Role { account: a, name } => {
+                    let known = a == account && acct.is_some_and(|x| x.by_name.contains_key(&("role", name.to_lowercase())));
+                    let arn = format!("arn:aws:iam::{a}:role/{name}");
+                    (!known).then(|| mk(&arn).map(|p| (p, "role", arn, a.clone()))).flatten()
+                }
+                PrincipalEntry::AssumedRole { account: a, role, session } if a != account => {
+                    let arn = format!("arn:aws:sts::{a}:assumed-role/{role}/{session}");
+                    mk(&arn).map(|p| (p, "role", arn, a.clone()))
+                }
+                PrincipalEntry::FederatedUser { account: a, name } if a != account => {
+                    let arn = format!("arn:aws:sts::{a}:federated-user/{name}");
+                    mk(&arn).map(|p| (p, "user", arn, a.clone()))
+                }
+                PrincipalEntry::Service(svc) => mk(svc).map(|p| (p, "service", svc.clone(), String::new())),
+                _ => None,
+            };
+            if let Some(item) = item
+                && seen.insert(item.2.clone())
+            {
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+/// "Any principal": a caller about whom nothing is known (no account, no org, no tags), so
+/// every condition on it stays undecided.
+fn any_principal() -> Principal {
+    Principal {
+        raw: "*".into(),
+        kind: PrincipalKind::Other("*".into()),
+        account: None,
+        partition: "aws".into(),
+        path: "/".into(),
+    }
+}
+
+fn build_account(acct: &IamAccount) -> AccountIdx {
+    let mut b = Builder {
+        acct,
+        managed: acct
+            .policies
+            .iter()
+            .map(|p| {
+                let parsed = match &p.document {
+                    Some(d) => parse_policy(d),
+                    None => Err("no document collected".to_string()),
+                };
+                (p.arn.as_str(), parsed)
+            })
+            .collect(),
+        reduced: HashMap::new(),
+        notes: Vec::new(),
+    };
+    let mut out = AccountIdx::default();
+    // Group inline policies parsed once per group.
+    type GroupPolicies<'g> = (Vec<(String, Policy)>, &'g [String]);
+    let mut groups: HashMap<&str, GroupPolicies> = HashMap::new();
+    for g in &b.acct.groups {
+        let mut inl = Vec::new();
+        for p in &g.inline_policies {
+            match parse_policy(&p.document) {
+                Ok(pol) => inl.push((format!("inline policy {:?} of group {}", p.name, g.name), pol)),
+                Err(e) => b.notes.push(format!("inline policy {:?} of group {} could not be parsed: {e}", p.name, g.name)),
+            }
+        }
+        groups.insert(g.name.as_str(), (inl, g.attached_policies.as_slice()));
+    }
+    struct Raw<'a> {
+        arn: &'a str,
+        kind: &'static str,
+        name: &'a str,
+        inline: Vec<(String, Policy)>,
+        attached: Vec<(String, &'a str)>,
+        boundary: Option<&'a str>,
+        tags: Vec<(String, String)>,
+    }
+    let mut raws: Vec<Raw> = Vec::new();
+    for u in &b.acct.users {
+        let mut inline = Vec::new();
+        for p in &u.inline_policies {
+            match parse_policy(&p.document) {
+                Ok(pol) => inline.push((format!("inline policy {:?} of user {}", p.name, u.name), pol)),
+                Err(e) => b.notes.push(format!("inline policy {:?} of user {} could not be parsed: {e}", p.name, u.name)),
+            }
+        }
+        let mut attached: Vec<(String, &str)> =
+            u.attached_policies.iter().map(|a| (format!("managed policy {a}"), a.as_str())).collect();
+        for gname in &u.groups {
+            match groups.get(gname.as_str()) {
+                Some((inl, att)) => {
+                    inline.extend(inl.iter().cloned());
+                    attached.extend(att.iter().map(|a| (format!("managed policy {a} (group {gname})"), a.as_str())));
+                }
+                None => b.notes.push(format!("user {} is in group {gname}, which was not collected", u.name)),
+            }
+        }
+        raws.push(Raw {
+            arn: &u.arn,
+            kind: "user",
+            name: &u.name,
+            inline,
+            attached,
+            boundary: u.permissions_boundary.as_deref(),
+            tags: u.tags.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect(),
+        });
+    }
+    for r in &b.acct.roles {
+        let mut inline = Vec::new();
+        for p in &r.inline_policies {
+            match parse_policy(&p.document) {
+                Ok(pol) => inline.push((format!("inline policy {:?} of role {}", p.name, r.name), pol)),
+                Err(e) => b.notes.push(format!("inline policy {:?} of role {} could not be parsed: {e}", p.name, r.name)),
+            }
+        }
+        raws.push(Raw {
+            arn: &r.arn,
+            kind: "role",
+            name: &r.name,
+            inline,
+            attached: r.attached_policies.iter().map(|a| (format!("managed policy {a}"), a.as_str())).collect(),
+            boundary: r.permissions_boundary.as_deref(),
+            tags: r.tags.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect(),
+        });
+    }
+    out.index = (0..ACTIONS.len()).map(|_| PrefixIndex::default()).collect();
+    for raw in raws {
+        let principal = match Principal::parse(raw.arn) {
+            Ok(p) => p,
+            Err(e) => {
+                b.notes.push(format!("{} {}: {e}", raw.kind, raw.arn));
+                continue;
+            }
+        };
+        let i = out.subjects.len();
+        let mut sets = Vec::with_capacity(ACTIONS.len());
+        let boundary_label = raw.boundary.map(|a| format!("permissions boundary {a}")).unwrap_or_default();
+        let mut admin_identity = raw.inline.iter().any(|(_, p)| grants_everything(p));
+        admin_identity |= raw.attached.iter().any(|(_, a)| b.managed_grants_everything(a));
+        let admin_boundary = raw.boundary.is_none_or(|a| b.managed_grants_everything(a));
+        for (ai, action) in ACTIONS.iter().enumerate() {
+            let action_lc = action.to_lowercase();
+            let mut set = ActionSet { boundary_label: boundary_label.clone(), ..Default::default() };
+            for (label, p) in &raw.inline {
+                if let Some(r) = reduce(p, &action_lc) {
+                    set.set.identity.push(r);
+                    set.labels.push(label.clone());
+                }
+            }
+            for (label, arn) in &raw.attached {
+                match b.managed_reduced(arn, ai) {
+                    Ok(Some(r)) => {
+                        set.set.identity.push(r);
+                        set.labels.push(label.clone());
+                    }
+                    Ok(None) => {}
+                    Err(e) if ai == 0 => b.notes.push(format!("{} {}: {e}", raw.kind, raw.name)),
+                    Err(_) => {}
+                }
+            }
+            if let Some(ba) = raw.boundary {
+                match b.managed_reduced(ba, ai) {
+                    // A boundary with no statement for this action allows nothing of it.
+                    Ok(r) => set.set.boundary = Some(r.unwrap_or(Policy { version: crate::policy::PolicyVersion::V2012_10_17, id: None, statements: Vec::new() })),
+                    Err(e) => {
+                        if ai == 0 {
+                            b.notes.push(format!("permissions boundary of {} {}: {e}", raw.kind, raw.name));
+                        }
+                    }
+                }
+            }
+            // Index the Allow statements by resource prefix.
+            let mut prefixes: HashSet<String> = HashSet::new();
+            let mut universal = false;
+            for p in &set.set.identity {
+                for s in p.statements.iter().filter(|s| s.effect == Effect::Allow) {
+                    match &s.resource {
+                        Some(r) if !r.negated => {
+                            for raw_pat in &r.raw {
+                                let pre = literal_prefix(raw_pat);
+                                if pre.is_empty() {
+                                    universal = true;
+                                } else {
+                                    prefixes.insert(pre);
+                                }
+                            }
+                        }
+                        _ => universal = true,
+                    }
+                }
+            }
+            let pidx = &mut out.index[ai];
+            if universal {
+                pidx.universal.push(i);
+            } else {
+                for pre in prefixes {
+                    pidx.lens.insert(pre.len());
+                    pidx.by_prefix.entry(pre).or_default().push(i);
+                }
+            }
+            sets.push(set);
+        }
+        out.by_arn.insert(raw.arn.to_string(), i);
+        out.by_name.insert((raw.kind, raw.name.to_lowercase()), i);
+        out.subjects.push(Subject {
+            arn: raw.arn.to_string(),
+            kind: raw.kind,
+            principal,
+            tags: raw.tags,
+            sets,
+            admin: admin_identity && admin_boundary,
+        });
+    }
+    out.notes = b.notes;
+    out.notes.sort();
+    out.notes.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+// Loads a secretlens report.html in headless Chromium (the system one) and prints what
+// tests/browser.rs and scripts/bench-html.sh check, as JSON on stdout:
+//   node tests/browser/probe.mjs REPORT.html [--search TEXT] [--screenshot OUT.png]
+// CHROMIUM overrides the browser path (default /usr/bin/chromium).
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const args = process.argv.slice(2);
+const file = args[0];
+const shotAt = args.indexOf("--screenshot");
+const shot = shotAt === -1 ? null : args[shotAt + 1];
+const searchAt = args.indexOf("--search");
+const term = searchAt === -1 ? "prod/" : args[searchAt + 1];
+if (!file) {
+  console.error("usage: node probe.mjs REPORT.html [--screenshot OUT.png]");
+  process.exit(2);
+}
+
+const profile = mkdtempSync(join(tmpdir(), "secretlens-chromium-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  viewport: { width: 1300, height: 900 },
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const out = { console_errors: [], page_errors: [], dialogs: [], csp_violations: [], requests: [] };
+try {
+  const page = context.pages()[0] || (await context.newPage());
+  page.on("console", (m) => { if (m.type() === "error") out.console_errors.push(m.text()); });
+  page.on("pageerror", (e) => out.page_errors.push(String(e)));
+  page.on("dialog", async (d) => { out.dialogs.push(d.message()); await d.dismiss(); });
+  page.on("request", (r) => { if (!r.url().startsWith("file:")) out.requests.push(r.url()); });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "") + " " + (e.sample || ""));
+    });
+  });
+
+  const t0 = Date.now();
+  await page.goto(pathToFileURL(resolve(file)).href, { waitUntil: "load", timeout: 600000 });
+  out.load_ms = Date.now() - t0;
+  // Wait until the triage script has run (or give up: a page without script stays readable).
+  await page.waitForFunction(() => !document.getElementById("triage").hidden, null, { timeout: 300000 }).catch(() => {});
+  out.ready_ms = Date.now() - t0;
+
+  const state = () => page.evaluate(() => {
+    // Hidden by the triage script (itself or an ancestor). Not offsetParent: that forces
+    // layout of every card, which content-visibility leaves lazy in large reports.
+    const vis = (el) => el.closest(".is-out, [hidden]") === null;
+    const rows = [...document.querySelectorAll("tr[data-status]")];
+    const cards = [...document.querySelectorAll("#secret-cards > article")];
+    return {
+      rows: rows.length,
+      visible_rows: rows.filter(vis).length,
+      cards: cards.length,
+      visible_cards: cards.filter(vis).length,
+      shown: document.getElementById("f-shown").textContent,
+      first_card: cards.length ? cards.find(vis)?.id ?? null : null,
+    };
+  });
+  const base = await page.evaluate(() => ({
+    title: document.title,
+    pwned: typeof window.__pwned !== "undefined",
+    csp: window.__csp,
+    scripts: document.scripts.length,
+    triage_visible: !document.getElementById("triage").hidden,
+    sections: [...document.querySelectorAll("main section[id]")].map((s) => s.id),
+    kpis: Object.fromEntries([...document.querySelectorAll(".kpi")].map((k) =>
+      [k.querySelector(".kpi-label").textContent, Number(k.querySelector(".kpi-value").textContent)])),
+    charts: document.querySelectorAll("svg[role=img]").length,
+    details_open: [...document.querySelectorAll("details")].filter((d) => d.open).length,
+    details: document.querySelectorAll("details").length,
+    injected_elements: document.querySelectorAll("img, iframe, object, embed, script:not(:last-of-type), [onerror], [onclick], [onload]").length,
+  }));
+  Object.assign(out, base);
+  out.initial = await state();
+
+  // Until the next frame has been rendered after the change (the filter's real cost).
+  const frame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+  const choose = async (id, value) => {
+    const t = Date.now();
+    await page.selectOption("#" + id, value);
+    await frame();
+    out.last_filter_ms = Date.now() - t;
+    return state();
+  };
+  out.by_severity = {};
+  for (const sev of ["critical", "high"]) { out.by_severity[sev] = await choose("f-sev", sev); }
+  await choose("f-sev", "");
+  out.fail_only = await choose("f-status", "fail");
+  out.filter_ms = out.last_filter_ms;
+  await choose("f-status", "");
+  out.unfilter_ms = out.last_filter_ms;
+  // Typing, the search box's 120 ms debounce, the filter and the next frame; less the debounce.
+  const t2 = Date.now();
+  await page.fill("#f-q", term);
+  await page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 0)), 125)));
+  out.search_ms = Date.now() - t2 - 120;
+  out.search = await state();
+  await page.fill("#f-q", "");
+  await page.waitForTimeout(300);
+  out.sorted_by_name = await choose("f-sort", "name");
+  await choose("f-sort", "default");
+  out.after_reset = await state();
+  out.pwned_after = await page.evaluate(() => typeof window.__pwned !== "undefined");
+  out.csp_after = await page.evaluate(() => window.__csp);
+  if (shot) {
+    await page.screenshot({ path: shot, fullPage: false });
+  }
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify(out, null, 1) + "\n");
