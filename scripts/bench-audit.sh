@@ -5,11 +5,11 @@
 #   3. Prowler (`prowler aws --service secretsmanager`) against the same moto, if installed
 #      (PROWLER=/path/to/prowler; `python3 -m venv /tmp/pv && /tmp/pv/bin/pip install prowler`);
 #   4. `secretlens evaluate` + render of a synthetic 100,000-secret inventory.
-# Usage: scripts/bench-audit.sh [N=1000] [REPS=5]. Needs .venv (./scripts/test.sh makes it).
+# Usage: scripts/bench-audit.sh [N=1000] [REPS=3]. Needs .venv (./scripts/test.sh makes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
-REPS=${2:-5}
+REPS=${2:-3}
 PY=${SECRETLENS_TEST_PYTHON:-.venv/bin/python}
 MOTO=${PY%/python}/moto_server
 [[ -x $MOTO ]] || MOTO=$(command -v moto_server)
@@ -17,8 +17,9 @@ TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
 
 cargo build --release -q --bin secretlens --example floor
-BIN=target/release/secretlens
-FLOOR=target/release/examples/floor
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=$TARGET/release/secretlens
+FLOOR=$TARGET/release/examples/floor
 
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$MOTO" -H 127.0.0.1 -p "$PORT" >"$TMP/moto.log" 2>&1 &
@@ -29,6 +30,10 @@ for _ in $(seq 50); do curl -s "$EP" >/dev/null 2>&1 && break; sleep 0.2; done
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
     AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
 
+# The comparison covers what Prowler's `--service secretsmanager` covers: Secrets Manager and
+# KMS. IAM and CloudTrail collection are switched off (plain moto has no LookupEvents).
+printf '[collection]\niam = false\n[cloudtrail]\nenabled = false\n' >"$TMP/bench.toml"
+
 # measure NAME CMD... -> appends "NAME wall_s maxrss_kib" lines to $TMP/results
 measure() {
     local name=$1; shift
@@ -36,7 +41,7 @@ measure() {
     echo "$name $(cat "$TMP/t" | tail -1)" >>"$TMP/results"
 }
 for i in $(seq "$REPS"); do
-    measure audit "$BIN" audit --endpoint-url "$EP" --regions us-east-1 --out "$TMP/r" --format json --allow-partial
+    measure audit "$BIN" audit --config "$TMP/bench.toml" --endpoint-url "$EP" --regions us-east-1 --out "$TMP/r" --format json,html --allow-partial
     measure floor "$FLOOR" "$EP" us-east-1 16
     if [[ -n ${PROWLER:-} ]]; then
         AWS_ENDPOINT_URL=$EP measure prowler "$PROWLER" aws --service secretsmanager -f us-east-1 \

@@ -66,7 +66,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let now = render.as_of.or(inv.as_of).unwrap_or_else(Utc::now);
             finish(&inv, &cfg, &render, now, Utc::now())
         }
-        Command::Demo { render, inventory_out } => {
+        Command::Demo {
+            render,
+            inventory_out,
+            exit_code,
+        } => {
             let cfg = load_config(render.config.as_deref())?;
             let inv = demo::inventory();
             if let Some(path) = inventory_out {
@@ -79,7 +83,14 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             let now = render.as_of.or(inv.as_of).unwrap_or(inv.collected_at);
             // The demo's report is reproducible: its generation time is its as-of time.
-            finish(&inv, &cfg, &render, now, now)
+            let code = finish(&inv, &cfg, &render, now, now)?;
+            if exit_code || code == exit::OK {
+                return Ok(code);
+            }
+            eprintln!(
+                "demo: reports written; exiting 0 (an audit of this account would exit {code}; pass --exit-code to get that)"
+            );
+            Ok(exit::OK)
         }
         Command::Checks { framework: None } => {
             print!("{}", checks_table());

@@ -65,6 +65,10 @@ pub enum Command {
         /// Write the demo inventory JSON to this file as well (an example of the format).
         #[arg(long, value_name = "FILE")]
         inventory_out: Option<PathBuf>,
+        /// Exit with the audit's exit codes (1 on failing findings, 2 on coverage gaps) instead
+        /// of 0 once the reports are written: to try out CI gating on the demo account.
+        #[arg(long)]
+        exit_code: bool,
     },
     /// List every check: id, name, category, severity, title. With --framework, list that
     /// framework's controls and the checks mapped to each.

@@ -289,7 +289,7 @@ impl Default for CloudTrailConfig {
         CloudTrailConfig {
             enabled: true,
             lookback_days: 7,
-            max_events: 50_000,
+            max_events: 10_000,
         }
     }
 }

@@ -32,7 +32,7 @@ fn assert_stderr_mentions(run: &Run, needle: &str) {
 #[test]
 fn demo_has_a_gap_so_it_exits_2_unless_partial_is_allowed() {
     let sb = Sandbox::new();
-    let run = sb.run(["demo", "--out", "full"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "full"]);
     assert_eq!(
         run.code,
         2,
@@ -46,7 +46,7 @@ fn demo_has_a_gap_so_it_exits_2_unless_partial_is_allowed() {
     assert_eq!(report.0["coverage_complete"], false);
     assert!(!report.findings().is_empty(), "the demo has findings");
 
-    let run = sb.run(["demo", "--out", "partial", "--allow-partial"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "partial", "--allow-partial"]);
     assert_eq!(
         run.code,
         1,
@@ -57,10 +57,19 @@ fn demo_has_a_gap_so_it_exits_2_unless_partial_is_allowed() {
 }
 
 #[test]
+fn plain_demo_exits_0_once_the_reports_are_written() {
+    let sb = Sandbox::new();
+    let run = sb.run(["demo", "--out", "out"]);
+    assert_eq!(run.code, 0, "the README's first command succeeds\n{}", run.describe());
+    assert!(sb.join("out/report.json").is_file() && sb.join("out/report.html").is_file());
+    assert!(run.stderr.contains("--exit-code"), "says how to get the audit's exit code\n{}", run.describe());
+}
+
+#[test]
 fn demo_report_is_reproducible() {
     let sb = Sandbox::new();
-    sb.run(["demo", "--out", "a", "--format", "json", "--allow-partial"]);
-    sb.run(["demo", "--out", "b", "--format", "json", "--allow-partial"]);
+    sb.run(["demo", "--exit-code", "--out", "a", "--format", "json", "--allow-partial"]);
+    sb.run(["demo", "--exit-code", "--out", "b", "--format", "json", "--allow-partial"]);
     let a = std::fs::read(sb.join("a/report.json")).unwrap();
     let b = std::fs::read(sb.join("b/report.json")).unwrap();
     assert!(a == b, "two demo runs give byte-identical report.json");
@@ -71,6 +80,7 @@ fn format_json_writes_only_json() {
     let sb = Sandbox::new();
     let run = sb.run([
         "demo",
+        "--exit-code",
         "--out",
         "out",
         "--format",
@@ -94,6 +104,7 @@ fn format_text_prints_a_summary_and_writes_no_files() {
     let sb = Sandbox::new();
     let run = sb.run([
         "demo",
+        "--exit-code",
         "--out",
         "out",
         "--format",
@@ -111,6 +122,7 @@ fn fail_on_critical_changes_the_exit_code_only_by_severity() {
     let sb = Sandbox::new();
     let info = sb.run([
         "demo",
+        "--exit-code",
         "--out",
         "o1",
         "--format",
@@ -127,6 +139,7 @@ fn fail_on_critical_changes_the_exit_code_only_by_severity() {
         .any(|f| f["status"] == "fail" && f["severity"] == "critical");
     let crit = sb.run([
         "demo",
+        "--exit-code",
         "--out",
         "o2",
         "--format",
@@ -146,7 +159,7 @@ fn fail_on_critical_changes_the_exit_code_only_by_severity() {
 #[test]
 fn missing_config_file() {
     let sb = Sandbox::new();
-    let run = sb.run(["demo", "--out", "out", "--config", "does-not-exist.toml"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "out", "--config", "does-not-exist.toml"]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "does-not-exist.toml");
 }
@@ -155,7 +168,7 @@ fn missing_config_file() {
 fn malformed_toml_config_names_the_line() {
     let sb = Sandbox::new();
     sb.write("bad.toml", "[rotation]\nmax_age_days = = 3\n");
-    let run = sb.run(["demo", "--out", "out", "--config", "bad.toml"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "out", "--config", "bad.toml"]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "bad.toml");
     assert!(
@@ -169,7 +182,7 @@ fn malformed_toml_config_names_the_line() {
 fn unknown_config_key_is_named() {
     let sb = Sandbox::new();
     sb.write("typo.toml", "[rotation]\nmax_interval_dayz = 30\n");
-    let run = sb.run(["demo", "--out", "out", "--config", "typo.toml"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "out", "--config", "typo.toml"]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "max_interval_dayz");
 }
@@ -178,7 +191,7 @@ fn unknown_config_key_is_named() {
 fn invalid_naming_regex_names_the_key() {
     let sb = Sandbox::new();
     sb.write("regex.toml", "[naming]\npattern = \"(unclosed\"\n");
-    let run = sb.run(["demo", "--out", "out", "--config", "regex.toml"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "out", "--config", "regex.toml"]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "naming.pattern");
 }
@@ -228,6 +241,7 @@ fn demo_inventory_round_trips_through_evaluate() {
     let sb = Sandbox::new();
     let demo = sb.run([
         "demo",
+        "--exit-code",
         "--out",
         "demo",
         "--format",
@@ -253,7 +267,7 @@ fn explain_unknown_check() {
 #[test]
 fn as_of_garbage_is_a_usage_error() {
     let sb = Sandbox::new();
-    let run = sb.run(["demo", "--out", "out", "--as-of", "garbage"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "out", "--as-of", "garbage"]);
     run.assert_clean_error();
     assert_stderr_mentions(&run, "--as-of");
     assert!(!sb.join("out").exists());
@@ -262,7 +276,7 @@ fn as_of_garbage_is_a_usage_error() {
 #[test]
 fn fail_on_unknown_severity_is_a_usage_error() {
     let sb = Sandbox::new();
-    let run = sb.run(["demo", "--out", "out", "--fail-on", "extreme"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "out", "--fail-on", "extreme"]);
     run.assert_clean_error();
     assert_stderr_mentions(&run, "extreme");
 }
@@ -270,7 +284,7 @@ fn fail_on_unknown_severity_is_a_usage_error() {
 #[test]
 fn unknown_format_is_a_usage_error() {
     let sb = Sandbox::new();
-    let run = sb.run(["demo", "--out", "out", "--format", "pdf"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "out", "--format", "pdf"]);
     run.assert_clean_error();
     assert_stderr_mentions(&run, "pdf");
 }
@@ -317,6 +331,7 @@ fn init_writes_a_config_that_is_accepted_and_is_not_overwritten() {
 
     let run = sb.run([
         "demo",
+        "--exit-code",
         "--out",
         "out",
         "--format",
@@ -334,6 +349,7 @@ fn init_writes_a_config_that_is_accepted_and_is_not_overwritten() {
     // The template is the defaults: same findings as with no config at all.
     let run = sb.run([
         "demo",
+        "--exit-code",
         "--out",
         "defaults",
         "--format",
@@ -371,7 +387,7 @@ fn init_defaults_to_secretlens_toml_which_is_then_picked_up() {
     assert!(sb.join("secretlens.toml").is_file());
     // ./secretlens.toml is read by default: breaking it breaks the run.
     sb.write("secretlens.toml", "[naming]\npattern = \"(\"\n");
-    let run = sb.run(["demo", "--out", "out"]);
+    let run = sb.run(["demo", "--exit-code", "--out", "out"]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "naming.pattern");
 }
@@ -392,4 +408,23 @@ fn unknown_subcommand_is_a_usage_error() {
     let sb = Sandbox::new();
     let run = sb.run(["frobnicate"]);
     run.assert_clean_error();
+}
+
+#[test]
+fn readme_lists_every_check() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let sb = Sandbox::new();
+    let run = sb.run(["checks"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let mut listed = 0;
+    for line in run.stdout.lines().skip(1) {
+        let mut cols = line.split_whitespace();
+        let (Some(id), Some(name)) = (cols.next(), cols.next()) else { continue };
+        assert!(
+            readme.contains(&format!("| {id} | {name} |")),
+            "README's check table lacks {id} {name}"
+        );
+        listed += 1;
+    }
+    assert!(listed >= 10, "`secretlens checks` listed {listed} checks");
 }

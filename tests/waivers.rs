@@ -18,6 +18,7 @@ fn demo(sb: &Sandbox, config: &str, dir: &str, extra: &[&str]) -> (i32, common::
     let path = sb.write(&format!("{dir}.toml"), config);
     let mut args = vec![
         "demo",
+        "--exit-code",
         "--config",
         path.to_str().expect("utf-8 path"),
         "--out",
@@ -153,7 +154,7 @@ fn an_invalid_waiver_is_a_one_line_error_naming_the_key() {
         "bad.toml",
         &(waiver("SL101", "x", "r", "2099-12-31") + &waiver("SL101", "x", "r", "2099-02-30")),
     );
-    let run = sb.run(["demo", "--config", path.to_str().unwrap(), "--out", "out"]);
+    let run = sb.run(["demo", "--exit-code", "--config", path.to_str().unwrap(), "--out", "out"]);
     run.assert_clean_error();
     assert!(
         run.stderr.contains("`waiver[1].expires`: invalid date"),
@@ -197,6 +198,7 @@ fn the_example_demo_config_shows_every_waiver_outcome() {
     let path = common::repo_root().join("demo/secretlens.toml");
     let run = sb.run([
         "demo",
+        "--exit-code",
         "--config",
         path.to_str().expect("utf-8 path"),
         "--out",

@@ -666,7 +666,7 @@ struct SecretView {
 struct ErrorGroup {
     /// `7 checks could not be evaluated`.
     label: String,
-    /// The shared message, cleaned.
+    /// The shared cause (the messages' part after `: `), cleaned.
     message: String,
     /// The checks, linked to their cards.
     checks: Vec<CheckLink>,
@@ -678,19 +678,23 @@ struct ErrorGroup {
     worst_class: &'static str,
 }
 
-/// Groups a large report's `error` findings by message: a message shared by two or more
-/// findings of the secret becomes one [`ErrorGroup`] and leaves `findings`.
+/// Groups a large report's `error` findings by cause: a cause shared by two or more findings
+/// of the secret becomes one [`ErrorGroup`] and leaves `findings`.
 fn group_errors(findings: &mut Vec<(&Finding, &String)>) -> Vec<ErrorGroup> {
+    // Messages read "what could not be judged: why"; the cause is the part after the first
+    // ": " (the whole message when there is none).
+    fn cause(f: &Finding) -> &str {
+        f.message.split_once(": ").map_or(f.message.as_str(), |(_, why)| why)
+    }
+    let groupable = |f: &Finding| f.status == Status::Error && f.change.is_none();
     let mut by_message: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for (f, _) in findings.iter() {
-        if f.status == Status::Error && f.change.is_none() {
-            by_message.entry(f.message.as_str()).or_default().push(f);
+        if groupable(f) {
+            by_message.entry(cause(f)).or_default().push(f);
         }
     }
     by_message.retain(|_, v| v.len() > 1);
-    findings.retain(|(f, _)| {
-        !(f.status == Status::Error && f.change.is_none() && by_message.contains_key(f.message.as_str()))
-    });
+    findings.retain(|(f, _)| !(groupable(f) && by_message.contains_key(cause(f))));
     let mut groups: Vec<ErrorGroup> = by_message
         .into_iter()
         .map(|(message, mut list)| {
