@@ -36,21 +36,21 @@ pub fn write_files(
         path: dir.display().to_string(),
         source,
     })?;
-    let mut write = |name: &str, content: String| -> Result<(), Error> {
-        let path = dir.join(name);
-        std::fs::write(&path, content).map_err(|source| Error::Io {
-            action: "write",
-            path: path.display().to_string(),
-            source,
-        })?;
-        written.push(path);
-        Ok(())
+    let io_error = |path: &Path, source| Error::Io {
+        action: "write",
+        path: path.display().to_string(),
+        source,
     };
     if wants(Format::Json) {
-        write("report.json", json::render(report))?;
+        // Streamed to the file: a large report is never held twice in memory.
+        let path = dir.join("report.json");
+        json::write_to(report, &path).map_err(|e| io_error(&path, e))?;
+        written.push(path);
     }
     if wants(Format::Html) {
-        write("report.html", html::render_with(report, html_options))?;
+        let path = dir.join("report.html");
+        std::fs::write(&path, html::render_with(report, html_options)).map_err(|e| io_error(&path, e))?;
+        written.push(path);
     }
     Ok(written)
 }
