@@ -235,10 +235,12 @@ def _event_epoch(text):
         obj = json.loads(text)
         t = obj.get("eventTime") if isinstance(obj, dict) else None
         return datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
-    except Exception:  # noqa: BLE001 -- malformed on purpose: served as "now"
+    except Exception:  # noqa: BLE001 -- malformed on purpose: served as a minute ago
         import time
 
-        return time.time()
+        # A minute in the past, not "now": a lookup whose EndTime is the audit's start
+        # (truncated to whole seconds) must still see it.
+        return time.time() - 60
 
 
 def seed_cloudtrail_events(payload):
