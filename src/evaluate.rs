@@ -92,15 +92,14 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
                 replica_regions: replica_regions.into_iter().collect(),
                 resource_policy: s.resource_policy.clone(),
                 readers: if ctx.access().iam_status(&s.account).is_ok() {
-                    ctx.access()
-                        .readers(s)
+                    ctx.readers(s)
                         .readers
-                        .into_iter()
+                        .iter()
                         .map(|r| ReaderSummary {
                             access: r.status().to_string(),
-                            principal: r.principal_arn,
-                            kind: r.kind,
-                            conditional_on: r.conditional_on,
+                            principal: r.principal_arn.clone(),
+                            kind: r.kind.clone(),
+                            conditional_on: r.conditional_on.clone(),
                         })
                         .collect()
                 } else {

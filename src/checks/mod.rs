@@ -171,17 +171,32 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// The effective-access index, built on first use by [`Context::access`].
     access: OnceLock<crate::access::AccessIndex>,
+    /// Every reported secret's readers (by ARN), computed once by [`Context::readers`]: SL604,
+    /// SL605, SL802 and the report's per-secret view all need them.
+    readers: OnceLock<std::collections::HashMap<String, crate::access::SecretAccess>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(inv: &'a Inventory, cfg: &'a Config, now: DateTime<Utc>) -> Context<'a> {
-        Context { inv, cfg, now, access: OnceLock::new() }
+        Context { inv, cfg, now, access: OnceLock::new(), readers: OnceLock::new() }
     }
 
     /// Who can read what ([`crate::access`]), built once per evaluation and shared by the
     /// access checks.
     pub fn access(&self) -> &crate::access::AccessIndex {
         self.access.get_or_init(|| crate::access::AccessIndex::build(self.inv))
+    }
+
+    /// The effective readers of a secret, computed once per evaluation for every reported
+    /// secret (a secret outside [`Context::secrets`] is computed on the spot).
+    pub fn readers(&self, secret: &Secret) -> std::borrow::Cow<'_, crate::access::SecretAccess> {
+        let all = self.readers.get_or_init(|| {
+            self.secrets().map(|s| (s.arn.clone(), self.access().readers(s))).collect()
+        });
+        match all.get(&secret.arn) {
+            Some(a) => std::borrow::Cow::Borrowed(a),
+            None => std::borrow::Cow::Owned(self.access().readers(secret)),
+        }
     }
 
     /// Secrets findings are reported on: every secret except replicas (a replica is evidence

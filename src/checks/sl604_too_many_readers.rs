@@ -37,7 +37,7 @@ impl Check for TooManyReaders {
                 out.secret(s, status, format!("cannot count the readers: {why}"), serde_json::json!({ "max_readers": max }));
                 continue;
             }
-            let a = ctx.access().readers(s);
+            let a = ctx.readers(s);
             let allowed = a.readers.iter().filter(|r| r.allowed()).count();
             let n = a.readers.len();
             let ev = Evidence {

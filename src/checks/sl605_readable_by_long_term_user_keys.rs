@@ -70,7 +70,7 @@ impl Check for ReadableByLongTermUserKeys {
                 out.secret(s, status, format!("cannot tell which users can read this production secret: {e}"), serde_json::json!({ "production_because": why }));
                 continue;
             }
-            let a = ctx.access().readers(s);
+            let a = ctx.readers(s);
             let mut ev = Evidence { production_because: why, users: Vec::new(), keys_not_collected: Vec::new(), notes: a.notes.clone() };
             for r in a.readers.iter().filter(|r| r.kind == "user" && r.account == s.account) {
                 let Some(u) = user(ctx, &r.principal_arn) else { continue };

@@ -78,7 +78,6 @@ impl Check for UnexpectedReader {
     }
 
     fn run(&self, ctx: &Context<'_>, out: &mut Emitter<'_>) {
-        let index = ctx.access();
         let trusted: BTreeSet<&str> = ctx
             .inv
             .accounts
@@ -101,7 +100,7 @@ impl Check for UnexpectedReader {
                 out.secret(s, Status::Error, format!("cannot tell who read the secret: {why}"), gap.map(super::GapEvidence::from));
                 continue;
             };
-            let access = index.readers(s);
+            let access = ctx.readers(s);
             let activity = ct.secrets.get(&s.arn);
             let reads: Vec<&ReaderActivity> = activity
                 .map(|a| a.readers.iter().filter(|r| r.count > 0).collect())
