@@ -68,6 +68,51 @@ pub(super) fn replication_unknown<'a>(ctx: &Context<'a>, s: &Secret) -> (String,
     }
 }
 
+/// What SL502 and SL503 see of a secret's replicas: the listed replicas, or, when there are
+/// none to judge, the finding to report instead (`unknown` prefixes the error message).
+pub(super) enum ReplicaView<'a> {
+    Listed(Vec<&'a crate::inventory::Replica>),
+    Verdict {
+        status: Status,
+        message: String,
+        gap: Option<&'a Gap>,
+    },
+}
+
+pub(super) fn replica_view<'a>(ctx: &Context<'a>, s: &'a Secret, unknown: &str) -> ReplicaView<'a> {
+    let Some(replication) = &s.replication else {
+        return match unknown_replication_status(ctx, s) {
+            Status::Error => {
+                let (why, gap) = replication_unknown(ctx, s);
+                ReplicaView::Verdict {
+                    status: Status::Error,
+                    message: format!("{unknown}: {why}"),
+                    gap,
+                }
+            }
+            status => ReplicaView::Verdict {
+                status,
+                message: if s.deleted_date.is_some() {
+                    "scheduled for deletion; its replication status was not collected"
+                } else {
+                    "no replicas listed; the replication status is collected only for secrets that must be replicated"
+                }
+                .to_string(),
+                gap: None,
+            },
+        };
+    };
+    let replicas: Vec<_> = replication.iter().filter(|r| !r.region.is_empty()).collect();
+    if replicas.is_empty() {
+        return ReplicaView::Verdict {
+            status: Status::NotApplicable,
+            message: "not replicated".to_string(),
+            gap: None,
+        };
+    }
+    ReplicaView::Listed(replicas)
+}
+
 /// For SL502/SL503 when the replication status is unknown: `error` when the secret must be
 /// replicated or is known to have replicas, else `not_applicable` (it has none to judge).
 pub(super) fn unknown_replication_status(ctx: &Context<'_>, s: &Secret) -> Status {

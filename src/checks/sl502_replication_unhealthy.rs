@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::sl501_replication_missing::{replication_unknown, unknown_replication_status};
+use super::sl501_replication_missing::{ReplicaView, replica_view};
 use super::{Check, Context, Emitter, GapEvidence, rfc3339};
 use crate::report::Status;
 
@@ -63,29 +63,14 @@ impl Check for ReplicationUnhealthy {
                 in_progress_measured_from: None,
                 gap: None,
             };
-            let Some(replication) = &s.replication else {
-                match unknown_replication_status(ctx, s) {
-                    Status::Error => {
-                        let (why, gap) = replication_unknown(ctx, s);
-                        ev.gap = gap.map(GapEvidence::from);
-                        out.secret(s, Status::Error, format!("replication status unknown: {why}"), ev);
-                    }
-                    status => {
-                        let msg = if s.deleted_date.is_some() {
-                            "scheduled for deletion; its replication status was not collected"
-                        } else {
-                            "no replicas listed; the replication status is collected only for secrets that must be replicated"
-                        };
-                        out.secret(s, status, msg, ev);
-                    }
+            let replicas = match replica_view(ctx, s, "replication status unknown") {
+                ReplicaView::Listed(replicas) => replicas,
+                ReplicaView::Verdict { status, message, gap } => {
+                    ev.gap = gap.map(GapEvidence::from);
+                    out.secret(s, status, message, ev);
+                    continue;
                 }
-                continue;
             };
-            let replicas: Vec<_> = replication.iter().filter(|r| !r.region.is_empty()).collect();
-            if replicas.is_empty() {
-                out.secret(s, Status::NotApplicable, "not replicated", ev);
-                continue;
-            }
             let (mut bad, mut unknown, mut fine) = (Vec::new(), Vec::new(), Vec::new());
             for r in replicas {
                 let mut re = ReplicaEvidence {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::sl402_kms_key_unusable::{gaps_text, key_gaps, missing_key};
-use super::sl501_replication_missing::{replication_unknown, unknown_replication_status};
+use super::sl501_replication_missing::{ReplicaView, replica_view};
 use super::{Check, Context, Emitter, GapEvidence};
 use crate::inventory::Secret;
 use crate::kms::{KeyRef, resolve_key};
@@ -72,29 +72,14 @@ impl Check for ReplicaDefaultKmsKey {
                 default_key_regions: Vec::new(),
                 gaps: Vec::new(),
             };
-            let Some(replication) = &s.replication else {
-                match unknown_replication_status(ctx, s) {
-                    Status::Error => {
-                        let (why, gap) = replication_unknown(ctx, s);
-                        ev.gaps = gap.into_iter().map(GapEvidence::from).collect();
-                        out.secret(s, Status::Error, format!("replica keys unknown: {why}"), ev);
-                    }
-                    status => {
-                        let msg = if s.deleted_date.is_some() {
-                            "scheduled for deletion; its replication status was not collected"
-                        } else {
-                            "no replicas listed; the replication status is collected only for secrets that must be replicated"
-                        };
-                        out.secret(s, status, msg, ev);
-                    }
+            let replicas = match replica_view(ctx, s, "replica keys unknown") {
+                ReplicaView::Listed(replicas) => replicas,
+                ReplicaView::Verdict { status, message, gap } => {
+                    ev.gaps = gap.into_iter().map(GapEvidence::from).collect();
+                    out.secret(s, status, message, ev);
+                    continue;
                 }
-                continue;
             };
-            let replicas: Vec<_> = replication.iter().filter(|r| !r.region.is_empty()).collect();
-            if replicas.is_empty() {
-                out.secret(s, Status::NotApplicable, "not replicated", ev);
-                continue;
-            }
             if primary_kind == "aws_managed" {
                 out.secret(
                     s,
