@@ -43,7 +43,9 @@ fn resource(account: &str, region: &str) -> Resource {
     }
 }
 
-fn covers(t: &TrailInfo) -> bool {
+/// A trail covers a region's secret reads when it is logging and records management read
+/// events (SL802 asks the same question).
+pub(super) fn covers(t: &TrailInfo) -> bool {
     t.is_logging == Some(true) && t.management_reads == Some(true)
 }
 

@@ -65,7 +65,7 @@ fn matches(reader: &Reader, r: &ReaderActivity) -> bool {
 fn covered(ct: &CloudTrailRegion) -> bool {
     ct.trails
         .as_ref()
-        .is_some_and(|t| t.iter().any(|t| t.is_logging == Some(true) && t.management_reads == Some(true)))
+        .is_some_and(|t| t.iter().any(super::sl801_cloudtrail_not_logging::covers))
 }
 
 impl Check for UnexpectedReader {
