@@ -64,6 +64,9 @@ fn probe(req: &mut Request, org: Org) {
 /// The actions of `actions` that `policy` grants to any caller (`"*"`, `NotPrincipal`) that is
 /// not pinned by a restricting condition. `resource` is the secret or key ARN.
 pub fn public_grants(policy: &Policy, resource: &str, actions: &[&str], org: Org) -> Vec<Grant> {
+    if !may_name_anyone(policy) {
+        return Vec::new();
+    }
     let set = PolicySet { resource: Some(policy.clone()), ..Default::default() };
     let mut out = Vec::new();
     for action in actions {
@@ -81,6 +84,29 @@ pub fn public_grants(policy: &Policy, resource: &str, actions: &[&str], org: Org
         }
     }
     out
+}
+
+/// Whether an `Allow` statement of `policy` could select an arbitrary caller: one without a
+/// `Principal`, with `NotPrincipal`, or naming `"*"` (or an entry matched literally, which
+/// the probe's `"*"` could equal). When none does, [`public_grants`] is empty without
+/// evaluating anything (most resource policies name their principals).
+fn may_name_anyone(policy: &Policy) -> bool {
+    use crate::policy::{Effect, PrincipalEntry};
+    policy.statements.iter().any(|s| {
+        s.effect == Effect::Allow
+            && s.principal.as_ref().is_none_or(|p| {
+                p.negated
+                    || p.entries.iter().any(|e| {
+                        matches!(
+                            e,
+                            PrincipalEntry::Any
+                                | PrincipalEntry::OtherArn(_)
+                                | PrincipalEntry::Federated(_)
+                                | PrincipalEntry::CanonicalUser(_)
+                        )
+                    })
+            })
+    })
 }
 
 /// Principals in accounts other than `owner` (and not in `trusted`) that `policy` names and

@@ -22,9 +22,10 @@ use serde::Serialize;
 
 use crate::inventory::{DEFAULT_KEY_ALIAS, IamAccount, Inventory, Secret};
 use crate::kms::{KeyRef, resolve_key};
+use crate::policy::model::ResourceMatch;
 use crate::policy::{
-    Decision, DecisionKind, Effect, Policy, PolicySet, Principal, PrincipalEntry, PrincipalKind, Request, StatementRef,
-    evaluate,
+    Decision, DecisionKind, Effect, Policy, PolicyRefs, PolicySet, Principal, PrincipalEntry, PrincipalKind, Request,
+    StatementRef, evaluate_refs,
 };
 
 pub mod cli;
@@ -120,8 +121,23 @@ struct Subject {
     /// `aws:PrincipalTag/*` values, keys lowercased.
     tags: Vec<(String, String)>,
     sets: Vec<ActionSet>,
+    /// How to compute the [`CacheKey`] of each action set, in [`Act`] order.
+    plans: Vec<Plan>,
     /// Allowed `*` on `*` without conditions by an identity policy (and its boundary, if any).
     admin: bool,
+}
+
+/// Precomputed for one subject and action: which of its statements (identity policies, then
+/// boundary; at most 64) match a resource, the [`CacheKey::matches`] bitset.
+#[derive(Debug, Default)]
+struct Plan {
+    /// false: the decision cannot be memoised (more than 64 statements, a policy variable in a
+    /// `Resource`, an encryption-context condition).
+    cacheable: bool,
+    /// Statements that match every resource (no `Resource` element, or `Resource: "*"`).
+    fixed: u64,
+    /// The others: (bit, whether it is a `NotResource`, index into [`AccountIdx::elems`]).
+    tests: Vec<(u8, bool, u32)>,
 }
 
 /// Subjects by the literal prefix of the resource patterns of their `Allow` statements.
@@ -129,13 +145,14 @@ struct Subject {
 struct PrefixIndex {
     /// Subjects with an unrestricted `Allow` (`*`, `NotResource`, a pattern starting with a
     /// wildcard or a variable).
-    universal: Vec<usize>,
-    by_prefix: HashMap<String, Vec<usize>>,
+    universal: Vec<u32>,
+    by_prefix: HashMap<String, Vec<u32>>,
     lens: BTreeSet<usize>,
 }
 
 impl PrefixIndex {
-    fn candidates(&self, arn_lc: &str, out: &mut Vec<usize>) {
+    /// The ranks ([`AccountIdx::rank`]) of the subjects that may be allowed on `arn_lc`.
+    fn candidates(&self, arn_lc: &str, out: &mut Vec<u32>) {
         out.extend_from_slice(&self.universal);
         for &l in &self.lens {
             if l > arn_lc.len() {
@@ -153,11 +170,25 @@ impl PrefixIndex {
 #[derive(Debug, Default)]
 struct AccountIdx {
     subjects: Vec<Subject>,
+    /// Per subject: its position in (kind, ARN) order, the order readers are reported in.
+    rank: Vec<u32>,
+    /// The subject of each rank.
+    by_rank: Vec<usize>,
     by_arn: HashMap<String, usize>,
     /// (`user`|`role`, lowercased name) → subject.
     by_name: HashMap<(&'static str, String), usize>,
     index: Vec<PrefixIndex>,
     notes: Vec<String>,
+    /// The distinct `Resource`/`NotResource` elements [`Plan::tests`] refer to.
+    elems: Vec<ResourceMatch>,
+    /// The elements by the leading literal of their patterns (case-sensitive, as matching is):
+    /// an element can only match a resource that starts with one of them.
+    elem_prefix: HashMap<String, Vec<u32>>,
+    elem_prefix_lens: BTreeSet<usize>,
+    /// Elements with a pattern that starts with a wildcard: always tested.
+    elem_always: Vec<u32>,
+    /// Per action, per element: the subjects whose plan tests it.
+    elem_subjects: Vec<Vec<Vec<u32>>>,
 }
 
 /// What the index knows about a secret's key.
@@ -189,14 +220,66 @@ pub struct AccessIndex {
     iam_gaps: HashMap<String, String>,
     secrets: HashMap<String, SecretInfo>,
     key_policies: Vec<(String, Result<Policy, String>)>,
+    /// Per key policy: whether decisions under it may be memoised (no policy variable in a
+    /// `Resource`, no encryption-context condition).
+    key_cacheable: Vec<bool>,
     /// Condition keys on resource tags / principal tags referenced anywhere (lowercased), so
     /// that tags a secret or principal does not carry are known absent, not unknown.
     resource_tag_keys: Vec<String>,
     principal_tag_keys: Vec<String>,
     /// Decisions already made, by what they depend on (see [`CacheKey`]): sharded.
-    cache: Vec<Mutex<HashMap<CacheKey, Arc<Decision>, BuildFnv>>>,
+    cache: Vec<Mutex<HashMap<CacheKey, Arc<Verdict>, BuildFnv>>>,
     /// Account ids in a fixed order, for cache keys.
     account_ord: HashMap<String, u64>,
+    /// Per (account ordinal, action, [`CacheKey::context`]): every subject's verdict when none
+    /// of the resource elements its statements test matches the resource (its "baseline"
+    /// matches), the common case for principals with `Resource: "*"` grants.
+    dense: Mutex<DenseMap>,
+    /// Slots allocated in `dense` so far (bounded by [`DENSE_SLOTS`]).
+    dense_slots: std::sync::atomic::AtomicUsize,
+}
+
+/// (account ordinal, action, context) → baseline verdicts.
+type DenseMap = HashMap<(u64, u8, u64), Arc<Dense>, BuildFnv>;
+
+/// At most this many [`Dense`] slots (4 bytes each, plus the verdicts) per index; beyond,
+/// the per-key cache alone is used.
+const DENSE_SLOTS: usize = 1 << 23;
+
+/// Baseline verdicts by subject rank for one (account, action, context), filled at once for
+/// the subjects with an unrestricted `Allow` (the candidates for every resource): see
+/// [`AccessIndex::dense`].
+#[derive(Debug, Default)]
+struct Dense {
+    table: OnceLock<DenseTable>,
+}
+
+#[derive(Debug, Default)]
+struct DenseTable {
+    /// Per rank: 0 not filled at once, 1 denied, `k + 2`: `verdicts[k]`.
+    slots: Vec<u32>,
+    verdicts: Vec<Verdict>,
+    /// Per rank, for the subjects not filled at once: filled when first asked (`None`: denied).
+    lazy: Vec<OnceLock<Option<Box<Verdict>>>>,
+}
+
+/// A verdict found for a candidate: borrowed from a [`Dense`] table or owned.
+enum Found<'a> {
+    Denied,
+    Borrowed(&'a Verdict),
+    Owned(Arc<Verdict>),
+}
+
+impl Found<'_> {
+    /// The verdict, when the candidate is not denied.
+    fn get(&self) -> Option<(&Verdict, &[String])> {
+        let v = match self {
+            Found::Denied => return None,
+            Found::Borrowed(v) => v,
+            Found::Owned(v) => v.as_ref(),
+        };
+        v.keys.as_deref().map(|k| (v, k))
+    }
 }
 
 /// FNV-1a: the cache keys are a few machine words, SipHash is needlessly slow for them.
@@ -221,6 +304,10 @@ impl std::hash::Hasher for Fnv {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x100_0000_01b3);
         }
+    }
+    /// Whole words (the [`CacheKey`] fields): one multiply per word.
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(23) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
@@ -248,7 +335,7 @@ struct CacheKey {
     context: u64,
 }
 
-const SHARDS: usize = 16;
+const SHARDS: usize = 64;
 
 /// Parses a policy read from AWS; errors become text.
 pub fn parse_policy(text: &str) -> Result<Policy, String> {
@@ -274,6 +361,46 @@ fn grants_everything(p: &Policy) -> bool {
             && s.resource.as_ref().is_some_and(|r| !r.negated && r.raw.iter().any(|x| x == "*"))
             && s.conditions.is_empty()
     })
+}
+
+/// Whether a decision may be memoised as far as this statement goes: no policy variable in its
+/// `Resource` (the match would depend on the principal), no encryption-context condition (it
+/// depends on the secret's ARN).
+fn statement_cacheable(st: &crate::policy::Statement) -> bool {
+    !st.conditions.iter().any(|c| c.key_lc.starts_with("kms:encryptioncontext"))
+        && st.resource.as_ref().is_none_or(|r| !r.patterns.iter().any(|g| g.has_vars()))
+}
+
+/// The [`Plan`] of an action set; `elems` collects the distinct resource elements it tests.
+fn plan(set: &PolicySet, elems: &mut Vec<ResourceMatch>, elem_ids: &mut HashMap<(bool, Vec<String>), Vec<u32>>) -> Plan {
+    let mut plan = Plan { cacheable: true, ..Default::default() };
+    let statements = set.identity.iter().chain(set.boundary.iter()).flat_map(|p| p.statements.iter());
+    for (bit, st) in statements.enumerate() {
+        if bit == 64 || !statement_cacheable(st) {
+            return Plan::default();
+        }
+        match &st.resource {
+            None => plan.fixed |= 1 << bit,
+            Some(r) if r.patterns.iter().any(|g| g.is_any()) => {
+                if !r.negated {
+                    plan.fixed |= 1 << bit;
+                }
+            }
+            Some(r) => {
+                let ids = elem_ids.entry((r.negated, r.raw.clone())).or_default();
+                let id = match ids.iter().find(|&&e| elems[e as usize] == *r) {
+                    Some(&e) => e,
+                    None => {
+                        elems.push(r.clone());
+                        ids.push((elems.len() - 1) as u32);
+                        (elems.len() - 1) as u32
+                    }
+                };
+                plan.tests.push((bit as u8, r.negated, id));
+            }
+        }
+    }
+    plan
 }
 
 /// The literal prefix of a resource pattern (lowercased), before any wildcard or variable.
@@ -366,6 +493,7 @@ impl AccessIndex {
                 if let Ok(p) = &parsed {
                     note_keys(p);
                 }
+                idx.key_cacheable.push(parsed.as_ref().is_ok_and(|p| p.statements.iter().all(statement_cacheable)));
                 idx.key_policies.push((k.arn.clone(), parsed));
             }
         }
@@ -460,17 +588,14 @@ impl AccessIndex {
     pub fn readers(&self, secret: &Secret) -> SecretAccess {
         let info = self.info(secret);
         let mut out = SecretAccess { readers: Vec::new(), complete: true, notes: Vec::new() };
-        let secret_side = self.who_can_inner(secret, &info, Act::GetSecretValue, &mut out);
+        let mut actors = Vec::new();
+        self.who_can_inner(secret, &info, Act::GetSecretValue, &mut out, Some(&mut actors));
         match &info.key {
             KeyInfo::AwsManaged => {
                 // aws/secretsmanager: its key policy lets every principal of the account decrypt
                 // through Secrets Manager, and nobody else (security-encryption.html).
-                let before = secret_side.len();
-                out.readers = secret_side
-                    .into_iter()
-                    .filter(|(r, _)| r.account == secret.account)
-                    .map(|(r, _)| r)
-                    .collect();
+                let before = out.readers.len();
+                out.readers.retain(|r| r.account == secret.account);
                 if out.readers.len() < before {
                     out.notes.push(format!(
                         "{} principal(s) outside account {} are granted GetSecretValue, but the secret is encrypted with {DEFAULT_KEY_ALIAS}, which only this account can use",
@@ -482,7 +607,6 @@ impl AccessIndex {
             KeyInfo::Unknown(why) => {
                 out.complete = false;
                 out.notes.push(format!("kms:Decrypt not evaluated: {why}"));
-                out.readers = secret_side.into_iter().map(|(r, _)| r).collect();
             }
             KeyInfo::Customer { arn, policy } => {
                 let key_policy = match policy.map(|i| &self.key_policies[i].1) {
@@ -490,24 +614,26 @@ impl AccessIndex {
                     Some(Err(e)) => {
                         out.complete = false;
                         out.notes.push(format!("kms:Decrypt not evaluated: the key policy of {arn} could not be parsed: {e}"));
-                        out.readers = secret_side.into_iter().map(|(r, _)| r).collect();
                         return finish(out);
                     }
                     None => {
                         out.complete = false;
                         out.notes.push(format!("kms:Decrypt not evaluated: the key policy of {arn} was not collected"));
-                        out.readers = secret_side.into_iter().map(|(r, _)| r).collect();
                         return finish(out);
                     }
                 };
-                for (mut r, actor) in secret_side {
-                    let d = self.decide_cached(secret, &actor, Act::Decrypt, arn, Some(key_policy));
-                    let Some(v) = verdict(&d) else { continue };
-                    let labels = self.labels(&actor, Act::Decrypt, &format!("key policy of {arn}"));
-                    r.statements.extend(allow_texts(&d, &labels));
-                    merge_keys(&mut r.conditional_on, v);
-                    out.readers.push(r);
-                }
+                let acct = self.accounts.get(&secret.account);
+                let rlabel = format!("key policy of {arn}");
+                let q = self.query(secret, acct, Act::Decrypt, arn, Some(key_policy), *policy, &rlabel);
+                let mut actors = actors.iter();
+                out.readers.retain_mut(|r| {
+                    let actor = actors.next().expect("one actor per reader");
+                    let found = self.verdict_of(&q, actor, Some(key_policy));
+                    let Some((v, keys)) = found.get() else { return false };
+                    r.statements.extend(v.texts.iter().cloned());
+                    merge_keys(&mut r.conditional_on, keys);
+                    true
+                });
             }
         }
         finish(out)
@@ -520,11 +646,20 @@ impl AccessIndex {
     pub fn who_can(&self, secret: &Secret, act: Act) -> SecretAccess {
         let info = self.info(secret);
         let mut out = SecretAccess { readers: Vec::new(), complete: true, notes: Vec::new() };
-        out.readers = self.who_can_inner(secret, &info, act, &mut out).into_iter().map(|(r, _)| r).collect();
+        self.who_can_inner(secret, &info, act, &mut out, None);
         finish(out)
     }
 
-    fn who_can_inner(&self, secret: &Secret, info: &SecretInfo, act: Act, out: &mut SecretAccess) -> Vec<(Reader, Actor)> {
+    /// Pushes who can perform `act` to `out.readers` (in subject (kind, ARN) order, then the
+    /// principals of other accounts) and, with `actors`, who each of them is.
+    fn who_can_inner(
+        &self,
+        secret: &Secret,
+        info: &SecretInfo,
+        act: Act,
+        out: &mut SecretAccess,
+        mut actors: Option<&mut Vec<Actor>>,
+    ) {
         let acct = self.accounts.get(&secret.account);
         if let Err(e) = self.iam_status(&secret.account) {
             out.complete = false;
@@ -537,26 +672,26 @@ impl AccessIndex {
             out.notes.extend(a.notes.iter().cloned());
         }
         // The resource and its policy.
-        let (resource, rpol, rlabel): (String, Option<&Policy>, String) = if act.on_key() {
+        let (resource, rpol, rlabel, key_policy): (&str, Option<&Policy>, String, Option<usize>) = if act.on_key() {
             match &info.key {
                 KeyInfo::Customer { arn, policy } => match policy.map(|i| &self.key_policies[i].1) {
-                    Some(Ok(p)) => (arn.clone(), Some(p), format!("key policy of {arn}")),
+                    Some(Ok(p)) => (arn.as_str(), Some(p), format!("key policy of {arn}"), *policy),
                     Some(Err(e)) => {
                         out.complete = false;
                         out.notes.push(format!("the key policy of {arn} could not be parsed: {e}"));
-                        return Vec::new();
+                        return;
                     }
                     None => {
                         out.complete = false;
                         out.notes.push(format!("the key policy of {arn} was not collected"));
-                        return Vec::new();
+                        return;
                     }
                 },
-                KeyInfo::AwsManaged => return Vec::new(),
+                KeyInfo::AwsManaged => return,
                 KeyInfo::Unknown(why) => {
                     out.complete = false;
                     out.notes.push(why.clone());
-                    return Vec::new();
+                    return;
                 }
             }
         } else {
@@ -565,21 +700,22 @@ impl AccessIndex {
                 out.notes.push(format!("the resource policy was not collected: {g}"));
             }
             match &info.resource_policy {
-                Some(Ok(p)) => (secret.arn.clone(), Some(p), "resource policy".to_string()),
+                Some(Ok(p)) => (secret.arn.as_str(), Some(p), "resource policy".to_string(), None),
                 Some(Err(e)) => {
                     out.complete = false;
                     out.notes.push(format!("the resource policy could not be parsed: {e}"));
-                    (secret.arn.clone(), None, String::new())
+                    (secret.arn.as_str(), None, String::new(), None)
                 }
-                None => (secret.arn.clone(), None, String::new()),
+                None => (secret.arn.as_str(), None, String::new(), None),
             }
         };
 
+        let q = self.query(secret, acct, act, resource, rpol, key_policy, &rlabel);
         // Candidates: subjects with a possibly matching identity Allow, plus those the
-        // resource policy names (all of them when it names "*" or uses NotPrincipal).
-        let mut result = Vec::new();
+        // resource policy names (all of them when it names "*" or uses NotPrincipal), by rank.
         if let Some(a) = acct {
-            let mut cand: Vec<usize> = Vec::new();
+            let mut cand: Vec<u32> = SCRATCH.with(|c| std::mem::take(&mut c.borrow_mut().cand));
+            cand.clear();
             a.index[act as usize].candidates(&resource.to_lowercase(), &mut cand);
             // Subjects a statement of the secret's resource policy can apply to: those it
             // names, or all of them ("*", NotPrincipal, a deny on the account). For the others
@@ -599,7 +735,8 @@ impl AccessIndex {
                     if everyone {
                         rp_all = true;
                         if s.effect == Effect::Allow {
-                            cand.extend(0..a.subjects.len());
+                            cand.clear();
+                            cand.extend(0..a.subjects.len() as u32);
                         }
                         continue;
                     }
@@ -617,131 +754,77 @@ impl AccessIndex {
                         };
                         named.extend(hit);
                         if s.effect == Effect::Allow {
-                            cand.extend(hit);
+                            cand.extend(hit.map(|&i| a.rank[i]));
                         }
                     }
                 }
             }
             cand.sort_unstable();
             cand.dedup();
-            for i in cand {
-                let actor = Actor::SubjectOf(secret.account.clone(), i);
+            out.readers.reserve(cand.len().min(64));
+            for &r in &cand {
+                let i = a.by_rank[r as usize];
+                let actor = Actor::Subject(i);
                 let applies = rp_all || named.contains(&i);
-                let d = self.decide_cached(secret, &actor, act, &resource, if applies { rpol } else { None });
-                let Some(v) = verdict(&d) else { continue };
+                let found = self.verdict_of(&q, &actor, if applies { rpol } else { None });
+                let Some((v, keys)) = found.get() else { continue };
                 let s = &a.subjects[i];
-                let labels = self.labels(&actor, act, &rlabel);
-                result.push((
-                    Reader {
-                        principal_arn: s.arn.clone(),
-                        account: secret.account.clone(),
-                        kind: s.kind.to_string(),
-                        conditional_on: v.to_vec(),
-                        statements: allow_texts(&d, &labels),
-                        via: via(&d),
-                    },
-                    actor,
-                ));
+                out.readers.push(Reader {
+                    principal_arn: s.arn.clone(),
+                    account: secret.account.clone(),
+                    kind: s.kind.to_string(),
+                    conditional_on: keys.to_vec(),
+                    statements: v.texts.clone(),
+                    via: v.via.to_string(),
+                });
+                if let Some(x) = actors.as_deref_mut() {
+                    x.push(actor);
+                }
             }
+            SCRATCH.with(|c| c.borrow_mut().cand = cand);
         }
         // Principals named by the resource policy that are not subjects of this account.
         if let Some(p) = rpol {
             for (principal, kind, arn, account) in named_outsiders(p, &secret.account, acct) {
-                let actor = Actor::Outside(principal);
-                let d = self.decide(secret, &actor, act, &resource, rpol);
-                let Some(v) = verdict(&d) else { continue };
-                let labels = self.labels(&actor, act, &rlabel);
-                result.push((
-                    Reader {
-                        principal_arn: arn,
-                        account,
-                        kind: kind.to_string(),
-                        conditional_on: v.to_vec(),
-                        statements: allow_texts(&d, &labels),
-                        via: via(&d),
-                    },
-                    actor,
-                ));
-            }
-        }
-        result
-    }
-
-    fn labels(&self, actor: &Actor, act: Act, rlabel: &str) -> Labels {
-        match actor {
-            Actor::SubjectOf(..) => {
-                let set = self.action_set(actor, act);
-                Labels {
-                    identity: set.map(|s| s.labels.clone()).unwrap_or_default(),
-                    boundary: set.map(|s| s.boundary_label.clone()).unwrap_or_default(),
-                    resource: rlabel.to_string(),
+                let actor = Actor::Outside(Box::new(principal));
+                let found = self.verdict_of(&q, &actor, rpol);
+                let Some((v, keys)) = found.get() else { continue };
+                out.readers.push(Reader {
+                    principal_arn: arn,
+                    account,
+                    kind: kind.to_string(),
+                    conditional_on: keys.to_vec(),
+                    statements: v.texts.clone(),
+                    via: v.via.to_string(),
+                });
+                if let Some(x) = actors.as_deref_mut() {
+                    x.push(actor);
                 }
             }
-            Actor::Outside(p) => Labels {
-                identity: vec![format!(
-                    "policies of account {} (not collected; assumed to allow)",
-                    p.account.as_deref().unwrap_or("?")
-                )],
-                boundary: String::new(),
-                resource: rlabel.to_string(),
-            },
         }
     }
 
-    fn action_set(&self, actor: &Actor, act: Act) -> Option<&ActionSet> {
-        match actor {
-            Actor::SubjectOf(acct, i) => self.accounts.get(acct).map(|a| &a.subjects[*i].sets[act as usize]),
-            _ => None,
-        }
-    }
-
-    /// [`Self::decide`], memoised when the decision cannot depend on anything but the
-    /// [`CacheKey`]: subjects only, no resource policy on the secret side, no policy variables
-    /// in `Resource`, no encryption-context conditions on the key side.
-    fn decide_cached(&self, secret: &Secret, actor: &Actor, act: Act, resource: &str, rpol: Option<&Policy>) -> Arc<Decision> {
-        let Some(key) = self.cache_key(secret, actor, act, resource, rpol) else {
-            return Arc::new(self.decide(secret, actor, act, resource, rpol));
-        };
-        let shard = &self.cache[((key.who >> 8) as usize) % SHARDS];
-        if let Some(d) = shard.lock().expect("cache lock").get(&key) {
-            return d.clone();
-        }
-        let d = Arc::new(self.decide(secret, actor, act, resource, rpol));
-        shard.lock().expect("cache lock").insert(key, d.clone());
-        d
-    }
-
-    fn cache_key(&self, secret: &Secret, actor: &Actor, act: Act, resource: &str, rpol: Option<&Policy>) -> Option<CacheKey> {
-        let Actor::SubjectOf(account, i) = actor else { return None };
-        if self.cache.is_empty() || (!act.on_key() && rpol.is_some()) {
-            return None;
-        }
-        let ord = *self.account_ord.get(account)?;
-        let set = &self.accounts.get(account)?.subjects[*i].sets[act as usize];
-        let mut matches = 0u64;
-        let mut bit = 0usize;
-        for p in set.set.identity.iter().chain(set.set.boundary.iter()).chain(rpol) {
-            for st in &p.statements {
-                if bit == 64 || st.conditions.iter().any(|c| c.key_lc.starts_with("kms:encryptioncontext")) {
-                    return None;
-                }
-                let m = match &st.resource {
-                    None => true,
-                    Some(r) => {
-                        if r.patterns.iter().any(|g| g.has_vars()) {
-                            return None;
-                        }
-                        r.patterns.iter().any(|g| g.matches(resource)) != r.negated
-                    }
-                };
-                if m {
-                    matches |= 1 << bit;
-                }
-                bit += 1;
-            }
-        }
-        let context = if act.on_key() {
-            fnv(&[resource, &secret.region])
+    /// What every candidate of one (secret, action) query shares: computed once per query.
+    #[allow(clippy::too_many_arguments)]
+    fn query<'q>(
+        &'q self,
+        secret: &'q Secret,
+        acct: Option<&'q AccountIdx>,
+        act: Act,
+        resource: &'q str,
+        rpol: Option<&Policy>,
+        key_policy: Option<usize>,
+        rlabel: &'q str,
+    ) -> Query<'q> {
+        let ord = self.account_ord.get(&secret.account).copied();
+        // The context part of the cache key, or `None` when nothing may be memoised.
+        let context = if self.cache.is_empty() || acct.is_none() || ord.is_none() {
+            None
+        } else if act.on_key() {
+            // The key policy is the one of the key `resource` names; its statements' matches
+            // are therefore determined by `resource` too.
+            let ok = rpol.is_none() || key_policy.is_some_and(|k| self.key_cacheable.get(k).copied().unwrap_or(false));
+            ok.then(|| fnv(&[resource, &secret.region]))
         } else {
             let mut parts: Vec<&str> = Vec::with_capacity(self.resource_tag_keys.len() + 1);
             parts.push(secret.primary_region.as_deref().unwrap_or(&secret.region));
@@ -749,21 +832,173 @@ impl AccessIndex {
                 let tag = k.split_once('/').map_or("", |(_, t)| t);
                 parts.push(secret.tags.iter().find(|(t, _)| t.eq_ignore_ascii_case(tag)).map_or("\u{0}absent", |(_, v)| v.as_str()));
             }
-            fnv(&parts)
+            Some(fnv(&parts))
         };
-        Some(CacheKey { who: (ord << 40) | ((*i as u64) << 8) | act as u64, matches, context })
+        let ord = ord.unwrap_or(0);
+        let (mut hit, mut special, mut dense) = (Vec::new(), Vec::new(), None);
+        if let (Some(context), Some(a)) = (context, acct) {
+            // The elements whose patterns match the resource: only those whose leading literal
+            // is a prefix of it, or that start with a wildcard, can.
+            (hit, special) = SCRATCH.with(|c| {
+                let mut c = c.borrow_mut();
+                (std::mem::take(&mut c.hit), std::mem::take(&mut c.special))
+            });
+            hit.clear();
+            hit.resize(a.elems.len(), false);
+            special.clear();
+            special.resize(a.subjects.len(), false);
+            let mut test = |e: u32| {
+                if !hit[e as usize] && a.elems[e as usize].patterns.iter().any(|g| g.matches(resource)) {
+                    hit[e as usize] = true;
+                    for &i in &a.elem_subjects[act as usize][e as usize] {
+                        special[i as usize] = true;
+                    }
+                }
+            };
+            a.elem_always.iter().for_each(|&e| test(e));
+            for &l in &a.elem_prefix_lens {
+                if l > resource.len() {
+                    break;
+                }
+                if let Some(es) = resource.get(..l).and_then(|p| a.elem_prefix.get(p)) {
+                    es.iter().for_each(|&e| test(e));
+                }
+            }
+            dense = self.dense_table(ord, act, context, a.subjects.len());
+        }
+        let mut q = Query { secret, acct, act, resource, rlabel, ord, context, hit, special, dense: None };
+        if let (Some(d), Some(a)) = (dense, acct) {
+            d.table.get_or_init(|| {
+                // The subjects whose matches are their baseline for this resource; the others
+                // stay unknown.
+                let mut t = DenseTable {
+                    slots: vec![0; a.subjects.len()],
+                    verdicts: Vec::new(),
+                    lazy: (0..a.subjects.len()).map(|_| OnceLock::new()).collect(),
+                };
+                let rpol = if act.on_key() { rpol } else { None };
+                for &r in &a.index[act as usize].universal {
+                    let i = a.by_rank[r as usize];
+                    if q.special[i] || !a.subjects[i].plans[act as usize].cacheable {
+                        continue;
+                    }
+                    let v = self.decide_verdict(&q, &Actor::Subject(i), rpol);
+                    t.slots[r as usize] = if v.keys.is_none() {
+                        1
+                    } else {
+                        t.verdicts.push(v);
+                        t.verdicts.len() as u32 + 1
+                    };
+                }
+                t
+            });
+            q.dense = Some(d);
+        }
+        q
+    }
+
+    fn dense_table(&self, ord: u64, act: Act, context: u64, n: usize) -> Option<Arc<Dense>> {
+        use std::sync::atomic::Ordering;
+        let mut map = self.dense.lock().expect("dense lock");
+        if let Some(d) = map.get(&(ord, act as u8, context)) {
+            return Some(d.clone());
+        }
+        if self.dense_slots.load(Ordering::Relaxed) + n > DENSE_SLOTS {
+            return None;
+        }
+        self.dense_slots.fetch_add(n, Ordering::Relaxed);
+        let d = Arc::new(Dense::default());
+        map.insert((ord, act as u8, context), d.clone());
+        Some(d)
+    }
+
+    /// The verdict for one candidate: memoised when the decision cannot depend on anything but
+    /// the [`CacheKey`] (a subject, no resource policy on the secret side, no policy variables
+    /// in `Resource`, no encryption-context conditions on the key side).
+    fn verdict_of<'q>(&self, q: &'q Query<'_>, actor: &Actor, rpol: Option<&Policy>) -> Found<'q> {
+        let (Actor::Subject(i), Some(context), Some(a)) = (actor, q.context, q.acct) else {
+            return Found::Owned(Arc::new(self.decide_verdict(q, actor, rpol)));
+        };
+        if !(q.act.on_key() || rpol.is_none()) {
+            return Found::Owned(Arc::new(self.decide_verdict(q, actor, rpol)));
+        }
+        let i = *i;
+        if let Some(t) = q.dense.as_ref().and_then(|d| d.table.get())
+            && !q.special[i]
+        {
+            // None of the elements its statements test matches: its baseline verdict for this
+            // context, when known.
+            let r = a.rank[i] as usize;
+            match t.slots[r] {
+                0 => {}
+                1 => return Found::Denied,
+                k => return Found::Borrowed(&t.verdicts[k as usize - 2]),
+            }
+            if !a.subjects[i].plans[q.act as usize].cacheable {
+                return Found::Owned(Arc::new(self.decide_verdict(q, actor, rpol)));
+            }
+            let v = t.lazy[r].get_or_init(|| {
+                let v = self.decide_verdict(q, actor, rpol);
+                v.keys.is_some().then(|| Box::new(v))
+            });
+            return match v {
+                Some(v) => Found::Borrowed(v),
+                None => Found::Denied,
+            };
+        }
+        let plan = &a.subjects[i].plans[q.act as usize];
+        if !plan.cacheable {
+            return Found::Owned(Arc::new(self.decide_verdict(q, actor, rpol)));
+        }
+        let mut matches = plan.fixed;
+        for &(bit, negated, e) in &plan.tests {
+            if q.hit[e as usize] != negated {
+                matches |= 1 << bit;
+            }
+        }
+        let key = CacheKey { who: (q.ord << 40) | ((i as u64) << 8) | q.act as u64, matches, context };
+        let shard = &self.cache[(key.who.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ key.context) as usize % SHARDS];
+        if let Some(v) = shard.lock().expect("cache lock").get(&key) {
+            return Found::Owned(v.clone());
+        }
+        let v = Arc::new(self.decide_verdict(q, actor, rpol));
+        shard.lock().expect("cache lock").insert(key, v.clone());
+        Found::Owned(v)
+    }
+
+    /// Evaluates one request and turns the decision into a verdict with its evidence.
+    fn decide_verdict(&self, q: &Query<'_>, actor: &Actor, rpol: Option<&Policy>) -> Verdict {
+        let d = self.decide(q, actor, rpol);
+        match actor {
+            Actor::Subject(i) => {
+                let set = q.acct.map(|a| &a.subjects[*i].sets[q.act as usize]);
+                let labels = Labels {
+                    identity: set.map_or(&[], |s| s.labels.as_slice()),
+                    boundary: set.map_or("", |s| s.boundary_label.as_str()),
+                    resource: q.rlabel,
+                };
+                Verdict::new(&d, &labels)
+            }
+            Actor::Outside(p) => {
+                let identity =
+                    [format!("policies of account {} (not collected; assumed to allow)", p.account.as_deref().unwrap_or("?"))];
+                Verdict::new(&d, &Labels { identity: &identity, boundary: "", resource: q.rlabel })
+            }
+        }
     }
 
     /// Evaluates one request.
-    fn decide(&self, secret: &Secret, actor: &Actor, act: Act, resource: &str, rpol: Option<&Policy>) -> Decision {
-        let (principal, base, tags): (&Principal, std::borrow::Cow<'_, PolicySet>, &[(String, String)]) = match actor {
-            Actor::SubjectOf(acct, i) => {
-                let s = &self.accounts[acct].subjects[*i];
-                (&s.principal, std::borrow::Cow::Borrowed(&s.sets[act as usize].set), &s.tags)
+    fn decide(&self, q: &Query<'_>, actor: &Actor, rpol: Option<&Policy>) -> Decision {
+        let (secret, act, resource) = (q.secret, q.act, q.resource);
+        let outside_identity;
+        let (principal, mut refs, tags): (&Principal, PolicyRefs<'_>, &[(String, String)]) = match actor {
+            Actor::Subject(i) => {
+                let s = &q.acct.expect("a subject's account").subjects[*i];
+                (&s.principal, PolicyRefs::of(&s.sets[act as usize].set), &s.tags)
             }
             Actor::Outside(p) => {
-                let identity = if p.is_iam() { vec![allow_all_identity().clone()] } else { Vec::new() };
-                (p, std::borrow::Cow::Owned(PolicySet { identity, ..Default::default() }), &[])
+                outside_identity = if p.is_iam() { std::slice::from_ref(allow_all_identity()) } else { &[] };
+                (p, PolicyRefs { identity: outside_identity, ..Default::default() }, &[])
             }
         };
         let mut req = Request::new(principal.clone(), act.name(), resource);
@@ -795,14 +1030,72 @@ impl AccessIndex {
             let primary = secret.primary_region.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| secret.region.clone());
             c.insert("secretsmanager:SecretPrimaryRegion", vec![primary]);
         }
-        match rpol {
-            None => evaluate(&base, &req),
-            Some(p) => {
-                let mut set = base.into_owned();
-                set.resource = Some(p.clone());
-                evaluate(&set, &req)
-            }
+        if rpol.is_some() {
+            refs.resource = rpol;
         }
+        evaluate_refs(refs, &req)
+    }
+}
+
+/// Per-thread buffers reused from query to query (they are large enough that allocating them
+/// each time costs more than filling them).
+#[derive(Default)]
+struct Scratch {
+    cand: Vec<u32>,
+    hit: Vec<bool>,
+    special: Vec<bool>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+impl Drop for Query<'_> {
+    fn drop(&mut self) {
+        let (hit, special) = (std::mem::take(&mut self.hit), std::mem::take(&mut self.special));
+        SCRATCH.with(|c| {
+            let mut c = c.borrow_mut();
+            c.hit = hit;
+            c.special = special;
+        });
+    }
+}
+
+/// One (secret, action) query: what its candidates share.
+struct Query<'q> {
+    secret: &'q Secret,
+    acct: Option<&'q AccountIdx>,
+    act: Act,
+    resource: &'q str,
+    /// Evidence label of the resource (or key) policy.
+    rlabel: &'q str,
+    /// The account's ordinal, for cache keys.
+    ord: u64,
+    /// [`CacheKey::context`]; `None`: nothing is memoised.
+    context: Option<u64>,
+    /// Per [`AccountIdx::elems`]: whether one of its patterns matches `resource`.
+    hit: Vec<bool>,
+    /// Per subject: whether it tests an element in `hit` (its matches are not its baseline).
+    special: Vec<bool>,
+    /// The baseline verdicts for this context.
+    dense: Option<Arc<Dense>>,
+}
+
+/// The answer for one candidate, with its evidence, shared by every reader it is the answer for.
+#[derive(Debug)]
+struct Verdict {
+    /// `None`: denied. Otherwise allowed (empty) or conditional on these keys.
+    keys: Option<Vec<String>>,
+    /// The granting statements (empty when denied).
+    texts: Vec<String>,
+    via: &'static str,
+}
+
+impl Verdict {
+    fn new(d: &Decision, labels: &Labels) -> Verdict {
+        let keys = verdict(d).map(<[String]>::to_vec);
+        let texts = if keys.is_some() { allow_texts(d, labels) } else { Vec::new() };
+        Verdict { keys, texts, via: via(d) }
     }
 }
 
@@ -828,8 +1121,15 @@ fn finish(mut out: SecretAccess) -> SecretAccess {
     out.readers.sort_by(|a, b| (&a.kind, &a.principal_arn).cmp(&(&b.kind, &b.principal_arn)));
     out.readers.dedup_by(|a, b| a.principal_arn == b.principal_arn && a.kind == b.kind);
     for r in &mut out.readers {
-        let mut seen = HashSet::new();
-        r.statements.retain(|s| seen.insert(s.clone()));
+        // Keep the first of equal statements (a handful per reader: no set needed).
+        let mut i = 1;
+        while i < r.statements.len() {
+            if r.statements[..i].contains(&r.statements[i]) {
+                r.statements.remove(i);
+            } else {
+                i += 1;
+            }
+        }
     }
     out.notes.dedup();
     out
@@ -849,10 +1149,10 @@ impl StatementTexts for [StatementRef] {
     }
 }
 
-struct Labels {
-    identity: Vec<String>,
-    boundary: String,
-    resource: String,
+struct Labels<'a> {
+    identity: &'a [String],
+    boundary: &'a str,
+    resource: &'a str,
 }
 
 fn allow_texts(d: &Decision, l: &Labels) -> Vec<String> {
@@ -861,20 +1161,20 @@ fn allow_texts(d: &Decision, l: &Labels) -> Vec<String> {
         .filter(|s| s.effect == "Allow")
         .filter_map(|s| {
             let label = if let Some(i) = s.policy.strip_prefix("identity[").and_then(|r| r.strip_suffix(']')) {
-                l.identity.get(i.parse::<usize>().ok()?)?.clone()
+                l.identity.get(i.parse::<usize>().ok()?)?.as_str()
             } else if s.policy == "resource_policy" {
-                l.resource.clone()
+                l.resource
             } else if s.policy == "permission_boundary" {
-                l.boundary.clone()
+                l.boundary
             } else {
-                s.policy.clone()
+                s.policy.as_str()
             };
-            Some(stmt_text(&label, s))
+            Some(stmt_text(label, s))
         })
         .collect()
 }
 
-fn via(d: &Decision) -> String {
+fn via(d: &Decision) -> &'static str {
     let allows = d.statements.iter().filter(|s| s.effect == "Allow");
     let (mut id, mut rp) = (false, false);
     for s in allows {
@@ -886,16 +1186,15 @@ fn via(d: &Decision) -> String {
         (false, true) => "resource_policy",
         _ => "identity",
     }
-    .to_string()
 }
 
 /// Who is asking.
 #[derive(Debug, Clone)]
 enum Actor {
-    /// A subject of an audited account: (account, index).
-    SubjectOf(String, usize),
+    /// A subject of the secret's account: its index.
+    Subject(usize),
     /// A principal named by the resource policy that is not a collected subject.
-    Outside(Principal),
+    Outside(Box<Principal>),
 }
 
 /// The principals a resource policy's `Allow` statements name that are not subjects of the
@@ -1051,6 +1350,7 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
         });
     }
     out.index = (0..ACTIONS.len()).map(|_| PrefixIndex::default()).collect();
+    let mut elem_ids = HashMap::new();
     for raw in raws {
         let principal = match Principal::parse(raw.arn) {
             Ok(p) => p,
@@ -1118,15 +1418,16 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
             }
             let pidx = &mut out.index[ai];
             if universal {
-                pidx.universal.push(i);
+                pidx.universal.push(i as u32);
             } else {
                 for pre in prefixes {
                     pidx.lens.insert(pre.len());
-                    pidx.by_prefix.entry(pre).or_default().push(i);
+                    pidx.by_prefix.entry(pre).or_default().push(i as u32);
                 }
             }
             sets.push(set);
         }
+        let plans = sets.iter().map(|s| plan(&s.set, &mut out.elems, &mut elem_ids)).collect();
         out.by_arn.insert(raw.arn.to_string(), i);
         out.by_name.insert((raw.kind, raw.name.to_lowercase()), i);
         out.subjects.push(Subject {
@@ -1135,8 +1436,47 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
             principal,
             tags: raw.tags,
             sets,
+            plans,
             admin: admin_identity && admin_boundary,
         });
+    }
+    // Ranks: (kind, ARN) order, ties in subject order; the prefix index holds ranks.
+    out.by_rank = (0..out.subjects.len()).collect();
+    out.by_rank.sort_by(|&x, &y| (out.subjects[x].kind, &out.subjects[x].arn).cmp(&(out.subjects[y].kind, &out.subjects[y].arn)));
+    out.rank = vec![0; out.subjects.len()];
+    for (r, &i) in out.by_rank.iter().enumerate() {
+        out.rank[i] = r as u32;
+    }
+    for pidx in &mut out.index {
+        for v in std::iter::once(&mut pidx.universal).chain(pidx.by_prefix.values_mut()) {
+            for x in v.iter_mut() {
+                *x = out.rank[*x as usize];
+            }
+            v.sort_unstable();
+        }
+    }
+    for (e, r) in out.elems.iter().enumerate() {
+        for g in &r.patterns {
+            let lit = g.leading_literal();
+            if lit.is_empty() {
+                out.elem_always.push(e as u32);
+            } else {
+                out.elem_prefix_lens.insert(lit.len());
+                out.elem_prefix.entry(lit).or_default().push(e as u32);
+            }
+        }
+    }
+    out.elem_always.dedup();
+    out.elem_subjects = vec![vec![Vec::new(); out.elems.len()]; ACTIONS.len()];
+    for (i, s) in out.subjects.iter().enumerate() {
+        for (act, plan) in s.plans.iter().enumerate() {
+            for &(_, _, e) in &plan.tests {
+                let v = &mut out.elem_subjects[act][e as usize];
+                if v.last() != Some(&(i as u32)) {
+                    v.push(i as u32);
+                }
+            }
+        }
     }
     out.notes = b.notes;
     out.notes.sort();

@@ -238,8 +238,38 @@ struct Env<'a> {
     has_boundary: bool,
 }
 
+/// The policies of a [`PolicySet`], borrowed: lets a caller combine policies it keeps
+/// elsewhere (a principal's identity policies, a resource's policy) without cloning them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicyRefs<'a> {
+    pub identity: &'a [Policy],
+    pub resource: Option<&'a Policy>,
+    pub boundary: Option<&'a Policy>,
+    pub session: Option<&'a Policy>,
+    pub scps: &'a [Vec<Policy>],
+    pub rcps: &'a [Vec<Policy>],
+}
+
+impl<'a> PolicyRefs<'a> {
+    pub fn of(set: &'a PolicySet) -> PolicyRefs<'a> {
+        PolicyRefs {
+            identity: &set.identity,
+            resource: set.resource.as_ref(),
+            boundary: set.boundary.as_ref(),
+            session: set.session.as_ref(),
+            scps: &set.scps,
+            rcps: &set.rcps,
+        }
+    }
+}
+
 /// Evaluates the request against the policies.
 pub fn evaluate(set: &PolicySet, req: &Request) -> Decision {
+    evaluate_refs(PolicyRefs::of(set), req)
+}
+
+/// [`evaluate`] over borrowed policies.
+pub fn evaluate_refs(set: PolicyRefs<'_>, req: &Request) -> Decision {
     let env = Env {
         req,
         ctx: req.effective_context(),
@@ -261,14 +291,14 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Decision {
             collect(pol, Source::Identity(i));
         }
     }
-    if let Some(pol) = &set.resource {
+    if let Some(pol) = set.resource {
         collect(pol, Source::Resource);
     }
     let takes_boundary = iam && p.kind != PrincipalKind::Root;
-    if let (Some(pol), true) = (&set.boundary, takes_boundary) {
+    if let (Some(pol), true) = (set.boundary, takes_boundary) {
         collect(pol, Source::Boundary);
     }
-    if let (Some(pol), true) = (&set.session, takes_boundary) {
+    if let (Some(pol), true) = (set.session, takes_boundary) {
         collect(pol, Source::Session);
     }
     let scps_apply = iam && !p.is_service_linked_role() && !set.scps.is_empty();

@@ -140,6 +140,20 @@ impl Glob {
         Glob { toks, shape }
     }
 
+    /// Whether the glob matches every text (a lone crossing `*`).
+    pub fn is_any(&self) -> bool {
+        self.shape == Shape::Any
+    }
+
+    /// The literal text every match starts with (empty when the pattern starts with a
+    /// wildcard or a variable).
+    pub fn leading_literal(&self) -> String {
+        match self.toks.first() {
+            Some(Tok::Lit(l)) => l.iter().collect(),
+            _ => String::new(),
+        }
+    }
+
     /// Whether the pattern holds unresolved policy variables.
     pub fn has_vars(&self) -> bool {
         self.toks.iter().any(|t| matches!(t, Tok::Var(_)))
