@@ -204,7 +204,9 @@ fn finish(
     generated_at: DateTime<Utc>,
 ) -> Result<i32, Error> {
     let baseline = args.baseline.as_deref().map(crate::compare::load).transpose()?;
+    let t = std::time::Instant::now();
     let mut report = evaluate(inv, cfg, now);
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "evaluated");
     report.generated_at = generated_at;
     if let Some(path) = &args.scan {
         report.scan = Some(scan_for_report(path, inv)?);
@@ -214,6 +216,7 @@ fn finish(
     }
     let html = render::html::Options { passing: args.html_passing };
     let written = render::write_files(&report, &args.out, &args.format, &html)?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "reports written");
     if args.format.contains(&Format::Text) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(render::text::render(&report, &written, args.fail_on).as_bytes());
@@ -222,7 +225,11 @@ fn finish(
             eprintln!("wrote {}", p.display());
         }
     }
-    Ok(exit_code(&report, args))
+    let code = exit_code(&report, args);
+    // A large report is millions of small allocations, and the process ends right after:
+    // leave them to the OS instead of freeing them one by one.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 /// 2 when coverage is incomplete (unless `--allow-partial`), else 1 when a failing finding

@@ -43,7 +43,8 @@ pub fn load(path: &Path) -> Result<Baseline, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     let mut baseline: Baseline =
         serde_json::from_str(&text).map_err(|e| bad(format!("not a secretlens report: {e}")))?;
-    if baseline.schema_version != REPORT_SCHEMA_VERSION {
+    // Schema 1 differs only by per-finding fields the comparison does not read.
+    if !(1..=REPORT_SCHEMA_VERSION).contains(&baseline.schema_version) {
         return Err(bad(format!(
             "report schema {} is not supported (this secretlens writes schema {REPORT_SCHEMA_VERSION})",
             baseline.schema_version
@@ -161,7 +162,7 @@ mod tests {
         let mut gone = base.findings[0].clone();
         gone.id = "00000000deadbeef".to_string();
         gone.status = Status::Fail;
-        gone.message = "baseline message".to_string();
+        gone.message = "baseline message".into();
         base.findings.push(gone);
         // One passing finding failed in the baseline: resolved, and marked on the current copy.
         let passing = r.findings.iter().find(|f| f.status == Status::Pass).expect("a pass").id.clone();
@@ -197,5 +198,27 @@ mod tests {
         r.schema_version = REPORT_SCHEMA_VERSION;
         std::fs::write(&p, crate::render::json::render(&r)).expect("write");
         assert_eq!(load(&p).expect("valid").findings.len(), r.findings.len());
+    }
+
+    #[test]
+    fn a_schema_1_report_is_a_valid_baseline() {
+        // Schema 1 repeated remediation and frameworks in every finding.
+        let v1 = r#"{"schema_version": 1, "as_of": "2026-11-01T00:00:00Z", "generated_at": "2026-11-01T00:00:00Z",
+            "findings": [{"id": "00000000deadbeef", "check_id": "SL101", "check_name": "rotation-disabled",
+            "title": "Automatic rotation is not enabled", "category": "rotation", "severity": "high", "status": "fail",
+            "resource": {"arn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf", "name": "a",
+            "type": "secret", "account": "111122223333", "region": "us-east-1"}, "message": "automatic rotation is not enabled",
+            "evidence": {"rotation_enabled": null}, "remediation": "Enable rotation.",
+            "frameworks": [{"framework": "AWS FSBP", "control": "SecretsManager.1"}]}]}"#;
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("v1.json");
+        std::fs::write(&p, v1).expect("write");
+        let b = load(&p).expect("schema 1 loads");
+        assert_eq!(b.findings[0].status, Status::Fail);
+        assert_eq!(b.findings[0].evidence.json(), r#"{"rotation_enabled": null}"#);
+        let mut r = demo_report();
+        compare(&mut r, &b);
+        let c = r.comparison.as_ref().expect("comparison");
+        assert_eq!((c.resolved, c.resolved_findings[0].id.as_str()), (1, "00000000deadbeef"));
     }
 }

@@ -26,7 +26,7 @@ pub enum ConfigError {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConfig {
     pub rotation: RotationConfig,
@@ -40,23 +40,6 @@ pub struct RawConfig {
     pub cloudtrail: CloudTrailConfig,
     /// `[[waiver]]` entries: accepted risks with a reason, an owner and an expiry date.
     pub waiver: Vec<RawWaiver>,
-}
-
-impl Default for RawConfig {
-    fn default() -> Self {
-        RawConfig {
-            rotation: RotationConfig::default(),
-            usage: UsageConfig::default(),
-            naming: NamingConfig::default(),
-            tagging: TaggingConfig::default(),
-            encryption: EncryptionConfig::default(),
-            replication: ReplicationConfig::default(),
-            collection: CollectionConfig::default(),
-            access: AccessConfig::default(),
-            cloudtrail: CloudTrailConfig::default(),
-            waiver: Vec::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

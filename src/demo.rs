@@ -53,13 +53,13 @@ mod tests {
         let mut statuses: BTreeMap<&str, BTreeSet<Status>> = BTreeMap::new();
         for f in &report.findings {
             assert!(
-                !replica_arns.contains(f.resource.arn.as_str()),
+                !replica_arns.contains(f.resource.arn.as_ref()),
                 "{} reported on replica {}",
                 f.check_id,
                 f.resource.arn
             );
             statuses
-                .entry(f.check_id.as_str())
+                .entry(f.check_id.as_ref())
                 .or_default()
                 .insert(f.status);
         }

@@ -20,29 +20,46 @@ use crate::report::{
 /// Evaluates every check over the inventory as of `now`.
 pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
     let ctx = Context::new(inv, cfg, now);
+    let t = std::time::Instant::now();
     let mut findings = checks::run_all(&ctx);
+    tracing::debug!(findings = findings.len(), ms = t.elapsed().as_millis() as u64, "checks ran");
     // Waivers turn matching fails into `suppressed`; then the checks about findings (SL902)
     // run on the result.
     crate::waiver::apply(&cfg.waivers, &mut findings, now);
     let mut second = checks::run_after_all(&ctx, &findings);
+    // Each phase's findings arrive sorted (per check, checks in id order); the second phase's
+    // (SL902) come after the first's unless a check reports in both.
+    let in_order = checks::registry_in_id_order()
+        && match (findings.last(), second.first()) {
+            (Some(a), Some(b)) => crate::report::finding_order(a, b).is_le(),
+            _ => true,
+        };
     findings.append(&mut second);
-    findings.sort_by(|a, b| {
-        (&a.check_id, &a.resource.account, &a.resource.region, &a.resource.arn, &a.id)
-            .cmp(&(&b.check_id, &b.resource.account, &b.resource.region, &b.resource.arn, &b.id))
-    });
+    if !in_order {
+        findings.sort_by(crate::report::finding_order);
+    }
+    debug_assert!(findings.is_sorted_by(|a, b| crate::report::finding_order(a, b).is_le()));
+
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "findings sorted");
 
     let mut summary = Summary::default();
-    let mut per_check: BTreeMap<&str, BTreeMap<Status, usize>> = BTreeMap::new();
-    let mut per_secret: BTreeMap<&str, (BTreeMap<Status, usize>, Option<Severity>)> = BTreeMap::new();
+    let mut per_check: rustc_hash::FxHashMap<&str, BTreeMap<Status, usize>> = rustc_hash::FxHashMap::default();
+    let mut per_secret: rustc_hash::FxHashMap<&str, (BTreeMap<Status, usize>, Option<Severity>)> =
+        rustc_hash::FxHashMap::default();
     for f in &findings {
         *summary.by_status.entry(f.status).or_default() += 1;
         *per_check.entry(&f.check_id).or_default().entry(f.status).or_default() += 1;
         if f.status == Status::Fail {
             *summary.failing_by_severity.entry(f.severity).or_default() += 1;
             *summary.failing_by_category.entry(f.category).or_default() += 1;
-            *summary.failing_by_region.entry(f.resource.region.clone()).or_default() += 1;
+            match summary.failing_by_region.get_mut(&*f.resource.region) {
+                Some(n) => *n += 1,
+                None => {
+                    summary.failing_by_region.insert(f.resource.region.to_string(), 1);
+                }
+            }
         }
-        if f.resource.kind == "secret" {
+        if f.resource.kind.as_ref() == "secret" {
             let entry = per_secret.entry(&f.resource.arn).or_default();
             *entry.0.entry(f.status).or_default() += 1;
             if f.status == Status::Fail && entry.1.is_none_or(|s| f.severity > s) {
@@ -60,6 +77,7 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
             category: m.category,
             severity: m.severity,
             remediation: m.remediation.clone(),
+            frameworks: crate::frameworks::refs_for(&m.id),
             counts: per_check.get(m.id.as_str()).cloned().unwrap_or_default(),
         })
         .collect();
@@ -68,9 +86,11 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
     for s in inv.secrets.iter().filter(|s| s.is_replica()) {
         replicas.entry((&s.account, &s.name)).or_default().insert(s.region.clone());
     }
-    let secrets: Vec<SecretSummary> = ctx
-        .secrets()
-        .map(|s| {
+    use rayon::prelude::*;
+    let listed: Vec<_> = ctx.secrets().collect();
+    let secrets: Vec<SecretSummary> = listed
+        .par_iter()
+        .map(|&s| {
             let (counts, worst) = per_secret.get(s.arn.as_str()).cloned().unwrap_or_default();
             let mut replica_regions: BTreeSet<String> = replicas.get(&(s.account.as_str(), s.name.as_str())).cloned().unwrap_or_default();
             for r in s.replication.iter().flatten() {
@@ -111,6 +131,7 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
             }
         })
         .collect();
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "secret summaries built");
     summary.secrets = secrets.len();
     summary.secrets_failing_high = secrets
         .iter()

@@ -322,7 +322,7 @@ mod tests {
                 report
                     .findings
                     .iter()
-                    .filter(|f| c.checks.contains(&f.check_id) && f.status == st)
+                    .filter(|f| c.checks.iter().any(|id| *id == f.check_id) && f.status == st)
                     .count()
             };
             assert_eq!(

@@ -252,12 +252,17 @@ impl Inventory {
     /// Parses inventory JSON, checking the schema version before the shape so that an
     /// inventory from another version gets a message about versions, not about fields.
     pub fn from_json(path: &str, text: &str) -> Result<Self, InventoryError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|source| InventoryError::Parse {
-                path: path.to_string(),
-                source,
-            })?;
-        let found = value.get("schema_version").and_then(|v| v.as_u64());
+        // The version first (skimming the rest), so that another version's inventory is
+        // reported as such rather than as whichever field no longer parses.
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: Option<serde_json::Value>,
+        }
+        let version: Version = serde_json::from_str(text).map_err(|source| InventoryError::Parse {
+            path: path.to_string(),
+            source,
+        })?;
+        let found = version.schema_version.as_ref().and_then(|v| v.as_u64());
         match found {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
             Some(v) => {
@@ -273,10 +278,14 @@ impl Inventory {
                 });
             }
         }
-        serde_json::from_value(value).map_err(|source| InventoryError::Parse {
+        let mut inv: Inventory = serde_json::from_str(text).map_err(|source| InventoryError::Parse {
             path: path.to_string(),
             source,
-        })
+        })?;
+        // A hand-made or generated inventory may be in any order; evaluation and the
+        // reports rely on the canonical one.
+        inv.normalise();
+        Ok(inv)
     }
 
     pub fn load(path: &str) -> Result<Self, InventoryError> {

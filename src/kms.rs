@@ -86,7 +86,8 @@ pub fn resolve_key<'a>(inv: &'a Inventory, secret: &Secret, raw: Option<&str>, r
         }
     };
     let by_alias = |acct: &str, reg: &str, alias: &str| -> KeyRef<'a> {
-        let reference = format!("arn:aws:kms:{reg}:{acct}:{alias}");
+        // Built only when reported (most references resolve).
+        let reference = || format!("arn:aws:kms:{reg}:{acct}:{alias}");
         if alias == DEFAULT_KEY_ALIAS {
             let key = inv
                 .kms_aliases
@@ -97,7 +98,7 @@ pub fn resolve_key<'a>(inv: &'a Inventory, secret: &Secret, raw: Option<&str>, r
             return KeyRef::Default { key };
         }
         if acct != account {
-            return KeyRef::OtherAccount { reference, account: acct.to_string() };
+            return KeyRef::OtherAccount { reference: reference(), account: acct.to_string() };
         }
         match inv
             .kms_aliases
@@ -107,7 +108,7 @@ pub fn resolve_key<'a>(inv: &'a Inventory, secret: &Secret, raw: Option<&str>, r
             .and_then(|id| find_key(acct, reg, id))
         {
             Some(k) => classify(k),
-            None => KeyRef::Unresolved { reference },
+            None => KeyRef::Unresolved { reference: reference() },
         }
     };
     match parse_reference(raw) {
@@ -119,13 +120,13 @@ pub fn resolve_key<'a>(inv: &'a Inventory, secret: &Secret, raw: Option<&str>, r
             None => KeyRef::Unresolved { reference: id },
         },
         KeyReference::KeyArn { region: r, account: a, key_id } => {
-            let reference = format!("arn:aws:kms:{r}:{a}:key/{key_id}");
+            let reference = || format!("arn:aws:kms:{r}:{a}:key/{key_id}");
             if a != account {
-                return KeyRef::OtherAccount { reference, account: a };
+                return KeyRef::OtherAccount { reference: reference(), account: a.clone() };
             }
             match find_key(&a, &r, &key_id) {
                 Some(k) => classify(k),
-                None => KeyRef::Unresolved { reference },
+                None => KeyRef::Unresolved { reference: reference() },
             }
         }
     }

@@ -2,6 +2,7 @@
 //!
 //! `report.json` is this model serialised; it is the contract alert pipelines build on.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::inventory::{Gap, Scope};
 
 /// Bumped when a field of the report changes meaning.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -124,15 +125,55 @@ impl fmt::Display for Category {
     }
 }
 
+/// Shared, immutable text: a secret's ARN, name, account and region are stored once and
+/// shared by all of its findings (a 100,000-secret report has millions of findings).
+pub type Text = std::sync::Arc<str>;
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Resource {
-    pub arn: String,
-    pub name: String,
+    #[serde(with = "arc_str")]
+    pub arn: Text,
+    #[serde(with = "arc_str")]
+    pub name: Text,
     /// `secret`, `kms-key`, `region`, `config`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub account: String,
-    pub region: String,
+    #[serde(rename = "type", with = "arc_str")]
+    pub kind: Text,
+    #[serde(with = "arc_str")]
+    pub account: Text,
+    #[serde(with = "arc_str")]
+    pub region: Text,
+}
+
+impl Resource {
+    pub fn new(
+        arn: impl Into<Text>,
+        name: impl Into<Text>,
+        kind: impl Into<Text>,
+        account: impl Into<Text>,
+        region: impl Into<Text>,
+    ) -> Resource {
+        Resource {
+            arn: arn.into(),
+            name: name.into(),
+            kind: kind.into(),
+            account: account.into(),
+            region: region.into(),
+        }
+    }
+}
+
+/// Serde for [`Text`] without serde's `rc` feature.
+mod arc_str {
+    use super::Text;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Text, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(t)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        String::deserialize(d).map(Text::from)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,30 +182,99 @@ pub struct FrameworkRef {
     pub control: String,
 }
 
+/// A finding's evidence: typed per check, kept as compact JSON text (one allocation instead
+/// of a tree of maps; a large report holds millions of them).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Evidence(Box<serde_json::value::RawValue>);
+
+impl Evidence {
+    pub fn new(v: impl Serialize) -> Evidence {
+        Evidence(serde_json::value::to_raw_value(&v).expect("evidence types are plain data"))
+    }
+
+    /// The compact JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The evidence as a JSON value (tests and callers that inspect fields).
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.0.get()).expect("evidence is valid JSON")
+    }
+
+    /// No evidence: `null` or `{}`.
+    pub fn is_empty(&self) -> bool {
+        matches!(self.0.get(), "null" | "{}")
+    }
+}
+
+impl Default for Evidence {
+    fn default() -> Self {
+        Evidence::new(serde_json::Value::Null)
+    }
+}
+
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json()
+    }
+}
+
+impl fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.json())
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            write!(f, "{:#}", self.value())
+        } else {
+            f.write_str(self.json())
+        }
+    }
+}
+
+/// One check's verdict on one resource. The check's description (remediation, framework
+/// controls, rationale) is in the report's `checks` list, once per check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable across runs: a hash of the check id and the resource ARN.
     pub id: String,
-    pub check_id: String,
-    pub check_name: String,
-    pub title: String,
+    pub check_id: Cow<'static, str>,
+    pub check_name: Cow<'static, str>,
+    pub title: Cow<'static, str>,
     pub category: Category,
     pub severity: Severity,
     pub status: Status,
     pub resource: Resource,
-    pub message: String,
+    pub message: Cow<'static, str>,
     /// Typed per check; see the check's documentation.
-    pub evidence: serde_json::Value,
-    pub remediation: String,
-    /// The framework controls the check maps to (from `checks/frameworks/`).
-    pub frameworks: Vec<FrameworkRef>,
+    pub evidence: Evidence,
     /// The waiver that suppressed this finding (only on `suppressed` findings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<crate::waiver::WaiverRef>,
+    pub waiver: Option<Box<crate::waiver::WaiverRef>>,
     /// With `--baseline`: how this finding compares to the baseline report (only on
     /// findings that fail now, or that failed in the baseline and no longer do).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+}
+
+impl Finding {
+    /// The evidence as a JSON value.
+    pub fn evidence(&self) -> serde_json::Value {
+        self.evidence.value()
+    }
+}
+
+/// The order of `findings` in a report: by check, account, region, resource ARN and id.
+/// (The inventory's secrets are ordered by account, region and name, and an ARN is the name
+/// plus a suffix, so a check's findings arrive almost sorted.)
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (&a.check_id, &a.resource.account, &a.resource.region, &a.resource.arn, &a.id)
+        .cmp(&(&b.check_id, &b.resource.account, &b.resource.region, &b.resource.arn, &b.id))
 }
 
 /// How a finding compares to the same finding (same stable `id`) in a baseline report.
@@ -218,7 +328,13 @@ pub fn finding_id(check_id: &str, resource_arn: &str) -> String {
     h.update([0u8]);
     h.update(resource_arn.as_bytes());
     let digest = h.finalize();
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(16);
+    for b in &digest[..8] {
+        id.push(HEX[usize::from(b >> 4)] as char);
+        id.push(HEX[usize::from(b & 15)] as char);
+    }
+    id
 }
 
 /// Description of a check as it appears in the report (for the HTML checks view and for
@@ -231,6 +347,8 @@ pub struct CheckSummary {
     pub category: Category,
     pub severity: Severity,
     pub remediation: String,
+    /// The framework controls the check maps to (from `checks/frameworks/`).
+    pub frameworks: Vec<FrameworkRef>,
     pub counts: BTreeMap<Status, usize>,
 }
 

@@ -94,8 +94,8 @@ impl Waiver {
     /// the pattern. Says nothing about status or expiry.
     pub fn matches(&self, f: &Finding) -> bool {
         f.check_id == self.check
-            && (self.matcher.is_match(&f.resource.arn)
-                || (!f.resource.name.is_empty() && self.matcher.is_match(&f.resource.name)))
+            && (self.matcher.is_match(&*f.resource.arn)
+                || (!f.resource.name.is_empty() && self.matcher.is_match(&*f.resource.name)))
     }
 
     /// True from the day after `expires` (UTC) on.
@@ -124,7 +124,7 @@ pub fn apply(waivers: &[Waiver], findings: &mut [Finding], now: DateTime<Utc>) {
     for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
         if let Some(w) = live.iter().find(|w| w.matches(f)) {
             f.status = Status::Suppressed;
-            f.waiver = Some(w.to_ref());
+            f.waiver = Some(Box::new(w.to_ref()));
         }
     }
 }
@@ -270,7 +270,7 @@ mod tests {
         let mut f = findings();
         let arn = f
             .iter()
-            .find(|f| f.resource.name == "prod/app/off")
+            .find(|f| f.resource.name.as_ref() == "prod/app/off")
             .unwrap()
             .resource
             .arn
@@ -282,7 +282,7 @@ mod tests {
         assert_eq!(status(&f, "prod/app/on"), Status::Pass);
         let w = f
             .iter()
-            .find(|f| f.resource.name == "prod/app/off")
+            .find(|f| f.resource.name.as_ref() == "prod/app/off")
             .unwrap()
             .waiver
             .clone()
@@ -372,7 +372,7 @@ mod tests {
         apply(&c.waivers, &mut f, now());
         let w = f
             .iter()
-            .find(|f| f.resource.name == "prod/app/off")
+            .find(|f| f.resource.name.as_ref() == "prod/app/off")
             .unwrap()
             .waiver
             .clone()

@@ -187,3 +187,62 @@ fn hostile_report_in_chromium_runs_no_injected_script() {
     let total = n(&p["initial"]["rows"]);
     assert!(n(&p["fail_only"]["visible_rows"]) < total, "filtering works here too");
 }
+
+/// A compact report (above the 500-secret threshold): whole cards are filtered by their
+/// tokens, rows inside by the stylesheet, the search finds one secret, and nothing breaks.
+#[test]
+fn compact_report_in_chromium() {
+    if !browser_ready() {
+        return;
+    }
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("date");
+    let mut inv = Inventory::empty("fixture", now);
+    let account = "111122223333";
+    inv.accounts = vec![account.to_string()];
+    inv.scopes = vec![Scope {
+        account: account.to_string(),
+        region: "us-east-1".to_string(),
+    }];
+    const N: usize = html::PASSING_SUMMARY_THRESHOLD + 100;
+    for i in 0..N {
+        let name = format!("prod/svc-{}/secret-{i}", i % 50);
+        let mut s = Secret {
+            arn: format!("arn:aws:secretsmanager:us-east-1:{account}:secret:{name}-AbCdEf"),
+            name,
+            account: account.to_string(),
+            region: "us-east-1".to_string(),
+            ..Default::default()
+        };
+        s.rotation_enabled = Some(i % 3 != 0);
+        s.tags.insert("Team".to_string(), format!("t{}", i % 7));
+        inv.secrets.push(s);
+    }
+    let report = evaluate(&inv, &Config::default(), now);
+    let page = html::render(&report);
+    assert!(!page.contains("id=\"secret-index\""), "compact");
+    let p = probe(&page, "secret-123");
+    assert_clean(&p);
+    assert_eq!(n(&p["initial"]["cards"]), N as u64);
+    assert_eq!(n(&p["initial"]["visible_cards"]), N as u64);
+    let total = n(&p["initial"]["rows"]);
+    assert_eq!(n(&p["initial"]["visible_rows"]), total);
+    let fail = &p["fail_only"];
+    assert!(n(&fail["visible_rows"]) > 0 && n(&fail["visible_rows"]) < total, "status filter hides rows: {fail}");
+    // Every secret here has a high finding (an error), none a critical one: the severity
+    // filter hides rows in shown cards, and whole cards.
+    let high = &p["by_severity"]["high"];
+    assert_eq!(n(&high["visible_cards"]), N as u64, "{high}");
+    assert!(n(&high["visible_rows"]) < total, "{high}");
+    let critical = &p["by_severity"]["critical"];
+    assert_eq!(n(&critical["visible_cards"]), 0, "severity filter hides whole cards: {critical}");
+    assert_eq!(n(&critical["visible_rows"]), 0, "{critical}");
+    let search = &p["search"];
+    assert_eq!(n(&search["visible_cards"]), 1, "the search finds one secret: {search}");
+    let first = report.secrets.iter().min_by_key(|s| &s.name).expect("secrets");
+    assert_eq!(p["sorted_by_name"]["first_card"], html::secret_anchor(&first.arn).as_str());
+    assert_eq!(n(&p["after_reset"]["visible_rows"]), total);
+    assert_eq!(p["after_reset"]["first_card"], p["initial"]["first_card"]);
+}

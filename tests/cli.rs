@@ -96,7 +96,7 @@ fn format_json_writes_only_json() {
         run.describe()
     );
     let report = sb.report("out");
-    assert_eq!(report.0["schema_version"], 1);
+    assert_eq!(report.0["schema_version"], 2);
 }
 
 #[test]

@@ -10,7 +10,8 @@
 //! Checks are pure: they read the [`Context`] (inventory, config, `now`) and emit one finding
 //! per (check, resource) they evaluate — pass included. What they cannot assess is `error`.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::inventory::{Gap, Inventory, Secret};
-use crate::report::{Category, Finding, Resource, Severity, Status, finding_id};
+use crate::report::{Category, Evidence, Finding, Resource, Severity, Status, finding_id};
 
 mod sl101_rotation_disabled;
 mod sl102_rotation_interval_too_long;
@@ -164,6 +165,9 @@ pub fn all_metas() -> impl Iterator<Item = &'static CheckMeta> {
     metas().values()
 }
 
+/// A secret's identity in a listing: (account, name, primary region).
+type SecretKey<'a> = (&'a str, &'a str, &'a str);
+
 /// What a check reads.
 pub struct Context<'a> {
     pub inv: &'a Inventory,
@@ -174,24 +178,51 @@ pub struct Context<'a> {
     /// Every reported secret's readers (by ARN), computed once by [`Context::readers`]: SL604,
     /// SL605, SL802 and the report's per-secret view all need them.
     readers: OnceLock<std::collections::HashMap<String, crate::access::SecretAccess>>,
+    /// Regions of the replicas listed by `ListSecrets`, by (account, name, primary region).
+    listed_replicas: OnceLock<HashMap<SecretKey<'a>, BTreeSet<&'a str>>>,
+    /// The position of the first gap per (operation, resource), for [`Context::secret_gap`].
+    first_gap: OnceLock<HashMap<(&'a str, &'a str), usize>>,
+    /// Every secret's [`Resource`], by position in `inv.secrets`, shared by its findings
+    /// ([`Emitter::secret`]).
+    resources: OnceLock<Vec<Resource>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(inv: &'a Inventory, cfg: &'a Config, now: DateTime<Utc>) -> Context<'a> {
-        Context { inv, cfg, now, access: OnceLock::new(), readers: OnceLock::new() }
+        Context {
+            inv,
+            cfg,
+            now,
+            access: OnceLock::new(),
+            readers: OnceLock::new(),
+            listed_replicas: OnceLock::new(),
+            first_gap: OnceLock::new(),
+            resources: OnceLock::new(),
+        }
     }
 
     /// Who can read what ([`crate::access`]), built once per evaluation and shared by the
     /// access checks.
     pub fn access(&self) -> &crate::access::AccessIndex {
-        self.access.get_or_init(|| crate::access::AccessIndex::build(self.inv))
+        self.access.get_or_init(|| {
+            let t = std::time::Instant::now();
+            let idx = crate::access::AccessIndex::build(self.inv);
+            tracing::debug!(ms = t.elapsed().as_millis() as u64, "access index built");
+            idx
+        })
     }
 
     /// The effective readers of a secret, computed once per evaluation for every reported
     /// secret (a secret outside [`Context::secrets`] is computed on the spot).
     pub fn readers(&self, secret: &Secret) -> std::borrow::Cow<'_, crate::access::SecretAccess> {
         let all = self.readers.get_or_init(|| {
-            self.secrets().map(|s| (s.arn.clone(), self.access().readers(s))).collect()
+            let access = self.access();
+            let t = std::time::Instant::now();
+            use rayon::prelude::*;
+            let listed: Vec<&Secret> = self.secrets().collect();
+            let all: HashMap<_, _> = listed.par_iter().map(|s| (s.arn.clone(), access.readers(s))).collect();
+            tracing::debug!(ms = t.elapsed().as_millis() as u64, "readers computed");
+            all
         });
         match all.get(&secret.arn) {
             Some(a) => std::borrow::Cow::Borrowed(a),
@@ -207,10 +238,40 @@ impl<'a> Context<'a> {
 
     /// The first gap recorded for `operation` on this secret.
     pub fn secret_gap(&self, secret: &Secret, operation: &str) -> Option<&'a Gap> {
-        self.inv
-            .gaps
-            .iter()
-            .find(|g| g.operation == operation && (g.resource == secret.arn || g.resource == secret.name))
+        let inv = self.inv;
+        let first = self.first_gap.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, g) in inv.gaps.iter().enumerate() {
+                m.entry((g.operation.as_str(), g.resource.as_str())).or_insert(i);
+            }
+            m
+        });
+        let by = |resource: &str| first.get(&(operation, resource)).copied();
+        by(&secret.arn).into_iter().chain(by(&secret.name)).min().map(|i| &inv.gaps[i])
+    }
+
+    /// Every secret's [`Resource`], by position in `inv.secrets`.
+    pub fn resources(&self) -> &[Resource] {
+        let inv = self.inv;
+        self.resources.get_or_init(|| inv.secrets.iter().map(secret_resource).collect())
+    }
+
+    /// Regions of the replicas of `secret` that `ListSecrets` listed in the audited regions
+    /// (each replica names its primary's region).
+    pub fn listed_replica_regions(&self, secret: &Secret) -> BTreeSet<&'a str> {
+        let inv = self.inv;
+        let all = self.listed_replicas.get_or_init(|| {
+            let mut m: HashMap<_, BTreeSet<&str>> = HashMap::new();
+            for r in inv.secrets.iter().filter(|r| r.is_replica()) {
+                if let Some(primary) = r.primary_region.as_deref() {
+                    m.entry((r.account.as_str(), r.name.as_str(), primary)).or_default().insert(r.region.as_str());
+                }
+            }
+            m
+        });
+        all.get(&(secret.account.as_str(), secret.name.as_str(), secret.region.as_str()))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Whole days from `then` to now (negative when `then` is in the future).
@@ -221,53 +282,80 @@ impl<'a> Context<'a> {
 
 /// Collects one check's findings, filling in the metadata.
 pub struct Emitter<'m> {
-    meta: &'m CheckMeta,
+    meta: &'static CheckMeta,
+    /// The inventory's secrets and their shared resources ([`Context::resources`]).
+    secrets: &'m [Secret],
+    resources: &'m [Resource],
     pub findings: Vec<Finding>,
 }
 
 impl<'m> Emitter<'m> {
-    pub fn new(meta: &'m CheckMeta) -> Self {
+    pub fn new(meta: &'static CheckMeta, ctx: &'m Context<'_>) -> Self {
         Emitter {
             meta,
+            secrets: ctx.inv.secrets.as_slice(),
+            resources: ctx.resources(),
             findings: Vec::new(),
         }
     }
 
-    pub fn push(&mut self, resource: Resource, status: Status, message: impl Into<String>, evidence: impl Serialize) {
+    pub fn push(
+        &mut self,
+        resource: Resource,
+        status: Status,
+        message: impl Into<Cow<'static, str>>,
+        evidence: impl Serialize,
+    ) {
         let meta = self.meta;
-        let evidence = serde_json::to_value(evidence).expect("evidence types are plain data");
         self.findings.push(Finding {
             id: finding_id(&meta.id, &resource.arn),
-            check_id: meta.id.clone(),
-            check_name: meta.name.clone(),
-            title: meta.title.clone(),
+            check_id: Cow::Borrowed(meta.id.as_str()),
+            check_name: Cow::Borrowed(meta.name.as_str()),
+            title: Cow::Borrowed(meta.title.as_ref()),
             category: meta.category,
             severity: meta.severity,
             status,
             resource,
             message: message.into(),
-            evidence,
-            remediation: meta.remediation.clone(),
-            frameworks: crate::frameworks::refs_for(&meta.id),
+            evidence: Evidence::new(evidence),
             waiver: None,
             change: None,
         });
     }
 
     /// A finding on a secret.
-    pub fn secret(&mut self, secret: &Secret, status: Status, message: impl Into<String>, evidence: impl Serialize) {
-        self.push(secret_resource(secret), status, message, evidence);
+    pub fn secret(
+        &mut self,
+        secret: &Secret,
+        status: Status,
+        message: impl Into<Cow<'static, str>>,
+        evidence: impl Serialize,
+    ) {
+        let resource = match self.shared_resource(secret) {
+            Some(r) => r.clone(),
+            None => secret_resource(secret),
+        };
+        self.push(resource, status, message, evidence);
+    }
+}
+
+impl Emitter<'_> {
+    /// The shared resource of a secret of the inventory, found by its position (`None` for a
+    /// secret that is not one of the inventory's).
+    fn shared_resource(&self, secret: &Secret) -> Option<&Resource> {
+        let range = self.secrets.as_ptr_range();
+        let p: *const Secret = secret;
+        if !range.contains(&p) {
+            return None;
+        }
+        // A reference into the slice points at the start of an element.
+        let i = (p as usize - range.start as usize) / std::mem::size_of::<Secret>();
+        self.resources.get(i)
     }
 }
 
 pub fn secret_resource(s: &Secret) -> Resource {
-    Resource {
-        arn: s.arn.clone(),
-        name: s.name.clone(),
-        kind: "secret".to_string(),
-        account: s.account.clone(),
-        region: s.region.clone(),
-    }
+    Resource::new(s.arn.as_str(), s.name.as_str(), "secret", s.account.as_str(), s.region.as_str())
 }
 
 /// A date as RFC 3339 text, for evidence.
@@ -324,16 +412,37 @@ impl<'a> From<&'a Gap> for GapEvidence<'a> {
     }
 }
 
-/// Runs every check and returns the findings, unsorted.
+/// Runs every check and returns the findings, each check's sorted by [`crate::report::finding_order`].
 pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
-    let mut all = Vec::new();
-    for check in ALL {
-        let meta = meta(check.id()).expect("every registered check has metadata");
-        let mut out = Emitter::new(meta);
-        check.run(ctx, &mut out);
-        all.append(&mut out.findings);
+    use rayon::prelude::*;
+    // The checks are independent: run them in parallel, keep the registry's order.
+    let per_check: Vec<Vec<Finding>> = ALL
+        .par_iter()
+        .map(|check| {
+            let meta = meta(check.id()).expect("every registered check has metadata");
+            let t = std::time::Instant::now();
+            let mut out = Emitter::new(meta, ctx);
+            // Most checks report once per secret.
+            out.findings.reserve(ctx.inv.secrets.len());
+            check.run(ctx, &mut out);
+            let mut findings = out.findings;
+            findings.sort_by(crate::report::finding_order);
+            tracing::trace!(check = check.id(), findings = findings.len(), ms = t.elapsed().as_millis() as u64, "check ran");
+            findings
+        })
+        .collect();
+    // Moved, not cloned (`concat` would clone every finding).
+    let mut all = Vec::with_capacity(per_check.iter().map(Vec::len).sum());
+    for findings in per_check {
+        all.extend(findings);
     }
     all
+}
+
+/// Whether the registry lists the checks in id order (so the concatenated per-check findings
+/// are in report order).
+pub fn registry_in_id_order() -> bool {
+    ALL.windows(2).all(|w| w[0].id() < w[1].id())
 }
 
 /// Runs every check's second phase ([`Check::run_after`]) over the first phase's findings
@@ -342,11 +451,21 @@ pub fn run_after_all(ctx: &Context<'_>, findings: &[Finding]) -> Vec<Finding> {
     let mut all = Vec::new();
     for check in ALL {
         let meta = meta(check.id()).expect("every registered check has metadata");
-        let mut out = Emitter::new(meta);
+        let mut out = Emitter::new(meta, ctx);
         check.run_after(ctx, findings, &mut out);
+        out.findings.sort_by(crate::report::finding_order);
         all.append(&mut out.findings);
     }
     all
+}
+
+#[cfg(test)]
+mod order_tests {
+    #[test]
+    fn the_registry_is_in_id_order() {
+        // evaluate() relies on it to skip sorting millions of findings.
+        assert!(super::registry_in_id_order());
+    }
 }
 
 #[cfg(test)]
@@ -393,7 +512,7 @@ pub(crate) mod testutil {
     /// Runs one check over an inventory with the given config.
     pub fn run_with(check: &dyn Check, inv: &Inventory, cfg: &Config) -> Vec<Finding> {
         let ctx = Context::new(inv, cfg, now());
-        let mut out = Emitter::new(meta(check.id()).expect("registered"));
+        let mut out = Emitter::new(meta(check.id()).expect("registered"), &ctx);
         check.run(&ctx, &mut out);
         out.findings
     }
@@ -404,7 +523,7 @@ pub(crate) mod testutil {
 
     /// The status of the finding on the secret named `name`.
     pub fn status_of(findings: &[Finding], name: &str) -> Status {
-        let matching: Vec<_> = findings.iter().filter(|f| f.resource.name == name).collect();
+        let matching: Vec<_> = findings.iter().filter(|f| f.resource.name.as_ref() == name).collect();
         assert_eq!(matching.len(), 1, "expected exactly one finding for {name}: {findings:#?}");
         matching[0].status
     }

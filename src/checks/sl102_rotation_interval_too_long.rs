@@ -140,17 +140,17 @@ mod tests {
 
         let fail = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/days-91")
+            .find(|x| x.resource.name.as_ref() == "prod/app/days-91")
             .expect("finding");
         assert_eq!(fail.message, "rotates every 91 days at most (limit 90)");
-        assert_eq!(fail.evidence["interval_days"], 91.0);
-        assert_eq!(fail.evidence["max_interval_days"], 90);
+        assert_eq!(fail.evidence()["interval_days"], 91.0);
+        assert_eq!(fail.evidence()["max_interval_days"], 90);
         let bad = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/bad-expr")
+            .find(|x| x.resource.name.as_ref() == "prod/app/bad-expr")
             .expect("finding");
         assert!(bad.message.contains("every month"), "{}", bad.message);
-        assert!(bad.evidence["interval_days"].is_null());
+        assert!(bad.evidence()["interval_days"].is_null());
     }
 
     #[test]
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(status_of(&f, "prod/app/c"), Status::Fail);
         let c = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/c")
+            .find(|x| x.resource.name.as_ref() == "prod/app/c")
             .expect("finding");
         assert_eq!(c.message, "rotates every 35 days at most (limit 30)");
     }

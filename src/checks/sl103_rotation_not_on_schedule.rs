@@ -194,7 +194,7 @@ mod tests {
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
         f.iter()
-            .find(|x| x.resource.name == name)
+            .find(|x| x.resource.name.as_ref() == name)
             .expect("finding exists")
     }
 
@@ -212,15 +212,15 @@ mod tests {
         assert_eq!(status_of(&f, "prod/app/boundary"), Status::Pass);
         assert_eq!(status_of(&f, "prod/app/late"), Status::Fail);
         let late = finding(&f, "prod/app/late");
-        assert_eq!(late.evidence["days_overdue"], 3);
-        assert_eq!(late.evidence["interval_days"], 30.0);
-        assert_eq!(late.evidence["grace_days"], 2);
+        assert_eq!(late.evidence()["days_overdue"], 3);
+        assert_eq!(late.evidence()["interval_days"], 30.0);
+        assert_eq!(late.evidence()["grace_days"], 2);
         assert_eq!(
             late.message,
             "last rotated 33 days ago on a 30-day schedule: 3 days overdue (grace 2)"
         );
         let ok = finding(&f, "prod/app/on-time");
-        assert!(ok.evidence["days_overdue"].is_null());
+        assert!(ok.evidence()["days_overdue"].is_null());
         assert_eq!(ok.message, "on schedule: next rotation due 2026-06-21 (grace 2)");
     }
 
@@ -240,7 +240,7 @@ mod tests {
             m.message,
             "scheduled rotation was due 2026-05-29, 3 days ago (grace 2)"
         );
-        assert_eq!(m.evidence["days_overdue"], 3);
+        assert_eq!(m.evidence()["days_overdue"], 3);
     }
 
     #[test]
@@ -258,7 +258,7 @@ mod tests {
             "{}",
             old.message
         );
-        assert_eq!(old.evidence["days_overdue"], 70);
+        assert_eq!(old.evidence()["days_overdue"], 70);
     }
 
     #[test]
@@ -299,7 +299,7 @@ mod tests {
         let bad = finding(&f, "prod/app/bad");
         assert!(bad.message.contains("no next rotation date"), "{}", bad.message);
         assert!(
-            bad.evidence["interval_error"]
+            bad.evidence()["interval_error"]
                 .as_str()
                 .is_some_and(|e| e.contains("cron(nope)"))
         );
@@ -327,11 +327,11 @@ mod tests {
         inv.cloudtrail = vec![ct];
         let f = run(&RotationNotOnSchedule, &inv);
         assert_eq!(f[0].status, Status::Fail);
-        assert_eq!(f[0].evidence["cloudtrail_rotation"]["failed"], 2);
+        assert_eq!(f[0].evidence()["cloudtrail_rotation"]["failed"], 2);
         assert!(f[0].message.contains("2 RotationFailed event(s), last 2026-05-29"), "{}", f[0].message);
         // Not collected: no CloudTrail evidence at all.
         let f = run(&RotationNotOnSchedule, &inventory(vec![s]));
-        assert!(f[0].evidence.get("cloudtrail_rotation").is_none());
+        assert!(f[0].evidence().get("cloudtrail_rotation").is_none());
     }
 
     #[test]
@@ -342,7 +342,7 @@ mod tests {
         s.last_rotated_date = Some(days_ago(31));
         let f = run_with(&RotationNotOnSchedule, &inventory(vec![s]), &cfg);
         assert_eq!(status_of(&f, "prod/app/a"), Status::Fail);
-        assert_eq!(f[0].evidence["grace_days"], 0);
-        assert_eq!(f[0].evidence["days_overdue"], 1);
+        assert_eq!(f[0].evidence()["grace_days"], 0);
+        assert_eq!(f[0].evidence()["days_overdue"], 1);
     }
 }

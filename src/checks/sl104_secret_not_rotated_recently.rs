@@ -124,14 +124,14 @@ mod tests {
 
         let over = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/over")
+            .find(|x| x.resource.name.as_ref() == "prod/app/over")
             .expect("finding");
         assert_eq!(over.message, "last rotated 91 days ago (limit 90)");
-        assert_eq!(over.evidence["days_since_rotation"], 91);
-        assert_eq!(over.evidence["max_age_days"], 90);
+        assert_eq!(over.evidence()["days_since_rotation"], 91);
+        assert_eq!(over.evidence()["max_age_days"], 90);
         let never = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/never-old")
+            .find(|x| x.resource.name.as_ref() == "prod/app/never-old")
             .expect("finding");
         assert_eq!(never.message, "never rotated; created 120 days ago (limit 90)");
     }

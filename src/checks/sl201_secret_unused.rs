@@ -140,17 +140,17 @@ mod tests {
 
         let stale = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/stale")
+            .find(|x| x.resource.name.as_ref() == "prod/app/stale")
             .expect("finding");
         assert_eq!(stale.message, "last accessed 91 days ago (limit 90)");
-        assert_eq!(stale.evidence["days_since_access"], 91);
-        assert_eq!(stale.evidence["unused_days"], 90);
+        assert_eq!(stale.evidence()["days_since_access"], 91);
+        assert_eq!(stale.evidence()["unused_days"], 90);
         let never = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/never-old")
+            .find(|x| x.resource.name.as_ref() == "prod/app/never-old")
             .expect("finding");
         assert_eq!(never.message, "never accessed; created 91 days ago (limit 90)");
-        assert!(never.evidence["last_accessed"].is_null());
+        assert!(never.evidence()["last_accessed"].is_null());
     }
 
     #[test]

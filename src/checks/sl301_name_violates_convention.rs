@@ -91,11 +91,11 @@ mod tests {
 
         let bad = f
             .iter()
-            .find(|x| x.resource.name == "qa/payments/db")
+            .find(|x| x.resource.name.as_ref() == "qa/payments/db")
             .expect("finding");
-        assert_eq!(bad.evidence["name"], "qa/payments/db");
+        assert_eq!(bad.evidence()["name"], "qa/payments/db");
         assert_eq!(
-            bad.evidence["pattern"],
+            bad.evidence()["pattern"],
             crate::config::NamingConfig::default().pattern
         );
         assert!(

@@ -132,26 +132,26 @@ mod tests {
 
         let some = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/some")
+            .find(|x| x.resource.name.as_ref() == "prod/app/some")
             .expect("finding");
         assert_eq!(
             some.message,
             "missing 2 of 3 required tags: Environment, Application"
         );
         assert_eq!(
-            some.evidence["missing_keys"],
+            some.evidence()["missing_keys"],
             serde_json::json!(["Environment", "Application"])
         );
         assert_eq!(
-            some.evidence["present_keys"],
+            some.evidence()["present_keys"],
             serde_json::json!(["Team"]),
             "aws: tags do not count"
         );
         let wrong = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/wrong-case")
+            .find(|x| x.resource.name.as_ref() == "prod/app/wrong-case")
             .expect("finding");
-        assert_eq!(wrong.evidence["missing_keys"], serde_json::json!(["Environment"]));
+        assert_eq!(wrong.evidence()["missing_keys"], serde_json::json!(["Environment"]));
     }
 
     #[test]
@@ -169,7 +169,7 @@ mod tests {
         assert_eq!(status_of(&f, "prod/app/none"), Status::Fail);
         let none = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/none")
+            .find(|x| x.resource.name.as_ref() == "prod/app/none")
             .expect("finding");
         assert_eq!(none.message, "has no tags");
     }

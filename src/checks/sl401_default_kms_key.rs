@@ -294,7 +294,7 @@ mod tests {
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
         f.iter()
-            .find(|x| x.resource.name == name)
+            .find(|x| x.resource.name.as_ref() == name)
             .expect("finding exists")
     }
 
@@ -341,13 +341,13 @@ mod tests {
             absent.message,
             "encrypted with the AWS managed key alias/aws/secretsmanager"
         );
-        assert_eq!(absent.evidence["key_kind"], "aws_managed");
-        assert!(absent.evidence["kms_key_id"].is_null());
+        assert_eq!(absent.evidence()["key_kind"], "aws_managed");
+        assert!(absent.evidence()["kms_key_id"].is_null());
         let cmk = finding(&f, "prod/app/cmk-alias");
-        assert_eq!(cmk.evidence["key"], CMK_ARN);
-        assert_eq!(cmk.evidence["key_aliases"], serde_json::json!(["alias/secrets"]));
+        assert_eq!(cmk.evidence()["key"], CMK_ARN);
+        assert_eq!(cmk.evidence()["key_aliases"], serde_json::json!(["alias/secrets"]));
         let foreign = finding(&f, "prod/app/foreign");
-        assert_eq!(foreign.evidence["key_account"], "444455556666");
+        assert_eq!(foreign.evidence()["key_account"], "444455556666");
         assert!(
             foreign.message.contains("in account 444455556666, not collected"),
             "{}",
@@ -379,13 +379,13 @@ mod tests {
         assert_eq!(status_of(&f, "prod/app/foreign"), Status::Pass);
         assert_eq!(status_of(&f, "prod/app/foreign-alias"), Status::Error);
         let other = finding(&f, "prod/app/other-cmk");
-        assert_eq!(other.evidence["on_allow_list"], false);
+        assert_eq!(other.evidence()["on_allow_list"], false);
         assert!(
             other.message.ends_with("which is not on the allow-list"),
             "{}",
             other.message
         );
-        assert_eq!(finding(&f, "prod/app/cmk-arn").evidence["on_allow_list"], true);
+        assert_eq!(finding(&f, "prod/app/cmk-arn").evidence()["on_allow_list"], true);
 
         // By key id and by key ARN.
         for entry in ["k-other", "arn:aws:kms:us-east-1:111122223333:key/k-other"] {
@@ -412,7 +412,7 @@ mod tests {
         });
         let f = run(&DefaultKmsKey, &inv);
         assert_eq!(status_of(&f, "prod/app/gone"), Status::Pass, "{f:#?}");
-        assert_eq!(f[0].evidence["key_kind"], "missing");
+        assert_eq!(f[0].evidence()["key_kind"], "missing");
         // Without the missing-key record it stays an error: never a guess.
         let f = run(&DefaultKmsKey, &inventory(vec![keyed("prod/app/gone", Some(gone))]));
         assert_eq!(status_of(&f, "prod/app/gone"), Status::Error);
@@ -448,12 +448,12 @@ mod tests {
             a.message,
             "cannot resolve key arn:aws:kms:us-east-1:111122223333:alias/app: ListAliases failed in us-east-1 (AccessDeniedException)"
         );
-        assert_eq!(a.evidence["gaps"][0]["operation"], "ListAliases");
+        assert_eq!(a.evidence()["gaps"][0]["operation"], "ListAliases");
         let b = finding(&f, "prod/app/b");
         assert_eq!(
             b.message, "cannot resolve key k-x: DescribeKey failed in us-east-1 (ThrottlingException)",
             "a ListAliases gap does not concern a key id"
         );
-        assert_eq!(b.evidence["key_kind"], "unresolved");
+        assert_eq!(b.evidence()["key_kind"], "unresolved");
     }
 }

@@ -291,7 +291,7 @@ mod tests {
     }
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        f.iter().find(|x| x.resource.name == name).expect("finding exists")
+        f.iter().find(|x| x.resource.name.as_ref() == name).expect("finding exists")
     }
 
     fn fixture() -> Inventory {
@@ -390,22 +390,22 @@ mod tests {
     fn evidence_and_messages() {
         let f = run(&KmsKeyUnusable, &fixture());
         let enabled = finding(&f, "prod/app/enabled");
-        assert_eq!(enabled.evidence["key_aliases"], serde_json::json!(["alias/app"]));
-        assert_eq!(enabled.evidence["key_state"], "Enabled");
+        assert_eq!(enabled.evidence()["key_aliases"], serde_json::json!(["alias/app"]));
+        assert_eq!(enabled.evidence()["key_state"], "Enabled");
 
         let disabled = finding(&f, "prod/app/disabled");
         assert_eq!(
             disabled.message,
             "key arn:aws:kms:us-east-1:111122223333:key/k-disabled is disabled: the secret cannot be decrypted until the key is re-enabled"
         );
-        assert_eq!(disabled.evidence["key_state"], "Disabled");
+        assert_eq!(disabled.evidence()["key_state"], "Disabled");
         assert_eq!(
-            disabled.evidence["key_arn"],
+            disabled.evidence()["key_arn"],
             "arn:aws:kms:us-east-1:111122223333:key/k-disabled"
         );
 
         let pending = finding(&f, "prod/app/pending");
-        assert_eq!(pending.evidence["deletion_date"], "2026-06-08T00:00:00+00:00");
+        assert_eq!(pending.evidence()["deletion_date"], "2026-06-08T00:00:00+00:00");
         assert!(
             pending.message.contains("scheduled for deletion on 2026-06-08"),
             "{}",
@@ -413,7 +413,7 @@ mod tests {
         );
 
         let deleted = finding(&f, "prod/app/deleted");
-        assert_eq!(deleted.evidence["key_kind"], "missing");
+        assert_eq!(deleted.evidence()["key_kind"], "missing");
         assert_eq!(
             deleted.message,
             "key arn:aws:kms:us-east-1:111122223333:key/k-deleted does not exist: the secret cannot be decrypted"
@@ -432,17 +432,17 @@ mod tests {
             foreign.message,
             "key arn:aws:kms:us-east-1:444455556666:key/k-foreign is in account 444455556666, which was not collected: its state is unknown"
         );
-        assert_eq!(foreign.evidence["key_kind"], "other_account");
+        assert_eq!(foreign.evidence()["key_kind"], "other_account");
 
         let denied = finding(&f, "prod/app/denied");
         assert_eq!(
             denied.message,
             "cannot tell whether key k-denied is usable: DescribeKey failed in us-east-1 (AccessDeniedException)"
         );
-        assert_eq!(denied.evidence["gaps"][0]["error_code"], "AccessDeniedException");
+        assert_eq!(denied.evidence()["gaps"][0]["error_code"], "AccessDeniedException");
 
         let default = finding(&f, "prod/app/default");
-        assert_eq!(default.evidence["key_kind"], "aws_managed");
+        assert_eq!(default.evidence()["key_kind"], "aws_managed");
     }
 
     #[test]

@@ -92,13 +92,7 @@ impl<'a> Usage<'a> {
 }
 
 fn key_resource(arn: &str, name: &str, account: &str, region: &str) -> Resource {
-    Resource {
-        arn: arn.to_string(),
-        name: name.to_string(),
-        kind: "kms-key".to_string(),
-        account: account.to_string(),
-        region: region.to_string(),
-    }
+    Resource::new(arn.to_string(), name.to_string(), "kms-key".to_string(), account.to_string(), region.to_string())
 }
 
 /// `prod/a (us-east-1), prod/b (replica in eu-west-1)`, at most five names.
@@ -321,7 +315,7 @@ mod tests {
     }
 
     fn by_name<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        let m: Vec<_> = f.iter().filter(|x| x.resource.name == name).collect();
+        let m: Vec<_> = f.iter().filter(|x| x.resource.name.as_ref() == name).collect();
         assert_eq!(m.len(), 1, "one finding on {name}: {f:#?}");
         m[0]
     }
@@ -401,18 +395,18 @@ mod tests {
     #[test]
     fn one_finding_per_customer_key() {
         let f = run(&KmsKeyRotationDisabled, &fixture());
-        assert!(f.iter().all(|x| x.resource.kind == "kms-key"));
-        let ids: Vec<&str> = f.iter().map(|x| x.resource.name.as_str()).collect();
+        assert!(f.iter().all(|x| x.resource.kind.as_ref() == "kms-key"));
+        let ids: Vec<&str> = f.iter().map(|x| x.resource.name.as_ref()).collect();
         assert_eq!(f.len(), 9, "no finding for the AWS managed key: {ids:?}");
 
         let rotating = by_name(&f, "alias/rotating");
         assert_eq!(rotating.status, Status::Pass);
         assert_eq!(
-            rotating.resource.arn,
+            rotating.resource.arn.as_ref(),
             "arn:aws:kms:us-east-1:111122223333:key/k-rotating"
         );
         assert_eq!(
-            rotating.evidence["secrets"],
+            rotating.evidence()["secrets"],
             serde_json::json!([
                 {"name": "prod/app/a", "arn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/app/a-AbCdEf", "region": "us-east-1", "replica": false},
                 {"name": "prod/app/b", "arn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/app/b-AbCdEf", "region": "us-east-1", "replica": false},
@@ -425,7 +419,7 @@ mod tests {
 
         let fixed = by_name(&f, "k-static");
         assert_eq!(fixed.status, Status::Fail);
-        assert_eq!(fixed.evidence["rotation_enabled"], false);
+        assert_eq!(fixed.evidence()["rotation_enabled"], false);
         assert_eq!(
             fixed.message,
             "automatic rotation is disabled for key arn:aws:kms:us-east-1:111122223333:key/k-static, used by prod/app/c"
@@ -434,8 +428,8 @@ mod tests {
         // The replica's key, in the replica's region, used once (by the primary's replica).
         let eu = by_name(&f, "k-eu");
         assert_eq!(eu.status, Status::Fail);
-        assert_eq!(eu.resource.region, "eu-west-1");
-        assert_eq!(eu.evidence["secrets"].as_array().map(Vec::len), Some(1));
+        assert_eq!(eu.resource.region.as_ref(), "eu-west-1");
+        assert_eq!(eu.evidence()["secrets"].as_array().map(Vec::len), Some(1));
         assert!(
             eu.message.ends_with("used by prod/app/a (replica in eu-west-1)"),
             "{}",
@@ -455,7 +449,7 @@ mod tests {
         );
         let foreign = by_name(&f, "arn:aws:kms:us-east-1:444455556666:key/k-f");
         assert_eq!(foreign.status, Status::Error);
-        assert_eq!(foreign.resource.account, "444455556666");
+        assert_eq!(foreign.resource.account.as_ref(), "444455556666");
         assert!(
             foreign
                 .message
@@ -466,7 +460,7 @@ mod tests {
         assert_eq!(by_name(&f, "k-gone").status, Status::NotApplicable);
         let denied = by_name(&f, "k-denied");
         assert_eq!(denied.status, Status::Error);
-        assert_eq!(denied.resource.arn, "arn:aws:kms:us-east-1:111122223333:key/k-denied");
+        assert_eq!(denied.resource.arn.as_ref(), "arn:aws:kms:us-east-1:111122223333:key/k-denied");
         assert!(denied.message.contains("DescribeKey failed"), "{}", denied.message);
     }
 

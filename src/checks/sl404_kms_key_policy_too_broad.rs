@@ -49,13 +49,7 @@ impl Check for KmsKeyPolicyTooBroad {
         for (arn, (k, mut secrets)) in keys {
             secrets.truncate(20);
             let aliases = aliases_of(ctx.inv, k);
-            let resource = Resource {
-                arn: arn.to_string(),
-                name: aliases.first().copied().unwrap_or(&k.key_id).to_string(),
-                kind: "kms-key".into(),
-                account: k.account.clone(),
-                region: k.region.clone(),
-            };
+            let resource = Resource::new(arn.to_string(), aliases.first().copied().unwrap_or(&k.key_id).to_string(), "kms-key", k.account.clone(), k.region.clone());
             let named = format!("key {arn}{}", alias_suffix(&aliases));
             let mut ev = Evidence { key_arn: arn, key_aliases: aliases, secrets, grants: Vec::new(), trusted_accounts: trusted, problem: None };
             let policy = match k.policy.as_deref().map(parse_policy) {

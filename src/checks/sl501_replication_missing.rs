@@ -33,25 +33,9 @@ struct Evidence<'a> {
     gap: Option<GapEvidence<'a>>,
 }
 
-/// Replicas of `s` listed by `ListSecrets` in the audited regions (each names its primary's
-/// region): known to exist even when `DescribeSecret` on the primary failed.
-pub(super) fn listed_replica_regions<'a>(ctx: &Context<'a>, s: &Secret) -> BTreeSet<&'a str> {
-    ctx.inv
-        .secrets
-        .iter()
-        .filter(|r| {
-            r.is_replica()
-                && r.account == s.account
-                && r.name == s.name
-                && r.primary_region.as_deref() == Some(&s.region)
-        })
-        .map(|r| r.region.as_str())
-        .collect()
-}
-
 /// Regions with a replica: the `DescribeSecret` replication status plus listed replicas.
 pub(super) fn replica_regions<'a>(ctx: &Context<'a>, s: &'a Secret) -> BTreeSet<&'a str> {
-    let mut regions = listed_replica_regions(ctx, s);
+    let mut regions = ctx.listed_replica_regions(s);
     for r in s.replication.iter().flatten() {
         if !r.region.is_empty() && r.region != s.region {
             regions.insert(r.region.as_str());
@@ -117,7 +101,7 @@ pub(super) fn replica_view<'a>(ctx: &Context<'a>, s: &'a Secret, unknown: &str) 
 /// replicated or is known to have replicas, else `not_applicable` (it has none to judge).
 pub(super) fn unknown_replication_status(ctx: &Context<'_>, s: &Secret) -> Status {
     if s.deleted_date.is_none()
-        && (ctx.cfg.replication.must_replicate(s).is_some() || !listed_replica_regions(ctx, s).is_empty())
+        && (ctx.cfg.replication.must_replicate(s).is_some() || !ctx.listed_replica_regions(s).is_empty())
     {
         Status::Error
     } else {
@@ -261,7 +245,7 @@ mod tests {
     }
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        f.iter().find(|x| x.resource.name == name).expect("finding exists")
+        f.iter().find(|x| x.resource.name.as_ref() == name).expect("finding exists")
     }
 
     #[test]
@@ -313,8 +297,8 @@ mod tests {
 
         let one = finding(&f, "prod/app/one");
         assert_eq!(one.message, "replicated to 1 region (eu-west-1), at least 1 required");
-        assert_eq!(one.evidence["selected_by"], "name matches ^prod/");
-        assert_eq!(one.evidence["replica_regions"], serde_json::json!(["eu-west-1"]));
+        assert_eq!(one.evidence()["selected_by"], "name matches ^prod/");
+        assert_eq!(one.evidence()["replica_regions"], serde_json::json!(["eu-west-1"]));
         let none = finding(&f, "prod/app/none");
         assert_eq!(none.message, "not replicated to any other region, at least 1 required");
         let unknown = finding(&f, "prod/app/unknown");
@@ -322,7 +306,7 @@ mod tests {
             unknown.message,
             "must be replicated (name matches ^prod/), but its replication status is unknown: DescribeSecret failed (AccessDeniedException)"
         );
-        assert_eq!(unknown.evidence["gap"]["operation"], "DescribeSecret");
+        assert_eq!(unknown.evidence()["gap"]["operation"], "DescribeSecret");
         let staging = finding(&f, "staging/app/none");
         assert_eq!(
             staging.message,
@@ -375,8 +359,8 @@ mod tests {
         );
         let b = finding(&f, "b");
         assert_eq!(b.message, "not replicated to required region us-west-2");
-        assert_eq!(b.evidence["missing_regions"], serde_json::json!(["us-west-2"]));
-        assert_eq!(b.evidence["selected_by"], "tag DR=multi-region");
+        assert_eq!(b.evidence()["missing_regions"], serde_json::json!(["us-west-2"]));
+        assert_eq!(b.evidence()["selected_by"], "tag DR=multi-region");
         let c = finding(&f, "c");
         assert_eq!(c.message, "replicated to 1 region (us-west-2), at least 2 required");
         assert_eq!(

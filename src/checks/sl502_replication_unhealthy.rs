@@ -163,7 +163,7 @@ mod tests {
     }
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        f.iter().find(|x| x.resource.name == name).expect("finding exists")
+        f.iter().find(|x| x.resource.name.as_ref() == name).expect("finding exists")
     }
 
     #[test]
@@ -233,9 +233,9 @@ mod tests {
             failed.message,
             "replica in ap-south-1 Failed: Access to KMS is not allowed. Check the key policy."
         );
-        assert_eq!(failed.evidence["replicas"][1]["verdict"], "failed");
+        assert_eq!(failed.evidence()["replicas"][1]["verdict"], "failed");
         assert_eq!(
-            failed.evidence["replicas"][1]["status_message"],
+            failed.evidence()["replicas"][1]["status_message"],
             "Access to KMS is not allowed.\nCheck the key policy."
         );
         let stuck = finding(&f, "prod/app/stuck");
@@ -243,8 +243,8 @@ mod tests {
             stuck.message,
             "replica in eu-west-1 InProgress for at least 25 h (max 24 h)"
         );
-        assert_eq!(stuck.evidence["replicas"][0]["in_progress_hours_at_least"], 25);
-        assert_eq!(stuck.evidence["in_progress_measured_from"], "2026-05-30T23:00:00+00:00");
+        assert_eq!(stuck.evidence()["replicas"][0]["in_progress_hours_at_least"], 25);
+        assert_eq!(stuck.evidence()["in_progress_measured_from"], "2026-05-30T23:00:00+00:00");
         assert_eq!(
             finding(&f, "prod/app/fresh").message,
             "replicas healthy: eu-west-1 InProgress (secret last changed 24 h ago)"

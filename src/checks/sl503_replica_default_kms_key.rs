@@ -197,7 +197,7 @@ mod tests {
     }
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        f.iter().find(|x| x.resource.name == name).expect("finding exists")
+        f.iter().find(|x| x.resource.name.as_ref() == name).expect("finding exists")
     }
 
     #[test]
@@ -259,8 +259,8 @@ mod tests {
             fail.message,
             "the replica in eu-west-1 uses the AWS managed key aws/secretsmanager while the primary uses arn:aws:kms:us-east-1:111122223333:key/k-us"
         );
-        assert_eq!(fail.evidence["default_key_regions"], serde_json::json!(["eu-west-1"]));
-        assert_eq!(fail.evidence["replicas"][1]["key_kind"], "customer_managed");
+        assert_eq!(fail.evidence()["default_key_regions"], serde_json::json!(["eu-west-1"]));
+        assert_eq!(fail.evidence()["replicas"][1]["key_kind"], "customer_managed");
         assert_eq!(
             finding(&f, "prod/app/unresolved").message,
             "cannot resolve the replica key k-denied in eu-west-1 (DescribeKey failed in eu-west-1 (AccessDeniedException))"

@@ -200,10 +200,10 @@ mod tests {
         assert_eq!(status_of(&f, "not-org"), Status::Fail, "a negated org condition admits everyone outside it");
         assert_eq!(status_of(&f, "named"), Status::Pass);
         assert_eq!(status_of(&f, "garbage"), Status::Error);
-        let org_f = f.iter().find(|x| x.resource.name == "org").unwrap();
+        let org_f = f.iter().find(|x| x.resource.name.as_ref() == "org").unwrap();
         assert!(org_f.message.contains("organization"), "{}", org_f.message);
-        let pub_f = f.iter().find(|x| x.resource.name == "public").unwrap();
-        assert_eq!(pub_f.evidence["public"][0]["action"], "secretsmanager:GetSecretValue");
+        let pub_f = f.iter().find(|x| x.resource.name.as_ref() == "public").unwrap();
+        assert_eq!(pub_f.evidence()["public"][0]["action"], "secretsmanager:GetSecretValue");
     }
 
     #[test]

@@ -105,7 +105,7 @@ mod tests {
         let f = run(&ResourcePolicyCrossAccount, &inv);
         assert_eq!(status_of(&f, "none"), Status::Pass);
         assert_eq!(status_of(&f, "partner"), Status::Fail);
-        assert!(f.iter().find(|x| x.resource.name == "partner").unwrap().message.contains("444455556666"));
+        assert!(f.iter().find(|x| x.resource.name.as_ref() == "partner").unwrap().message.contains("444455556666"));
         assert_eq!(status_of(&f, "org"), Status::Fail, "no organization configured");
         assert_eq!(status_of(&f, "same"), Status::Pass);
         assert_eq!(status_of(&f, "describe"), Status::Pass);

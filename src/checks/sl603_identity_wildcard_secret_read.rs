@@ -77,7 +77,7 @@ fn wildcard_statements(p: &Policy) -> (Vec<StatementEv>, Vec<String>) {
 type Attached<'a> = (String, Option<&'a str>, Option<Result<Policy, String>>);
 
 fn principal_resource(acct: &str, arn: &str, name: &str, kind: &str) -> Resource {
-    Resource { arn: arn.to_string(), name: name.to_string(), kind: kind.to_string(), account: acct.to_string(), region: "global".into() }
+    Resource::new(arn.to_string(), name.to_string(), kind.to_string(), acct.to_string(), "global")
 }
 
 fn run_account(a: &IamAccount, out: &mut Emitter<'_>) {
@@ -135,13 +135,7 @@ fn run_account(a: &IamAccount, out: &mut Emitter<'_>) {
                 .collect();
             let msg = format!("{pid}{via} lets {name} read every secret: {}", what.join("; "));
             out.push(
-                Resource {
-                    arn: res_id,
-                    name: format!("{name} <- {pid}"),
-                    kind: "iam-policy-attachment".into(),
-                    account: a.account.clone(),
-                    region: "global".into(),
-                },
+                Resource::new(res_id, format!("{name} <- {pid}"), "iam-policy-attachment", a.account.clone(), "global"),
                 Status::Fail,
                 msg,
                 Evidence { principal: arn, principal_type: ty, policy: pid.clone(), via_group: group, statements: stmts, conditions: Vec::new() },
@@ -223,8 +217,8 @@ mod tests {
         assert_eq!(st("role/power#inline:p"), vec![Status::Fail]);
         assert_eq!(st("role/tagged"), vec![Status::Pass]);
         let bob = f.iter().find(|x| x.resource.arn.contains("user/bob")).unwrap();
-        assert_eq!(bob.resource.kind, "iam-policy-attachment");
-        assert_eq!(bob.evidence["via_group"], "ops");
+        assert_eq!(bob.resource.kind.as_ref(), "iam-policy-attachment");
+        assert_eq!(bob.evidence()["via_group"], "ops");
     }
 
     #[test]

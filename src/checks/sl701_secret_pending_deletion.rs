@@ -65,15 +65,15 @@ mod tests {
         assert_eq!(status_of(&f, "prod/app/deleted"), Status::Fail);
         let d = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/deleted")
+            .find(|x| x.resource.name.as_ref() == "prod/app/deleted")
             .expect("finding");
         assert_eq!(d.message, "scheduled for deletion (DeletedDate 2026-05-29)");
-        assert_eq!(d.evidence["deleted_date"], "2026-05-29T00:00:00+00:00");
-        assert_eq!(d.evidence["days_since_deleted_date"], 3);
+        assert_eq!(d.evidence()["deleted_date"], "2026-05-29T00:00:00+00:00");
+        assert_eq!(d.evidence()["days_since_deleted_date"], 3);
         let live = f
             .iter()
-            .find(|x| x.resource.name == "prod/app/live")
+            .find(|x| x.resource.name.as_ref() == "prod/app/live")
             .expect("finding");
-        assert!(live.evidence["deleted_date"].is_null());
+        assert!(live.evidence()["deleted_date"].is_null());
     }
 }

@@ -34,13 +34,7 @@ struct Evidence<'a> {
 }
 
 fn resource(account: &str, region: &str) -> Resource {
-    Resource {
-        arn: format!("aws:{account}:{region}"),
-        name: format!("{account}/{region}"),
-        kind: "region".to_string(),
-        account: account.to_string(),
-        region: region.to_string(),
-    }
+    Resource::new(format!("aws:{account}:{region}"), format!("{account}/{region}"), "region".to_string(), account.to_string(), region.to_string())
 }
 
 /// A trail covers a region's secret reads when it is logging and records management read
@@ -188,6 +182,6 @@ mod tests {
         // Not collected at all: error, never pass.
         let f = run(&CloudTrailNotLogging, &inventory(vec![]));
         assert_eq!(f[0].status, Status::Error);
-        assert_eq!(f[0].resource.kind, "region");
+        assert_eq!(f[0].resource.kind.as_ref(), "region");
     }
 }

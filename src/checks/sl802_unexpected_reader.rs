@@ -261,7 +261,8 @@ mod tests {
     fn allowed_reader_passes_and_unused_ones_are_listed() {
         let f = run(&UnexpectedReader, &fixture(vec![read("arn:aws:iam::111122223333:role/app", ACCOUNT)], true));
         assert_eq!(f[0].status, Status::Pass, "{:#}", f[0].evidence);
-        let unused = f[0].evidence["allowed_but_unused"].as_array().unwrap();
+        let ev = f[0].evidence();
+        let unused = ev["allowed_but_unused"].as_array().unwrap();
         assert!(unused.iter().any(|u| u == "arn:aws:iam::111122223333:role/idle"), "{unused:?}");
         assert!(!unused.iter().any(|u| u == "arn:aws:iam::111122223333:role/app"));
     }
@@ -271,14 +272,14 @@ mod tests {
         let f = run(&UnexpectedReader, &fixture(vec![read("arn:aws:iam::111122223333:role/intruder", ACCOUNT)], true));
         assert_eq!(f[0].status, Status::Fail, "{:#}", f[0].evidence);
         assert!(f[0].message.contains("role/intruder"), "{}", f[0].message);
-        assert_eq!(f[0].evidence["reads"][0]["verdict"], "not_among_readers");
+        assert_eq!(f[0].evidence()["reads"][0]["verdict"], "not_among_readers");
     }
 
     #[test]
     fn outside_reader_fails_even_without_iam() {
         let f = run(&UnexpectedReader, &fixture(vec![read("arn:aws:iam::999988887777:role/x", "999988887777")], false));
         assert_eq!(f[0].status, Status::Fail);
-        assert_eq!(f[0].evidence["reads"][0]["verdict"], "outside_organization");
+        assert_eq!(f[0].evidence()["reads"][0]["verdict"], "outside_organization");
         // A trusted account is not outside.
         let mut cfg = crate::config::Config::default();
         cfg.raw.access.trusted_accounts = vec!["999988887777".into()];

@@ -31,13 +31,7 @@ fn region_arn(account: &str, region: &str) -> String {
 }
 
 fn region_resource(account: &str, region: &str) -> Resource {
-    Resource {
-        arn: region_arn(account, region),
-        name: format!("{account}/{region}"),
-        kind: "region".to_string(),
-        account: account.to_string(),
-        region: region.to_string(),
-    }
+    Resource::new(region_arn(account, region), format!("{account}/{region}"), "region".to_string(), account.to_string(), region.to_string())
 }
 
 /// At most `max` characters of an AWS error message, on one line.
@@ -112,13 +106,7 @@ impl Check for CollectionGap {
                     region_arn(&g.account, &g.region),
                 )
             } else {
-                let r = Resource {
-                    arn: String::new(),
-                    name: g.resource.clone(),
-                    kind: "api-call".to_string(),
-                    account: g.account.clone(),
-                    region: g.region.clone(),
-                };
+                let r = Resource::new(String::new(), g.resource.clone(), "api-call".to_string(), g.account.clone(), g.region.clone());
                 (r, g.resource.clone())
             };
             let mut arn = format!("{base}#{}", g.operation);
@@ -131,7 +119,7 @@ impl Check for CollectionGap {
                 n += 1;
             }
             used.insert(arn.clone());
-            resource.arn = arn;
+            resource.arn = arn.into();
             out.push(
                 resource,
                 Status::Fail,
@@ -177,11 +165,11 @@ mod tests {
         assert_eq!(f.len(), 2);
         assert!(
             f.iter()
-                .all(|x| x.status == Status::Pass && x.resource.kind == "region")
+                .all(|x| x.status == Status::Pass && x.resource.kind.as_ref() == "region")
         );
         assert_eq!(status_of(&f, "111122223333/us-east-1"), Status::Pass);
-        let us = f.iter().find(|x| x.resource.region == REGION).expect("finding");
-        assert_eq!(us.resource.arn, "aws:111122223333:us-east-1");
+        let us = f.iter().find(|x| x.resource.region.as_ref() == REGION).expect("finding");
+        assert_eq!(us.resource.arn.as_ref(), "aws:111122223333:us-east-1");
         assert_eq!(
             us.message,
             "every call succeeded in us-east-1 (account 111122223333)"
@@ -236,27 +224,27 @@ mod tests {
 
         let list = fails
             .iter()
-            .find(|x| x.evidence["operation"] == "ListSecrets")
+            .find(|x| x.evidence()["operation"] == "ListSecrets")
             .expect("finding");
-        assert_eq!(list.resource.kind, "region");
-        assert_eq!(list.resource.arn, "aws:111122223333:us-east-1#ListSecrets");
+        assert_eq!(list.resource.kind.as_ref(), "region");
+        assert_eq!(list.resource.arn.as_ref(), "aws:111122223333:us-east-1#ListSecrets");
         assert_eq!(
             list.message,
             "ListSecrets failed in us-east-1: AccessDeniedException (User: arn:aws:iam::111122223333:role/audit is not authorized)"
         );
-        assert_eq!(list.evidence["error_code"], "AccessDeniedException");
+        assert_eq!(list.evidence()["error_code"], "AccessDeniedException");
         let policy = fails
             .iter()
-            .find(|x| x.evidence["operation"] == "GetResourcePolicy")
+            .find(|x| x.evidence()["operation"] == "GetResourcePolicy")
             .expect("finding");
-        assert_eq!(policy.resource.kind, "api-call");
-        assert_eq!(policy.resource.name, secret_arn);
-        assert_eq!(policy.resource.arn, format!("{secret_arn}#GetResourcePolicy"));
+        assert_eq!(policy.resource.kind.as_ref(), "api-call");
+        assert_eq!(policy.resource.name.as_ref(), secret_arn);
+        assert_eq!(policy.resource.arn.as_ref(), format!("{secret_arn}#GetResourcePolicy"));
         assert_eq!(
             policy.message,
             format!("GetResourcePolicy failed for {secret_arn}: ThrottlingException")
         );
-        assert_eq!(policy.evidence["resource"], secret_arn.as_str());
+        assert_eq!(policy.evidence()["resource"], secret_arn.as_str());
     }
 
     #[test]
@@ -268,7 +256,7 @@ mod tests {
         assert_eq!(f[0].status, Status::Fail);
         assert!(f[0].message.chars().count() < 260, "{}", f[0].message);
         assert_eq!(
-            f[0].evidence["message"].as_str().map(str::len),
+            f[0].evidence()["message"].as_str().map(str::len),
             Some(500),
             "evidence keeps it whole"
         );

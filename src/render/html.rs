@@ -14,7 +14,10 @@
 //! The overview charts are inline SVG whose geometry is computed here; the template only
 //! writes numbers into attributes and escaped text into `<text>` and `<title>`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -92,9 +95,12 @@ pub fn render(report: &Report) -> String {
 
 /// Renders the report as a standalone HTML page.
 pub fn render_with(report: &Report, options: &Options) -> String {
-    let page = ReportPage::new(report, options);
-    let mut html = page
-        .render()
+    let prepared = Prepared::new(report, options);
+    let page = ReportPage::new(report, &prepared);
+    // Roughly the page's size, so that the output is not copied while it grows.
+    let per_secret = if prepared.ctx.collapse_passing { 1_400 } else { 8_000 };
+    let mut html = String::with_capacity(200_000 + report.secrets.len() * per_secret);
+    page.render_into(&mut html)
         .expect("the view model's Display impls are infallible");
     if !html.ends_with('\n') {
         html.push('\n');
@@ -177,6 +183,84 @@ fn severity_class(s: Severity) -> &'static str {
     }
 }
 
+/// One-character codes the triage filters use, in `data-*` attributes, `<option>` values,
+/// the classes of a secret card's finding rows (`sf v3 kr`: status fail, severity high,
+/// category rotation) and a card's `data-k` tokens. `report.css` and `report.js` know them.
+fn status_code(s: Status) -> char {
+    match s {
+        Status::Fail => 'f',
+        Status::Error => 'e',
+        Status::Suppressed => 's',
+        Status::Pass => 'p',
+        Status::NotApplicable => 'n',
+    }
+}
+
+fn severity_code(s: Severity) -> char {
+    match s {
+        Severity::Critical => '4',
+        Severity::High => '3',
+        Severity::Medium => '2',
+        Severity::Low => '1',
+        Severity::Info => '0',
+    }
+}
+
+/// Every category, for the tests (the match below is exhaustive).
+#[cfg(test)]
+const CATEGORIES: [Category; 10] = [
+    Category::Rotation,
+    Category::Usage,
+    Category::Naming,
+    Category::Tagging,
+    Category::Encryption,
+    Category::Replication,
+    Category::Access,
+    Category::Lifecycle,
+    Category::Logging,
+    Category::Collection,
+];
+
+fn category_code(c: Category) -> char {
+    match c {
+        Category::Rotation => 'r',
+        Category::Usage => 'u',
+        Category::Naming => 'n',
+        Category::Tagging => 't',
+        Category::Encryption => 'e',
+        Category::Replication => 'p',
+        Category::Access => 'a',
+        Category::Lifecycle => 'l',
+        Category::Logging => 'g',
+        Category::Collection => 'c',
+    }
+}
+
+/// `_` when the finding did not change (or there is no baseline).
+fn change_code(c: Option<Change>) -> char {
+    match c {
+        Some(Change::New) => 'n',
+        Some(Change::StillFailing) => 's',
+        Some(Change::Resolved) => 'r',
+        None => '_',
+    }
+}
+
+fn code(c: char) -> &'static str {
+    // The codes are ASCII: hand out static one-character strings.
+    const ALL: &str = "0123456789abcdefghijklmnopqrstuvwxyz_";
+    ALL.find(c).map_or("_", |i| &ALL[i..=i])
+}
+
+/// [`clean`] without an allocation when the text is clean (nearly always).
+fn cl(s: &str) -> Cow<'_, str> {
+    if s.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        Cow::Owned(clean(s))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 /// The SVG width of a bar of `count` out of `total` in a track of `BAR_TRACK` units; at
 /// least one unit when the count is not zero.
 fn bar_width(count: usize, total: usize) -> String {
@@ -253,14 +337,6 @@ fn pretty_policy(text: &str) -> String {
         }
     }
     out
-}
-
-fn compact_evidence(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::Object(m) if m.is_empty() => String::new(),
-        other => serde_json::to_string(other).expect("a JSON value serialises"),
-    }
 }
 
 #[derive(Serialize)]
@@ -342,10 +418,12 @@ struct Select {
 #[derive(Serialize)]
 struct ChangeRow {
     change: ChangeBadge,
+    /// Filter codes.
     status_key: &'static str,
+    sev_key: &'static str,
+    cat_key: &'static str,
     severity: &'static str,
     severity_class: &'static str,
-    category: &'static str,
     check_id: String,
     check_name: String,
     resource: String,
@@ -369,22 +447,29 @@ struct ComparisonView {
 
 #[derive(Serialize, Clone, Copy)]
 struct ChangeBadge {
+    /// The filter code ([`change_code`]).
     key: &'static str,
+    class: &'static str,
     label: &'static str,
 }
 
 fn change_badge(c: Option<Change>) -> Option<ChangeBadge> {
-    c.map(|c| ChangeBadge {
-        key: c.as_str(),
-        label: match c {
-            Change::New => "new",
-            Change::StillFailing => "still failing",
-            Change::Resolved => "resolved",
-        },
+    c.map(|c| {
+        let (class, label) = match c {
+            Change::New => ("ch-new", "new"),
+            Change::StillFailing => ("ch-still", "still failing"),
+            Change::Resolved => ("ch-resolved", "resolved"),
+        };
+        ChangeBadge {
+            key: code(change_code(Some(c))),
+            class,
+            label,
+        }
     })
 }
 
-/// Attribute-safe tokens for regions and accounts (`r0`, `a0`), and the rendering mode.
+/// Attribute-safe tokens for regions and accounts (`r0`, `a0`; in the order of the names, so
+/// that sorting by token sorts by region), and the rendering mode.
 struct Ctx {
     regions: BTreeMap<String, String>,
     accounts: BTreeMap<String, String>,
@@ -393,11 +478,19 @@ struct Ctx {
 
 impl Ctx {
     fn new(r: &Report, options: &Options) -> Self {
-        let mut regions: BTreeSet<&str> = r.regions.iter().map(String::as_str).collect();
-        let mut accounts: BTreeSet<&str> = r.accounts.iter().map(String::as_str).collect();
+        let mut regions: HashSet<&str> = r.regions.iter().map(String::as_str).collect();
+        let mut accounts: HashSet<&str> = r.accounts.iter().map(String::as_str).collect();
+        let (mut last_region, mut last_account) = ("", "");
         for f in &r.findings {
-            regions.insert(&f.resource.region);
-            accounts.insert(&f.resource.account);
+            // Neighbouring findings mostly share both: skip the hashing then.
+            if *f.resource.region != *last_region {
+                last_region = &f.resource.region;
+                regions.insert(last_region);
+            }
+            if *f.resource.account != *last_account {
+                last_account = &f.resource.account;
+                accounts.insert(last_account);
+            }
         }
         for s in &r.secrets {
             regions.insert(&s.region);
@@ -409,8 +502,10 @@ impl Ctx {
                 accounts.insert(&f.resource.account);
             }
         }
-        let tokens = |set: BTreeSet<&str>, prefix: char| {
+        let tokens = |set: HashSet<&str>, prefix: char| {
             set.into_iter()
+                .collect::<BTreeSet<&str>>()
+                .into_iter()
                 .enumerate()
                 .map(|(i, v)| (v.to_string(), format!("{prefix}{i}")))
                 .collect()
@@ -423,10 +518,16 @@ impl Ctx {
         }
     }
     fn region(&self, region: &str) -> String {
-        self.regions.get(region).cloned().unwrap_or_default()
+        self.region_key(region).to_string()
     }
     fn account(&self, account: &str) -> String {
-        self.accounts.get(account).cloned().unwrap_or_default()
+        self.account_key(account).to_string()
+    }
+    fn region_key(&self, region: &str) -> &str {
+        self.regions.get(region).map_or("", String::as_str)
+    }
+    fn account_key(&self, account: &str) -> &str {
+        self.accounts.get(account).map_or("", String::as_str)
     }
 }
 
@@ -489,6 +590,9 @@ struct CheckView {
     severity: &'static str,
     severity_class: &'static str,
     category: &'static str,
+    /// Filter codes.
+    sev_key: &'static str,
+    cat_key: &'static str,
     counts: Counts,
     remediation: String,
     remediation_cli: Option<String>,
@@ -586,11 +690,14 @@ fn doc_blocks(markdown: &str) -> Vec<DocBlock> {
     blocks
 }
 
+/// A finding in the "Other resources" table.
 #[derive(Serialize)]
 struct FindingRow {
     anchor: String,
+    /// Filter codes ([`status_code`] …).
     status_key: &'static str,
-    category: &'static str,
+    sev_key: &'static str,
+    cat_key: &'static str,
     region_key: String,
     account_key: String,
     change: Option<ChangeBadge>,
@@ -611,80 +718,127 @@ struct FindingRow {
 }
 
 #[derive(Serialize)]
-struct Tag {
-    key: String,
-    value: String,
+struct Tag<'a> {
+    key: Cow<'a, str>,
+    value: Cow<'a, str>,
 }
 
 #[derive(Serialize)]
-struct Fact {
+struct Fact<'a> {
     label: &'static str,
-    value: String,
+    value: Cow<'a, str>,
+}
+
+/// A row of a secret card's findings list (`<li>`): its classes carry the filter codes, and
+/// the stylesheet draws the status and severity badge from them.
+#[derive(Serialize)]
+struct CardRow<'a> {
+    /// `finding-<id>`; only in a full report (a compact one leaves it to report.json).
+    id: Option<&'a str>,
+    /// `sf v3 kr` (status, severity, category) and `cn` (change) when there is one; a grouped
+    /// row has a class per severity and category of its checks.
+    class: String,
+    change: Option<ChangeBadge>,
+    /// The checks (id, anchor), linked to their cards (one, or several for a grouped row).
+    checks: Vec<(&'a str, &'a str)>,
+    /// The check's name (full reports only).
+    check_name: Cow<'a, str>,
+    message: Cow<'a, str>,
+    evidence: Cow<'a, str>,
+    waiver: Option<String>,
 }
 
 #[derive(Serialize)]
-struct SecretView {
+struct SecretView<'a> {
     anchor: String,
-    region_key: String,
-    account_key: String,
-    /// Positions in the other orders the triage script can sort by.
-    order_name: usize,
-    order_fail: usize,
-    order_region: usize,
-    /// Position in the default order (worst first).
-    order_default: usize,
-    /// With collapsed passing findings: `12 passing, 3 not applicable`.
-    collapsed: Option<String>,
-    /// In a large report: `error` findings that share a message, one row per message.
-    error_groups: Vec<ErrorGroup>,
-    name: String,
-    arn: String,
-    account: String,
-    region: String,
+    region_key: &'a str,
+    account_key: &'a str,
+    /// `data-k`: one 4-character token per finding (status, severity, category and change
+    /// codes), which the triage script matches to show or hide the whole card.
+    tokens: String,
+    /// With collapsed passing findings: `12 passing, 3 not applicable`, and its classes.
+    collapsed: Option<(String, String)>,
+    name: Cow<'a, str>,
+    arn: Cow<'a, str>,
+    account: Cow<'a, str>,
+    region: Cow<'a, str>,
     description: Option<String>,
     worst: Option<(&'static str, &'static str)>,
     counts: Counts,
     /// Some findings are `error` or some call about it failed.
     incomplete: bool,
-    facts: Vec<Fact>,
-    tags: Vec<Tag>,
+    facts: Vec<Fact<'a>>,
+    tags: Vec<Tag<'a>>,
     policy: Option<String>,
     /// Shown instead of the policy when there is none: absent, or not collected.
     policy_note: String,
     /// Calls about this secret that failed.
     gaps: Vec<String>,
-    findings: Vec<FindingRow>,
+    /// Failing first, then error (grouped by cause in a compact report), suppressed, passing.
+    rows: Vec<CardRow<'a>>,
     /// "Can read" (effective access): principal, kind, `allowed` or `conditional: keys`.
     readers: Vec<(String, String, String)>,
     /// Who read it, from CloudTrail; `None` when not collected.
     did_read: Option<DidReadView>,
 }
 
-/// In a large report, the `error` findings of one secret that share one cause (message):
-/// one row instead of one per check.
-#[derive(Serialize)]
-struct ErrorGroup {
-    /// `7 checks could not be evaluated`.
-    label: String,
-    /// The shared cause (the messages' part after `: `), cleaned.
-    message: String,
-    /// The checks, linked to their cards.
-    checks: Vec<CheckLink>,
-    /// Space-separated severities and categories of the checks (our enum names), which the
-    /// triage script matches as token lists.
-    severities: String,
-    categories: String,
-    worst: &'static str,
-    worst_class: &'static str,
+/// Cleaned check ids and their anchors, computed once per check rather than per row.
+struct Links(HashMap<String, (String, String)>);
+
+impl Links {
+    fn new(r: &Report) -> Self {
+        let mut map = HashMap::default();
+        let ids = r.checks.iter().map(|c| c.id.as_str());
+        let more = r.findings.iter().map(|f| &*f.check_id);
+        let mut last = None;
+        for id in ids.chain(more) {
+            // Findings come by check: skip the hashing for a run of the same check.
+            if last != Some(id) && !map.contains_key(id) {
+                map.insert(id.to_string(), (clean(id), check_anchor(id)));
+            }
+            last = Some(id);
+        }
+        Links(map)
+    }
+    fn get(&self, id: &str) -> (&str, &str) {
+        self.0
+            .get(id)
+            .map_or(("", ""), |(id, anchor)| (id.as_str(), anchor.as_str()))
+    }
 }
 
-/// Groups a large report's `error` findings by cause: a cause shared by two or more findings
-/// of the secret becomes one [`ErrorGroup`] and leaves `findings`.
-fn group_errors(findings: &mut Vec<(&Finding, &String)>) -> Vec<ErrorGroup> {
-    // Messages read "what could not be judged: why"; the cause is the part after the first
-    // ": " (the whole message when there is none).
+/// The class of a finding row: `sf v3 kr`, plus `cn` for a change.
+fn row_class(status: Status, sevs: &[Severity], cats: &[Category], change: Option<Change>) -> String {
+    let mut class = String::with_capacity(12);
+    class.push('s');
+    class.push(status_code(status));
+    for v in sevs {
+        class.push_str(" v");
+        class.push(severity_code(*v));
+    }
+    for k in cats {
+        class.push_str(" k");
+        class.push(category_code(*k));
+    }
+    if change.is_some() {
+        class.push_str(" c");
+        class.push(change_code(change));
+    }
+    class
+}
+
+fn push_token(tokens: &mut String, f: &Finding) {
+    tokens.push(status_code(f.status));
+    tokens.push(severity_code(f.severity));
+    tokens.push(category_code(f.category));
+    tokens.push(change_code(f.change));
+}
+
+/// In a compact report, the `error` findings of one secret that share one cause (the part of
+/// the message after the first `: `) become one row naming their checks.
+fn group_errors<'a>(findings: &mut Vec<(&'a Finding, usize)>, links: &'a Links) -> Vec<CardRow<'a>> {
     fn cause(f: &Finding) -> &str {
-        f.message.split_once(": ").map_or(f.message.as_str(), |(_, why)| why)
+        f.message.split_once(": ").map_or(&*f.message, |(_, why)| why)
     }
     let groupable = |f: &Finding| f.status == Status::Error && f.change.is_none();
     let mut by_message: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
@@ -694,33 +848,35 @@ fn group_errors(findings: &mut Vec<(&Finding, &String)>) -> Vec<ErrorGroup> {
         }
     }
     by_message.retain(|_, v| v.len() > 1);
+    if by_message.is_empty() {
+        return Vec::new();
+    }
     findings.retain(|(f, _)| !(groupable(f) && by_message.contains_key(cause(f))));
-    let mut groups: Vec<ErrorGroup> = by_message
+    let mut groups: Vec<(usize, &str, CardRow<'a>)> = by_message
         .into_iter()
         .map(|(message, mut list)| {
-            list.sort_by(|a, b| (std::cmp::Reverse(a.severity), &a.check_id).cmp(&(std::cmp::Reverse(b.severity), &b.check_id)));
+            list.sort_by(|a, b| {
+                (std::cmp::Reverse(a.severity), &a.check_id).cmp(&(std::cmp::Reverse(b.severity), &b.check_id))
+            });
             let sevs: BTreeSet<Severity> = list.iter().map(|f| f.severity).collect();
             let cats: BTreeSet<Category> = list.iter().map(|f| f.category).collect();
-            let worst = list[0].severity;
-            ErrorGroup {
-                label: format!("{} could not be evaluated", plural(list.len(), "check")),
-                message: clean(message),
-                checks: list
-                    .iter()
-                    .map(|f| CheckLink {
-                        id: clean(&f.check_id),
-                        anchor: Some(check_anchor(&f.check_id)),
-                    })
-                    .collect(),
-                severities: sevs.into_iter().rev().map(Severity::as_str).collect::<Vec<_>>().join(" "),
-                categories: cats.into_iter().map(Category::as_str).collect::<Vec<_>>().join(" "),
-                worst: worst.as_str(),
-                worst_class: severity_class(worst),
-            }
+            let sevs: Vec<Severity> = sevs.into_iter().collect();
+            let cats: Vec<Category> = cats.into_iter().collect();
+            let row = CardRow {
+                id: None,
+                class: row_class(Status::Error, &sevs, &cats, None),
+                change: None,
+                checks: list.iter().map(|f| links.get(&f.check_id)).collect(),
+                check_name: Cow::Borrowed(""),
+                message: Cow::Owned(format!("could not be evaluated: {}", cl(message))),
+                evidence: Cow::Borrowed(""),
+                waiver: None,
+            };
+            (list.len(), message, row)
         })
         .collect();
-    groups.sort_by(|a, b| (b.checks.len(), &a.message).cmp(&(a.checks.len(), &b.message)));
-    groups
+    groups.sort_by(|a, b| (b.0, a.1).cmp(&(a.0, b.1)));
+    groups.into_iter().map(|(_, _, row)| row).collect()
 }
 
 /// The "Did read (CloudTrail)" block of a secret: every field cleaned text.
@@ -838,7 +994,7 @@ fn framework_views(r: &Report) -> Vec<FrameworkView> {
 
 #[derive(Template, Serialize)]
 #[template(path = "report.html")]
-struct ReportPage {
+struct ReportPage<'a> {
     #[serde(skip)]
     style: &'static str,
     #[serde(skip)]
@@ -858,11 +1014,103 @@ struct ReportPage {
     collapsed_passing: bool,
     checks: Vec<CheckView>,
     frameworks: Vec<FrameworkView>,
-    secrets: Vec<SecretView>,
+    /// The secrets' index (a full report only; in a compact one the cards' heads are the index).
+    index: Vec<IndexRow<'a>>,
+    /// The secret cards, rendered straight into the page (one view model at a time).
+    #[serde(skip)]
+    cards: Cards<'a>,
     others: Vec<FindingRow>,
     /// With `--scan PATH`: the "Hardcoded credentials" section.
     scan: Option<ScanView>,
     config: String,
+}
+
+/// A row of the secrets' index.
+#[derive(Serialize)]
+struct IndexRow<'a> {
+    anchor: String,
+    name: Cow<'a, str>,
+    account: Cow<'a, str>,
+    region: Cow<'a, str>,
+    worst: Option<(&'static str, &'static str)>,
+    counts: Counts,
+}
+
+/// A secret card (`templates/partials/secret_card.html`).
+#[derive(Template)]
+#[template(path = "partials/secret_card.html")]
+struct SecretCard<'a, 'b> {
+    s: &'b SecretView<'a>,
+    compact: bool,
+}
+
+/// Everything needed to render the secret cards; renders them one by one (`Display`), so
+/// that a 100,000-secret report never holds all their view models at once.
+struct Cards<'a> {
+    r: &'a Report,
+    ctx: &'a Ctx,
+    links: &'a Links,
+    anchors: &'a Anchors,
+    /// Worst first.
+    secrets: Vec<&'a SecretSummary>,
+    /// Each secret's findings (index into `r.findings`), by ARN.
+    by_secret: &'a HashMap<&'a str, Vec<usize>>,
+    /// Failed calls about a secret, by resource (ARN or name).
+    gaps: HashMap<&'a str, Vec<usize>>,
+}
+
+impl Cards<'_> {
+    fn views(&self) -> impl Iterator<Item = SecretView<'_>> {
+        self.secrets.iter().map(|s| secret_view(s, self))
+    }
+}
+
+impl std::fmt::Display for Cards<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for v in self.views() {
+            SecretCard {
+                s: &v,
+                compact: self.ctx.collapse_passing,
+            }
+            .render_into(out)
+            .map_err(|_| std::fmt::Error)?;
+        }
+        Ok(())
+    }
+}
+
+/// The `id`s of finding rows (`finding-<id>`, unique on the page), by index into
+/// `r.findings`. A compact report gives ids only to the rows of its "Other resources" table;
+/// links to a secret's finding go to the secret's card.
+struct Anchors {
+    ids: HashMap<usize, String>,
+}
+
+impl Anchors {
+    fn new(r: &Report, on_secret: &[bool], compact: bool) -> Self {
+        let mut seen: HashMap<String, usize> = HashMap::default();
+        let ids = r
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !compact || !on_secret[*i])
+            .map(|(i, f)| {
+                let base = finding_anchor(&f.id);
+                let n = seen.entry(base.clone()).or_default();
+                *n += 1;
+                (i, if *n == 1 { base } else { format!("{base}-{n}") })
+            })
+            .collect();
+        Anchors { ids }
+    }
+    fn id(&self, i: usize) -> Option<&str> {
+        self.ids.get(&i).map(String::as_str)
+    }
+    /// Where a link to finding `i` goes: its row, or its secret's card.
+    fn target(&self, r: &Report, i: usize) -> String {
+        self.id(i)
+            .map_or_else(|| secret_anchor(&r.findings[i].resource.arn), str::to_string)
+    }
 }
 
 /// The hardcoded-credential scan included with `--scan`. Only redacted previews, never secrets.
@@ -927,81 +1175,99 @@ fn scan_view(r: &Report) -> Option<ScanView> {
     })
 }
 
-impl ReportPage {
-    fn new(r: &Report, options: &Options) -> Self {
-        let ctx = Ctx::new(r, options);
-        let finding_anchors = anchors(&r.findings);
-        let secret_arns: BTreeSet<&str> = r.secrets.iter().map(|s| s.arn.as_str()).collect();
-        let on_secret_block = |f: &Finding| {
-            f.resource.kind == "secret" && secret_arns.contains(f.resource.arn.as_str())
-        };
+/// What the page is built from: computed once, borrowed by the page's view model.
+struct Prepared<'r> {
+    ctx: Ctx,
+    links: Links,
+    anchors: Anchors,
+    /// The findings shown in a secret's card (index into `r.findings`), by the secret's ARN.
+    by_secret: HashMap<&'r str, Vec<usize>>,
+    /// The other findings, in report order.
+    others: Vec<usize>,
+}
 
-        let mut by_secret: BTreeMap<&str, Vec<(&Finding, &String)>> = BTreeMap::new();
-        let mut others: Vec<(&Finding, &String)> = Vec::new();
-        for (f, a) in r.findings.iter().zip(&finding_anchors) {
-            if on_secret_block(f) {
-                by_secret
-                    .entry(f.resource.arn.as_str())
-                    .or_default()
-                    .push((f, a));
-            } else {
-                others.push((f, a));
+impl<'r> Prepared<'r> {
+    fn new(r: &'r Report, options: &Options) -> Self {
+        let ctx = Ctx::new(r, options);
+        let slot: HashMap<&str, usize> =
+            r.secrets.iter().enumerate().map(|(i, s)| (s.arn.as_str(), i)).collect();
+        let mut lists: Vec<Vec<usize>> = vec![Vec::new(); r.secrets.len()];
+        let mut on_secret = vec![false; r.findings.len()];
+        let mut others = Vec::new();
+        // A secret's findings share one allocation of its ARN: look each allocation up once,
+        // by address, rather than hashing the ARN of every finding.
+        let mut seen: HashMap<(*const u8, usize), Option<usize>> = HashMap::default();
+        for (i, f) in r.findings.iter().enumerate() {
+            let arn: &str = &f.resource.arn;
+            let at = *seen
+                .entry((arn.as_ptr(), arn.len()))
+                .or_insert_with(|| slot.get(arn).copied());
+            match at {
+                Some(at) if &*f.resource.kind == "secret" => {
+                    lists[at].push(i);
+                    on_secret[i] = true;
+                }
+                _ => others.push(i),
+            }
+        }
+        let by_secret: HashMap<&str, Vec<usize>> = r
+            .secrets
+            .iter()
+            .zip(lists)
+            .map(|(s, list)| (s.arn.as_str(), list))
+            .collect();
+        let anchors = Anchors::new(r, &on_secret, ctx.collapse_passing);
+        Prepared {
+            links: Links::new(r),
+            anchors,
+            by_secret,
+            others,
+            ctx,
+        }
+    }
+}
+
+impl<'a> ReportPage<'a> {
+    fn new(r: &'a Report, p: &'a Prepared<'a>) -> Self {
+        let ctx = &p.ctx;
+        let mut others = p.others.clone();
+        let mut gaps: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, g) in r.gaps.iter().enumerate() {
+            if !g.resource.is_empty() {
+                gaps.entry(g.resource.as_str()).or_default().push(i);
             }
         }
 
         let mut secrets: Vec<&SecretSummary> = r.secrets.iter().collect();
-        secrets.sort_by(|a, b| {
-            let key = |s: &SecretSummary| {
-                (
-                    std::cmp::Reverse(s.worst_failing.map(|w| w as u8 + 1).unwrap_or(0)),
-                    std::cmp::Reverse(s.counts.get(&Status::Error).copied().unwrap_or(0) > 0),
-                    s.name.clone(),
-                    s.arn.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
-        });
-        let order = |key: &dyn Fn(&SecretSummary) -> (String, usize, String)| {
-            let mut idx: Vec<usize> = (0..secrets.len()).collect();
-            idx.sort_by_key(|&i| key(secrets[i]));
-            let mut pos = vec![0; secrets.len()];
-            for (p, i) in idx.into_iter().enumerate() {
-                pos[i] = p;
-            }
-            pos
+        let rank = |s: &SecretSummary| {
+            (
+                std::cmp::Reverse(s.worst_failing.map(|w| w as u8 + 1).unwrap_or(0)),
+                std::cmp::Reverse(s.counts.get(&Status::Error).copied().unwrap_or(0) > 0),
+            )
         };
-        let fails = |s: &SecretSummary| s.counts.get(&Status::Fail).copied().unwrap_or(0);
-        let by_name = order(&|s| (s.name.clone(), 0, s.arn.clone()));
-        let by_fail = order(&|s| (String::new(), usize::MAX - fails(s), s.name.clone() + &s.arn));
-        let by_region = order(&|s| (s.region.clone(), 0, s.name.clone() + &s.arn));
-        let anchor_of: BTreeMap<&str, &String> = r
-            .findings
-            .iter()
-            .zip(&finding_anchors)
-            .map(|(f, a)| (f.id.as_str(), a))
-            .collect();
-        let secrets: Vec<SecretView> = secrets
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let mut v = secret_view(
-                    s,
-                    by_secret.remove(s.arn.as_str()).unwrap_or_default(),
-                    r,
-                    &ctx,
-                );
-                v.order_default = i;
-                v.order_name = by_name[i];
-                v.order_fail = by_fail[i];
-                v.order_region = by_region[i];
-                v
-            })
-            .collect();
+        secrets.sort_by(|a, b| {
+            (rank(a), &a.name, &a.arn).cmp(&(rank(b), &b.name, &b.arn))
+        });
+        let index = if ctx.collapse_passing {
+            Vec::new()
+        } else {
+            secrets
+                .iter()
+                .map(|s| IndexRow {
+                    anchor: secret_anchor(&s.arn),
+                    name: cl(&s.name),
+                    account: cl(&s.account),
+                    region: cl(&s.region),
+                    worst: s.worst_failing.map(|w| (w.as_str(), severity_class(w))),
+                    counts: Counts::from_map(&s.counts),
+                })
+                .collect()
+        };
 
-        others.sort_by(|a, b| finding_order(a.0, b.0));
+        others.sort_by(|a, b| finding_order(&r.findings[*a], &r.findings[*b]));
         let others = others
             .into_iter()
-            .map(|(f, a)| finding_row(f, a, &ctx))
+            .map(|i| finding_row(&r.findings[i], p.anchors.id(i).unwrap_or_default(), ctx))
             .collect();
 
         ReportPage {
@@ -1009,8 +1275,8 @@ impl ReportPage {
             script: SCRIPT,
             csp: csp(),
             posture: posture(r),
-            selects: selects(r, &ctx),
-            comparison: comparison_view(r, &ctx, &anchor_of),
+            selects: selects(r, ctx),
+            comparison: comparison_view(r, ctx, &p.anchors),
             collapsed_passing: ctx.collapse_passing,
             meta: meta_view(r),
             coverage_complete: r.coverage_complete,
@@ -1033,9 +1299,18 @@ impl ReportPage {
             ),
             kpis: kpis(r),
             bar_groups: bar_groups(r),
-            checks: check_views(r, &finding_anchors, &ctx),
+            checks: check_views(r, &p.anchors, ctx),
             frameworks: framework_views(r),
-            secrets,
+            index,
+            cards: Cards {
+                r,
+                ctx,
+                links: &p.links,
+                anchors: &p.anchors,
+                secrets,
+                by_secret: &p.by_secret,
+                gaps,
+            },
             others,
             scan: scan_view(r),
             config: clean_multiline(
@@ -1043,20 +1318,6 @@ impl ReportPage {
             ),
         }
     }
-}
-
-/// One unique, attribute-safe anchor per finding, in report order.
-fn anchors(findings: &[Finding]) -> Vec<String> {
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    findings
-        .iter()
-        .map(|f| {
-            let base = finding_anchor(&f.id);
-            let n = seen.entry(base.clone()).or_default();
-            *n += 1;
-            if *n == 1 { base } else { format!("{base}-{n}") }
-        })
-        .collect()
 }
 
 /// Failing first, then error, suppressed, pass, not applicable; worst severity first.
@@ -1251,10 +1512,12 @@ fn bar_groups(r: &Report) -> Vec<BarGroup> {
         .iter()
         .map(|(c, n)| (c.as_str().to_string(), *n))
         .collect();
-    let mut account: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_account: BTreeMap<&str, usize> = BTreeMap::new();
     for f in r.findings.iter().filter(|f| f.status == Status::Fail) {
-        *account.entry(f.resource.account.clone()).or_default() += 1;
+        *by_account.entry(&f.resource.account).or_default() += 1;
     }
+    let account: BTreeMap<String, usize> =
+        by_account.into_iter().map(|(a, n)| (a.to_string(), n)).collect();
     vec![
         chart("chart-status", "Findings by status", "No findings.", status, s.findings),
         chart("chart-severity", "Failing by severity", "No failing findings.", severity, failing),
@@ -1299,16 +1562,14 @@ fn selects(r: &Report, ctx: &Ctx) -> Vec<Select> {
         value: String::new(),
         label: label.to_string(),
     };
-    let opt = |v: &str, l: &str| Opt {
+    let opt = |v: char, l: &str| Opt {
         value: v.to_string(),
         label: l.to_string(),
     };
-    let categories: BTreeSet<Category> = r
-        .checks
-        .iter()
-        .map(|c| c.category)
-        .chain(r.findings.iter().map(|f| f.category))
-        .collect();
+    let mut categories: BTreeSet<Category> = r.checks.iter().map(|c| c.category).collect();
+    for f in &r.findings {
+        categories.insert(f.category);
+    }
     let labelled = |m: &BTreeMap<String, String>| {
         m.iter()
             .map(|(v, token)| Opt {
@@ -1322,21 +1583,21 @@ fn selects(r: &Report, ctx: &Ctx) -> Vec<Select> {
             id: "f-sev",
             label: "Severity",
             options: std::iter::once(any("any"))
-                .chain(Severity::ALL.into_iter().map(|s| opt(s.as_str(), s.as_str())))
+                .chain(Severity::ALL.into_iter().map(|s| opt(severity_code(s), s.as_str())))
                 .collect(),
         },
         Select {
             id: "f-status",
             label: "Status",
             options: std::iter::once(any("any"))
-                .chain(Status::ALL.into_iter().map(|s| opt(s.as_str(), status_label(s))))
+                .chain(Status::ALL.into_iter().map(|s| opt(status_code(s), status_label(s))))
                 .collect(),
         },
         Select {
             id: "f-cat",
             label: "Category",
             options: std::iter::once(any("any"))
-                .chain(categories.into_iter().map(|c| opt(c.as_str(), c.as_str())))
+                .chain(categories.into_iter().map(|c| opt(category_code(c), c.as_str())))
                 .collect(),
         },
         Select {
@@ -1356,7 +1617,7 @@ fn selects(r: &Report, ctx: &Ctx) -> Vec<Select> {
             label: "Since baseline",
             options: std::iter::once(any("any"))
                 .chain(Change::ALL.into_iter().filter_map(|c| {
-                    change_badge(Some(c)).map(|b| opt(b.key, b.label))
+                    change_badge(Some(c)).map(|b| opt(change_code(Some(c)), b.label))
                 }))
                 .collect(),
         });
@@ -1364,18 +1625,21 @@ fn selects(r: &Report, ctx: &Ctx) -> Vec<Select> {
     out
 }
 
-fn comparison_view(
-    r: &Report,
-    ctx: &Ctx,
-    anchor_of: &BTreeMap<&str, &String>,
-) -> Option<ComparisonView> {
+fn comparison_view(r: &Report, ctx: &Ctx, anchors: &Anchors) -> Option<ComparisonView> {
     let c = r.comparison.as_ref()?;
+    let index_of: HashMap<&str, usize> = r
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
     let row = |f: &Finding, change: Change| ChangeRow {
         change: change_badge(Some(change)).expect("a change"),
-        status_key: f.status.as_str(),
+        status_key: code(status_code(f.status)),
+        sev_key: code(severity_code(f.severity)),
+        cat_key: code(category_code(f.category)),
         severity: f.severity.as_str(),
         severity_class: severity_class(f.severity),
-        category: f.category.as_str(),
         check_id: clean(&f.check_id),
         check_name: clean(&f.check_name),
         resource: display_name(f),
@@ -1383,7 +1647,7 @@ fn comparison_view(
         account_key: ctx.account(&f.resource.account),
         region: region_label(&f.resource.region),
         message: clean(&f.message),
-        target: anchor_of.get(f.id.as_str()).map(|a| (*a).clone()),
+        target: index_of.get(f.id.as_str()).map(|i| anchors.target(r, *i)),
     };
     let mut new: Vec<&Finding> = r
         .findings
@@ -1430,11 +1694,11 @@ fn rationale(blocks: &[DocBlock]) -> Vec<DocBlock> {
         .collect()
 }
 
-fn check_views(r: &Report, finding_anchors: &[String], ctx: &Ctx) -> Vec<CheckView> {
-    let mut rows: BTreeMap<&str, Vec<(&Finding, &String)>> = BTreeMap::new();
-    for (f, a) in r.findings.iter().zip(finding_anchors) {
+fn check_views(r: &Report, anchors: &Anchors, ctx: &Ctx) -> Vec<CheckView> {
+    let mut rows: HashMap<&str, Vec<(&Finding, usize)>> = HashMap::default();
+    for (i, f) in r.findings.iter().enumerate() {
         if matches!(f.status, Status::Fail | Status::Error | Status::Suppressed) {
-            rows.entry(f.check_id.as_str()).or_default().push((f, a));
+            rows.entry(&*f.check_id).or_default().push((f, i));
         }
     }
     let mut checks: Vec<_> = r.checks.iter().collect();
@@ -1464,7 +1728,7 @@ fn check_views(r: &Report, finding_anchors: &[String], ctx: &Ctx) -> Vec<CheckVi
         .map(|c| {
             let meta = crate::checks::meta(&c.id);
             let mut list = rows.remove(c.id.as_str()).unwrap_or_default();
-            list.sort_by(|a, b| {
+            let order = |a: &(&Finding, usize), b: &(&Finding, usize)| {
                 (
                     a.0.status,
                     &a.0.resource.name,
@@ -1477,7 +1741,15 @@ fn check_views(r: &Report, finding_anchors: &[String], ctx: &Ctx) -> Vec<CheckVi
                         &b.0.resource.region,
                         &b.0.resource.arn,
                     ))
-            });
+            };
+            let total = list.len();
+            let shown = if ctx.collapse_passing { CHECK_ROWS_SUMMARY } else { usize::MAX };
+            if list.len() > shown {
+                // Only the first rows are listed: no need to sort them all.
+                list.select_nth_unstable_by(shown, order);
+                list.truncate(shown);
+            }
+            list.sort_by(order);
             CheckView {
                 anchor: check_anchor(&c.id),
                 id: clean(&c.id),
@@ -1486,6 +1758,8 @@ fn check_views(r: &Report, finding_anchors: &[String], ctx: &Ctx) -> Vec<CheckVi
                 severity: c.severity.as_str(),
                 severity_class: severity_class(c.severity),
                 category: c.category.as_str(),
+                sev_key: code(severity_code(c.severity)),
+                cat_key: code(category_code(c.category)),
                 counts: Counts::from_map(&c.counts),
                 remediation: clean(&c.remediation),
                 remediation_cli: meta
@@ -1501,17 +1775,12 @@ fn check_views(r: &Report, finding_anchors: &[String], ctx: &Ctx) -> Vec<CheckVi
                     .map(|m| rationale(&doc_blocks(&m.body)))
                     .unwrap_or_default(),
                 body: meta.map(|m| doc_blocks(&m.body)).unwrap_or_default(),
-                more_rows: if ctx.collapse_passing {
-                    list.len().saturating_sub(CHECK_ROWS_SUMMARY)
-                } else {
-                    0
-                },
+                more_rows: total - list.len(),
                 rows: list
                     .into_iter()
-                    .take(if ctx.collapse_passing { CHECK_ROWS_SUMMARY } else { usize::MAX })
-                    .map(|(f, a)| CheckRow {
-                        target: a.clone(),
-                        status_key: f.status.as_str(),
+                    .map(|(f, i)| CheckRow {
+                        target: anchors.target(r, i),
+                        status_key: code(status_code(f.status)),
                         region_key: ctx.region(&f.resource.region),
                         account_key: ctx.account(&f.resource.account),
                         change: change_badge(f.change),
@@ -1548,8 +1817,9 @@ fn region_label(region: &str) -> String {
 fn finding_row(f: &Finding, anchor: &str, ctx: &Ctx) -> FindingRow {
     FindingRow {
         anchor: anchor.to_string(),
-        status_key: f.status.as_str(),
-        category: f.category.as_str(),
+        status_key: code(status_code(f.status)),
+        sev_key: code(severity_code(f.severity)),
+        cat_key: code(category_code(f.category)),
         region_key: ctx.region(&f.resource.region),
         account_key: ctx.account(&f.resource.account),
         change: change_badge(f.change),
@@ -1568,7 +1838,7 @@ fn finding_row(f: &Finding, anchor: &str, ctx: &Ctx) -> FindingRow {
         evidence: if ctx.collapse_passing {
             String::new()
         } else {
-            clean_multiline(&compact_evidence(&f.evidence))
+            clean_multiline(if f.evidence.is_empty() { "" } else { f.evidence.json() })
         },
         waiver: waiver_note(f),
     }
@@ -1587,97 +1857,188 @@ fn waiver_note(f: &Finding) -> Option<String> {
     })
 }
 
-fn secret_view(
-    s: &SecretSummary,
-    mut findings: Vec<(&Finding, &String)>,
-    r: &Report,
-    ctx: &Ctx,
-) -> SecretView {
+/// A finding's row in its secret's card.
+fn card_row<'a>(f: &'a Finding, i: usize, c: &'a Cards<'_>) -> CardRow<'a> {
+    let compact = c.ctx.collapse_passing;
+    CardRow {
+        id: c.anchors.id(i),
+        class: row_class(f.status, &[f.severity], &[f.category], f.change),
+        change: change_badge(f.change),
+        checks: vec![c.links.get(&f.check_id)],
+        check_name: if compact { Cow::Borrowed("") } else { cl(&f.check_name) },
+        message: cl(&f.message),
+        // A compact (large) report leaves evidence to report.json.
+        evidence: if compact || f.evidence.is_empty() {
+            Cow::Borrowed("")
+        } else {
+            Cow::Owned(clean_multiline(f.evidence.json()))
+        },
+        waiver: waiver_note(f),
+    }
+}
+
+/// A compact card's KMS key: without the `arn:…:kms:REGION:ACCOUNT:` prefix when the key is in
+/// the secret's own account and region (`key/1234…`), as the card's ARN already says them.
+fn short_key(s: &SecretSummary) -> Cow<'_, str> {
+    let key = s.kms_key.as_str();
+    let mut parts = key.splitn(6, ':');
+    match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("arn"), Some(_), Some("kms"), Some(region), Some(account), Some(rest))
+            if region == s.region && account == s.account && !rest.is_empty() =>
+        {
+            cl(rest)
+        }
+        _ => cl(key),
+    }
+}
+
+fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
+    let (r, ctx) = (c.r, c.ctx);
     let as_of = r.as_of;
+    let compact = ctx.collapse_passing;
+    let mut findings: Vec<(&'a Finding, usize)> = c
+        .by_secret
+        .get(s.arn.as_str())
+        .map(|v| v.iter().map(|i| (&r.findings[*i], *i)).collect())
+        .unwrap_or_default();
     findings.sort_by(|a, b| finding_order(a.0, b.0));
+    let mut tokens = String::with_capacity(findings.len() * 4);
+    let (mut any_pass, mut any_na) = (false, false);
+    for (f, _) in &findings {
+        match f.status {
+            // A compact card lists its passing and not-applicable findings as one counts row,
+            // which the filters show for any severity and category: one `pxx_` or `nxx_`
+            // token (`x` matches any code).
+            Status::Pass if compact && f.change.is_none() => any_pass = true,
+            Status::NotApplicable if compact && f.change.is_none() => any_na = true,
+            _ => push_token(&mut tokens, f),
+        }
+    }
+    if any_pass {
+        tokens.push_str("pxx_");
+    }
+    if any_na {
+        tokens.push_str("nxx_");
+    }
     let mut collapsed = None;
-    let mut error_groups = Vec::new();
-    if ctx.collapse_passing {
-        error_groups = group_errors(&mut findings);
+    let mut groups = Vec::new();
+    if compact {
+        groups = group_errors(&mut findings, c.links);
         let quiet = |f: &Finding| matches!(f.status, Status::Pass | Status::NotApplicable);
-        let pass = findings.iter().filter(|(f, _)| f.status == Status::Pass).count();
-        let na = findings.iter().filter(|(f, _)| f.status == Status::NotApplicable).count();
+        let (mut pass, mut na) = (0, 0);
+        for (f, _) in findings.iter().filter(|(f, _)| quiet(f)) {
+            if f.status == Status::Pass {
+                pass += 1;
+            } else {
+                na += 1;
+            }
+        }
         // A passing finding that resolved a baseline failure stays listed.
         findings.retain(|(f, _)| !quiet(f) || f.change.is_some());
         if pass + na > 0 {
-            collapsed = Some(format!("{pass} passing, {na} not applicable (listed in report.json)"));
+            // `x`: the stylesheet's severity and category filters leave it shown.
+            let mut class = String::from("x");
+            for (n, st) in [(pass, Status::Pass), (na, Status::NotApplicable)] {
+                if n > 0 {
+                    class.push_str(" s");
+                    class.push(status_code(st));
+                }
+            }
+            collapsed = Some((
+                format!("{pass} pass, {na} n/a (listed in report.json)"),
+                class,
+            ));
         }
     }
-    let gaps: Vec<&crate::inventory::Gap> = r
-        .gaps
-        .iter()
-        .filter(|g| !g.resource.is_empty() && (g.resource == s.arn || g.resource == s.name))
-        .collect();
+    let mut gap_ids: Vec<usize> = c.gaps.get(s.arn.as_str()).cloned().unwrap_or_default();
+    if s.name != s.arn {
+        gap_ids.extend(c.gaps.get(s.name.as_str()).into_iter().flatten());
+    }
+    gap_ids.sort_unstable();
+    let gaps: Vec<&crate::inventory::Gap> = gap_ids.into_iter().map(|i| &r.gaps[i]).collect();
     let policy_note = match gaps.iter().find(|g| g.operation == "GetResourcePolicy") {
         Some(g) => format!(
             "Not collected: GetResourcePolicy failed ({}).",
             clean(&g.error_code)
         ),
+        None if compact => "none".to_string(),
         None => "No resource policy.".to_string(),
     };
-    let date = |d: Option<DateTime<Utc>>| {
-        d.map(|d| fmt_date_relative(d, as_of))
-            .unwrap_or_else(|| "never / unknown".to_string())
+    let date = |d: Option<DateTime<Utc>>| -> Cow<'a, str> {
+        match d {
+            // A compact report shows the date only.
+            Some(d) if compact => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+            Some(d) => Cow::Owned(fmt_date_relative(d, as_of)),
+            None if compact => Cow::Borrowed("never"),
+            None => Cow::Borrowed("never / unknown"),
+        }
     };
     let mut facts = vec![
         Fact {
             label: "KMS key",
-            value: clean(&s.kms_key),
+            value: if compact { short_key(s) } else { cl(&s.kms_key) },
         },
         Fact {
             label: "Rotation",
-            value: clean(&s.rotation),
+            value: cl(&s.rotation),
         },
         Fact {
             label: "Created",
             value: date(s.created_date),
         },
         Fact {
-            label: "Last rotated",
+            label: if compact { "Rotated" } else { "Last rotated" },
             value: date(s.last_rotated_date),
         },
         Fact {
-            label: "Last accessed",
+            label: if compact { "Accessed" } else { "Last accessed" },
             value: date(s.last_accessed_date),
         },
     ];
     if let Some(d) = s.deleted_date {
         facts.push(Fact {
             label: "Scheduled for deletion",
-            value: fmt_date_relative(d, as_of),
+            value: Cow::Owned(fmt_date_relative(d, as_of)),
         });
     }
     facts.push(Fact {
-        label: "Replica regions",
+        label: if compact { "Replicas" } else { "Replica regions" },
         value: if s.replica_regions.is_empty() {
-            "none".to_string()
+            Cow::Borrowed("none")
         } else {
-            s.replica_regions
-                .iter()
-                .map(|r| clean(r))
-                .collect::<Vec<_>>()
-                .join(", ")
+            Cow::Owned(
+                s.replica_regions
+                    .iter()
+                    .map(|r| clean(r))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
         },
     });
+    let mut rows: Vec<CardRow<'a>> = Vec::with_capacity(findings.len() + groups.len());
+    // Failing, then the error groups with the other errors, then suppressed and passing rows.
+    let mut groups = Some(groups);
+    for (f, i) in findings {
+        if f.status > Status::Error
+            && let Some(g) = groups.take()
+        {
+            rows.extend(g);
+        }
+        rows.push(card_row(f, i, c));
+    }
+    if let Some(g) = groups.take() {
+        rows.extend(g);
+    }
     SecretView {
         anchor: secret_anchor(&s.arn),
-        region_key: ctx.region(&s.region),
-        account_key: ctx.account(&s.account),
-        order_name: 0,
-        order_fail: 0,
-        order_region: 0,
-        order_default: 0,
+        region_key: ctx.region_key(&s.region),
+        account_key: ctx.account_key(&s.account),
+        tokens,
         collapsed,
-        error_groups,
-        name: clean(&s.name),
-        arn: clean(&s.arn),
-        account: clean(&s.account),
-        region: clean(&s.region),
+        name: cl(&s.name),
+        arn: cl(&s.arn),
+        account: cl(&s.account),
+        region: cl(&s.region),
         description: s
             .description
             .as_deref()
@@ -1691,8 +2052,8 @@ fn secret_view(
             .tags
             .iter()
             .map(|(k, v)| Tag {
-                key: clean(k),
-                value: clean(v),
+                key: cl(k),
+                value: cl(v),
             })
             .collect(),
         policy: s
@@ -1704,10 +2065,7 @@ fn secret_view(
             .iter()
             .map(|g| format!("{} failed: {}", clean(&g.operation), clean(&g.error_code)))
             .collect(),
-        findings: findings
-            .into_iter()
-            .map(|(f, a)| finding_row(f, a, ctx))
-            .collect(),
+        rows,
         readers: s
             .readers
             .iter()
@@ -1796,6 +2154,65 @@ mod tests {
     }
 
     #[test]
+    fn filter_codes_are_distinct_and_styled() {
+        let cats: BTreeSet<char> = CATEGORIES.iter().map(|c| category_code(*c)).collect();
+        assert_eq!(cats.len(), CATEGORIES.len(), "one code per category");
+        let sts: BTreeSet<char> = Status::ALL.iter().map(|s| status_code(*s)).collect();
+        let sevs: BTreeSet<char> = Severity::ALL.iter().map(|s| severity_code(*s)).collect();
+        assert_eq!((sts.len(), sevs.len()), (5, 5));
+        // Neither is the wildcard of a compact card's counts token.
+        assert!(!cats.contains(&'x') && !sevs.contains(&'x'));
+        // The stylesheet hides rows for every code, and draws every status-severity badge.
+        for k in &cats {
+            assert!(STYLE.contains(&format!(".q-k{k} .fl > li:not(.k{k}, .x)")), "category {k}");
+        }
+        for v in &sevs {
+            assert!(STYLE.contains(&format!(".q-v{v} .fl > li:not(.v{v}, .x)")), "severity {v}");
+            for st in &sts {
+                assert!(STYLE.contains(&format!(".s{st}.v{v}::before {{ content: ")), "badge {st}{v}");
+            }
+        }
+        for st in &sts {
+            assert!(STYLE.contains(&format!(".q-s{st} .fl > li:not(.s{st})")), "status {st}");
+        }
+        for c in Change::ALL {
+            let c = change_code(Some(c));
+            assert!(STYLE.contains(&format!(".q-c{c} .fl > li:not(.c{c})")), "change {c}");
+        }
+        assert_eq!(code('f'), "f");
+        assert_eq!(row_class(Status::Error, &[Severity::High, Severity::Low], &[Category::Access], None), "se v3 v1 ka");
+    }
+
+    #[test]
+    fn compact_keys_drop_the_secrets_own_prefix() {
+        let s = SecretSummary {
+            arn: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:x".into(),
+            name: "x".into(),
+            account: "111122223333".into(),
+            region: "eu-west-1".into(),
+            description: None,
+            tags: BTreeMap::new(),
+            kms_key: "arn:aws:kms:eu-west-1:111122223333:key/abc".into(),
+            rotation: String::new(),
+            created_date: None,
+            last_rotated_date: None,
+            last_accessed_date: None,
+            deleted_date: None,
+            replica_regions: Vec::new(),
+            resource_policy: None,
+            readers: Vec::new(),
+            counts: BTreeMap::new(),
+            worst_failing: None,
+            did_read: None,
+        };
+        assert_eq!(short_key(&s), "key/abc");
+        let other = SecretSummary { kms_key: "arn:aws:kms:us-east-1:111122223333:key/abc".into(), ..s };
+        assert_eq!(short_key(&other), "arn:aws:kms:us-east-1:111122223333:key/abc");
+        let alias = SecretSummary { kms_key: "alias/aws/secretsmanager".into(), ..other };
+        assert_eq!(short_key(&alias), "alias/aws/secretsmanager");
+    }
+
+    #[test]
     fn bars_are_proportional_and_visible() {
         assert_eq!(bar_width(0, 10), "0");
         assert_eq!(bar_width(1, 100_000), "1.0");
@@ -1847,7 +2264,8 @@ mod snapshots {
     #[test]
     fn view_model_overview() {
         let r = fixture();
-        let page = ReportPage::new(&r, &Options::default());
+        let prepared = Prepared::new(&r, &Options::default());
+        let page = ReportPage::new(&r, &prepared);
         insta::assert_json_snapshot!("overview", (&page.kpis, &page.posture, &page.bar_groups, &page.selects));
     }
 
@@ -1858,16 +2276,17 @@ mod snapshots {
             s.readers.clear();
             s.did_read = None;
         }
-        let page = ReportPage::new(&r, &Options::default());
+        let prepared = Prepared::new(&r, &Options::default());
+        let page = ReportPage::new(&r, &prepared);
         let checks: Vec<_> = page
             .checks
             .iter()
             .map(|c| (&c.id, &c.severity, &c.counts, &c.remediation_cli, &c.rationale, &c.rows))
             .collect();
-        let secrets: Vec<_> = page
-            .secrets
+        let views: Vec<_> = page.cards.views().collect();
+        let secrets: Vec<_> = views
             .iter()
-            .map(|s| (&s.anchor, &s.name, &s.region_key, &s.order_name, &s.facts, &s.tags, &s.findings))
+            .map(|s| (&s.anchor, &s.name, &s.region_key, &s.tokens, &s.facts, &s.tags, &s.rows))
             .collect();
         insta::assert_json_snapshot!("checks_and_secrets", (checks, secrets));
     }
@@ -1885,7 +2304,8 @@ mod snapshots {
             label: "previous/report.json".to_string(),
         };
         crate::compare::compare(&mut r, &b);
-        let page = ReportPage::new(&r, &Options::default());
+        let prepared = Prepared::new(&r, &Options::default());
+        let page = ReportPage::new(&r, &prepared);
         insta::assert_json_snapshot!("comparison", &page.comparison);
     }
 }

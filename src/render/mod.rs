@@ -41,16 +41,23 @@ pub fn write_files(
         path: path.display().to_string(),
         source,
     };
-    if wants(Format::Json) {
-        // Streamed to the file: a large report is never held twice in memory.
-        let path = dir.join("report.json");
-        json::write_to(report, &path).map_err(|e| io_error(&path, e))?;
-        written.push(path);
+    let json_path = dir.join("report.json");
+    let html_path = dir.join("report.html");
+    // The two files are independent: written side by side.
+    let (json, html) = rayon::join(
+        || {
+            // Streamed to the file: a large report is never held twice in memory.
+            wants(Format::Json).then(|| json::write_to(report, &json_path))
+        },
+        || wants(Format::Html).then(|| std::fs::write(&html_path, html::render_with(report, html_options))),
+    );
+    if let Some(r) = json {
+        r.map_err(|e| io_error(&json_path, e))?;
+        written.push(json_path);
     }
-    if wants(Format::Html) {
-        let path = dir.join("report.html");
-        std::fs::write(&path, html::render_with(report, html_options)).map_err(|e| io_error(&path, e))?;
-        written.push(path);
+    if let Some(r) = html {
+        r.map_err(|e| io_error(&html_path, e))?;
+        written.push(html_path);
     }
     Ok(written)
 }
