@@ -38,6 +38,7 @@ print(json.dumps({
     "evaluate_render_s": round(float(render_s), 2),
     "load_ms": p["load_ms"], "script_ready_ms": p["ready_ms"],
     "filter_status_ms": p["filter_ms"], "unfilter_ms": p["unfilter_ms"], "search_ms": p["search_ms"],
+    "clear_search_ms": p["clear_search_ms"],
     "rows": p["initial"]["rows"], "cards": p["initial"]["cards"],
     "errors": p["console_errors"] + p["page_errors"] + p["csp"],
 }))
