@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use secretlens::config::Config;
 use secretlens::evaluate::evaluate;
 use secretlens::inventory::{Inventory, Scope, Secret};
@@ -131,6 +131,23 @@ fn demo_report_in_chromium() {
     assert_eq!(p["after_reset"]["first_card"], p["initial"]["first_card"]);
 }
 
+const ACCOUNT: &str = "111122223333";
+
+/// An empty inventory of one account and one region (us-east-1), collected on 2026-06-01.
+fn one_account_inventory() -> (Inventory, DateTime<Utc>) {
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("date");
+    let mut inv = Inventory::empty("fixture", now);
+    inv.accounts = vec![ACCOUNT.to_string()];
+    inv.scopes = vec![Scope {
+        account: ACCOUNT.to_string(),
+        region: "us-east-1".to_string(),
+    }];
+    (inv, now)
+}
+
 const PAYLOADS: &[&str] = &[
     "<script>window.__pwned=1</script>",
     "\"><img src=x onerror=\"window.__pwned=1;alert(1)\">",
@@ -145,17 +162,8 @@ fn hostile_report_in_chromium_runs_no_injected_script() {
     if !browser_ready() {
         return;
     }
-    let now = Utc
-        .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
-        .single()
-        .expect("date");
-    let mut inv = Inventory::empty("fixture", now);
-    let account = "111122223333";
-    inv.accounts = vec![account.to_string()];
-    inv.scopes = vec![Scope {
-        account: account.to_string(),
-        region: "us-east-1".to_string(),
-    }];
+    let (mut inv, now) = one_account_inventory();
+    let account = ACCOUNT;
     for (i, p) in PAYLOADS.iter().enumerate() {
         let name = format!("prod/x{i}/{p}");
         let mut s = Secret {
@@ -195,17 +203,8 @@ fn compact_report_in_chromium() {
     if !browser_ready() {
         return;
     }
-    let now = Utc
-        .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
-        .single()
-        .expect("date");
-    let mut inv = Inventory::empty("fixture", now);
-    let account = "111122223333";
-    inv.accounts = vec![account.to_string()];
-    inv.scopes = vec![Scope {
-        account: account.to_string(),
-        region: "us-east-1".to_string(),
-    }];
+    let (mut inv, now) = one_account_inventory();
+    let account = ACCOUNT;
     const N: usize = html::PASSING_SUMMARY_THRESHOLD + 100;
     for i in 0..N {
         let name = format!("prod/svc-{}/secret-{i}", i % 50);
