@@ -1,6 +1,6 @@
 //! The benchmark floor: a minimal client that makes only the API calls `secretlens audit`
 //! makes for one region — `ListSecrets` (all pages), `GetResourcePolicy` per secret,
-//! `DescribeSecret` for names starting `prod/`, `DescribeKey` per distinct key reference and `GetKeyRotationStatus` per customer key —
+//! `DescribeSecret` for names starting `prod/`, `DescribeKey` per distinct key and `GetKeyRotationStatus` per customer key —
 //! at the same per-secret concurrency, and nothing else (no evaluation, no rendering).
 //!
 //! `cargo run --release --example floor -- ENDPOINT REGION [CONCURRENCY]`; used by
@@ -65,10 +65,29 @@ async fn main() {
     .buffer_unordered(concurrency)
     .collect::<Vec<_>>();
     calls.await;
-    let keys: BTreeSet<String> = secrets.iter().filter_map(|(_, _, k)| k.clone()).collect();
-    if !keys.is_empty() {
-        let _ = kms.list_aliases().send().await;
+    let refs: BTreeSet<String> = secrets.iter().filter_map(|(_, _, k)| k.clone()).collect();
+    // Like the audit: one DescribeKey per key, however the secrets name it (alias, ARN, id).
+    let mut targets = std::collections::HashMap::new();
+    if !refs.is_empty()
+        && let Ok(page) = kms.list_aliases().send().await
+    {
+        for a in page.aliases() {
+            if let (Some(name), Some(target)) = (a.alias_name(), a.target_key_id()) {
+                targets.insert(name.to_string(), target.to_string());
+            }
+        }
     }
+    let keys: BTreeSet<String> = refs
+        .iter()
+        .map(|r| {
+            let tail = r.rsplit_once(':').map_or(r.as_str(), |(_, t)| t);
+            if tail.starts_with("alias/") {
+                targets.get(tail).cloned().unwrap_or_else(|| r.clone())
+            } else {
+                tail.strip_prefix("key/").unwrap_or(tail).to_string()
+            }
+        })
+        .collect();
     futures::stream::iter(keys.iter().map(|k| {
         let kms = kms.clone();
         async move {

@@ -143,12 +143,14 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
     assert!(r.gaps().is_empty(), "NotFoundException is not a gap: {:#?}", r.gaps());
 
     r.assert_status("SL402", "prod/kms/rotating", "pass");
+    r.assert_status("SL402", "prod/kms/rotating-alias", "pass");
 
     // SL403: one finding per customer key, on the key.
     let rotating = on_arn(&r, "SL403", arn(seeded, "rotating_key"));
     assert_eq!(rotating["status"], "pass", "{rotating:#}");
     assert_eq!(rotating["resource"]["type"], "kms-key");
     assert_eq!(rotating["evidence"]["secrets"][0]["name"], "prod/kms/rotating");
+    assert_eq!(rotating["evidence"]["secrets"][1]["name"], "prod/kms/rotating-alias", "{rotating:#}");
     let disabled_key = on_arn(&r, "SL403", arn(seeded, "disabled_key"));
     assert_eq!(
         disabled_key["status"], "fail",
@@ -157,6 +159,10 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
     let pending_key = on_arn(&r, "SL403", arn(seeded, "pending_key"));
     assert_eq!(pending_key["status"], "not_applicable", "{pending_key:#}");
     assert_complete(&run, &r);
+
+    // One DescribeKey per key, though the rotating key is named by ARN and by alias.
+    let calls = moto.calls();
+    assert_eq!(calls["counts"]["TrentService.DescribeKey"].as_u64(), Some(4), "{:#}", calls["counts"]);
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! KMS: `ListAliases` per region, then `DescribeKey`, `GetKeyRotationStatus` and
-//! `GetKeyPolicy` for the customer keys that secrets (and their replicas) reference. A `DescribeKey` answered with
+//! KMS: `ListAliases` per region, then `DescribeKey` (once per key, however many ways secrets
+//! name it), `GetKeyRotationStatus` and `GetKeyPolicy` for the customer keys that secrets (and
+//! their replicas) reference. A `DescribeKey` answered with
 //! `NotFoundException` is recorded as a missing key (a finding for SL402), not as a gap.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,17 +87,41 @@ async fn list_aliases(ctx: &Ctx, client: &Client, region: &str, out: &mut Region
     }
 }
 
+/// The references of `wanted` grouped by the key each names, as far as this region's listed
+/// aliases tell (an alias listed with its target, a key ARN, a key id): one `DescribeKey` per
+/// group, by its key id. A reference that cannot be resolved here (an alias `ListAliases` did
+/// not return, or returned without a target) is described as written.
+fn group_by_key(region: &str, wanted: BTreeSet<String>, aliases: &[KmsAlias]) -> BTreeMap<String, Vec<String>> {
+    let target = |alias: &str| {
+        aliases
+            .iter()
+            .find(|a| a.region == region && a.name == alias)
+            .and_then(|a| a.target_key_id.clone())
+    };
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for reference in wanted {
+        let key = match parse_reference(Some(&reference)) {
+            KeyReference::KeyId(id) | KeyReference::KeyArn { key_id: id, .. } => Some(id),
+            KeyReference::AliasName(alias) | KeyReference::AliasArn { alias, .. } => target(&alias),
+            KeyReference::Absent => None,
+        };
+        groups.entry(key.unwrap_or_else(|| reference.clone())).or_default().push(reference);
+    }
+    groups
+}
+
 async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSet<String>, out: &mut RegionResult) {
-    let jobs = wanted.into_iter().map(|reference| {
+    let groups = group_by_key(region, wanted, &out.kms_aliases);
+    let jobs = groups.into_iter().map(|(key, references)| {
         let client = client.clone();
         async move {
-            let d = client.describe_key().key_id(&reference).send().await;
-            (reference, d)
+            let d = client.describe_key().key_id(&key).send().await;
+            (references, d)
         }
     });
     let described: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
     let mut keys: BTreeMap<String, KmsKey> = BTreeMap::new();
-    for (reference, res) in described {
+    for (references, res) in described {
         match res {
             Ok(d) => {
                 let Some(m) = d.key_metadata() else { continue };
@@ -114,31 +139,37 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                     policy: None,
                 };
                 // An alias reference that was described resolves even if ListAliases failed.
-                if let KeyReference::AliasName(alias) | KeyReference::AliasArn { alias, .. } =
-                    parse_reference(Some(&reference))
-                    && !out.kms_aliases.iter().any(|a| a.name == alias)
-                {
-                    out.kms_aliases.push(KmsAlias {
-                        account: key.account.clone(),
-                        region: region.to_string(),
-                        name: alias,
-                        arn: None,
-                        target_key_id: Some(key.key_id.clone()),
-                    });
+                for reference in &references {
+                    if let KeyReference::AliasName(alias) | KeyReference::AliasArn { alias, .. } =
+                        parse_reference(Some(reference))
+                        && !out.kms_aliases.iter().any(|a| a.region == region && a.name == alias)
+                    {
+                        out.kms_aliases.push(KmsAlias {
+                            account: key.account.clone(),
+                            region: region.to_string(),
+                            name: alias,
+                            arn: None,
+                            target_key_id: Some(key.key_id.clone()),
+                        });
+                    }
                 }
                 keys.insert(arn, key);
             }
             Err(e) => {
                 let parts = error_parts(&e);
-                if parts.0 == "NotFoundException" {
-                    // The key (or alias) does not exist: what SL402 reports, not a gap.
-                    out.missing_kms_keys.push(MissingKey {
-                        account: ctx.account.clone(),
-                        region: region.to_string(),
-                        reference,
-                    });
-                } else {
-                    out.gaps.push(ctx.gap(region, "DescribeKey", &reference, parts));
+                // Recorded under every reference that names the key: the checks look them up
+                // by the secret's own reference.
+                for reference in references {
+                    if parts.0 == "NotFoundException" {
+                        // The key (or alias) does not exist: what SL402 reports, not a gap.
+                        out.missing_kms_keys.push(MissingKey {
+                            account: ctx.account.clone(),
+                            region: region.to_string(),
+                            reference,
+                        });
+                    } else {
+                        out.gaps.push(ctx.gap(region, "DescribeKey", &reference, parts.clone()));
+                    }
                 }
             }
         }
@@ -252,5 +283,47 @@ pub(crate) async fn collect_replica_keys(ctx: &Ctx, results: &mut [(String, Regi
         first.kms_aliases.append(&mut outside.kms_aliases);
         first.missing_kms_keys.append(&mut outside.missing_kms_keys);
         first.gaps.append(&mut outside.gaps);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alias(region: &str, name: &str, target: Option<&str>) -> KmsAlias {
+        KmsAlias {
+            account: "111122223333".into(),
+            region: region.into(),
+            name: name.into(),
+            arn: None,
+            target_key_id: target.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn one_describe_per_key_however_it_is_named() {
+        let id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        let wanted: BTreeSet<String> = [
+            id.to_string(),
+            format!("arn:aws:kms:us-east-1:111122223333:key/{id}"),
+            "alias/app".to_string(),
+            "arn:aws:kms:us-east-1:111122223333:alias/app".to_string(),
+            "alias/unlisted".to_string(),
+            "alias/untargeted".to_string(),
+            "alias/elsewhere".to_string(),
+        ]
+        .into();
+        let aliases = [
+            alias("us-east-1", "alias/app", Some(id)),
+            alias("us-east-1", "alias/untargeted", None),
+            alias("eu-west-1", "alias/elsewhere", Some("other-key")),
+        ];
+        let groups = group_by_key("us-east-1", wanted, &aliases);
+        assert_eq!(groups.len(), 4, "{groups:#?}");
+        assert_eq!(groups[id].len(), 4, "id, key ARN, alias and alias ARN: {groups:#?}");
+        // Unresolvable here: described as written.
+        for unresolved in ["alias/unlisted", "alias/untargeted", "alias/elsewhere"] {
+            assert_eq!(groups[unresolved], vec![unresolved.to_string()]);
+        }
     }
 }

@@ -169,12 +169,15 @@ class Seeder:
         """SL402/SL403 (tests/moto_kms_replication.rs): prod/kms/disabled under a CMK that is
         then disabled; prod/kms/pending under a CMK then scheduled for deletion in 7 days;
         prod/kms/rotating under a CMK with automatic rotation on; prod/kms/gone naming a key ARN
-        that never existed (moto accepts it; DescribeKey answers NotFoundException)."""
+        that never existed (moto accepts it; DescribeKey answers NotFoundException);
+        prod/kms/rotating-alias under the rotating CMK named by an alias (one key, two
+        references: described once)."""
         kms = self.client("kms")
         disabled = kms.create_key(Description="secretlens test: disabled")["KeyMetadata"]
         pending = kms.create_key(Description="secretlens test: pending deletion")["KeyMetadata"]
         rotating = kms.create_key(Description="secretlens test: rotating")["KeyMetadata"]
         kms.enable_key_rotation(KeyId=rotating["KeyId"])
+        kms.create_alias(AliasName="alias/rotating", TargetKeyId=rotating["KeyId"])
         account = rotating["Arn"].split(":")[4]
         gone = f"arn:aws:kms:us-east-1:{account}:key/00000000-0000-4000-8000-000000000000"
         sm = self.client("secretsmanager")
@@ -184,6 +187,7 @@ class Seeder:
             ("prod/kms/pending", pending["Arn"]),
             ("prod/kms/rotating", rotating["Arn"]),
             ("prod/kms/gone", gone),
+            ("prod/kms/rotating-alias", "alias/rotating"),
         ):
             out[name] = sm.create_secret(Name=name, SecretString="not-read", KmsKeyId=key)["ARN"]
         kms.disable_key(KeyId=disabled["KeyId"])
