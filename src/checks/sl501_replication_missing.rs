@@ -34,7 +34,7 @@ struct Evidence<'a> {
 }
 
 /// Regions with a replica: the `DescribeSecret` replication status plus listed replicas.
-pub(super) fn replica_regions<'a>(ctx: &Context<'a>, s: &'a Secret) -> BTreeSet<&'a str> {
+pub(crate) fn replica_regions<'a>(ctx: &Context<'a>, s: &'a Secret) -> BTreeSet<&'a str> {
     let mut regions = ctx.listed_replica_regions(s);
     for r in s.replication.iter().flatten() {
         if !r.region.is_empty() && r.region != s.region {
