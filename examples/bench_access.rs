@@ -23,7 +23,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use secretlens::access::{AccessIndex, Act};
 use secretlens::inventory::{
-    Gap, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, Inventory, KmsAlias, KmsKey, ManagedPolicy, Secret,
+    Gap, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, Inventory, KmsAlias, KmsKey,
+    ManagedPolicy, Secret,
 };
 use sha2::{Digest, Sha256};
 
@@ -34,13 +35,19 @@ const R: &str = "us-east-1";
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n
     }
 }
 
 fn doc(stmts: &[String]) -> String {
-    format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, stmts.join(","))
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        stmts.join(",")
+    )
 }
 
 fn synthetic() -> Inventory {
@@ -94,18 +101,32 @@ fn synthetic() -> Inventory {
                 format!(r#"{{"Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:{R}:{A}:table/app-{app}"}}"#),
             ],
         };
-        policies.push(ManagedPolicy { arn: format!("arn:aws:iam::{A}:policy/p-{p}"), name: format!("p-{p}"), document: Some(doc(&stmts)) });
+        policies.push(ManagedPolicy {
+            arn: format!("arn:aws:iam::{A}:policy/p-{p}"),
+            name: format!("p-{p}"),
+            document: Some(doc(&stmts)),
+        });
     }
-    let mut pick = |n: usize| -> Vec<String> { (0..n).map(|_| format!("arn:aws:iam::{A}:policy/p-{}", rng.next(10_000))).collect() };
+    let mut pick = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|_| format!("arn:aws:iam::{A}:policy/p-{}", rng.next(10_000)))
+            .collect()
+    };
     let groups: Vec<IamGroup> = (0..50)
-        .map(|g| IamGroup { arn: format!("arn:aws:iam::{A}:group/g-{g}"), name: format!("g-{g}"), attached_policies: pick(3), ..Default::default() })
+        .map(|g| IamGroup {
+            arn: format!("arn:aws:iam::{A}:group/g-{g}"),
+            name: format!("g-{g}"),
+            attached_policies: pick(3),
+            ..Default::default()
+        })
         .collect();
     let roles: Vec<IamRole> = (0..1_600)
         .map(|r| IamRole {
             arn: format!("arn:aws:iam::{A}:role/r-{r}"),
             name: format!("r-{r}"),
             attached_policies: pick(5),
-            permissions_boundary: (r % 10 == 0).then(|| format!("arn:aws:iam::{A}:policy/p-{}", r * 3)),
+            permissions_boundary: (r % 10 == 0)
+                .then(|| format!("arn:aws:iam::{A}:policy/p-{}", r * 3)),
             ..Default::default()
         })
         .collect();
@@ -120,7 +141,13 @@ fn synthetic() -> Inventory {
             ..Default::default()
         });
     }
-    inv.iam = vec![IamAccount { account: A.into(), users, groups, roles, policies }];
+    inv.iam = vec![IamAccount {
+        account: A.into(),
+        users,
+        groups,
+        roles,
+        policies,
+    }];
     let mut rng = Lcg(7);
     inv.secrets = (0..10_000usize)
         .map(|i| {
@@ -169,7 +196,13 @@ fn digest(inv: &Inventory) -> (String, usize) {
             let r = idx.readers(s);
             let n = r.readers.len();
             let mut buf = serde_json::to_vec(&(&s.arn, &r)).expect("json");
-            for act in [Act::GetSecretValue, Act::Decrypt, Act::PutResourcePolicy, Act::PutKeyPolicy, Act::CreateGrant] {
+            for act in [
+                Act::GetSecretValue,
+                Act::Decrypt,
+                Act::PutResourcePolicy,
+                Act::PutKeyPolicy,
+                Act::CreateGrant,
+            ] {
                 buf.extend(serde_json::to_vec(&idx.who_can(s, act)).expect("json"));
             }
             (buf, n)
@@ -192,10 +225,14 @@ fn varied(seed: u64) -> Inventory {
     let mut rng = Lcg(seed);
     let mut inv = Inventory::empty("bench", chrono::Utc::now());
     inv.accounts = vec![A.into(), B.into()];
-    let key = |acct: &str, k: usize| format!("arn:aws:kms:{R}:{acct}:key/11111111-0000-0000-0000-{k:012}");
+    let key = |acct: &str, k: usize| {
+        format!("arn:aws:kms:{R}:{acct}:key/11111111-0000-0000-0000-{k:012}")
+    };
     let key_policies = [
         // 0: delegate to IAM.
-        format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"kms:*","Resource":"*"}}"#),
+        format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"kms:*","Resource":"*"}}"#
+        ),
         // 1: names roles, with an encryption-context condition.
         format!(
             r#"{{"Sid":"Roles","Effect":"Allow","Principal":{{"AWS":["arn:aws:iam::{A}:role/r-1","arn:aws:iam::{A}:role/r-2","arn:aws:iam::{A}:user/p/u-3"]}},"Action":["kms:Decrypt","kms:CreateGrant"],"Resource":"*","Condition":{{"StringLike":{{"kms:EncryptionContext:SecretARN":"arn:aws:secretsmanager:{R}:{A}:secret:app-1*"}}}}}}"#
@@ -297,7 +334,9 @@ fn varied(seed: u64) -> Inventory {
         policies[7].document = Some("not a policy".into());
         policies[8].document = None;
         let pick = |rng: &mut Lcg, n: usize| -> Vec<String> {
-            let mut v: Vec<String> = (0..n).map(|_| format!("arn:aws:iam::{acct}:policy/v-{}", rng.next(120))).collect();
+            let mut v: Vec<String> = (0..n)
+                .map(|_| format!("arn:aws:iam::{acct}:policy/v-{}", rng.next(120)))
+                .collect();
             if rng.next(40) == 0 {
                 v.push(format!("arn:aws:iam::{acct}:policy/missing"));
             }
@@ -327,7 +366,10 @@ fn varied(seed: u64) -> Inventory {
                 name: format!("g-{g}"),
                 attached_policies: pick(rng, 2),
                 inline_policies: (g % 2 == 0)
-                    .then(|| InlinePolicy { name: format!("gi-{g}"), document: doc(&shapes(rng, acct)) })
+                    .then(|| InlinePolicy {
+                        name: format!("gi-{g}"),
+                        document: doc(&shapes(rng, acct)),
+                    })
                     .into_iter()
                     .collect(),
             })
@@ -336,16 +378,26 @@ fn varied(seed: u64) -> Inventory {
             .map(|r| IamRole {
                 arn: format!("arn:aws:iam::{acct}:role/r-{r}"),
                 name: format!("r-{r}"),
-                attached_policies: if r % 3 == 0 { shared[r % 4].clone() } else {
+                attached_policies: if r % 3 == 0 {
+                    shared[r % 4].clone()
+                } else {
                     let n = 1 + rng.next(4);
                     pick(rng, n)
                 },
                 inline_policies: (r % 7 == 0)
-                    .then(|| InlinePolicy { name: format!("ri-{r}"), document: doc(&shapes(rng, acct)) })
+                    .then(|| InlinePolicy {
+                        name: format!("ri-{r}"),
+                        document: doc(&shapes(rng, acct)),
+                    })
                     .into_iter()
                     .collect(),
-                permissions_boundary: (r % 5 == 0).then(|| format!("arn:aws:iam::{acct}:policy/v-{}", rng.next(120))),
-                tags: if r % 3 == 0 { std::collections::BTreeMap::new() } else { tag(rng) },
+                permissions_boundary: (r % 5 == 0)
+                    .then(|| format!("arn:aws:iam::{acct}:policy/v-{}", rng.next(120))),
+                tags: if r % 3 == 0 {
+                    std::collections::BTreeMap::new()
+                } else {
+                    tag(rng)
+                },
                 ..Default::default()
             })
             .collect();
@@ -357,18 +409,39 @@ fn varied(seed: u64) -> Inventory {
                     format!("arn:aws:iam::{acct}:user/u-{u}")
                 },
                 name: format!("u-{u}"),
-                groups: vec![format!("g-{}", u % 6), if u == 5 { "nogroup".into() } else { format!("g-{}", (u * 5) % 6) }],
-                attached_policies: if u % 2 == 0 { shared[u % 4].clone() } else { pick(rng, 1) },
+                groups: vec![
+                    format!("g-{}", u % 6),
+                    if u == 5 {
+                        "nogroup".into()
+                    } else {
+                        format!("g-{}", (u * 5) % 6)
+                    },
+                ],
+                attached_policies: if u % 2 == 0 {
+                    shared[u % 4].clone()
+                } else {
+                    pick(rng, 1)
+                },
                 inline_policies: (u % 9 == 0)
-                    .then(|| InlinePolicy { name: format!("ui-{u}"), document: doc(&shapes(rng, acct)) })
+                    .then(|| InlinePolicy {
+                        name: format!("ui-{u}"),
+                        document: doc(&shapes(rng, acct)),
+                    })
                     .into_iter()
                     .collect(),
-                permissions_boundary: (u % 8 == 0).then(|| format!("arn:aws:iam::{acct}:policy/v-{}", rng.next(120))),
+                permissions_boundary: (u % 8 == 0)
+                    .then(|| format!("arn:aws:iam::{acct}:policy/v-{}", rng.next(120))),
                 tags: tag(rng),
                 ..Default::default()
             })
             .collect();
-        IamAccount { account: acct.into(), users, groups, roles, policies }
+        IamAccount {
+            account: acct.into(),
+            users,
+            groups,
+            roles,
+            policies,
+        }
     };
     inv.iam = vec![iam_of(A, &mut rng), iam_of(B, &mut rng)];
     let rps = [
@@ -416,7 +489,11 @@ fn varied(seed: u64) -> Inventory {
             let resource_policy = (rng2.next(3) == 0).then(|| {
                 let a = rng2.next(rps.len());
                 let b = rng2.next(rps.len());
-                if a == 7 { rps[7].clone() } else { doc(&[rps[a].clone(), rps[(b + 1) % 7].clone()]) }
+                if a == 7 {
+                    rps[7].clone()
+                } else {
+                    doc(&[rps[a].clone(), rps[(b + 1) % 7].clone()])
+                }
             });
             if i % 50 == 7 {
                 inv.gaps.push(Gap {
@@ -474,19 +551,30 @@ fn main() {
         .iter()
         .map(|s| {
             let a = idx.readers(s);
-            (a.readers.len(), a.readers.iter().filter(|r| r.allowed()).count())
+            (
+                a.readers.len(),
+                a.readers.iter().filter(|r| r.allowed()).count(),
+            )
         })
         .collect();
     let serial = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let par: usize = inv.secrets.par_iter().map(|s| idx.readers(s).readers.len()).sum();
+    let par: usize = inv
+        .secrets
+        .par_iter()
+        .map(|s| idx.readers(s).readers.len())
+        .sum();
     let parallel = t.elapsed().as_secs_f64();
     // The whole computation from scratch, as a report run does it: a fresh index (its caches
     // empty), then every secret's readers on all cores.
     drop(idx);
     let t = Instant::now();
     let idx = AccessIndex::build(&inv);
-    let fresh: usize = inv.secrets.par_iter().map(|s| idx.readers(s).readers.len()).sum();
+    let fresh: usize = inv
+        .secrets
+        .par_iter()
+        .map(|s| idx.readers(s).readers.len())
+        .sum();
     let cold = t.elapsed().as_secs_f64();
     drop(idx);
     assert_eq!(fresh, par);
@@ -494,7 +582,10 @@ fn main() {
     let allowed: usize = counts.iter().map(|c| c.1).sum();
     assert_eq!(total, par);
     println!("index build: {build:.2} s");
-    println!("readers of every secret, 1 thread: {serial:.2} s (total with build {:.2} s)", build + serial);
+    println!(
+        "readers of every secret, 1 thread: {serial:.2} s (total with build {:.2} s)",
+        build + serial
+    );
     println!(
         "readers of every secret, {} threads: {parallel:.2} s (total with build {:.2} s)",
         rayon::current_num_threads(),

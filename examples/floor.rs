@@ -29,7 +29,10 @@ async fn main() {
         .await;
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);
     let kms = aws_sdk_kms::Client::new(&sdk);
-    let _ = aws_sdk_sts::Client::new(&sdk).get_caller_identity().send().await;
+    let _ = aws_sdk_sts::Client::new(&sdk)
+        .get_caller_identity()
+        .send()
+        .await;
     let mut secrets = Vec::new();
     let mut token = None;
     loop {
@@ -95,7 +98,11 @@ async fn main() {
                 && let Some(m) = d.key_metadata()
                 && m.key_manager().map(|x| x.as_str()) == Some("CUSTOMER")
             {
-                let _ = kms.get_key_rotation_status().key_id(m.key_id()).send().await;
+                let _ = kms
+                    .get_key_rotation_status()
+                    .key_id(m.key_id())
+                    .send()
+                    .await;
             }
         }
     }))

@@ -36,10 +36,15 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let now = render.as_of.unwrap_or_else(Utc::now);
             finish(&inv, &cfg, &render, now, Utc::now())
         }
-        Command::Collect { aws, output, config } => {
+        Command::Collect {
+            aws,
+            output,
+            config,
+        } => {
             let cfg = load_config(config.as_deref())?;
             let inv = collect_blocking(&aws, &cfg)?;
-            let text = serde_json::to_string_pretty(&inv).expect("the inventory is plain data") + "\n";
+            let text =
+                serde_json::to_string_pretty(&inv).expect("the inventory is plain data") + "\n";
             std::fs::write(&output, text).map_err(|source| Error::Io {
                 action: "write inventory",
                 path: output.display().to_string(),
@@ -96,7 +101,9 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             print!("{}", checks_table());
             Ok(exit::OK)
         }
-        Command::Checks { framework: Some(name) } => {
+        Command::Checks {
+            framework: Some(name),
+        } => {
             let fw = crate::frameworks::find(&name).ok_or_else(|| {
                 Error::Usage(format!(
                     "unknown framework {name:?}: known frameworks are {}",
@@ -112,10 +119,16 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                     "unknown check {id:?}: run `secretlens checks` to list the check ids and names"
                 ))
             })?;
-            println!("{} {} ({}, {})\n{}\n", meta.id, meta.name, meta.category, meta.severity, meta.title);
+            println!(
+                "{} {} ({}, {})\n{}\n",
+                meta.id, meta.name, meta.category, meta.severity, meta.title
+            );
             let refs = crate::frameworks::refs_for(&meta.id);
             if !refs.is_empty() {
-                let list: Vec<String> = refs.iter().map(|r| format!("{} {}", r.framework, r.control)).collect();
+                let list: Vec<String> = refs
+                    .iter()
+                    .map(|r| format!("{} {}", r.framework, r.control))
+                    .collect();
                 println!("Maps to: {}\n", list.join(" · "));
             }
             println!("{}", meta.body);
@@ -126,12 +139,20 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             print!("{out}");
             Ok(exit::OK)
         }
-        Command::WhoCanRead { secret, inventory, demo, format } => {
+        Command::WhoCanRead {
+            secret,
+            inventory,
+            demo,
+            format,
+        } => {
             let inv = match (&inventory, demo) {
                 (Some(path), _) => Inventory::load(&path.display().to_string())?,
                 (None, _) => demo::inventory(),
             };
-            print!("{}", crate::access::cli::who_can_read(&inv, &secret, &format).map_err(Error::Usage)?);
+            print!(
+                "{}",
+                crate::access::cli::who_can_read(&inv, &secret, &format).map_err(Error::Usage)?
+            );
             Ok(exit::OK)
         }
         Command::Scan(args) => run_scan(&args),
@@ -168,13 +189,28 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, Error> {
 
 fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
     let c = &cfg.raw.collection;
-    let accounts: Vec<String> = aws.accounts.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
-    if let Some(bad) = accounts.iter().find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(Error::Usage(format!("invalid account id {bad:?} in --accounts: expected 12 digits")));
+    let accounts: Vec<String> = aws
+        .accounts
+        .iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if let Some(bad) = accounts
+        .iter()
+        .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(Error::Usage(format!(
+            "invalid account id {bad:?} in --accounts: expected 12 digits"
+        )));
     }
     let opts = CollectOptions {
         profile: aws.profile.clone(),
-        regions: aws.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect(),
+        regions: aws
+            .regions
+            .iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect(),
         endpoint_url: aws.endpoint_url.clone(),
         accounts,
         organization: aws.organization,
@@ -203,7 +239,11 @@ fn finish(
     now: DateTime<Utc>,
     generated_at: DateTime<Utc>,
 ) -> Result<i32, Error> {
-    let baseline = args.baseline.as_deref().map(crate::compare::load).transpose()?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(crate::compare::load)
+        .transpose()?;
     let t = std::time::Instant::now();
     let mut report = evaluate(inv, cfg, now);
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "evaluated");
@@ -214,7 +254,9 @@ fn finish(
     if let Some(b) = &baseline {
         crate::compare::compare(&mut report, b);
     }
-    let html = render::html::Options { passing: args.html_passing };
+    let html = render::html::Options {
+        passing: args.html_passing,
+    };
     let written = render::write_files(&report, &args.out, &args.format, &html)?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "reports written");
     if args.format.contains(&Format::Text) {
@@ -238,7 +280,10 @@ pub fn exit_code(report: &Report, args: &RenderArgs) -> i32 {
     if !report.coverage_complete && !args.allow_partial {
         return exit::INCOMPLETE;
     }
-    let scan_failing = report.scan.as_ref().map_or(0, |s| s.at_or_above(args.fail_on));
+    let scan_failing = report
+        .scan
+        .as_ref()
+        .map_or(0, |s| s.at_or_above(args.fail_on));
     if report.failing_at_or_above(args.fail_on) + scan_failing > 0 {
         exit::FINDINGS
     } else {
@@ -247,7 +292,10 @@ pub fn exit_code(report: &Report, args: &RenderArgs) -> i32 {
 }
 
 pub fn checks_table() -> String {
-    let mut s = format!("{:<6} {:<30} {:<11} {:<9} {}\n", "ID", "NAME", "CATEGORY", "SEVERITY", "TITLE");
+    let mut s = format!(
+        "{:<6} {:<30} {:<11} {:<9} {}\n",
+        "ID", "NAME", "CATEGORY", "SEVERITY", "TITLE"
+    );
     for m in checks::all_metas() {
         s.push_str(&format!(
             "{:<6} {:<30} {:<11} {:<9} {}\n",
@@ -330,11 +378,19 @@ fn run_scan(args: &crate::cli::ScanArgs) -> Result<i32, Error> {
                 path: path.display().to_string(),
                 source,
             })?;
-            eprintln!("wrote {} ({} findings)", path.display(), report.findings.len());
+            eprintln!(
+                "wrote {} ({} findings)",
+                path.display(),
+                report.findings.len()
+            );
         }
         None => {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
     }
-    Ok(if report.at_or_above(args.fail_on) > 0 { exit::FINDINGS } else { exit::OK })
+    Ok(if report.at_or_above(args.fail_on) > 0 {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }

@@ -98,7 +98,12 @@ pub enum Command {
         #[arg(value_name = "SECRET")]
         secret: String,
         /// The inventory JSON written by `secretlens collect -o`.
-        #[arg(long, value_name = "FILE", required_unless_present = "demo", conflicts_with = "demo")]
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "demo",
+            conflicts_with = "demo"
+        )]
         inventory: Option<PathBuf>,
         /// Use the embedded demo account.
         #[arg(long)]
@@ -172,7 +177,12 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
     /// Comma-separated account ids to audit by assuming --role-name in each (default: the
     /// caller's account). Use `all` in --regions for every enabled region of each.
-    #[arg(long, value_delimiter = ',', value_name = "ID,...", conflicts_with = "organization")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ID,...",
+        conflicts_with = "organization"
+    )]
     pub accounts: Vec<String>,
     /// Audit every active account of the AWS Organization (needs organizations:ListAccounts,
     /// from the management account or a delegated administrator).
@@ -195,7 +205,12 @@ pub struct RenderArgs {
     #[arg(long, default_value = "secretlens-report", value_name = "DIR")]
     pub out: PathBuf,
     /// Comma-separated outputs: json, html, text (text is the terminal summary on stdout).
-    #[arg(long, value_delimiter = ',', default_value = "json,html,text", value_name = "FORMAT,...")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "json,html,text",
+        value_name = "FORMAT,..."
+    )]
     pub format: Vec<Format>,
     /// Exit 1 when a failing finding has this severity or higher: critical, high, medium,
     /// low, info.
@@ -226,7 +241,8 @@ pub struct RenderArgs {
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s).ok_or_else(|| format!("unknown severity {s:?}: use critical, high, medium, low or info"))
+    Severity::parse(s)
+        .ok_or_else(|| format!("unknown severity {s:?}: use critical, high, medium, low or info"))
 }
 
 fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {

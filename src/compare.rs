@@ -51,7 +51,11 @@ pub fn load(path: &Path) -> Result<Baseline, Error> {
         )));
     }
     let mut seen = BTreeSet::new();
-    if let Some(dup) = baseline.findings.iter().find(|f| !seen.insert(f.id.as_str())) {
+    if let Some(dup) = baseline
+        .findings
+        .iter()
+        .find(|f| !seen.insert(f.id.as_str()))
+    {
         return Err(bad(format!("finding id {:?} appears twice", dup.id)));
     }
     baseline.label = label;
@@ -95,12 +99,18 @@ pub fn compare(report: &mut Report, baseline: &Baseline) {
         })
         .collect();
     resolved_findings.sort_by(|a, b| {
-        (std::cmp::Reverse(a.severity), &a.check_id, &a.resource.name, &a.id).cmp(&(
-            std::cmp::Reverse(b.severity),
-            &b.check_id,
-            &b.resource.name,
-            &b.id,
-        ))
+        (
+            std::cmp::Reverse(a.severity),
+            &a.check_id,
+            &a.resource.name,
+            &a.id,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                &b.check_id,
+                &b.resource.name,
+                &b.id,
+            ))
     });
     report.comparison = Some(Comparison {
         baseline: baseline.label.clone(),
@@ -140,10 +150,18 @@ mod tests {
         let b = baseline_of(&r);
         compare(&mut r, &b);
         let c = r.comparison.as_ref().expect("comparison");
-        let failing = r.findings.iter().filter(|f| f.status == Status::Fail).count();
+        let failing = r
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fail)
+            .count();
         assert!(failing > 0);
         assert_eq!((c.new, c.still_failing, c.resolved), (0, failing, 0));
-        assert!(r.findings.iter().all(|f| (f.status == Status::Fail) == f.change.is_some()));
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| (f.status == Status::Fail) == f.change.is_some())
+        );
     }
 
     #[test]
@@ -157,7 +175,11 @@ mod tests {
             .map(|f| f.id.clone())
             .collect();
         // One failing finding was not failing in the baseline: new.
-        base.findings.iter_mut().find(|f| f.id == failing[0]).expect("finding").status = Status::Pass;
+        base.findings
+            .iter_mut()
+            .find(|f| f.id == failing[0])
+            .expect("finding")
+            .status = Status::Pass;
         // One baseline failure whose resource is gone now: resolved, with the baseline's data.
         let mut gone = base.findings[0].clone();
         gone.id = "00000000deadbeef".to_string();
@@ -165,18 +187,38 @@ mod tests {
         gone.message = "baseline message".into();
         base.findings.push(gone);
         // One passing finding failed in the baseline: resolved, and marked on the current copy.
-        let passing = r.findings.iter().find(|f| f.status == Status::Pass).expect("a pass").id.clone();
-        base.findings.iter_mut().find(|f| f.id == passing).expect("finding").status = Status::Fail;
+        let passing = r
+            .findings
+            .iter()
+            .find(|f| f.status == Status::Pass)
+            .expect("a pass")
+            .id
+            .clone();
+        base.findings
+            .iter_mut()
+            .find(|f| f.id == passing)
+            .expect("finding")
+            .status = Status::Fail;
 
         compare(&mut r, &base);
         let c = r.comparison.as_ref().expect("comparison");
         assert_eq!(c.new, 1);
         assert_eq!(c.still_failing, failing.len() - 1);
         assert_eq!(c.resolved, 2);
-        let gone = c.resolved_findings.iter().find(|f| f.id == "00000000deadbeef").expect("gone");
+        let gone = c
+            .resolved_findings
+            .iter()
+            .find(|f| f.id == "00000000deadbeef")
+            .expect("gone");
         assert_eq!(gone.message, "baseline message");
         assert_eq!(gone.change, Some(Change::Resolved));
-        let cur = |id: &str| r.findings.iter().find(|f| f.id == id).expect("finding").change;
+        let cur = |id: &str| {
+            r.findings
+                .iter()
+                .find(|f| f.id == id)
+                .expect("finding")
+                .change
+        };
         assert_eq!(cur(&failing[0]), Some(Change::New));
         assert_eq!(cur(&passing), Some(Change::Resolved));
     }
@@ -194,7 +236,12 @@ mod tests {
         let mut r = demo_report();
         r.schema_version = 99;
         std::fs::write(&p, crate::render::json::render(&r)).expect("write");
-        assert!(load(&p).expect_err("schema").to_string().contains("schema 99"));
+        assert!(
+            load(&p)
+                .expect_err("schema")
+                .to_string()
+                .contains("schema 99")
+        );
         r.schema_version = REPORT_SCHEMA_VERSION;
         std::fs::write(&p, crate::render::json::render(&r)).expect("write");
         assert_eq!(load(&p).expect("valid").findings.len(), r.findings.len());
@@ -215,10 +262,16 @@ mod tests {
         std::fs::write(&p, v1).expect("write");
         let b = load(&p).expect("schema 1 loads");
         assert_eq!(b.findings[0].status, Status::Fail);
-        assert_eq!(b.findings[0].evidence.json(), r#"{"rotation_enabled": null}"#);
+        assert_eq!(
+            b.findings[0].evidence.json(),
+            r#"{"rotation_enabled": null}"#
+        );
         let mut r = demo_report();
         compare(&mut r, &b);
         let c = r.comparison.as_ref().expect("comparison");
-        assert_eq!((c.resolved, c.resolved_findings[0].id.as_str()), (1, "00000000deadbeef"));
+        assert_eq!(
+            (c.resolved, c.resolved_findings[0].id.as_str()),
+            (1, "00000000deadbeef")
+        );
     }
 }

@@ -292,7 +292,8 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config::validate("<defaults>", RawConfig::default()).expect("the built-in defaults are valid")
+        Config::validate("<defaults>", RawConfig::default())
+            .expect("the built-in defaults are valid")
     }
 }
 
@@ -321,7 +322,12 @@ impl Config {
             message,
         };
         let regex = |key: &str, pattern: &str| {
-            Regex::new(pattern).map_err(|e| invalid(key, format!("invalid regular expression: {}", one_line(&e.to_string()))))
+            Regex::new(pattern).map_err(|e| {
+                invalid(
+                    key,
+                    format!("invalid regular expression: {}", one_line(&e.to_string())),
+                )
+            })
         };
         for (key, v) in [
             ("rotation.max_interval_days", raw.rotation.max_interval_days),
@@ -329,65 +335,119 @@ impl Config {
             ("usage.unused_days", raw.usage.unused_days),
         ] {
             if !(1..=36_500).contains(&v) {
-                return Err(invalid(key, format!("must be between 1 and 36500 days, got {v}")));
+                return Err(invalid(
+                    key,
+                    format!("must be between 1 and 36500 days, got {v}"),
+                ));
             }
         }
         if !(0..=365).contains(&raw.rotation.schedule_grace_days) {
             return Err(invalid(
                 "rotation.schedule_grace_days",
-                format!("must be between 0 and 365 days, got {}", raw.rotation.schedule_grace_days),
+                format!(
+                    "must be between 0 and 365 days, got {}",
+                    raw.rotation.schedule_grace_days
+                ),
             ));
         }
         if !(1..=256).contains(&raw.collection.concurrency) {
             return Err(invalid(
                 "collection.concurrency",
-                format!("must be between 1 and 256, got {}", raw.collection.concurrency),
+                format!(
+                    "must be between 1 and 256, got {}",
+                    raw.collection.concurrency
+                ),
             ));
         }
         for (key, v, max) in [
-            ("collection.account_concurrency", raw.collection.account_concurrency as u64, 64),
-            ("collection.call_timeout_secs", raw.collection.call_timeout_secs, 600),
-            ("collection.region_timeout_secs", raw.collection.region_timeout_secs, 86_400),
-            ("collection.max_attempts", u64::from(raw.collection.max_attempts), 20),
+            (
+                "collection.account_concurrency",
+                raw.collection.account_concurrency as u64,
+                64,
+            ),
+            (
+                "collection.call_timeout_secs",
+                raw.collection.call_timeout_secs,
+                600,
+            ),
+            (
+                "collection.region_timeout_secs",
+                raw.collection.region_timeout_secs,
+                86_400,
+            ),
+            (
+                "collection.max_attempts",
+                u64::from(raw.collection.max_attempts),
+                20,
+            ),
         ] {
             if !(1..=max).contains(&v) {
-                return Err(invalid(key, format!("must be between 1 and {max}, got {v}")));
+                return Err(invalid(
+                    key,
+                    format!("must be between 1 and {max}, got {v}"),
+                ));
             }
         }
         if !(1..=90).contains(&raw.cloudtrail.lookback_days) {
             return Err(invalid(
                 "cloudtrail.lookback_days",
-                format!("must be between 1 and 90 days (CloudTrail keeps 90), got {}", raw.cloudtrail.lookback_days),
+                format!(
+                    "must be between 1 and 90 days (CloudTrail keeps 90), got {}",
+                    raw.cloudtrail.lookback_days
+                ),
             ));
         }
         if !(1..=10_000_000).contains(&raw.cloudtrail.max_events) {
             return Err(invalid(
                 "cloudtrail.max_events",
-                format!("must be between 1 and 10000000, got {}", raw.cloudtrail.max_events),
+                format!(
+                    "must be between 1 and 10000000, got {}",
+                    raw.cloudtrail.max_events
+                ),
             ));
         }
-        if let Some(k) = raw.tagging.required_keys.iter().find(|k| k.trim().is_empty()) {
-            return Err(invalid("tagging.required_keys", format!("empty tag key {k:?}")));
+        if let Some(k) = raw
+            .tagging
+            .required_keys
+            .iter()
+            .find(|k| k.trim().is_empty())
+        {
+            return Err(invalid(
+                "tagging.required_keys",
+                format!("empty tag key {k:?}"),
+            ));
         }
         let naming_pattern = regex("naming.pattern", &raw.naming.pattern)?;
-        let production_pattern = regex("access.production_pattern", &raw.access.production_pattern)?;
+        let production_pattern =
+            regex("access.production_pattern", &raw.access.production_pattern)?;
         if let Some(a) = raw
             .access
             .trusted_accounts
             .iter()
             .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err(invalid("access.trusted_accounts", format!("{a:?} is not a 12-digit AWS account id")));
+            return Err(invalid(
+                "access.trusted_accounts",
+                format!("{a:?} is not a 12-digit AWS account id"),
+            ));
         }
         let org = &raw.access.organization_id;
-        let org_ok = org.starts_with("o-") && org.len() >= 12 && org[2..].bytes().all(|b| b.is_ascii_alphanumeric());
+        let org_ok = org.starts_with("o-")
+            && org.len() >= 12
+            && org[2..].bytes().all(|b| b.is_ascii_alphanumeric());
         if !org.is_empty() && !org_ok {
-            return Err(invalid("access.organization_id", format!("{org:?} is not an organization id such as \"o-a1b2c3d4e5\"")));
+            return Err(invalid(
+                "access.organization_id",
+                format!("{org:?} is not an organization id such as \"o-a1b2c3d4e5\""),
+            ));
         }
         if !(1..=100_000).contains(&raw.access.max_readers) {
             return Err(invalid(
                 "access.max_readers",
-                format!("must be between 1 and 100000, got {}", raw.access.max_readers),
+                format!(
+                    "must be between 1 and 100000, got {}",
+                    raw.access.max_readers
+                ),
             ));
         }
         let replication = validate_replication(&raw.replication, &invalid, &regex)?;
@@ -451,13 +511,19 @@ fn validate_replication(
             ));
         }
         if !seen.insert(region) {
-            return Err(invalid("replication.required_regions", format!("{region:?} is listed twice")));
+            return Err(invalid(
+                "replication.required_regions",
+                format!("{region:?} is listed twice"),
+            ));
         }
     }
     if !(1..=8_760).contains(&r.max_in_progress_hours) {
         return Err(invalid(
             "replication.max_in_progress_hours",
-            format!("must be between 1 and 8760 hours, got {}", r.max_in_progress_hours),
+            format!(
+                "must be between 1 and 8760 hours, got {}",
+                r.max_in_progress_hours
+            ),
         ));
     }
     Ok(ReplicationSelector { name_pattern, tag })
@@ -501,14 +567,38 @@ mod tests {
     #[test]
     fn replication_keys_are_validated_by_name() {
         for (toml, key) in [
-            ("[replication]\nname_pattern = \"(\"\n", "replication.name_pattern"),
-            ("[replication]\nrequired_tag = \"=prod\"\n", "replication.required_tag"),
-            ("[replication]\nrequired_tag = \" Tier\"\n", "replication.required_tag"),
-            ("[replication]\nmin_replicas = 51\n", "replication.min_replicas"),
-            ("[replication]\nmin_replicas = -1\n", "replication.min_replicas"),
-            ("[replication]\nrequired_regions = [\"EU-WEST-1\"]\n", "replication.required_regions"),
-            ("[replication]\nrequired_regions = [\"eu-west-1\", \"eu-west-1\"]\n", "replication.required_regions"),
-            ("[replication]\nmax_in_progress_hours = 0\n", "replication.max_in_progress_hours"),
+            (
+                "[replication]\nname_pattern = \"(\"\n",
+                "replication.name_pattern",
+            ),
+            (
+                "[replication]\nrequired_tag = \"=prod\"\n",
+                "replication.required_tag",
+            ),
+            (
+                "[replication]\nrequired_tag = \" Tier\"\n",
+                "replication.required_tag",
+            ),
+            (
+                "[replication]\nmin_replicas = 51\n",
+                "replication.min_replicas",
+            ),
+            (
+                "[replication]\nmin_replicas = -1\n",
+                "replication.min_replicas",
+            ),
+            (
+                "[replication]\nrequired_regions = [\"EU-WEST-1\"]\n",
+                "replication.required_regions",
+            ),
+            (
+                "[replication]\nrequired_regions = [\"eu-west-1\", \"eu-west-1\"]\n",
+                "replication.required_regions",
+            ),
+            (
+                "[replication]\nmax_in_progress_hours = 0\n",
+                "replication.max_in_progress_hours",
+            ),
         ] {
             let e = Config::from_toml("x.toml", toml).unwrap_err().to_string();
             assert!(e.contains(&format!("`{key}`")), "{toml}: {e}");
@@ -522,26 +612,68 @@ mod tests {
     fn replication_selector_matches_name_or_tag() {
         let s = |name: &str, tags: &[(&str, &str)]| Secret {
             name: name.to_string(),
-            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             ..Default::default()
         };
         let sel = Config::default().replication;
-        assert_eq!(sel.must_replicate(&s("prod/a/b", &[])).as_deref(), Some("name matches ^prod/"));
-        assert_eq!(sel.must_replicate(&s("staging/a/b", &[("Tier", "critical")])), None);
-
-        let c = Config::from_toml("x.toml", "[replication]\nrequired_tag = \"Tier=critical\"\n").unwrap();
         assert_eq!(
-            c.replication.must_replicate(&s("staging/a/b", &[("Tier", "critical")])).as_deref(),
+            sel.must_replicate(&s("prod/a/b", &[])).as_deref(),
+            Some("name matches ^prod/")
+        );
+        assert_eq!(
+            sel.must_replicate(&s("staging/a/b", &[("Tier", "critical")])),
+            None
+        );
+
+        let c = Config::from_toml(
+            "x.toml",
+            "[replication]\nrequired_tag = \"Tier=critical\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.replication
+                .must_replicate(&s("staging/a/b", &[("Tier", "critical")]))
+                .as_deref(),
             Some("tag Tier=critical")
         );
-        assert_eq!(c.replication.must_replicate(&s("staging/a/b", &[("Tier", "Critical")])), None);
-        assert_eq!(c.replication.must_replicate(&s("staging/a/b", &[("tier", "critical")])), None);
-        assert!(c.replication.must_replicate(&s("prod/a/b", &[])).is_some(), "name or tag");
-        assert_eq!(c.replication.describe(), "name matches ^prod/ or tag Tier=critical");
+        assert_eq!(
+            c.replication
+                .must_replicate(&s("staging/a/b", &[("Tier", "Critical")])),
+            None
+        );
+        assert_eq!(
+            c.replication
+                .must_replicate(&s("staging/a/b", &[("tier", "critical")])),
+            None
+        );
+        assert!(
+            c.replication.must_replicate(&s("prod/a/b", &[])).is_some(),
+            "name or tag"
+        );
+        assert_eq!(
+            c.replication.describe(),
+            "name matches ^prod/ or tag Tier=critical"
+        );
 
-        let c = Config::from_toml("x.toml", "[replication]\nname_pattern = \"\"\nrequired_tag = \"DR\"\n").unwrap();
-        assert_eq!(c.replication.must_replicate(&s("prod/a/b", &[])), None, "empty pattern: no name rule");
-        assert_eq!(c.replication.must_replicate(&s("x", &[("DR", "")])).as_deref(), Some("tag DR"));
+        let c = Config::from_toml(
+            "x.toml",
+            "[replication]\nname_pattern = \"\"\nrequired_tag = \"DR\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.replication.must_replicate(&s("prod/a/b", &[])),
+            None,
+            "empty pattern: no name rule"
+        );
+        assert_eq!(
+            c.replication
+                .must_replicate(&s("x", &[("DR", "")]))
+                .as_deref(),
+            Some("tag DR")
+        );
         assert_eq!(c.replication.describe(), "tag DR");
     }
 

@@ -14,7 +14,8 @@ use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::kms::resolve_key;
 use crate::report::{
-    CheckSummary, REPORT_SCHEMA_VERSION, ReaderSummary, Report, SecretSummary, Severity, Status, Summary, ToolInfo,
+    CheckSummary, REPORT_SCHEMA_VERSION, ReaderSummary, Report, SecretSummary, Severity, Status,
+    Summary, ToolInfo,
 };
 
 /// Evaluates every check over the inventory as of `now`.
@@ -22,7 +23,11 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
     let ctx = Context::new(inv, cfg, now);
     let t = std::time::Instant::now();
     let mut findings = checks::run_all(&ctx);
-    tracing::debug!(findings = findings.len(), ms = t.elapsed().as_millis() as u64, "checks ran");
+    tracing::debug!(
+        findings = findings.len(),
+        ms = t.elapsed().as_millis() as u64,
+        "checks ran"
+    );
     // Waivers turn matching fails into `suppressed`; then the checks about findings (SL902)
     // run on the result.
     crate::waiver::apply(&cfg.waivers, &mut findings, now);
@@ -37,19 +42,26 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "findings sorted");
 
     let mut summary = Summary::default();
-    let mut per_check: rustc_hash::FxHashMap<&str, BTreeMap<Status, usize>> = rustc_hash::FxHashMap::default();
+    let mut per_check: rustc_hash::FxHashMap<&str, BTreeMap<Status, usize>> =
+        rustc_hash::FxHashMap::default();
     let mut per_secret: rustc_hash::FxHashMap<&str, (BTreeMap<Status, usize>, Option<Severity>)> =
         rustc_hash::FxHashMap::default();
     for f in &findings {
         *summary.by_status.entry(f.status).or_default() += 1;
-        *per_check.entry(&f.check_id).or_default().entry(f.status).or_default() += 1;
+        *per_check
+            .entry(&f.check_id)
+            .or_default()
+            .entry(f.status)
+            .or_default() += 1;
         if f.status == Status::Fail {
             *summary.failing_by_severity.entry(f.severity).or_default() += 1;
             *summary.failing_by_category.entry(f.category).or_default() += 1;
             match summary.failing_by_region.get_mut(&*f.resource.region) {
                 Some(n) => *n += 1,
                 None => {
-                    summary.failing_by_region.insert(f.resource.region.to_string(), 1);
+                    summary
+                        .failing_by_region
+                        .insert(f.resource.region.to_string(), 1);
                 }
             }
         }
@@ -95,7 +107,10 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
                 last_rotated_date: s.last_rotated_date,
                 last_accessed_date: s.last_accessed_date,
                 deleted_date: s.deleted_date,
-                replica_regions: checks::replica_regions(&ctx, s).into_iter().map(String::from).collect(),
+                replica_regions: checks::replica_regions(&ctx, s)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
                 resource_policy: s.resource_policy.clone(),
                 readers: if ctx.access().iam_status(&s.account).is_ok() {
                     ctx.readers(s)
@@ -117,7 +132,10 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
             }
         })
         .collect();
-    tracing::debug!(ms = t.elapsed().as_millis() as u64, "secret summaries built");
+    tracing::debug!(
+        ms = t.elapsed().as_millis() as u64,
+        "secret summaries built"
+    );
     summary.secrets = secrets.len();
     summary.secrets_failing_high = secrets
         .iter()
@@ -174,7 +192,11 @@ fn did_read(inv: &Inventory, s: &crate::inventory::Secret) -> Option<crate::repo
         .get(&s.arn)
         .map(|a| a.readers.iter().filter(|r| r.count > 0).cloned().collect())
         .unwrap_or_default();
-    readers.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.principal.cmp(&b.principal)));
+    readers.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.principal.cmp(&b.principal))
+    });
     Some(crate::report::DidRead {
         window_start: lookup.start,
         window_end: lookup.end,

@@ -258,10 +258,11 @@ impl Inventory {
         struct Version {
             schema_version: Option<serde_json::Value>,
         }
-        let version: Version = serde_json::from_str(text).map_err(|source| InventoryError::Parse {
-            path: path.to_string(),
-            source,
-        })?;
+        let version: Version =
+            serde_json::from_str(text).map_err(|source| InventoryError::Parse {
+                path: path.to_string(),
+                source,
+            })?;
         let found = version.schema_version.as_ref().and_then(|v| v.as_u64());
         match found {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
@@ -278,10 +279,11 @@ impl Inventory {
                 });
             }
         }
-        let mut inv: Inventory = serde_json::from_str(text).map_err(|source| InventoryError::Parse {
-            path: path.to_string(),
-            source,
-        })?;
+        let mut inv: Inventory =
+            serde_json::from_str(text).map_err(|source| InventoryError::Parse {
+                path: path.to_string(),
+                source,
+            })?;
         // A hand-made or generated inventory may be in any order; evaluation and the
         // reports rely on the canonical one.
         inv.normalise();
@@ -302,12 +304,14 @@ impl Inventory {
         self.accounts.dedup();
         self.scopes.sort();
         self.scopes.dedup();
-        self.secrets
-            .sort_by(|a, b| (&a.account, &a.region, &a.name, &a.arn).cmp(&(&b.account, &b.region, &b.name, &b.arn)));
+        self.secrets.sort_by(|a, b| {
+            (&a.account, &a.region, &a.name, &a.arn).cmp(&(&b.account, &b.region, &b.name, &b.arn))
+        });
         self.kms_keys.sort_by(|a, b| a.arn.cmp(&b.arn));
         self.kms_keys.dedup_by(|a, b| a.arn == b.arn);
-        self.kms_aliases
-            .sort_by(|a, b| (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name)));
+        self.kms_aliases.sort_by(|a, b| {
+            (&a.account, &a.region, &a.name).cmp(&(&b.account, &b.region, &b.name))
+        });
         self.iam.sort_by(|a, b| a.account.cmp(&b.account));
         for a in &mut self.iam {
             a.users.sort_by(|x, y| x.arn.cmp(&y.arn));
@@ -329,7 +333,11 @@ impl Inventory {
     }
 
     /// The gaps recorded for one operation on one resource.
-    pub fn gaps_for<'a>(&'a self, operation: &'a str, resource: &'a str) -> impl Iterator<Item = &'a Gap> + 'a {
+    pub fn gaps_for<'a>(
+        &'a self,
+        operation: &'a str,
+        resource: &'a str,
+    ) -> impl Iterator<Item = &'a Gap> + 'a {
         self.gaps
             .iter()
             .filter(move |g| g.operation == operation && g.resource == resource)

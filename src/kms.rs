@@ -40,9 +40,17 @@ impl KeyRef<'_> {
 pub enum KeyReference {
     Absent,
     KeyId(String),
-    KeyArn { region: String, account: String, key_id: String },
+    KeyArn {
+        region: String,
+        account: String,
+        key_id: String,
+    },
     AliasName(String),
-    AliasArn { region: String, account: String, alias: String },
+    AliasArn {
+        region: String,
+        account: String,
+        alias: String,
+    },
 }
 
 pub fn parse_reference(raw: Option<&str>) -> KeyReference {
@@ -55,10 +63,18 @@ pub fn parse_reference(raw: Option<&str>) -> KeyReference {
         if parts.len() == 5 && parts[1] == "kms" {
             let (region, account, res) = (parts[2].to_string(), parts[3].to_string(), parts[4]);
             if let Some(id) = res.strip_prefix("key/") {
-                return KeyReference::KeyArn { region, account, key_id: id.to_string() };
+                return KeyReference::KeyArn {
+                    region,
+                    account,
+                    key_id: id.to_string(),
+                };
             }
             if res.starts_with("alias/") {
-                return KeyReference::AliasArn { region, account, alias: res.to_string() };
+                return KeyReference::AliasArn {
+                    region,
+                    account,
+                    alias: res.to_string(),
+                };
             }
         }
         // Not a KMS ARN we understand: treat as an opaque key id so it stays unresolved.
@@ -71,12 +87,17 @@ pub fn parse_reference(raw: Option<&str>) -> KeyReference {
 }
 
 /// Resolves the secret's key (or a replica's, with `region` = the replica's region).
-pub fn resolve_key<'a>(inv: &'a Inventory, secret: &Secret, raw: Option<&str>, region: &str) -> KeyRef<'a> {
+pub fn resolve_key<'a>(
+    inv: &'a Inventory,
+    secret: &Secret,
+    raw: Option<&str>,
+    region: &str,
+) -> KeyRef<'a> {
     let account = secret.account.as_str();
     let find_key = |acct: &str, reg: &str, key_id: &str| {
-        inv.kms_keys
-            .iter()
-            .find(|k| k.account == acct && k.region == reg && (k.key_id == key_id || k.arn == key_id))
+        inv.kms_keys.iter().find(|k| {
+            k.account == acct && k.region == reg && (k.key_id == key_id || k.arn == key_id)
+        })
     };
     let classify = |k: &'a KmsKey| {
         if k.key_manager.as_deref() == Some("AWS") {
@@ -98,7 +119,10 @@ pub fn resolve_key<'a>(inv: &'a Inventory, secret: &Secret, raw: Option<&str>, r
             return KeyRef::Default { key };
         }
         if acct != account {
-            return KeyRef::OtherAccount { reference: reference(), account: acct.to_string() };
+            return KeyRef::OtherAccount {
+                reference: reference(),
+                account: acct.to_string(),
+            };
         }
         match inv
             .kms_aliases
@@ -108,25 +132,40 @@ pub fn resolve_key<'a>(inv: &'a Inventory, secret: &Secret, raw: Option<&str>, r
             .and_then(|id| find_key(acct, reg, id))
         {
             Some(k) => classify(k),
-            None => KeyRef::Unresolved { reference: reference() },
+            None => KeyRef::Unresolved {
+                reference: reference(),
+            },
         }
     };
     match parse_reference(raw) {
         KeyReference::Absent => by_alias(account, region, DEFAULT_KEY_ALIAS),
         KeyReference::AliasName(alias) => by_alias(account, region, &alias),
-        KeyReference::AliasArn { region: r, account: a, alias } => by_alias(&a, &r, &alias),
+        KeyReference::AliasArn {
+            region: r,
+            account: a,
+            alias,
+        } => by_alias(&a, &r, &alias),
         KeyReference::KeyId(id) => match find_key(account, region, &id) {
             Some(k) => classify(k),
             None => KeyRef::Unresolved { reference: id },
         },
-        KeyReference::KeyArn { region: r, account: a, key_id } => {
+        KeyReference::KeyArn {
+            region: r,
+            account: a,
+            key_id,
+        } => {
             let reference = || format!("arn:aws:kms:{r}:{a}:key/{key_id}");
             if a != account {
-                return KeyRef::OtherAccount { reference: reference(), account: a.clone() };
+                return KeyRef::OtherAccount {
+                    reference: reference(),
+                    account: a.clone(),
+                };
             }
             match find_key(&a, &r, &key_id) {
                 Some(k) => classify(k),
-                None => KeyRef::Unresolved { reference: reference() },
+                None => KeyRef::Unresolved {
+                    reference: reference(),
+                },
             }
         }
     }
@@ -182,9 +221,14 @@ mod tests {
         let s = secret();
         let r = |raw: Option<&str>| resolve_key(&inv, &s, raw, "us-east-1");
         assert!(matches!(r(None), KeyRef::Default { key: None }));
-        assert!(matches!(r(Some("alias/aws/secretsmanager")), KeyRef::Default { .. }));
         assert!(matches!(
-            r(Some("arn:aws:kms:us-east-1:111111111111:alias/aws/secretsmanager")),
+            r(Some("alias/aws/secretsmanager")),
+            KeyRef::Default { .. }
+        ));
+        assert!(matches!(
+            r(Some(
+                "arn:aws:kms:us-east-1:111111111111:alias/aws/secretsmanager"
+            )),
             KeyRef::Default { .. }
         ));
         assert!(matches!(r(Some("k-aws")), KeyRef::Default { key: Some(_) }));
@@ -199,7 +243,10 @@ mod tests {
                 other => panic!("{form} resolved to {other:?}"),
             }
         }
-        assert!(matches!(r(Some("alias/missing")), KeyRef::Unresolved { .. }));
+        assert!(matches!(
+            r(Some("alias/missing")),
+            KeyRef::Unresolved { .. }
+        ));
         assert!(matches!(
             r(Some("arn:aws:kms:us-east-1:222222222222:key/x")),
             KeyRef::OtherAccount { .. }

@@ -18,9 +18,9 @@
 pub mod access;
 pub mod app;
 pub mod checks;
-pub mod compare;
 pub mod cli;
 pub mod collect;
+pub mod compare;
 pub mod config;
 pub mod demo;
 pub mod error;

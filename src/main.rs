@@ -8,7 +8,10 @@ fn main() {
         // Structured logs on stderr; RUST_LOG overrides the default filter.
         let filter = tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("secretlens=debug,aws=info"));
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
     match secretlens::app::run(cli) {
         Ok(code) => std::process::exit(code),

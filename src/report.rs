@@ -42,7 +42,9 @@ impl Severity {
         }
     }
     pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -273,8 +275,20 @@ impl Finding {
 /// (The inventory's secrets are ordered by account, region and name, and an ARN is the name
 /// plus a suffix, so a check's findings arrive almost sorted.)
 pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-    (&a.check_id, &a.resource.account, &a.resource.region, &a.resource.arn, &a.id)
-        .cmp(&(&b.check_id, &b.resource.account, &b.resource.region, &b.resource.arn, &b.id))
+    (
+        &a.check_id,
+        &a.resource.account,
+        &a.resource.region,
+        &a.resource.arn,
+        &a.id,
+    )
+        .cmp(&(
+            &b.check_id,
+            &b.resource.account,
+            &b.resource.region,
+            &b.resource.arn,
+            &b.id,
+        ))
 }
 
 /// How a finding compares to the same finding (same stable `id`) in a baseline report.

@@ -24,7 +24,10 @@ const MINUTES_PER_DAY: i64 = 24 * 60;
 /// what Secrets Manager does). A schedule firing several times a day gives a fraction of a day.
 /// For a cron schedule that stops firing (a bounded year field), the gap after its last firing
 /// in the window counts, so the result never understates the interval.
-pub fn max_interval_days(rules: &RotationRules, anchor: DateTime<Utc>) -> Result<Option<f64>, String> {
+pub fn max_interval_days(
+    rules: &RotationRules,
+    anchor: DateTime<Utc>,
+) -> Result<Option<f64>, String> {
     if let Some(expr) = rules
         .schedule_expression
         .as_deref()
@@ -69,7 +72,9 @@ fn rate_days(inner: &str) -> Result<f64, String> {
     let [n, unit] = parts.as_slice() else {
         return Err("rate() takes a number and a unit, e.g. rate(30 days)".to_string());
     };
-    let n: u32 = n.parse().map_err(|_| format!("{n:?} is not a whole number"))?;
+    let n: u32 = n
+        .parse()
+        .map_err(|_| format!("{n:?} is not a whole number"))?;
     if n == 0 {
         return Err("the rate must be at least 1".to_string());
     }
@@ -139,10 +144,20 @@ impl Cron {
         } else {
             Some(parse_set(f[5], FIRST_YEAR, LAST_YEAR, None, "year")?)
         };
-        let dom = if f[2] == "?" { None } else { Some(parse_dom(f[2])?) };
-        let dow = if f[4] == "?" { None } else { Some(parse_dow(f[4])?) };
+        let dom = if f[2] == "?" {
+            None
+        } else {
+            Some(parse_dom(f[2])?)
+        };
+        let dow = if f[4] == "?" {
+            None
+        } else {
+            Some(parse_dow(f[4])?)
+        };
         match (&dom, &dow) {
-            (Some(_), Some(_)) => Err("one of day-of-month and day-of-week must be `?`".to_string()),
+            (Some(_), Some(_)) => {
+                Err("one of day-of-month and day-of-week must be `?`".to_string())
+            }
             (None, None) => Err("day-of-month and day-of-week cannot both be `?`".to_string()),
             _ => Ok(Cron {
                 minutes,
@@ -158,7 +173,10 @@ impl Cron {
     fn matches(&self, d: NaiveDate) -> bool {
         if let Some(years) = &self.years {
             let y = d.year();
-            if y < FIRST_YEAR as i32 || y > LAST_YEAR as i32 || !years[(y as u32 - FIRST_YEAR) as usize] {
+            if y < FIRST_YEAR as i32
+                || y > LAST_YEAR as i32
+                || !years[(y as u32 - FIRST_YEAR) as usize]
+            {
                 return false;
             }
         }
@@ -237,7 +255,9 @@ fn last_day_of_month(d: NaiveDate) -> u32 {
 
 /// The weekday (Mon–Fri) of `d`'s month nearest to day `n`, never crossing into another month.
 fn nearest_weekday(d: NaiveDate, n: u32, last: u32) -> u32 {
-    let Some(target) = d.with_day(n) else { return 0 };
+    let Some(target) = d.with_day(n) else {
+        return 0;
+    };
     match target.weekday().num_days_from_monday() {
         5 if n == 1 => n + 2,    // Saturday the 1st → Monday the 3rd
         5 => n - 1,              // Saturday → Friday
@@ -248,7 +268,13 @@ fn nearest_weekday(d: NaiveDate, n: u32, last: u32) -> u32 {
 }
 
 /// A number or a name (`JAN`, `MON`, 1-based).
-fn parse_value(s: &str, min: u32, max: u32, names: Option<&[&str]>, field: &str) -> Result<u32, String> {
+fn parse_value(
+    s: &str,
+    min: u32,
+    max: u32,
+    names: Option<&[&str]>,
+    field: &str,
+) -> Result<u32, String> {
     let v = if let Ok(v) = s.parse::<u32>() {
         v
     } else if let Some(pos) = names.and_then(|n| n.iter().position(|x| x.eq_ignore_ascii_case(s))) {
@@ -397,7 +423,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(max_interval_days(&rules, anchor()), Ok(Some(30.0)));
-        assert_eq!(max_interval_days(&RotationRules::default(), anchor()), Ok(None));
+        assert_eq!(
+            max_interval_days(&RotationRules::default(), anchor()),
+            Ok(None)
+        );
         let zero = RotationRules {
             automatically_after_days: Some(0),
             ..Default::default()
@@ -434,11 +463,17 @@ mod tests {
         assert_eq!(expr("cron(0 0 ? * 2#1 *)"), Ok(35.0));
         assert_eq!(expr("cron(0 0 ? * MON#1 *)"), Ok(35.0));
         // Daily, several times a day: the longest gap within the day.
-        assert!(close(expr("cron(0 */4 * * ? *)").expect("parses"), 4.0 / 24.0));
+        assert!(close(
+            expr("cron(0 */4 * * ? *)").expect("parses"),
+            4.0 / 24.0
+        ));
         assert!(close(expr("cron(0 8,20 * * ? *)").expect("parses"), 0.5));
         assert_eq!(expr("cron(30 2 * * ? *)"), Ok(1.0));
         // Two times a day on the 1st only: the gap is from 20:00 on the 1st to 08:00 on the next 1st.
-        assert!(close(expr("cron(0 8,20 1 * ? *)").expect("parses"), 31.0 - 0.5));
+        assert!(close(
+            expr("cron(0 8,20 1 * ? *)").expect("parses"),
+            31.0 - 0.5
+        ));
         // Weekdays: Friday to Monday.
         assert_eq!(expr("cron(0 0 ? * MON-FRI *)"), Ok(3.0));
         assert_eq!(expr("cron(0 0 ? * 2-6 *)"), Ok(3.0));

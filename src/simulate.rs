@@ -125,15 +125,31 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
         obj = inner.clone();
     }
     let get = |obj: &Map<String, Value>, name: &str| -> Option<Value> {
-        let alias = FIELDS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).unwrap_or(name);
-        obj.get(name).or_else(|| obj.get(alias)).cloned().filter(|v| !v.is_null())
+        let alias = FIELDS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, a)| *a)
+            .unwrap_or(name);
+        obj.get(name)
+            .or_else(|| obj.get(alias))
+            .cloned()
+            .filter(|v| !v.is_null())
     };
-    let ignored_fields = obj.keys().filter(|k| !FIELDS.iter().any(|(n, a)| n == k || a == k)).cloned().collect();
+    let ignored_fields = obj
+        .keys()
+        .filter(|k| !FIELDS.iter().any(|(n, a)| n == k || a == k))
+        .cloned()
+        .collect();
 
     let principal = match get(&obj, "principal") {
         Some(Value::String(s)) => Principal::parse(&s).map_err(|e| format!("principal: {e}"))?,
         Some(other) => return Err(format!("principal must be a string, not {}", kind(&other))),
-        None => return Err("missing \"principal\" (an IAM/STS ARN, a service principal or \"anonymous\")".into()),
+        None => {
+            return Err(
+                "missing \"principal\" (an IAM/STS ARN, a service principal or \"anonymous\")"
+                    .into(),
+            );
+        }
     };
     let action = match get(&obj, "action") {
         Some(Value::String(s)) if s.trim().contains(':') => s.trim().to_string(),
@@ -143,18 +159,30 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
     };
     let resource = match get(&obj, "resource") {
         Some(Value::String(s)) => s.trim().to_string(),
-        Some(other) => return Err(format!("resource must be a string (an ARN or \"*\"), not {}", kind(&other))),
+        Some(other) => {
+            return Err(format!(
+                "resource must be a string (an ARN or \"*\"), not {}",
+                kind(&other)
+            ));
+        }
         None => "*".to_string(),
     };
     let mut request = Request::new(principal, &action, &resource);
     request.resource_account = match get(&obj, "resource_account") {
         Some(Value::String(s)) => Some(s.trim().to_string()),
         Some(Value::Number(n)) => Some(n.to_string()),
-        Some(other) => return Err(format!("resource_account must be a string, not {}", kind(&other))),
+        Some(other) => {
+            return Err(format!(
+                "resource_account must be a string, not {}",
+                kind(&other)
+            ));
+        }
         None => None,
     };
     if let Some(ctx) = obj.get("context").filter(|v| !v.is_null()) {
-        let map = ctx.as_object().ok_or_else(|| format!("context must be an object, not {}", kind(ctx)))?;
+        let map = ctx
+            .as_object()
+            .ok_or_else(|| format!("context must be an object, not {}", kind(ctx)))?;
         for (k, v) in map {
             match v {
                 Value::Null => request.context.mark_absent(k),
@@ -170,8 +198,9 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
                     request.context.insert(k, vals);
                 }
                 other => {
-                    let s = scalar(other)
-                        .ok_or_else(|| format!("context.{k}: must be a string, number, boolean or a list of them"))?;
+                    let s = scalar(other).ok_or_else(|| {
+                        format!("context.{k}: must be a string, number, boolean or a list of them")
+                    })?;
                     request.context.insert(k, vec![s]);
                 }
             }
@@ -183,10 +212,14 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
         match v {
             Value::Array(a) => {
                 for (i, p) in a.iter().enumerate() {
-                    policies.identity.push(policy(p, &format!("identity_policies[{i}]"))?);
+                    policies
+                        .identity
+                        .push(policy(p, &format!("identity_policies[{i}]"))?);
                 }
             }
-            single => policies.identity.push(policy(&single, "identity_policies")?),
+            single => policies
+                .identity
+                .push(policy(&single, "identity_policies")?),
         }
     }
     policies.resource = optional_policy(get(&obj, "resource_policy"), "resource_policy")?;
@@ -195,7 +228,11 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
     policies.scps = levels(get(&obj, "scps"), "scps")?;
     policies.rcps = levels(get(&obj, "rcps"), "rcps")?;
     policies.validate().map_err(|e| e.to_string())?;
-    Ok(Simulation { policies, request, ignored_fields })
+    Ok(Simulation {
+        policies,
+        request,
+        ignored_fields,
+    })
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -223,7 +260,12 @@ fn policy(v: &Value, at: &str) -> Result<Policy, String> {
     let parsed = match v {
         Value::String(s) => Policy::parse(s.as_str()),
         Value::Object(_) => Policy::parse(v),
-        other => return Err(format!("{at}: a policy must be a JSON object or a JSON string, not {}", kind(other))),
+        other => {
+            return Err(format!(
+                "{at}: a policy must be a JSON object or a JSON string, not {}",
+                kind(other)
+            ));
+        }
     };
     parsed.map_err(|e| e.within(at).to_string())
 }
@@ -244,7 +286,9 @@ fn optional_policy(v: Option<Value>, at: &str) -> Result<Option<Policy>, String>
 fn levels(v: Option<Value>, at: &str) -> Result<Vec<Vec<Policy>>, String> {
     let Some(v) = v else { return Ok(Vec::new()) };
     let Value::Array(levels) = v else {
-        return Err(format!("{at}: must be a list of levels (root first), each a list of policies"));
+        return Err(format!(
+            "{at}: must be a list of levels (root first), each a list of policies"
+        ));
     };
     let mut out = Vec::with_capacity(levels.len());
     for (l, level) in levels.iter().enumerate() {

@@ -75,11 +75,22 @@ fn assert_clean(p: &Value) {
     assert_eq!(p["page_errors"], serde_json::json!([]), "page errors");
     assert_eq!(p["csp"], serde_json::json!([]), "CSP violations");
     assert_eq!(p["csp_after"], serde_json::json!([]), "CSP violations");
-    assert_eq!(p["requests"], serde_json::json!([]), "the page loaded something");
+    assert_eq!(
+        p["requests"],
+        serde_json::json!([]),
+        "the page loaded something"
+    );
     assert_eq!(n(&p["scripts"]), 1, "only the shipped script");
     assert_eq!(n(&p["injected_elements"]), 0, "injected elements");
-    assert_eq!(p["triage_visible"], true, "the shipped script ran (CSP hash matches)");
-    assert_eq!(n(&p["details_open"]), 0, "the script folds long prose on screen");
+    assert_eq!(
+        p["triage_visible"], true,
+        "the shipped script ran (CSP hash matches)"
+    );
+    assert_eq!(
+        n(&p["details_open"]),
+        0,
+        "the script folds long prose on screen"
+    );
 }
 
 #[test]
@@ -101,7 +112,14 @@ fn demo_report_in_chromium() {
         .iter()
         .map(|s| s.as_str().expect("id"))
         .collect();
-    for id in ["summary", "checks", "compliance", "secrets", "other", "configuration"] {
+    for id in [
+        "summary",
+        "checks",
+        "compliance",
+        "secrets",
+        "other",
+        "configuration",
+    ] {
         assert!(sections.contains(&id), "section {id} missing: {sections:?}");
     }
     let kpis = &p["kpis"];
@@ -111,13 +129,23 @@ fn demo_report_in_chromium() {
     assert!(n(&p["charts"]) >= 6, "posture and five bar charts");
 
     let total = n(&p["initial"]["rows"]);
-    assert_eq!(n(&p["initial"]["visible_rows"]), total, "everything visible at first");
+    assert_eq!(
+        n(&p["initial"]["visible_rows"]),
+        total,
+        "everything visible at first"
+    );
     let fail = n(&p["fail_only"]["visible_rows"]);
     assert!(fail > 0 && fail < total, "status filter: {fail} of {total}");
     let critical = n(&p["by_severity"]["critical"]["visible_rows"]);
-    assert!(critical > 0 && critical < total, "severity filter: {critical} of {total}");
+    assert!(
+        critical > 0 && critical < total,
+        "severity filter: {critical} of {total}"
+    );
     let search = &p["search"];
-    assert!(n(&search["visible_rows"]) < total, "text search narrows the rows");
+    assert!(
+        n(&search["visible_rows"]) < total,
+        "text search narrows the rows"
+    );
     let cards = n(&search["visible_cards"]);
     assert!(
         cards >= 1 && cards < n(&search["cards"]),
@@ -186,14 +214,24 @@ fn hostile_report_in_chromium_runs_no_injected_script() {
     let p = probe(&html::render(&report), "x1/");
     assert_clean(&p);
     assert_eq!(n(&p["initial"]["cards"]), PAYLOADS.len() as u64);
-    assert_eq!(n(&p["search"]["visible_cards"]), 1, "the search finds the hostile name");
+    assert_eq!(
+        n(&p["search"]["visible_cards"]),
+        1,
+        "the search finds the hostile name"
+    );
     assert!(
-        p["title"].as_str().expect("title").starts_with("secretlens report"),
+        p["title"]
+            .as_str()
+            .expect("title")
+            .starts_with("secretlens report"),
         "{}",
         p["title"]
     );
     let total = n(&p["initial"]["rows"]);
-    assert!(n(&p["fail_only"]["visible_rows"]) < total, "filtering works here too");
+    assert!(
+        n(&p["fail_only"]["visible_rows"]) < total,
+        "filtering works here too"
+    );
 }
 
 /// A compact report (above the 500-secret threshold): whole cards are filtered by their
@@ -229,19 +267,37 @@ fn compact_report_in_chromium() {
     let total = n(&p["initial"]["rows"]);
     assert_eq!(n(&p["initial"]["visible_rows"]), total);
     let fail = &p["fail_only"];
-    assert!(n(&fail["visible_rows"]) > 0 && n(&fail["visible_rows"]) < total, "status filter hides rows: {fail}");
+    assert!(
+        n(&fail["visible_rows"]) > 0 && n(&fail["visible_rows"]) < total,
+        "status filter hides rows: {fail}"
+    );
     // Every secret here has a high finding (an error), none a critical one: the severity
     // filter hides rows in shown cards, and whole cards.
     let high = &p["by_severity"]["high"];
     assert_eq!(n(&high["visible_cards"]), N as u64, "{high}");
     assert!(n(&high["visible_rows"]) < total, "{high}");
     let critical = &p["by_severity"]["critical"];
-    assert_eq!(n(&critical["visible_cards"]), 0, "severity filter hides whole cards: {critical}");
+    assert_eq!(
+        n(&critical["visible_cards"]),
+        0,
+        "severity filter hides whole cards: {critical}"
+    );
     assert_eq!(n(&critical["visible_rows"]), 0, "{critical}");
     let search = &p["search"];
-    assert_eq!(n(&search["visible_cards"]), 1, "the search finds one secret: {search}");
-    let first = report.secrets.iter().min_by_key(|s| &s.name).expect("secrets");
-    assert_eq!(p["sorted_by_name"]["first_card"], html::secret_anchor(&first.arn).as_str());
+    assert_eq!(
+        n(&search["visible_cards"]),
+        1,
+        "the search finds one secret: {search}"
+    );
+    let first = report
+        .secrets
+        .iter()
+        .min_by_key(|s| &s.name)
+        .expect("secrets");
+    assert_eq!(
+        p["sorted_by_name"]["first_card"],
+        html::secret_anchor(&first.arn).as_str()
+    );
     assert_eq!(n(&p["after_reset"]["visible_rows"]), total);
     assert_eq!(p["after_reset"]["first_card"], p["initial"]["first_card"]);
 }

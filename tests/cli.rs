@@ -60,16 +60,41 @@ fn demo_has_a_gap_so_it_exits_2_unless_partial_is_allowed() {
 fn plain_demo_exits_0_once_the_reports_are_written() {
     let sb = Sandbox::new();
     let run = sb.run(["demo", "--out", "out"]);
-    assert_eq!(run.code, 0, "the README's first command succeeds\n{}", run.describe());
+    assert_eq!(
+        run.code,
+        0,
+        "the README's first command succeeds\n{}",
+        run.describe()
+    );
     assert!(sb.join("out/report.json").is_file() && sb.join("out/report.html").is_file());
-    assert!(run.stderr.contains("--exit-code"), "says how to get the audit's exit code\n{}", run.describe());
+    assert!(
+        run.stderr.contains("--exit-code"),
+        "says how to get the audit's exit code\n{}",
+        run.describe()
+    );
 }
 
 #[test]
 fn demo_report_is_reproducible() {
     let sb = Sandbox::new();
-    sb.run(["demo", "--exit-code", "--out", "a", "--format", "json", "--allow-partial"]);
-    sb.run(["demo", "--exit-code", "--out", "b", "--format", "json", "--allow-partial"]);
+    sb.run([
+        "demo",
+        "--exit-code",
+        "--out",
+        "a",
+        "--format",
+        "json",
+        "--allow-partial",
+    ]);
+    sb.run([
+        "demo",
+        "--exit-code",
+        "--out",
+        "b",
+        "--format",
+        "json",
+        "--allow-partial",
+    ]);
     let a = std::fs::read(sb.join("a/report.json")).unwrap();
     let b = std::fs::read(sb.join("b/report.json")).unwrap();
     assert!(a == b, "two demo runs give byte-identical report.json");
@@ -159,7 +184,14 @@ fn fail_on_critical_changes_the_exit_code_only_by_severity() {
 #[test]
 fn missing_config_file() {
     let sb = Sandbox::new();
-    let run = sb.run(["demo", "--exit-code", "--out", "out", "--config", "does-not-exist.toml"]);
+    let run = sb.run([
+        "demo",
+        "--exit-code",
+        "--out",
+        "out",
+        "--config",
+        "does-not-exist.toml",
+    ]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "does-not-exist.toml");
 }
@@ -168,7 +200,14 @@ fn missing_config_file() {
 fn malformed_toml_config_names_the_line() {
     let sb = Sandbox::new();
     sb.write("bad.toml", "[rotation]\nmax_age_days = = 3\n");
-    let run = sb.run(["demo", "--exit-code", "--out", "out", "--config", "bad.toml"]);
+    let run = sb.run([
+        "demo",
+        "--exit-code",
+        "--out",
+        "out",
+        "--config",
+        "bad.toml",
+    ]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "bad.toml");
     assert!(
@@ -182,7 +221,14 @@ fn malformed_toml_config_names_the_line() {
 fn unknown_config_key_is_named() {
     let sb = Sandbox::new();
     sb.write("typo.toml", "[rotation]\nmax_interval_dayz = 30\n");
-    let run = sb.run(["demo", "--exit-code", "--out", "out", "--config", "typo.toml"]);
+    let run = sb.run([
+        "demo",
+        "--exit-code",
+        "--out",
+        "out",
+        "--config",
+        "typo.toml",
+    ]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "max_interval_dayz");
 }
@@ -191,7 +237,14 @@ fn unknown_config_key_is_named() {
 fn invalid_naming_regex_names_the_key() {
     let sb = Sandbox::new();
     sb.write("regex.toml", "[naming]\npattern = \"(unclosed\"\n");
-    let run = sb.run(["demo", "--exit-code", "--out", "out", "--config", "regex.toml"]);
+    let run = sb.run([
+        "demo",
+        "--exit-code",
+        "--out",
+        "out",
+        "--config",
+        "regex.toml",
+    ]);
     assert_one_error_line(&run);
     assert_stderr_mentions(&run, "naming.pattern");
 }
@@ -276,7 +329,14 @@ fn as_of_garbage_is_a_usage_error() {
 #[test]
 fn fail_on_unknown_severity_is_a_usage_error() {
     let sb = Sandbox::new();
-    let run = sb.run(["demo", "--exit-code", "--out", "out", "--fail-on", "extreme"]);
+    let run = sb.run([
+        "demo",
+        "--exit-code",
+        "--out",
+        "out",
+        "--fail-on",
+        "extreme",
+    ]);
     run.assert_clean_error();
     assert_stderr_mentions(&run, "extreme");
 }
@@ -412,14 +472,17 @@ fn unknown_subcommand_is_a_usage_error() {
 
 #[test]
 fn readme_lists_every_check() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
     let sb = Sandbox::new();
     let run = sb.run(["checks"]);
     assert_eq!(run.code, 0, "{}", run.describe());
     let mut listed = 0;
     for line in run.stdout.lines().skip(1) {
         let mut cols = line.split_whitespace();
-        let (Some(id), Some(name)) = (cols.next(), cols.next()) else { continue };
+        let (Some(id), Some(name)) = (cols.next(), cols.next()) else {
+            continue;
+        };
         assert!(
             readme.contains(&format!("| {id} | {name} |")),
             "README's check table lacks {id} {name}"

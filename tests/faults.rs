@@ -28,7 +28,11 @@ fn audit(sb: &Sandbox, endpoint: &str, as_of: &str, out: &str, extra: &[&str]) -
     ];
     args.extend_from_slice(extra);
     let run = sb.run(args);
-    assert!(!run.stderr.contains("panicked"), "secretlens panicked\n{}", run.describe());
+    assert!(
+        !run.stderr.contains("panicked"),
+        "secretlens panicked\n{}",
+        run.describe()
+    );
     let report = sb.report(out);
     (run, report)
 }
@@ -46,7 +50,11 @@ fn transient_faults_give_exactly_the_findings_of_a_clean_run() {
     let (_moto, proxy, as_of) = seeded();
     let sb = Sandbox::new();
     let (clean_run, clean) = audit(&sb, &proxy.endpoint(), &as_of, "clean", &[]);
-    assert!(clean.0["coverage_complete"].as_bool().expect("bool"), "{}", clean_run.describe());
+    assert!(
+        clean.0["coverage_complete"].as_bool().expect("bool"),
+        "{}",
+        clean_run.describe()
+    );
 
     proxy.set_faults(&json!([
         {"operation": "secretsmanager.ListSecrets", "fault": "throttle", "times": 2},
@@ -59,10 +67,24 @@ fn transient_faults_give_exactly_the_findings_of_a_clean_run() {
     ]));
     let (faulty_run, faulty) = audit(&sb, &proxy.endpoint(), &as_of, "faulty", &[]);
     let stats = proxy.fault_stats();
-    let injected: u64 = stats["faults"].as_object().expect("faults").values().filter_map(Value::as_u64).sum();
+    let injected: u64 = stats["faults"]
+        .as_object()
+        .expect("faults")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
     assert_eq!(injected, 8, "every transient fault was injected: {stats}");
-    assert!(faulty.0["coverage_complete"].as_bool().expect("bool"), "retries absorb transient faults\n{}\n{:#?}", faulty_run.describe(), faulty.gaps());
-    assert_eq!(faulty.findings(), clean.findings(), "same findings as the clean run");
+    assert!(
+        faulty.0["coverage_complete"].as_bool().expect("bool"),
+        "retries absorb transient faults\n{}\n{:#?}",
+        faulty_run.describe(),
+        faulty.gaps()
+    );
+    assert_eq!(
+        faulty.findings(),
+        clean.findings(),
+        "same findings as the clean run"
+    );
     assert_eq!(faulty_run.code, clean_run.code);
 }
 
@@ -75,17 +97,37 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
     ]));
     let sb = Sandbox::new();
     let (run, report) = audit(&sb, &proxy.endpoint(), &as_of, "out", &[]);
-    assert_eq!(run.code, 2, "coverage gaps without --allow-partial exit 2\n{}", run.describe());
+    assert_eq!(
+        run.code,
+        2,
+        "coverage gaps without --allow-partial exit 2\n{}",
+        run.describe()
+    );
     assert!(!report.0["coverage_complete"].as_bool().expect("bool"));
 
     let gaps = report.gaps();
-    let ops: Vec<&str> = gaps.iter().filter_map(|g| g["operation"].as_str()).collect();
+    let ops: Vec<&str> = gaps
+        .iter()
+        .filter_map(|g| g["operation"].as_str())
+        .collect();
     assert!(ops.contains(&"GetResourcePolicy"), "{gaps:#?}");
     assert!(ops.contains(&"DescribeKey"), "{gaps:#?}");
-    let denied = gaps.iter().find(|g| g["operation"] == "GetResourcePolicy").expect("gap");
+    let denied = gaps
+        .iter()
+        .find(|g| g["operation"] == "GetResourcePolicy")
+        .expect("gap");
     assert_eq!(denied["error_code"], "AccessDeniedException");
-    assert!(denied["resource"].as_str().expect("str").contains("prod/app/shared"), "{denied}");
-    let describe = gaps.iter().find(|g| g["operation"] == "DescribeKey").expect("gap");
+    assert!(
+        denied["resource"]
+            .as_str()
+            .expect("str")
+            .contains("prod/app/shared"),
+        "{denied}"
+    );
+    let describe = gaps
+        .iter()
+        .find(|g| g["operation"] == "DescribeKey")
+        .expect("gap");
     assert_eq!(describe["error_code"], "InternalFailure", "{describe}");
 
     // SL901 names every gap.
@@ -95,7 +137,12 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
         .filter(|f| f["check_id"] == "SL901" && f["status"] == "fail")
         .collect();
     assert_eq!(sl901_fails.len(), gaps.len(), "{sl901_fails:#?}");
-    assert!(sl901_fails.iter().any(|f| f["message"].as_str().unwrap_or("").contains("GetResourcePolicy")));
+    assert!(sl901_fails.iter().any(|f| {
+        f["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("GetResourcePolicy")
+    }));
 
     // The secret whose key could not be described is not assessed by the key checks: error.
     for check in ["SL401", "SL402"] {
@@ -104,15 +151,37 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
             continue; // SL402 not registered in this build
         }
         assert_eq!(f.len(), 1, "{check}: {f:#?}");
-        assert_eq!(f[0]["status"], "error", "{check} on an undescribed key must be error: {:#}", f[0]);
+        assert_eq!(
+            f[0]["status"], "error",
+            "{check} on an undescribed key must be error: {:#}",
+            f[0]
+        );
     }
     // The HTML/JSON secret view says the policy was not collected rather than "none".
-    assert!(report.secret("prod/app/shared", "us-east-1").get("resource_policy").is_none_or(Value::is_null));
+    assert!(
+        report
+            .secret("prod/app/shared", "us-east-1")
+            .get("resource_policy")
+            .is_none_or(Value::is_null)
+    );
 
     // --allow-partial: the same report, exit 0/1 by findings.
-    let (partial, _) = audit(&sb, &proxy.endpoint(), &as_of, "partial", &["--allow-partial"]);
-    assert!(partial.code == 0 || partial.code == 1, "{}", partial.describe());
-    assert_eq!(partial.code, 1, "the seeded account has failing high findings (SL101 on prod/legacy/db)");
+    let (partial, _) = audit(
+        &sb,
+        &proxy.endpoint(),
+        &as_of,
+        "partial",
+        &["--allow-partial"],
+    );
+    assert!(
+        partial.code == 0 || partial.code == 1,
+        "{}",
+        partial.describe()
+    );
+    assert_eq!(
+        partial.code, 1,
+        "the seeded account has failing high findings (SL101 on prod/legacy/db)"
+    );
 }
 
 #[test]
@@ -120,11 +189,22 @@ fn a_region_that_never_answers_does_not_hang_the_run() {
     let (_moto, proxy, as_of) = seeded();
     // Every ListSecrets call answers only after 5 s; the per-call attempt timeout is set to 1 s
     // in the config, so the region becomes a gap instead of hanging.
-    proxy.set_faults(&json!([{"operation": "secretsmanager.ListSecrets", "fault": "slow", "delay_ms": 5000}]));
+    proxy.set_faults(
+        &json!([{"operation": "secretsmanager.ListSecrets", "fault": "slow", "delay_ms": 5000}]),
+    );
     let sb = Sandbox::new();
-    sb.write("fast.toml", "[collection]\ncall_timeout_secs = 1\nmax_attempts = 2\n");
+    sb.write(
+        "fast.toml",
+        "[collection]\ncall_timeout_secs = 1\nmax_attempts = 2\n",
+    );
     let started = std::time::Instant::now();
-    let (run, report) = audit(&sb, &proxy.endpoint(), &as_of, "out", &["--config", "fast.toml"]);
+    let (run, report) = audit(
+        &sb,
+        &proxy.endpoint(),
+        &as_of,
+        "out",
+        &["--config", "fast.toml"],
+    );
     let took = started.elapsed();
     assert_eq!(run.code, 2, "{}", run.describe());
     let gap = report

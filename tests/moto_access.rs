@@ -11,7 +11,14 @@ use serde_json::Value;
 const ACCT: &str = "123456789012";
 
 fn readers(sb: &Sandbox, secret: &str) -> Vec<(String, String)> {
-    let run = sb.run(["who-can-read", secret, "--inventory", "inv.json", "--format", "json"]);
+    let run = sb.run([
+        "who-can-read",
+        secret,
+        "--inventory",
+        "inv.json",
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 0, "{}", run.describe());
     let v: Value = serde_json::from_str(&run.stdout).expect("who-can-read JSON");
     assert_eq!(v["complete"], true, "{}", run.stdout);
@@ -20,8 +27,15 @@ fn readers(sb: &Sandbox, secret: &str) -> Vec<(String, String)> {
         .expect("readers")
         .iter()
         .map(|r| {
-            let status = if r["conditional_on"].as_array().is_some_and(|c| c.is_empty()) { "allowed" } else { "conditional" };
-            (r["principal_arn"].as_str().unwrap_or_default().to_string(), status.to_string())
+            let status = if r["conditional_on"].as_array().is_some_and(|c| c.is_empty()) {
+                "allowed"
+            } else {
+                "conditional"
+            };
+            (
+                r["principal_arn"].as_str().unwrap_or_default().to_string(),
+                status.to_string(),
+            )
         })
         .collect();
     out.sort();
@@ -35,10 +49,24 @@ fn readers_and_access_findings() {
     let seeded = moto.seed("access", t.timestamp());
     let sb = Sandbox::new();
     let endpoint = moto.endpoint();
-    let run = sb.run(["collect", "--endpoint-url", &endpoint, "--regions", "us-east-1", "-o", "inv.json"]);
+    let run = sb.run([
+        "collect",
+        "--endpoint-url",
+        &endpoint,
+        "--regions",
+        "us-east-1",
+        "-o",
+        "inv.json",
+    ]);
     assert_eq!(run.code, 0, "{}", run.describe());
-    let inv: Value = serde_json::from_str(&std::fs::read_to_string(sb.join("inv.json")).unwrap()).unwrap();
-    assert_eq!(inv["iam"][0]["account"], ACCT, "IAM collected: {}", run.describe());
+    let inv: Value =
+        serde_json::from_str(&std::fs::read_to_string(sb.join("inv.json")).unwrap()).unwrap();
+    assert_eq!(
+        inv["iam"][0]["account"],
+        ACCT,
+        "IAM collected: {}",
+        run.describe()
+    );
 
     let role = |r: &str| format!("arn:aws:iam::{ACCT}:role/{r}");
     let user = |u: &str| format!("arn:aws:iam::{ACCT}:user/{u}");
@@ -48,7 +76,11 @@ fn readers_and_access_findings() {
     // grant; not the role with the explicit deny, not the bounded role.
     assert_eq!(
         readers(&sb, "access/app-db"),
-        vec![allowed(role("app-role")), allowed(role("power-role")), allowed(user("dev-user"))]
+        vec![
+            allowed(role("app-role")),
+            allowed(role("power-role")),
+            allowed(user("dev-user"))
+        ]
     );
     // access/public: "*" reaches every principal of the account directly (even the bounded
     // role), and outsiders cannot decrypt with aws/secretsmanager.
@@ -59,21 +91,43 @@ fn readers_and_access_findings() {
     assert!(!public.iter().any(|(p, _)| p == "*"), "{public:?}");
     // access/org: the org-conditioned grant is conditional for roles without an identity grant.
     let org = readers(&sb, "access/org");
-    assert!(org.contains(&(role("bounded-role"), "conditional".into())), "{org:?}");
+    assert!(
+        org.contains(&(role("bounded-role"), "conditional".into())),
+        "{org:?}"
+    );
     assert!(org.contains(&allowed(role("power-role"))), "{org:?}");
-    assert!(org.contains(&(role("app-role"), "conditional".into())), "{org:?}");
+    assert!(
+        org.contains(&(role("app-role"), "conditional".into())),
+        "{org:?}"
+    );
     // access/cross: the partner account cannot decrypt with the AWS managed key.
     let cross = readers(&sb, "access/cross");
-    assert!(!cross.iter().any(|(p, _)| p.contains("444455556666")), "{cross:?}");
+    assert!(
+        !cross.iter().any(|(p, _)| p.contains("444455556666")),
+        "{cross:?}"
+    );
 
     // The table form names the statements.
-    let table = sb.run(["who-can-read", seeded["access"]["app_db"].as_str().unwrap(), "--inventory", "inv.json"]);
+    let table = sb.run([
+        "who-can-read",
+        seeded["access"]["app_db"].as_str().unwrap(),
+        "--inventory",
+        "inv.json",
+    ]);
     assert!(table.stdout.contains("\"ReadApp\""), "{}", table.stdout);
-    assert!(table.stdout.contains("SecretsManagerReadWrite (group devs)"), "{}", table.stdout);
+    assert!(
+        table
+            .stdout
+            .contains("SecretsManagerReadWrite (group devs)"),
+        "{}",
+        table.stdout
+    );
 
     // The checks.
     let as_of = t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let run = sb.run(["evaluate", "inv.json", "--as-of", &as_of, "--out", "out", "--format", "json"]);
+    let run = sb.run([
+        "evaluate", "inv.json", "--as-of", &as_of, "--out", "out", "--format", "json",
+    ]);
     assert!(!run.stderr.contains("panicked"), "{}", run.describe());
     let report = sb.report("out");
     report.assert_status("SL601", "access/public", "fail");
@@ -85,20 +139,40 @@ fn readers_and_access_findings() {
     report.assert_status("SL605", "access/app-db", "fail");
     report.assert_status("SL606", "access/app-db", "fail");
     report.assert_status("SL604", "access/app-db", "pass");
-    let sl603: Vec<&Value> = report.findings().iter().filter(|f| f["check_id"] == "SL603").collect();
+    let sl603: Vec<&Value> = report
+        .findings()
+        .iter()
+        .filter(|f| f["check_id"] == "SL603")
+        .collect();
     let st = |part: &str| -> Vec<String> {
         sl603
             .iter()
-            .filter(|f| f["resource"]["arn"].as_str().is_some_and(|a| a.contains(part)))
+            .filter(|f| {
+                f["resource"]["arn"]
+                    .as_str()
+                    .is_some_and(|a| a.contains(part))
+            })
             .map(|f| f["status"].as_str().unwrap_or_default().to_string())
             .collect()
     };
-    assert_eq!(st("user/dev-user#group/devs/arn:aws:iam::aws:policy/SecretsManagerReadWrite"), vec!["fail"]);
+    assert_eq!(
+        st("user/dev-user#group/devs/arn:aws:iam::aws:policy/SecretsManagerReadWrite"),
+        vec!["fail"]
+    );
     assert_eq!(st("role/power-role#inline:power"), vec!["fail"]);
     assert_eq!(st("role/app-role"), vec!["pass"]);
     let sl605 = &report.findings_for("SL605", "access/app-db")[0];
-    assert_eq!(sl605["evidence"]["users"][0]["active_keys"][0]["id"], seeded["access"]["access_key"]);
-    let sl606 = report.findings_for("SL606", "access/app-db")[0]["message"].as_str().unwrap().to_string();
-    assert!(sl606.contains("denied-role") && sl606.contains("power-role") && sl606.contains("dev-user"), "{sl606}");
+    assert_eq!(
+        sl605["evidence"]["users"][0]["active_keys"][0]["id"],
+        seeded["access"]["access_key"]
+    );
+    let sl606 = report.findings_for("SL606", "access/app-db")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        sl606.contains("denied-role") && sl606.contains("power-role") && sl606.contains("dev-user"),
+        "{sl606}"
+    );
     assert!(!sl606.contains("app-role"), "{sl606}");
 }

@@ -315,8 +315,15 @@ fn audit_never_reads_secret_values() {
         "ListSecrets was called: {counts:?}"
     );
     // CloudTrail is collected by default: trails and the event history of each region.
-    for op in ["CloudTrail_20131101.DescribeTrails", "CloudTrail_20131101.LookupEvents"] {
-        assert_eq!(counts.get(op).and_then(Value::as_u64), Some(2), "{op} once per region: {counts:?}");
+    for op in [
+        "CloudTrail_20131101.DescribeTrails",
+        "CloudTrail_20131101.LookupEvents",
+    ] {
+        assert_eq!(
+            counts.get(op).and_then(Value::as_u64),
+            Some(2),
+            "{op} once per region: {counts:?}"
+        );
     }
     let forbidden: Vec<&String> = counts
         .keys()

@@ -18,11 +18,25 @@ fn now() -> (i64, String) {
 fn audit(sb: &Sandbox, moto: &MotoServer, regions: &str, as_of: &str) -> (Run, Report) {
     let endpoint = moto.endpoint();
     let run = sb.run([
-        "audit", "--endpoint-url", &endpoint, "--regions", regions, "--as-of", as_of, "--out", "out", "--format",
+        "audit",
+        "--endpoint-url",
+        &endpoint,
+        "--regions",
+        regions,
+        "--as-of",
+        as_of,
+        "--out",
+        "out",
+        "--format",
         "json,html",
     ]);
     assert!(!run.stderr.contains("panicked"), "{}", run.describe());
-    assert!(sb.join("out/report.json").is_file(), "no report\n{}\n{}", run.describe(), common::tail(moto.log(), 20));
+    assert!(
+        sb.join("out/report.json").is_file(),
+        "no report\n{}\n{}",
+        run.describe(),
+        common::tail(moto.log(), 20)
+    );
     let r = sb.report("out");
     (run, r)
 }
@@ -53,16 +67,34 @@ fn no_trail_fails_sl801() {
     moto.seed("rotation", epoch);
     let sb = Sandbox::new();
     let (run, r) = audit(&sb, &moto, "us-east-1", &as_of);
-    assert_eq!(r.0["coverage_complete"], true, "{}\n{}", r.context(), run.describe());
+    assert_eq!(
+        r.0["coverage_complete"],
+        true,
+        "{}\n{}",
+        r.context(),
+        run.describe()
+    );
     let f = finding(&r, "SL801", "123456789012/us-east-1");
     assert_eq!(f["status"], "fail", "{f:#}");
-    assert!(f["message"].as_str().unwrap().contains("no CloudTrail trail"), "{f:#}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("no CloudTrail trail"),
+        "{f:#}"
+    );
     // Without a trail, "nobody unexpected read it" cannot be asserted.
     r.assert_status("SL802", "prod/legacy/db", "error");
     let calls = cloudtrail_calls(&moto);
     println!("no trail, 1 region: {calls:?}");
-    assert_eq!(calls.get(&("us-east-1".into(), "DescribeTrails".into())), Some(&1));
-    assert_eq!(calls.get(&("us-east-1".into(), "LookupEvents".into())), Some(&1));
+    assert_eq!(
+        calls.get(&("us-east-1".into(), "DescribeTrails".into())),
+        Some(&1)
+    );
+    assert_eq!(
+        calls.get(&("us-east-1".into(), "LookupEvents".into())),
+        Some(&1)
+    );
 }
 
 #[test]
@@ -72,7 +104,13 @@ fn multi_region_logging_trail_passes_in_every_region() {
     let seeded = moto.seed("cloudtrail_trail,replication", epoch);
     let sb = Sandbox::new();
     let (run, r) = audit(&sb, &moto, "us-east-1,eu-west-1", &as_of);
-    assert_eq!(r.0["coverage_complete"], true, "{}\n{}", r.context(), run.describe());
+    assert_eq!(
+        r.0["coverage_complete"],
+        true,
+        "{}\n{}",
+        r.context(),
+        run.describe()
+    );
     let trail = seeded["cloudtrail_trail"]["trail"].as_str().unwrap();
     for region in ["us-east-1", "eu-west-1"] {
         let f = finding(&r, "SL801", &format!("123456789012/{region}"));
@@ -89,8 +127,15 @@ fn multi_region_logging_trail_passes_in_every_region() {
     }
     // Per region: DescribeTrails + LookupEvents (one page); per trail, GetTrailStatus and
     // GetEventSelectors asked of the trail's home region.
-    assert_eq!(calls.get(&("eu-west-1".into(), "DescribeTrails".into())), Some(&1));
-    assert_eq!(calls.get(&("us-east-1".into(), "GetEventSelectors".into())), Some(&2), "{calls:?}");
+    assert_eq!(
+        calls.get(&("eu-west-1".into(), "DescribeTrails".into())),
+        Some(&1)
+    );
+    assert_eq!(
+        calls.get(&("us-east-1".into(), "GetEventSelectors".into())),
+        Some(&2),
+        "{calls:?}"
+    );
     assert_eq!(total, 8, "{calls:?}");
 }
 
@@ -102,7 +147,13 @@ fn unexpected_reader_fails_sl802_and_rotation_failed_is_sl103_evidence() {
     let sb = Sandbox::new();
     sb.write("secretlens.toml", "[collection]\niam = true\n");
     let (run, r) = audit(&sb, &moto, "us-east-1", &as_of);
-    assert_eq!(r.0["coverage_complete"], true, "{}\n{}", r.context(), run.describe());
+    assert_eq!(
+        r.0["coverage_complete"],
+        true,
+        "{}\n{}",
+        r.context(),
+        run.describe()
+    );
     let intruder = seeded["cloudtrail_events"]["intruder"].as_str().unwrap();
     let app = seeded["cloudtrail_events"]["app"].as_str().unwrap();
 
@@ -110,9 +161,18 @@ fn unexpected_reader_fails_sl802_and_rotation_failed_is_sl103_evidence() {
     assert_eq!(f["status"], "fail", "{f:#}");
     assert!(f["message"].as_str().unwrap().contains(intruder), "{f:#}");
     let reads = f["evidence"]["reads"].as_array().unwrap();
-    let by = |p: &str| reads.iter().find(|x| x["principal"] == p).unwrap_or_else(|| panic!("{p} in {reads:#?}"));
+    let by = |p: &str| {
+        reads
+            .iter()
+            .find(|x| x["principal"] == p)
+            .unwrap_or_else(|| panic!("{p} in {reads:#?}"))
+    };
     assert_eq!(by(intruder)["verdict"], "not_among_readers");
-    assert_eq!(by(intruder)["count"], 1, "the 20-day-old read is outside the window");
+    assert_eq!(
+        by(intruder)["count"],
+        1,
+        "the 20-day-old read is outside the window"
+    );
     assert_eq!(by(intruder)["source_ips"], json!(["203.0.113.9"]));
     assert_eq!(by(app)["verdict"], "allowed");
     assert_eq!(by(app)["count"], 2);
@@ -120,7 +180,10 @@ fn unexpected_reader_fails_sl802_and_rotation_failed_is_sl103_evidence() {
     let f = finding(&r, "SL103", "prod/ct/rotating");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert_eq!(f["evidence"]["cloudtrail_rotation"]["failed"], 1, "{f:#}");
-    assert!(f["message"].as_str().unwrap().contains("RotationFailed"), "{f:#}");
+    assert!(
+        f["message"].as_str().unwrap().contains("RotationFailed"),
+        "{f:#}"
+    );
 
     // "Did read" in the report model and the HTML.
     let s = r.secret("prod/ct/db", "us-east-1");
@@ -130,7 +193,14 @@ fn unexpected_reader_fails_sl802_and_rotation_failed_is_sl103_evidence() {
     assert!(html.contains("Did read (CloudTrail)") && html.contains(intruder));
     // Still never a secret value read by the auditor itself.
     let counts = moto.calls()["counts"].clone();
-    assert!(counts.as_object().unwrap().keys().all(|k| !k.contains("GetSecretValue")), "{counts}");
+    assert!(
+        counts
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|k| !k.contains("GetSecretValue")),
+        "{counts}"
+    );
 }
 
 #[test]
@@ -140,11 +210,23 @@ fn malformed_events_are_one_gap_not_a_crash() {
     moto.seed("cloudtrail_trail,cloudtrail_malformed,rotation", epoch);
     let sb = Sandbox::new();
     let (run, r) = audit(&sb, &moto, "us-east-1", &as_of);
-    assert_eq!(run.code, 2, "a gap makes the audit incomplete\n{}", run.describe());
-    let gaps: Vec<&Value> = r.gaps().iter().filter(|g| g["operation"] == "LookupEvents").collect();
+    assert_eq!(
+        run.code,
+        2,
+        "a gap makes the audit incomplete\n{}",
+        run.describe()
+    );
+    let gaps: Vec<&Value> = r
+        .gaps()
+        .iter()
+        .filter(|g| g["operation"] == "LookupEvents")
+        .collect();
     assert_eq!(gaps.len(), 1, "{gaps:#?}");
     assert_eq!(gaps[0]["error_code"], "MalformedEvents");
-    assert!(gaps[0]["message"].as_str().unwrap().starts_with("2 of 2"), "{gaps:#?}");
+    assert!(
+        gaps[0]["message"].as_str().unwrap().starts_with("2 of 2"),
+        "{gaps:#?}"
+    );
 }
 
 /// Seeds `n` GetSecretValue events over 7 days into us-east-1 (spread over a few secrets and
@@ -160,7 +242,9 @@ fn timing_of_a_7_day_window_of_10000_events() {
     for i in 0..n {
         let t = epoch - 60 - (i * 7 * 86_400 / n);
         let role = format!("bulk-{}", i % 25);
-        let time = chrono::DateTime::from_timestamp(t, 0).unwrap().to_rfc3339_opts(SecondsFormat::Secs, true);
+        let time = chrono::DateTime::from_timestamp(t, 0)
+            .unwrap()
+            .to_rfc3339_opts(SecondsFormat::Secs, true);
         events.push(json!({
             "eventVersion": "1.08",
             "userIdentity": {"type": "AssumedRole", "arn": format!("arn:aws:sts::123456789012:assumed-role/{role}/s"),
@@ -178,7 +262,11 @@ fn timing_of_a_7_day_window_of_10000_events() {
             "eventType": "AwsApiCall",
         }));
     }
-    let (code, body) = moto.http("POST", "/_secretlens_test/cloudtrail_events", &json!({"region": "us-east-1", "events": events}).to_string());
+    let (code, body) = moto.http(
+        "POST",
+        "/_secretlens_test/cloudtrail_events",
+        &json!({"region": "us-east-1", "events": events}).to_string(),
+    );
     assert_eq!(code, 200, "{body}");
     moto.reset_calls();
     let sb = Sandbox::new();
@@ -187,8 +275,14 @@ fn timing_of_a_7_day_window_of_10000_events() {
     let (run, r) = audit(&sb, &moto, "us-east-1", &as_of);
     let elapsed = started.elapsed();
     let calls = cloudtrail_calls(&moto);
-    let lookups = calls.get(&("us-east-1".into(), "LookupEvents".into())).copied().unwrap_or(0);
-    println!("{n} seeded events (+5): audit in {elapsed:?}, {lookups} LookupEvents pages; exit {}", run.code);
+    let lookups = calls
+        .get(&("us-east-1".into(), "LookupEvents".into()))
+        .copied()
+        .unwrap_or(0);
+    println!(
+        "{n} seeded events (+5): audit in {elapsed:?}, {lookups} LookupEvents pages; exit {}",
+        run.code
+    );
     assert!(lookups >= (n / 50) as u64, "{calls:?}");
     let f = finding(&r, "SL802", "prod/ct/db");
     assert_eq!(f["status"], "fail", "{f:#}");

@@ -24,7 +24,13 @@ fn now() -> (i64, String) {
 }
 
 /// `secretlens audit` against the server, with extra arguments; returns the run and report.
-fn audit(sb: &Sandbox, moto: &MotoServer, regions: &str, as_of: &str, extra: &[&str]) -> (Run, Report) {
+fn audit(
+    sb: &Sandbox,
+    moto: &MotoServer,
+    regions: &str,
+    as_of: &str,
+    extra: &[&str],
+) -> (Run, Report) {
     let endpoint = moto.endpoint();
     let mut args = vec![
         "audit",
@@ -107,22 +113,33 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
     r.assert_status("SL402", "prod/kms/disabled", "fail");
     let disabled = r.findings_for("SL402", "prod/kms/disabled")[0];
     assert_eq!(disabled["severity"], "critical");
-    assert_eq!(disabled["evidence"]["key_state"], "Disabled", "{disabled:#}");
+    assert_eq!(
+        disabled["evidence"]["key_state"], "Disabled",
+        "{disabled:#}"
+    );
     assert_eq!(disabled["evidence"]["key_arn"], arn(seeded, "disabled_key"));
     assert!(
-        disabled["message"].as_str().unwrap().contains("is disabled"),
+        disabled["message"]
+            .as_str()
+            .unwrap()
+            .contains("is disabled"),
         "{disabled:#}"
     );
 
     // Scheduled for deletion: the deletion date DescribeKey reported is in the evidence.
     r.assert_status("SL402", "prod/kms/pending", "fail");
     let pending = r.findings_for("SL402", "prod/kms/pending")[0];
-    assert_eq!(pending["evidence"]["key_state"], "PendingDeletion", "{pending:#}");
+    assert_eq!(
+        pending["evidence"]["key_state"], "PendingDeletion",
+        "{pending:#}"
+    );
     let date = pending["evidence"]["deletion_date"]
         .as_str()
         .unwrap_or_else(|| panic!("no deletion_date: {pending:#}"));
     let date = chrono::DateTime::parse_from_rfc3339(date).expect("RFC 3339");
-    let want = seeded["deletion_date"].as_i64().expect("seeded deletion date");
+    let want = seeded["deletion_date"]
+        .as_i64()
+        .expect("seeded deletion date");
     assert!(
         (date.timestamp() - want).abs() <= 1,
         "deletion_date {date} vs seeded {want}"
@@ -140,7 +157,11 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
     r.assert_status("SL402", "prod/kms/gone", "fail");
     let gone = r.findings_for("SL402", "prod/kms/gone")[0];
     assert_eq!(gone["evidence"]["key_kind"], "missing", "{gone:#}");
-    assert!(r.gaps().is_empty(), "NotFoundException is not a gap: {:#?}", r.gaps());
+    assert!(
+        r.gaps().is_empty(),
+        "NotFoundException is not a gap: {:#?}",
+        r.gaps()
+    );
 
     r.assert_status("SL402", "prod/kms/rotating", "pass");
     r.assert_status("SL402", "prod/kms/rotating-alias", "pass");
@@ -149,8 +170,14 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
     let rotating = on_arn(&r, "SL403", arn(seeded, "rotating_key"));
     assert_eq!(rotating["status"], "pass", "{rotating:#}");
     assert_eq!(rotating["resource"]["type"], "kms-key");
-    assert_eq!(rotating["evidence"]["secrets"][0]["name"], "prod/kms/rotating");
-    assert_eq!(rotating["evidence"]["secrets"][1]["name"], "prod/kms/rotating-alias", "{rotating:#}");
+    assert_eq!(
+        rotating["evidence"]["secrets"][0]["name"],
+        "prod/kms/rotating"
+    );
+    assert_eq!(
+        rotating["evidence"]["secrets"][1]["name"], "prod/kms/rotating-alias",
+        "{rotating:#}"
+    );
     let disabled_key = on_arn(&r, "SL403", arn(seeded, "disabled_key"));
     assert_eq!(
         disabled_key["status"], "fail",
@@ -162,7 +189,12 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
 
     // One DescribeKey per key, though the rotating key is named by ARN and by alias.
     let calls = moto.calls();
-    assert_eq!(calls["counts"]["TrentService.DescribeKey"].as_u64(), Some(4), "{:#}", calls["counts"]);
+    assert_eq!(
+        calls["counts"]["TrentService.DescribeKey"].as_u64(),
+        Some(4),
+        "{:#}",
+        calls["counts"]
+    );
 }
 
 #[test]
@@ -177,7 +209,10 @@ fn replicated_secret_passes_sl501_once_and_unreplicated_fails() {
     let replicated = arn(seeded, "replicated");
     let sl501 = on_arn(&r, "SL501", replicated);
     assert_eq!(sl501["status"], "pass", "{sl501:#}");
-    assert_eq!(sl501["evidence"]["replica_regions"], serde_json::json!(["eu-west-1"]));
+    assert_eq!(
+        sl501["evidence"]["replica_regions"],
+        serde_json::json!(["eu-west-1"])
+    );
     r.assert_status("SL501", "prod/dr/single", "fail");
     assert_eq!(
         r.findings_for("SL501", "prod/dr/single")[0]["message"],
@@ -192,10 +227,14 @@ fn replicated_secret_passes_sl501_once_and_unreplicated_fails() {
         .iter()
         .filter(|f| {
             f["resource"]["arn"] == replica_arn.as_str()
-                || (f["resource"]["region"] == "eu-west-1" && f["resource"]["name"] == "prod/dr/replicated")
+                || (f["resource"]["region"] == "eu-west-1"
+                    && f["resource"]["name"] == "prod/dr/replicated")
         })
         .collect();
-    assert!(on_replica.is_empty(), "findings on the replica: {on_replica:#?}");
+    assert!(
+        on_replica.is_empty(),
+        "findings on the replica: {on_replica:#?}"
+    );
     for check in r.0["checks"].as_array().expect("checks") {
         let id = check["id"].as_str().expect("id");
         let n = r.findings_for(id, "prod/dr/replicated").len();
@@ -237,7 +276,10 @@ fn replication_is_read_from_the_primary_without_auditing_the_replica_region() {
     let sb = Sandbox::new();
     let (run, r) = audit(&sb, &moto, "us-east-1", &as_of, &[]);
 
-    assert_eq!(on_arn(&r, "SL501", arn(seeded, "replicated"))["status"], "pass");
+    assert_eq!(
+        on_arn(&r, "SL501", arn(seeded, "replicated"))["status"],
+        "pass"
+    );
     assert_eq!(
         r.0["regions"],
         serde_json::json!(["us-east-1"]),
@@ -257,7 +299,13 @@ fn required_tag_selects_secrets_for_collection_and_sl501() {
         "tag-only.toml",
         "[replication]\nname_pattern = \"\"\nrequired_tag = \"DR=required\"\n",
     );
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of, &["--config", "tag-only.toml"]);
+    let (run, r) = audit(
+        &sb,
+        &moto,
+        "us-east-1",
+        &as_of,
+        &["--config", "tag-only.toml"],
+    );
 
     // Collection described the tagged secret (else SL501 would be `error`, not `fail`).
     let tagged = on_arn(&r, "SL501", arn(seeded, "tagged"));
@@ -268,7 +316,9 @@ fn required_tag_selects_secrets_for_collection_and_sl501() {
     assert_complete(&run, &r);
 
     let calls = moto.calls();
-    let describes = calls["counts"]["secretsmanager.DescribeSecret"].as_u64().unwrap_or(0);
+    let describes = calls["counts"]["secretsmanager.DescribeSecret"]
+        .as_u64()
+        .unwrap_or(0);
     assert!(
         describes >= 1,
         "DescribeSecret was called for the tagged secret: {calls:#}"

@@ -36,13 +36,30 @@ fn two_accounts_in_one_report_with_account_and_region_on_every_finding() {
     ]);
     assert!(!run.stderr.contains("panicked"), "{}", run.describe());
     let report = sb.report("out");
-    assert!(report.0["coverage_complete"].as_bool().expect("bool"), "{}\n{:#?}", run.describe(), report.gaps());
-    assert_eq!(report.0["accounts"], serde_json::json!(["111111111111", "222222222222"]));
+    assert!(
+        report.0["coverage_complete"].as_bool().expect("bool"),
+        "{}\n{:#?}",
+        run.describe(),
+        report.gaps()
+    );
+    assert_eq!(
+        report.0["accounts"],
+        serde_json::json!(["111111111111", "222222222222"])
+    );
     // `all` = the regions the account says are enabled, not a hard-coded list.
-    assert_eq!(report.0["regions"], serde_json::json!(["eu-west-1", "us-east-1"]));
+    assert_eq!(
+        report.0["regions"],
+        serde_json::json!(["eu-west-1", "us-east-1"])
+    );
     for account in ["111111111111", "222222222222"] {
-        let arn = seeded["multi_account"][account].as_str().expect("seeded arn");
-        let on_it: Vec<_> = report.findings().iter().filter(|f| f["resource"]["arn"] == arn).collect();
+        let arn = seeded["multi_account"][account]
+            .as_str()
+            .expect("seeded arn");
+        let on_it: Vec<_> = report
+            .findings()
+            .iter()
+            .filter(|f| f["resource"]["arn"] == arn)
+            .collect();
         assert!(!on_it.is_empty(), "findings for {arn}");
         for f in on_it {
             assert_eq!(f["resource"]["account"], account, "{f:#}");
@@ -51,21 +68,54 @@ fn two_accounts_in_one_report_with_account_and_region_on_every_finding() {
     }
     // Every finding says where it is.
     for f in report.findings() {
-        assert!(f["resource"]["account"].as_str().is_some_and(|a| !a.is_empty()), "{f:#}");
-        assert!(f["resource"]["region"].as_str().is_some_and(|r| !r.is_empty()), "{f:#}");
+        assert!(
+            f["resource"]["account"]
+                .as_str()
+                .is_some_and(|a| !a.is_empty()),
+            "{f:#}"
+        );
+        assert!(
+            f["resource"]["region"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty()),
+            "{f:#}"
+        );
     }
     let calls = moto.calls();
-    assert!(calls["counts"]["sts.AssumeRole"].as_u64().unwrap_or(0) >= 2, "{calls:#}");
-    assert!(calls["counts"].get("account.ListRegions").is_some() || calls.to_string().contains("listRegions"), "{calls:#}");
+    assert!(
+        calls["counts"]["sts.AssumeRole"].as_u64().unwrap_or(0) >= 2,
+        "{calls:#}"
+    );
+    assert!(
+        calls["counts"].get("account.ListRegions").is_some()
+            || calls.to_string().contains("listRegions"),
+        "{calls:#}"
+    );
 }
 
 #[test]
 fn accounts_without_a_role_name_is_a_usage_error() {
     let sb = Sandbox::new();
-    let run = sb.run(["audit", "--endpoint-url", "http://127.0.0.1:9", "--regions", "us-east-1", "--accounts", "111111111111"]);
+    let run = sb.run([
+        "audit",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--regions",
+        "us-east-1",
+        "--accounts",
+        "111111111111",
+    ]);
     assert_eq!(run.code, 2, "{}", run.describe());
     assert!(run.stderr.contains("--role-name"), "{}", run.describe());
-    let bad = sb.run(["audit", "--regions", "us-east-1", "--accounts", "12ab", "--role-name", "R"]);
+    let bad = sb.run([
+        "audit",
+        "--regions",
+        "us-east-1",
+        "--accounts",
+        "12ab",
+        "--role-name",
+        "R",
+    ]);
     assert_eq!(bad.code, 2, "{}", bad.describe());
     assert!(bad.stderr.contains("12 digits"), "{}", bad.describe());
 }

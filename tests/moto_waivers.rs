@@ -53,15 +53,32 @@ owner = "team-db"
     let sl101 = report.findings_for("SL101", "prod/legacy/db");
     assert_eq!(sl101.len(), 1, "{sl101:#?}");
     assert_eq!(sl101[0]["status"], "suppressed", "{:#}", sl101[0]);
-    assert_eq!(sl101[0]["waiver"]["reason"], "Legacy database, decommissioned next quarter (TICKET-1).");
+    assert_eq!(
+        sl101[0]["waiver"]["reason"],
+        "Legacy database, decommissioned next quarter (TICKET-1)."
+    );
     assert_eq!(sl101[0]["waiver"]["owner"], "team-db");
 
     // The expired waiver suppresses nothing: SL104 still fails, and SL902 says why.
     report.assert_status("SL104", "prod/legacy/db", "fail");
-    let sl902: Vec<_> = report.findings().iter().filter(|f| f["check_id"] == "SL902").collect();
+    let sl902: Vec<_> = report
+        .findings()
+        .iter()
+        .filter(|f| f["check_id"] == "SL902")
+        .collect();
     assert_eq!(sl902.len(), 2, "{sl902:#?}");
     let expired: Vec<_> = sl902.iter().filter(|f| f["status"] == "fail").collect();
     assert_eq!(expired.len(), 1, "{sl902:#?}");
-    assert!(expired[0]["message"].as_str().unwrap_or("").contains("expired"), "{:#}", expired[0]);
-    assert!(sl902.iter().any(|f| f["status"] == "pass"), "the matching waiver passes SL902");
+    assert!(
+        expired[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("expired"),
+        "{:#}",
+        expired[0]
+    );
+    assert!(
+        sl902.iter().any(|f| f["status"] == "pass"),
+        "the matching waiver passes SL902"
+    );
 }

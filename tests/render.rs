@@ -134,7 +134,8 @@ fn tags(html: &str) -> Vec<&str> {
         rest = &rest[end + 1..];
         for (open, close) in [("<script>", "</script>"), ("<style>", "</style>")] {
             if out.last().is_some_and(|t| *t == open) {
-                let at = skip_to(&format!("{open}{rest}"), open, close).expect("closed") - open.len();
+                let at =
+                    skip_to(&format!("{open}{rest}"), open, close).expect("closed") - open.len();
                 rest = &rest[at..];
             }
         }
@@ -209,7 +210,16 @@ const ALLOWED_TAGS: &[&str] = &[
 ];
 /// SVG geometry attributes: numbers only.
 const NUMERIC_ATTRIBUTES: &[&str] = &[
-    "cx", "cy", "r", "x", "y", "width", "height", "rx", "stroke-dashoffset", "colspan",
+    "cx",
+    "cy",
+    "r",
+    "x",
+    "y",
+    "width",
+    "height",
+    "rx",
+    "stroke-dashoffset",
+    "colspan",
 ];
 const ALLOWED_ATTRIBUTES: &[&str] = &[
     "lang",
@@ -244,8 +254,19 @@ const ALLOWED_ATTRIBUTES: &[&str] = &[
 ];
 /// `data-*` attributes the triage script reads; their values are our own names and tokens.
 const DATA_ATTRIBUTES: &[&str] = &[
-    "data-unit", "data-head", "data-fold", "data-status", "data-sev", "data-cat", "data-region",
-    "data-account", "data-change", "data-for", "data-r", "data-a", "data-k",
+    "data-unit",
+    "data-head",
+    "data-fold",
+    "data-status",
+    "data-sev",
+    "data-cat",
+    "data-region",
+    "data-account",
+    "data-change",
+    "data-for",
+    "data-r",
+    "data-a",
+    "data-k",
 ];
 
 /// SHA-256, base64, as CSP hashes take it.
@@ -263,7 +284,10 @@ fn sha256_b64(text: &str) -> String {
     let mut out: String = bits
         .as_bytes()
         .chunks(6)
-        .map(|c| abc[usize::from_str_radix(std::str::from_utf8(c).expect("bits"), 2).expect("bits")] as char)
+        .map(|c| {
+            abc[usize::from_str_radix(std::str::from_utf8(c).expect("bits"), 2).expect("bits")]
+                as char
+        })
         .collect();
     while !out.len().is_multiple_of(4) {
         out.push('=');
@@ -284,15 +308,34 @@ fn html_escapes_hostile_aws_text() {
     assert_eq!(lower.matches("</script").count(), 1, "one </script>");
     let script_at = html.find("<script>").expect("the shipped script") + "<script>".len();
     let script_end = html.find("</script>").expect("closed");
-    assert_eq!(&html[script_at..script_end], html::SCRIPT, "the script is the shipped one");
-    assert!(!html::SCRIPT.to_ascii_lowercase().contains("innerhtml"), "the script never parses markup");
-    assert!(!html::SCRIPT.contains("eval("), "the script never evaluates text");
+    assert_eq!(
+        &html[script_at..script_end],
+        html::SCRIPT,
+        "the script is the shipped one"
+    );
+    assert!(
+        !html::SCRIPT.to_ascii_lowercase().contains("innerhtml"),
+        "the script never parses markup"
+    );
+    assert!(
+        !html::SCRIPT.contains("eval("),
+        "the script never evaluates text"
+    );
     assert!(!lower.contains("<img"), "an <img appears in the HTML");
-    assert!(!lower.contains("<a href=\"javascript"), "a javascript: link appears");
+    assert!(
+        !lower.contains("<a href=\"javascript"),
+        "a javascript: link appears"
+    );
     for c in ['\u{202e}', '\u{2066}', '\u{2069}', '\u{200f}'] {
-        assert!(!html.contains(c), "a raw direction mark {c:?} appears in the HTML");
+        assert!(
+            !html.contains(c),
+            "a raw direction mark {c:?} appears in the HTML"
+        );
     }
-    assert!(html.contains("[U+2066]isolate[U+2069][U+200F]rlm"), "isolates are shown");
+    assert!(
+        html.contains("[U+2066]isolate[U+2069][U+200F]rlm"),
+        "isolates are shown"
+    );
     assert!(
         html.contains("[U+202E]"),
         "the RTL override is shown, not dropped"
@@ -302,7 +345,10 @@ fn html_escapes_hostile_aws_text() {
         .iter()
         .filter(|p| p.contains(['<', '>', '"', '\'', '\u{202e}', '\u{2066}']))
     {
-        assert!(!without_script.contains(p), "payload {p:?} appears unescaped");
+        assert!(
+            !without_script.contains(p),
+            "payload {p:?} appears unescaped"
+        );
     }
     // The payloads are shown, escaped (names, tags, descriptions, policies, gaps).
     assert!(
@@ -345,18 +391,25 @@ fn html_escapes_hostile_aws_text() {
         let attrs = attributes(tag);
         for (attr, value) in &attrs {
             assert!(
-                ALLOWED_ATTRIBUTES.contains(&attr.as_str()) || DATA_ATTRIBUTES.contains(&attr.as_str()),
+                ALLOWED_ATTRIBUTES.contains(&attr.as_str())
+                    || DATA_ATTRIBUTES.contains(&attr.as_str()),
                 "unexpected attribute {attr} in {tag}"
             );
             assert!(!attr.starts_with("on"), "event handler in {tag}");
             if attr.starts_with("data-") {
                 assert!(
-                    value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'),
+                    value.chars().all(|c| c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || c == '-'
+                        || c == '_'),
                     "data attribute {attr}={value:?} carries text"
                 );
             }
             if NUMERIC_ATTRIBUTES.contains(&attr.as_str()) {
-                assert!(value.parse::<f64>().is_ok(), "{attr}={value:?} is not a number");
+                assert!(
+                    value.parse::<f64>().is_ok(),
+                    "{attr}={value:?} is not a number"
+                );
             }
             match attr.as_str() {
                 "viewbox" | "stroke-dasharray" => assert!(
@@ -368,7 +421,9 @@ fn html_escapes_hostile_aws_text() {
                     "{attr}={value:?}"
                 ),
                 "value" | "placeholder" | "type" | "role" | "text-anchor" => assert!(
-                    value.chars().all(|c| c.is_ascii_alphanumeric() || " _-,/".contains(c)),
+                    value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || " _-,/".contains(c)),
                     "{attr}={value:?}"
                 ),
                 "id" => assert!(
@@ -418,7 +473,10 @@ fn html_escapes_hostile_aws_text() {
     assert!(!csp.contains("unsafe"), "{csp}");
     assert!(csp.starts_with("default-src 'none'; "), "{csp}");
     assert!(
-        csp.contains(&format!("script-src 'sha256-{}';", sha256_b64(html::SCRIPT))),
+        csp.contains(&format!(
+            "script-src 'sha256-{}';",
+            sha256_b64(html::SCRIPT)
+        )),
         "{csp}"
     );
     assert!(
@@ -704,14 +762,22 @@ fn suppressed_findings_show_their_waiver_everywhere() {
     assert_eq!(jf["status"], "suppressed");
     assert_eq!(jf["waiver"]["owner"], "team-<b>pay</b>");
     assert_eq!(jf["waiver"]["expires"], "2026-12-31");
-    assert!(jf["waiver"]["reason"].as_str().unwrap().starts_with("<script>"));
+    assert!(
+        jf["waiver"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("<script>")
+    );
     let plain = json["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|x| x["status"] == "pass")
         .expect("a pass");
-    assert!(plain.get("waiver").is_none(), "no waiver key on other findings");
+    assert!(
+        plain.get("waiver").is_none(),
+        "no waiver key on other findings"
+    );
     // The roll-up is in the JSON.
     let fsbp = json["frameworks"]
         .as_array()
@@ -736,7 +802,9 @@ fn suppressed_findings_show_their_waiver_everywhere() {
     )));
     assert!(!html.contains("<script>alert"), "waiver text is escaped");
     assert!(!html.contains("<b>pay"), "waiver text is escaped");
-    assert!(html.contains("<span class=\"kpi-value\">1</span><span class=\"kpi-label\">suppressed by waivers</span>"));
+    assert!(html.contains(
+        "<span class=\"kpi-value\">1</span><span class=\"kpi-label\">suppressed by waivers</span>"
+    ));
     // The compliance view.
     let compliance = &html[html.find("id=\"compliance\"").expect("compliance section")..];
     assert!(compliance.contains("AWS FSBP 1.0.0"));
@@ -746,12 +814,18 @@ fn suppressed_findings_show_their_waiver_everywhere() {
     // Terminal: counts and a short list; SL902 reports the expired waiver.
     let out = text::render(&report, &[], Severity::High);
     assert!(out.contains(", 1 suppressed"), "{out}");
-    assert!(out.contains("Suppressed by waivers: 1 finding (not counted as failing)"), "{out}");
+    assert!(
+        out.contains("Suppressed by waivers: 1 finding (not counted as failing)"),
+        "{out}"
+    );
     assert!(
         out.contains("  SL101 prod/app/off — waiver[0] until 2026-12-31, owner team-<b>pay</b>: <script>alert(1)</script> until the [U+202E]migration"),
         "{out}"
     );
-    assert!(out.contains("1 waiver has expired or suppresses nothing: see SL902 in the report."), "{out}");
+    assert!(
+        out.contains("1 waiver has expired or suppresses nothing: see SL902 in the report."),
+        "{out}"
+    );
     assert!(!out.contains('\u{202e}'));
 }
 
@@ -820,26 +894,50 @@ fn large_report_groups_errors_and_stays_small() {
         .count();
     assert!(errors >= N, "the fixture has errors to group: {errors}");
     let page = html::render(&report);
-    assert_eq!(page.matches("<article class=\"card").count() - report.checks.len(), N);
-    let cards = &page[page.find("<div id=\"secret-cards\">").expect("cards")..page.find("<section id=\"other\"").expect("other")];
+    assert_eq!(
+        page.matches("<article class=\"card").count() - report.checks.len(),
+        N
+    );
+    let cards = &page[page.find("<div id=\"secret-cards\">").expect("cards")
+        ..page.find("<section id=\"other\"").expect("other")];
     // A grouped row names two or more checks; every error row is an `se` row.
     let grouped = cards.matches("could not be evaluated: ").count();
     let single = cards.matches("<li class=\"se ").count() - grouped;
-    assert!(grouped >= N / 2, "errors are grouped by cause: {grouped} groups");
+    assert!(
+        grouped >= N / 2,
+        "errors are grouped by cause: {grouped} groups"
+    );
     assert!(
         (grouped + single) * 3 < errors * 2,
         "{errors} error findings became {grouped} groups and {single} rows"
     );
-    assert!(!cards.contains("class=\"ev\""), "no evidence in a large report's secret cards");
-    assert!(!cards.contains("id=\"finding-"), "no per-row ids in a large report's secret cards");
-    assert!(!page.contains("id=\"secret-index\""), "a compact report's cards are its index");
+    assert!(
+        !cards.contains("class=\"ev\""),
+        "no evidence in a large report's secret cards"
+    );
+    assert!(
+        !cards.contains("id=\"finding-"),
+        "no per-row ids in a large report's secret cards"
+    );
+    assert!(
+        !page.contains("id=\"secret-index\""),
+        "a compact report's cards are its index"
+    );
     // Every card can be filtered as a whole: its tokens, region and account.
     assert_eq!(cards.matches(" data-k=\"").count(), N);
     assert_eq!(cards.matches(" data-r=\"r").count(), N);
     let per_secret = page.len() / N;
-    assert!(per_secret < 2_200, "{per_secret} bytes per secret (1,898 when written; 5,190 before the compact cards)");
+    assert!(
+        per_secret < 2_200,
+        "{per_secret} bytes per secret (1,898 when written; 5,190 before the compact cards)"
+    );
     // The same report in full mode lists every finding with its evidence.
-    let full = html::render_with(&report, &html::Options { passing: html::Passing::Full });
+    let full = html::render_with(
+        &report,
+        &html::Options {
+            passing: html::Passing::Full,
+        },
+    );
     assert!(full.contains("<code class=\"ev\">") && !full.contains("could not be evaluated: "));
     assert!(full.contains("id=\"secret-index\"") && full.contains("<li id=\"finding-"));
 }

@@ -16,12 +16,18 @@ fn engine() -> Engine {
 /// Rule ids found in `text`.
 fn ids(text: &str) -> Vec<String> {
     let e = engine();
-    e.scan(text.as_bytes()).iter().map(|h| e.rules()[h.rule].id.clone()).collect()
+    e.scan(text.as_bytes())
+        .iter()
+        .map(|h| e.rules()[h.rule].id.clone())
+        .collect()
 }
 
 fn assert_finds(rule: &str, text: &str) {
     let got = ids(text);
-    assert!(got.iter().any(|g| g == rule), "expected {rule} in {text:?}, got {got:?}");
+    assert!(
+        got.iter().any(|g| g == rule),
+        "expected {rule} in {text:?}, got {got:?}"
+    );
 }
 
 fn assert_clean(text: &str) {
@@ -42,7 +48,10 @@ fn tok(prefix: &str, body: &str) -> String {
 fn aws_access_key_ids_with_decoded_account() {
     let id = key_id_for_account("AKIA", 123456789012, 42);
     assert_finds("aws-access-key-id", &format!("aws_access_key_id = {id}\n"));
-    assert_finds("aws-access-key-id", &format!("{{\"key\": \"{}\"}}", key_id_for_account("ASIA", 1, 3)));
+    assert_finds(
+        "aws-access-key-id",
+        &format!("{{\"key\": \"{}\"}}", key_id_for_account("ASIA", 1, 3)),
+    );
     let e = engine();
     let hits = e.scan(format!("x = '{id}'").as_bytes());
     let f = scan::make_finding(&e, &hits[0], "f".into());
@@ -64,14 +73,26 @@ fn aws_secret_keys_named_or_near_a_key_id() {
             break s;
         }
     };
-    assert_finds("aws-secret-access-key", &format!("aws_secret_access_key = {sk}\n"));
-    assert_finds("aws-secret-access-key", &format!("AWS_SECRET_ACCESS_KEY: \"{sk}\"\n"));
+    assert_finds(
+        "aws-secret-access-key",
+        &format!("aws_secret_access_key = {sk}\n"),
+    );
+    assert_finds(
+        "aws-secret-access-key",
+        &format!("AWS_SECRET_ACCESS_KEY: \"{sk}\"\n"),
+    );
     // Unnamed, in a CSV next to the key id.
     let id = key_id_for_account("AKIA", 5, 5);
-    assert_finds("aws-secret-access-key", &format!("user,key,secret\nci,{id},{sk}\n"));
+    assert_finds(
+        "aws-secret-access-key",
+        &format!("user,key,secret\nci,{id},{sk}\n"),
+    );
     // Negatives: the documentation example, a SHA-1 (hex), a 40-char string far from any key id.
     assert_clean("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-    assert!(!ids("aws_secret_access_key = 3f786850e387550fdab836ed7e6dc881de23001b").contains(&"aws-secret-access-key".to_string()));
+    assert!(
+        !ids("aws_secret_access_key = 3f786850e387550fdab836ed7e6dc881de23001b")
+            .contains(&"aws-secret-access-key".to_string())
+    );
     assert_clean(&format!("blob = {sk}\n"));
 }
 
@@ -79,8 +100,14 @@ fn aws_secret_keys_named_or_near_a_key_id() {
 fn aws_session_tokens() {
     let mut r = rng();
     let body = r.string(B64, 300);
-    assert_finds("aws-session-token", &format!("aws_session_token = {body}\n"));
-    assert_finds("aws-session-token", &format!("token: {}{}\n", "FwoGZXIvYXdzE", body));
+    assert_finds(
+        "aws-session-token",
+        &format!("aws_session_token = {body}\n"),
+    );
+    assert_finds(
+        "aws-session-token",
+        &format!("token: {}{}\n", "FwoGZXIvYXdzE", body),
+    );
     assert_clean("aws_session_token = ${AWS_SESSION_TOKEN}\n");
     assert_clean(&format!("aws_session_token = {}\n", "A".repeat(200)));
 }
@@ -94,14 +121,58 @@ fn github_gitlab_slack_stripe_google_tokens() {
         ("github-token", tok("ghs_", &r.string(ALNUM, 36))),
         ("github-token", tok("ghu_", &r.string(ALNUM, 36))),
         ("github-token", tok("ghr_", &r.string(ALNUM, 36))),
-        ("github-fine-grained-pat", format!("{}{}_{}", "github_pat_", r.string(ALNUM, 22), r.string(ALNUM, 59))),
+        (
+            "github-fine-grained-pat",
+            format!(
+                "{}{}_{}",
+                "github_pat_",
+                r.string(ALNUM, 22),
+                r.string(ALNUM, 59)
+            ),
+        ),
         ("gitlab-token", tok("glpat-", &r.string(ALNUM, 20))),
-        ("slack-token", format!("{}{}-{}-{}", "xoxb-", r.string("0123456789", 13), r.string("0123456789", 13), r.string(ALNUM, 24))),
-        ("slack-token", format!("{}{}-{}-{}-{}", "xoxp-", r.string("0123456789", 12), r.string("0123456789", 13), r.string("0123456789", 13), r.string("0123456789abcdef", 32))),
-        ("slack-webhook", format!("https://hooks.slack.com/services/T{}/B{}/{}", r.string("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", 8), r.string("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", 10), r.string(ALNUM, 24))),
+        (
+            "slack-token",
+            format!(
+                "{}{}-{}-{}",
+                "xoxb-",
+                r.string("0123456789", 13),
+                r.string("0123456789", 13),
+                r.string(ALNUM, 24)
+            ),
+        ),
+        (
+            "slack-token",
+            format!(
+                "{}{}-{}-{}-{}",
+                "xoxp-",
+                r.string("0123456789", 12),
+                r.string("0123456789", 13),
+                r.string("0123456789", 13),
+                r.string("0123456789abcdef", 32)
+            ),
+        ),
+        (
+            "slack-webhook",
+            format!(
+                "https://hooks.slack.com/services/T{}/B{}/{}",
+                r.string("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", 8),
+                r.string("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", 10),
+                r.string(ALNUM, 24)
+            ),
+        ),
         ("stripe-live-key", tok("sk_live_", &r.string(ALNUM, 24))),
         ("stripe-live-key", tok("rk_live_", &r.string(ALNUM, 99))),
-        ("google-api-key", tok("AIza", &r.string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 35))),
+        (
+            "google-api-key",
+            tok(
+                "AIza",
+                &r.string(
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+                    35,
+                ),
+            ),
+        ),
     ];
     for (rule, t) in &cases {
         assert_finds(rule, &format!("const T = \"{t}\";\n"));
@@ -110,7 +181,10 @@ fn github_gitlab_slack_stripe_google_tokens() {
     // Negatives: too short, placeholder bodies, prefix inside an identifier, test-mode Stripe keys.
     assert_clean(&format!("{}abc123\n", "ghp_"));
     assert_clean(&format!("token = \"{}{}\"\n", "ghp_", "x".repeat(36)));
-    assert_clean(&format!("{}{}\n", "ghp_", "EXAMPLEexampleEXAMPLEexampleEXAMPLE1"));
+    assert_clean(&format!(
+        "{}{}\n",
+        "ghp_", "EXAMPLEexampleEXAMPLEexampleEXAMPLE1"
+    ));
     assert_clean(&format!("my_ghp_{}\n", r.string(ALNUM, 36)));
     assert_clean(&format!("{}{}\n", "glpat-", "xxxxxxxxxxxxxxxxxxxx"));
     assert_clean(&format!("{}\n", "xoxb-not-a-real-token"));
@@ -127,14 +201,19 @@ fn pem_body(r: &mut Rng, lines: usize) -> String {
 fn private_keys_with_a_body() {
     let mut r = rng();
     for kind in ["RSA ", "EC ", "DSA ", "", "ENCRYPTED ", "OPENSSH "] {
-        let key = format!("-----BEGIN {kind}PRIVATE KEY-----\n{}-----END {kind}PRIVATE KEY-----\n", pem_body(&mut r, 8));
+        let key = format!(
+            "-----BEGIN {kind}PRIVATE KEY-----\n{}-----END {kind}PRIVATE KEY-----\n",
+            pem_body(&mut r, 8)
+        );
         assert_finds("private-key", &key);
     }
     // Inside a JSON string with escaped newlines (a service-account file).
     let body: String = (0..6).map(|_| r.string(B64, 64) + "\\n").collect();
     assert_finds(
         "private-key",
-        &format!("{{\"private_key\": \"-----BEGIN PRIVATE KEY-----\\n{body}-----END PRIVATE KEY-----\\n\"}}\n"),
+        &format!(
+            "{{\"private_key\": \"-----BEGIN PRIVATE KEY-----\\n{body}-----END PRIVATE KEY-----\\n\"}}\n"
+        ),
     );
     let ppk = format!(
         "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 2\n{}\n{}\nPrivate-Lines: 1\n{}\nPrivate-MAC: {}\n",
@@ -145,17 +224,24 @@ fn private_keys_with_a_body() {
     );
     assert_finds("putty-private-key", &ppk);
     // Negatives: header constants in a parser, a redacted body, a public key.
-    assert_clean("const HEADER: &str = \"-----BEGIN RSA PRIVATE KEY-----\";\nfn parse() {}\nconst FOOTER: &str = \"-----END RSA PRIVATE KEY-----\";\n");
+    assert_clean(
+        "const HEADER: &str = \"-----BEGIN RSA PRIVATE KEY-----\";\nfn parse() {}\nconst FOOTER: &str = \"-----END RSA PRIVATE KEY-----\";\n",
+    );
     assert_clean("-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n");
     assert_clean("-----BEGIN PRIVATE KEY-----\n<your key here>\n-----END PRIVATE KEY-----\n");
-    assert_clean(&format!("-----BEGIN PUBLIC KEY-----\n{}-----END PUBLIC KEY-----\n", pem_body(&mut r, 4)));
+    assert_clean(&format!(
+        "-----BEGIN PUBLIC KEY-----\n{}-----END PUBLIC KEY-----\n",
+        pem_body(&mut r, 4)
+    ));
 }
 
 fn b64url(bytes: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..=c.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -170,11 +256,19 @@ fn jwts_need_a_json_header_with_alg() {
         "{}.{}.{}",
         b64url(br#"{"alg":"HS256","typ":"JWT"}"#),
         b64url(br#"{"sub":"1234567890","name":"svc","iat":1516239022}"#),
-        r.string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 43)
+        r.string(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+            43
+        )
     );
     assert_finds("jwt", &format!("Authorization: Bearer {jwt}\n"));
     // eyJ-looking but the header is not JSON with alg.
-    let fake = format!("{}.{}.{}", b64url(br#"{"foo":"bar","baz":1}"#), b64url(br#"{"a":1,"b":2,"c":3}"#), r.string(ALNUM, 40));
+    let fake = format!(
+        "{}.{}.{}",
+        b64url(br#"{"foo":"bar","baz":1}"#),
+        b64url(br#"{"a":1,"b":2,"c":3}"#),
+        r.string(ALNUM, 40)
+    );
     assert_clean(&format!("x = {fake}\n"));
 }
 
@@ -182,8 +276,20 @@ fn jwts_need_a_json_header_with_alg() {
 fn passwords_in_urls() {
     let mut r = rng();
     let pw = r.string(ALNUM, 16);
-    for scheme in ["postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "redis", "amqp", "https"] {
-        assert_finds("url-password", &format!("DATABASE_URL={scheme}://app:{pw}@db.internal:5432/app\n"));
+    for scheme in [
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mongodb",
+        "mongodb+srv",
+        "redis",
+        "amqp",
+        "https",
+    ] {
+        assert_finds(
+            "url-password",
+            &format!("DATABASE_URL={scheme}://app:{pw}@db.internal:5432/app\n"),
+        );
     }
     assert_clean("postgres://postgres:postgres@localhost/db\n");
     assert_clean("postgres://user:password@localhost/db\n");
@@ -217,7 +323,10 @@ fn generic_assignments_fire_on_real_looking_values() {
 
 fn assert_finds_any_generic(line: &str) {
     let got = ids(&format!("{line}\n"));
-    assert!(got.iter().any(|g| g.starts_with("generic-secret")), "expected a generic finding in {line:?}, got {got:?}");
+    assert!(
+        got.iter().any(|g| g.starts_with("generic-secret")),
+        "expected a generic finding in {line:?}, got {got:?}"
+    );
 }
 
 #[test]
@@ -274,10 +383,16 @@ fn multi_line_traps() {
     far.push_str("FOOTER = \"-----END RSA PRIVATE KEY-----\"\n");
     assert_clean(&far);
     // Two findings on consecutive lines keep their own line numbers.
-    let text = format!("a = 1\npassword = \"{v}\"\napi_key = \"{}\"\n", r.string(ALNUM, 20));
+    let text = format!(
+        "a = 1\npassword = \"{v}\"\napi_key = \"{}\"\n",
+        r.string(ALNUM, 20)
+    );
     let e = engine();
     let hits = e.scan(text.as_bytes());
-    assert_eq!(hits.iter().map(|h| (h.line, h.column)).collect::<Vec<_>>(), vec![(2, 13), (3, 12)]);
+    assert_eq!(
+        hits.iter().map(|h| (h.line, h.column)).collect::<Vec<_>>(),
+        vec![(2, 13), (3, 12)]
+    );
 }
 
 // ---------- tree scans and bad input ----------
@@ -296,21 +411,49 @@ fn github_token(seed: u64) -> String {
 fn tree_scan_respects_gitignore_vendored_binary_and_reports_positions() {
     let d = tempfile::tempdir().unwrap();
     let t = github_token(7);
-    write(d.path(), "src/app.py", format!("import os\nTOKEN = \"{t}\"\n"));
+    write(
+        d.path(),
+        "src/app.py",
+        format!("import os\nTOKEN = \"{t}\"\n"),
+    );
     write(d.path(), ".gitignore", "ignored.txt\n");
     write(d.path(), "ignored.txt", format!("{t}\n"));
     write(d.path(), "node_modules/x/index.js", format!("{t}\n"));
     write(d.path(), "dist/app.min.js", format!("{t}\n"));
-    write(d.path(), "bin/blob.dat", [&b"\0\x01\x02"[..], t.as_bytes()].concat());
+    write(
+        d.path(),
+        "bin/blob.dat",
+        [&b"\0\x01\x02"[..], t.as_bytes()].concat(),
+    );
     write(d.path(), ".env", format!("GITHUB_TOKEN={t}\n"));
-    std::process::Command::new("git").arg("init").arg("-q").arg(d.path()).status().unwrap();
+    std::process::Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .arg(d.path())
+        .status()
+        .unwrap();
     let rep = scan::scan(d.path(), &ScanOptions::default()).unwrap();
-    let files: Vec<(&str, usize, usize)> = rep.findings.iter().map(|f| (f.file.as_str(), f.line, f.column)).collect();
-    assert_eq!(files, vec![(".env", 1, 14), ("src/app.py", 2, 10)], "{:#?}", rep.findings);
+    let files: Vec<(&str, usize, usize)> = rep
+        .findings
+        .iter()
+        .map(|f| (f.file.as_str(), f.line, f.column))
+        .collect();
+    assert_eq!(
+        files,
+        vec![(".env", 1, 14), ("src/app.py", 2, 10)],
+        "{:#?}",
+        rep.findings
+    );
     let f = &rep.findings[1];
     assert_eq!(f.preview, format!("ghp_…{}", &t[t.len() - 2..]));
-    assert!(!serde_json::to_string(&rep).unwrap().contains(&t), "the secret must never be serialised");
-    assert_eq!(f.fingerprint, rep.findings[0].fingerprint, "same rule + secret = same fingerprint");
+    assert!(
+        !serde_json::to_string(&rep).unwrap().contains(&t),
+        "the secret must never be serialised"
+    );
+    assert_eq!(
+        f.fingerprint, rep.findings[0].fingerprint,
+        "same rule + secret = same fingerprint"
+    );
 }
 
 #[test]
@@ -318,7 +461,11 @@ fn invalid_utf8_huge_lines_and_symlink_loops_are_handled() {
     let d = tempfile::tempdir().unwrap();
     let t = github_token(9);
     // Invalid UTF-8 around a token: found, with a column counted in characters.
-    write(d.path(), "latin1.txt", [&b"caf\xe9 \xff\xfe "[..], t.as_bytes(), b"\n"].concat());
+    write(
+        d.path(),
+        "latin1.txt",
+        [&b"caf\xe9 \xff\xfe "[..], t.as_bytes(), b"\n"].concat(),
+    );
     // A 30 MiB single line with a token in the middle: skipped by size, never scanned whole...
     let mut huge = vec![b'a'; 30 * 1024 * 1024];
     huge[15 * 1024 * 1024..15 * 1024 * 1024 + 42].copy_from_slice(format!(" {t} ").as_bytes());
@@ -332,16 +479,40 @@ fn invalid_utf8_huge_lines_and_symlink_loops_are_handled() {
         std::os::unix::fs::symlink(d.path().join("missing"), d.path().join("dangling")).unwrap();
     }
     let started = std::time::Instant::now();
-    let opts = ScanOptions { follow_symlinks: true, ..ScanOptions::default() };
+    let opts = ScanOptions {
+        follow_symlinks: true,
+        ..ScanOptions::default()
+    };
     let rep = scan::scan(d.path(), &opts).unwrap();
-    assert!(started.elapsed().as_secs() < 30, "bounded work on huge lines");
-    let found: Vec<(&str, usize, usize)> = rep.findings.iter().map(|f| (f.file.as_str(), f.line, f.column)).collect();
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "bounded work on huge lines"
+    );
+    let found: Vec<(&str, usize, usize)> = rep
+        .findings
+        .iter()
+        .map(|f| (f.file.as_str(), f.line, f.column))
+        .collect();
     assert!(found.contains(&("latin1.txt", 1, 9)), "{found:?}");
-    assert!(rep.skipped.iter().any(|s| s.path == "huge.txt" && s.reason.contains("max-file-size")), "{:?}", rep.skipped);
+    assert!(
+        rep.skipped
+            .iter()
+            .any(|s| s.path == "huge.txt" && s.reason.contains("max-file-size")),
+        "{:?}",
+        rep.skipped
+    );
     #[cfg(unix)]
     {
-        assert!(rep.skipped.iter().any(|s| s.reason.contains("loop")), "{:?}", rep.skipped);
-        assert!(rep.skipped.iter().any(|s| s.path.contains("dangling")), "{:?}", rep.skipped);
+        assert!(
+            rep.skipped.iter().any(|s| s.reason.contains("loop")),
+            "{:?}",
+            rep.skipped
+        );
+        assert!(
+            rep.skipped.iter().any(|s| s.path.contains("dangling")),
+            "{:?}",
+            rep.skipped
+        );
     }
 }
 
@@ -352,13 +523,25 @@ fn unreadable_files_are_skipped_not_fatal() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "locked.txt", format!("{}\n", github_token(11)));
     write(d.path(), "ok.txt", format!("{}\n", github_token(12)));
-    std::fs::set_permissions(d.path().join("locked.txt"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(
+        d.path().join("locked.txt"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     let rep = scan::scan(d.path(), &ScanOptions::default()).unwrap();
     assert!(rep.findings.iter().any(|f| f.file == "ok.txt"));
     // root reads anything; everyone else gets a skipped entry.
     let locked_found = rep.findings.iter().any(|f| f.file == "locked.txt");
-    let locked_skipped = rep.skipped.iter().any(|s| s.path == "locked.txt" && s.reason.contains("cannot read"));
-    assert!(locked_found ^ locked_skipped, "{:?} {:?}", rep.findings, rep.skipped);
+    let locked_skipped = rep
+        .skipped
+        .iter()
+        .any(|s| s.path == "locked.txt" && s.reason.contains("cannot read"));
+    assert!(
+        locked_found ^ locked_skipped,
+        "{:?} {:?}",
+        rep.findings,
+        rep.skipped
+    );
     assert!(scan::scan(&d.path().join("nope"), &ScanOptions::default()).is_err());
 }
 
@@ -378,11 +561,19 @@ fn git(dir: &Path, args: &[&str], date: &str) {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn rev(dir: &Path, spec: &str) -> String {
-    let out = Command::new("git").args(["rev-parse", spec]).current_dir(dir).output().unwrap();
+    let out = Command::new("git")
+        .args(["rev-parse", spec])
+        .current_dir(dir)
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -396,19 +587,46 @@ fn history_fixture() -> (tempfile::TempDir, String, String, String) {
     git(p, &["add", "."], "2024-01-01T00:00:00Z");
     git(p, &["commit", "-q", "-m", "c1"], "2024-01-01T00:00:00Z");
     let id = key_id_for_account("AKIA", 210987654321, 77);
-    write(p, "config/settings.py", format!("AWS_ACCESS_KEY_ID = \"{id}\"\n"));
+    write(
+        p,
+        "config/settings.py",
+        format!("AWS_ACCESS_KEY_ID = \"{id}\"\n"),
+    );
     git(p, &["add", "."], "2024-02-01T00:00:00Z");
-    git(p, &["commit", "-q", "-m", "c2 adds a key"], "2024-02-01T00:00:00Z");
+    git(
+        p,
+        &["commit", "-q", "-m", "c2 adds a key"],
+        "2024-02-01T00:00:00Z",
+    );
     let c2 = rev(p, "HEAD");
-    write(p, "config/settings.py", "AWS_ACCESS_KEY_ID = os.environ[\"AWS_ACCESS_KEY_ID\"]\n");
-    git(p, &["commit", "-q", "-am", "c3 removes it"], "2024-03-01T00:00:00Z");
+    write(
+        p,
+        "config/settings.py",
+        "AWS_ACCESS_KEY_ID = os.environ[\"AWS_ACCESS_KEY_ID\"]\n",
+    );
+    git(
+        p,
+        &["commit", "-q", "-am", "c3 removes it"],
+        "2024-03-01T00:00:00Z",
+    );
     let c3 = rev(p, "HEAD");
     git(p, &["checkout", "-q", "-b", "side"], "2024-03-02T00:00:00Z");
     write(p, "side.txt", format!("{}\n", github_token(21)));
     git(p, &["add", "."], "2024-03-02T00:00:00Z");
-    git(p, &["commit", "-q", "-m", "c4 side"], "2024-03-02T00:00:00Z");
+    git(
+        p,
+        &["commit", "-q", "-m", "c4 side"],
+        "2024-03-02T00:00:00Z",
+    );
     git(p, &["checkout", "-q", "main"], "2024-03-03T00:00:00Z");
-    write(p, "db.env", format!("DATABASE_URL=postgres://app:{}@db:5432/app\n", Rng(5).string(ALNUM, 18)));
+    write(
+        p,
+        "db.env",
+        format!(
+            "DATABASE_URL=postgres://app:{}@db:5432/app\n",
+            Rng(5).string(ALNUM, 18)
+        ),
+    );
     git(p, &["add", "."], "2024-04-01T00:00:00Z");
     git(p, &["commit", "-q", "-m", "c5"], "2024-04-01T00:00:00Z");
     (d, c2, c3, id)
@@ -417,24 +635,66 @@ fn history_fixture() -> (tempfile::TempDir, String, String, String) {
 #[test]
 fn history_finds_removed_secrets_with_the_introducing_commit() {
     let (d, c2, c3, id) = history_fixture();
-    let rep = scan::scan(d.path(), &ScanOptions { git: true, ..ScanOptions::default() }).unwrap();
-    let key = rep.findings.iter().find(|f| f.rule_id == "aws-access-key-id").expect("removed key still found");
+    let rep = scan::scan(
+        d.path(),
+        &ScanOptions {
+            git: true,
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap();
+    let key = rep
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "aws-access-key-id")
+        .expect("removed key still found");
     assert_eq!(key.commit.as_deref(), Some(c2.as_str()));
     assert_eq!(key.file, "config/settings.py");
     assert_eq!((key.line, key.column), (1, 22));
-    assert_eq!(key.author_date.unwrap().to_rfc3339(), "2024-02-01T00:00:00+00:00");
+    assert_eq!(
+        key.author_date.unwrap().to_rfc3339(),
+        "2024-02-01T00:00:00+00:00"
+    );
     assert_eq!(key.key_id.as_deref(), Some(id.as_str()));
     assert_eq!(key.aws_account_id.as_deref(), Some("210987654321"));
-    assert!(rep.findings.iter().any(|f| f.rule_id == "github-token" && f.file == "side.txt"), "other refs are scanned");
+    assert!(
+        rep.findings
+            .iter()
+            .any(|f| f.rule_id == "github-token" && f.file == "side.txt"),
+        "other refs are scanned"
+    );
     assert!(rep.findings.iter().any(|f| f.rule_id == "url-password"));
     assert_eq!(rep.stats.commits, 5);
     // Incremental: only what is not reachable from c3.
-    let inc = scan::scan(d.path(), &ScanOptions { git: true, since: Some(c3), ..ScanOptions::default() }).unwrap();
+    let inc = scan::scan(
+        d.path(),
+        &ScanOptions {
+            git: true,
+            since: Some(c3),
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap();
     let rules: Vec<&str> = inc.findings.iter().map(|f| f.rule_id.as_str()).collect();
-    assert!(!rules.contains(&"aws-access-key-id") && rules.contains(&"url-password") && rules.contains(&"github-token"), "{rules:?}");
+    assert!(
+        !rules.contains(&"aws-access-key-id")
+            && rules.contains(&"url-password")
+            && rules.contains(&"github-token"),
+        "{rules:?}"
+    );
     assert_eq!(inc.stats.commits, 2);
     // Bad --since is an error, not a panic.
-    assert!(scan::scan(d.path(), &ScanOptions { git: true, since: Some("no-such-rev".into()), ..ScanOptions::default() }).is_err());
+    assert!(
+        scan::scan(
+            d.path(),
+            &ScanOptions {
+                git: true,
+                since: Some("no-such-rev".into()),
+                ..ScanOptions::default()
+            }
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -442,31 +702,65 @@ fn a_corrupt_git_object_is_skipped() {
     let (d, _, _, _) = history_fixture();
     // Corrupt the loose blob of side.txt (git writes loose objects read-only).
     let blob = {
-        let out = Command::new("git").args(["rev-parse", "side:side.txt"]).current_dir(d.path()).output().unwrap();
+        let out = Command::new("git")
+            .args(["rev-parse", "side:side.txt"])
+            .current_dir(d.path())
+            .output()
+            .unwrap();
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
-    let obj = d.path().join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    let obj = d
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
     let mut perm = std::fs::metadata(&obj).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perm.set_readonly(false);
     std::fs::set_permissions(&obj, perm).unwrap();
     std::fs::write(&obj, b"this is not zlib data at all").unwrap();
-    let rep = scan::scan(d.path(), &ScanOptions { git: true, ..ScanOptions::default() }).unwrap();
-    assert!(rep.skipped.iter().any(|s| s.path.contains(&blob)), "{:?}", rep.skipped);
-    assert!(rep.findings.iter().any(|f| f.rule_id == "aws-access-key-id"), "the rest is still scanned");
+    let rep = scan::scan(
+        d.path(),
+        &ScanOptions {
+            git: true,
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        rep.skipped.iter().any(|s| s.path.contains(&blob)),
+        "{:?}",
+        rep.skipped
+    );
+    assert!(
+        rep.findings
+            .iter()
+            .any(|f| f.rule_id == "aws-access-key-id"),
+        "the rest is still scanned"
+    );
 }
 
 #[test]
 fn not_a_repository_is_an_error() {
     let d = tempfile::tempdir().unwrap();
-    let e = scan::scan(d.path(), &ScanOptions { git: true, ..ScanOptions::default() }).unwrap_err();
+    let e = scan::scan(
+        d.path(),
+        &ScanOptions {
+            git: true,
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("git repository"), "{e}");
 }
 
 // ---------- CLI ----------
 
 fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_secretlens")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_secretlens"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -477,13 +771,32 @@ fn cli(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn cli_json_exit_codes_baseline_and_fail_on() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "a.py", format!("t = \"{}\"\npassword = \"{}\"\n", github_token(31), Rng(3).string(ALNUM, 16)));
+    write(
+        d.path(),
+        "a.py",
+        format!(
+            "t = \"{}\"\npassword = \"{}\"\n",
+            github_token(31),
+            Rng(3).string(ALNUM, 16)
+        ),
+    );
     let path = d.path().to_str().unwrap();
     let (code, out, _) = cli(&["scan", path, "--format", "json"]);
-    assert_eq!(code, 1, "a high finding fails at the default --fail-on high");
+    assert_eq!(
+        code, 1,
+        "a high finding fails at the default --fail-on high"
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let f = &v["findings"][0];
-    for k in ["rule_id", "file", "line", "column", "fingerprint", "preview", "severity"] {
+    for k in [
+        "rule_id",
+        "file",
+        "line",
+        "column",
+        "fingerprint",
+        "preview",
+        "severity",
+    ] {
         assert!(!f[k].is_null(), "missing {k} in {f}");
     }
     assert!(v["skipped"].is_array() && v["stats"]["files_scanned"].as_u64() == Some(1));
@@ -492,12 +805,26 @@ fn cli_json_exit_codes_baseline_and_fail_on() {
     assert_eq!(cli(&["scan", path, "--fail-on", "critical"]).0, 0);
     // Baseline: save, then rescan with it → nothing left.
     let base = d.path().join("base.json");
-    let (code, _, _) = cli(&["scan", path, "--format", "json", "--out", base.to_str().unwrap()]);
+    let (code, _, _) = cli(&[
+        "scan",
+        path,
+        "--format",
+        "json",
+        "--out",
+        base.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     std::fs::remove_file(d.path().join("base.json")).ok();
     std::fs::write(&base, &out).unwrap();
     let sub = d.path().join("a.py");
-    let (code, out, _) = cli(&["scan", sub.to_str().unwrap(), "--format", "json", "--baseline", base.to_str().unwrap()]);
+    let (code, out, _) = cli(&[
+        "scan",
+        sub.to_str().unwrap(),
+        "--format",
+        "json",
+        "--baseline",
+        base.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["findings"].as_array().unwrap().len(), 0);
@@ -510,7 +837,13 @@ fn cli_json_exit_codes_baseline_and_fail_on() {
 #[test]
 fn cli_sarif_has_the_required_2_1_0_structure() {
     let (d, ..) = history_fixture();
-    let (code, out, err) = cli(&["scan", d.path().to_str().unwrap(), "--git", "--format", "sarif"]);
+    let (code, out, err) = cli(&[
+        "scan",
+        d.path().to_str().unwrap(),
+        "--git",
+        "--format",
+        "sarif",
+    ]);
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["version"], "2.1.0");
@@ -533,7 +866,14 @@ fn cli_sarif_has_the_required_2_1_0_structure() {
 
 /// Standard base64 (with padding) of `bytes`.
 fn b64std(bytes: &[u8]) -> String {
-    let s: String = b64url(bytes).chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+    let s: String = b64url(bytes)
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
     let pad = (4 - s.len() % 4) % 4;
     s + &"=".repeat(pad)
 }
@@ -551,8 +891,17 @@ fn documentation_values_are_dropped_but_real_looking_ones_still_fire() {
     assert_clean("/// let mut url = Url::parse(\"ftp://:secre1@example.com/\")?;\n");
     // ...but a random password on a documentation host, or any real-looking one, fires.
     let pw = r.string(ALNUM, 20);
-    assert_finds("url-password", &format!("URL = \"https://deploy:{pw}@ci.example.com/x\"\n"));
-    assert_finds("url-password", &format!("DATABASE_URL=postgres://app:{}@db.internal/app\n", r.string(ALNUM, 10)));
+    assert_finds(
+        "url-password",
+        &format!("URL = \"https://deploy:{pw}@ci.example.com/x\"\n"),
+    );
+    assert_finds(
+        "url-password",
+        &format!(
+            "DATABASE_URL=postgres://app:{}@db.internal/app\n",
+            r.string(ALNUM, 10)
+        ),
+    );
 
     // Generic assignments: keyboard sequences, base64 of a placeholder, OpenAPI type names,
     // escaped markup.
@@ -563,11 +912,18 @@ fn documentation_values_are_dropped_but_real_looking_ones_still_fire() {
     // ...but base64 of random bytes, or of a real-looking password (a Kubernetes Secret), fires.
     let random: Vec<u8> = (0..24).map(|_| r.next_u64() as u8).collect();
     assert_finds_any_generic(&format!("\"clientSecret\": \"{}\",", b64std(&random)));
-    assert_finds_any_generic(&format!("password: \"{}\"", b64std(r.string(ALNUM, 14).as_bytes())));
+    assert_finds_any_generic(&format!(
+        "password: \"{}\"",
+        b64std(r.string(ALNUM, 14).as_bytes())
+    ));
 
     // Published example values: the SigV4 test suite session token, variants of AWS's
     // documented key id, the jwt.io sample token.
-    let sigv4 = ["6e86291e8372ff2a2260956d9b8aae1d763fbf", "315fa00fa31553b73ebf194267"].concat();
+    let sigv4 = [
+        "6e86291e8372ff2a2260956d9b8aae1d763fbf",
+        "315fa00fa31553b73ebf194267",
+    ]
+    .concat();
     assert_clean(&format!("  \"token\": \"{sigv4}\"\n"));
     assert_clean(&format!("x-amz-security-token:{sigv4}\n"));
     assert_clean(&format!("\"{}\",\n", tok("AKIA", "IOSFODNN7EXAMPLF")));
@@ -575,12 +931,21 @@ fn documentation_values_are_dropped_but_real_looking_ones_still_fire() {
         "{}.{}.{}",
         b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
         b64url(br#"{"sub":"1234567890","name":"John Doe","admin":true}"#),
-        r.string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 43)
+        r.string(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+            43
+        )
     );
     assert_clean(&format!("\"idToken\": \"{sample}\"\n"));
     // ...while a random 64-hex token and a freshly generated key id still fire.
-    assert_finds_any_generic(&format!("  \"token\": \"{}\"", r.string("0123456789abcdef", 64)));
-    assert_finds("aws-access-key-id", &format!("\"{}\",\n", key_id_for_account("AKIA", 123456789012, 9)));
+    assert_finds_any_generic(&format!(
+        "  \"token\": \"{}\"",
+        r.string("0123456789abcdef", 64)
+    ));
+    assert_finds(
+        "aws-access-key-id",
+        &format!("\"{}\",\n", key_id_for_account("AKIA", 123456789012, 9)),
+    );
 }
 
 #[test]
@@ -588,17 +953,42 @@ fn findings_in_test_code_are_reported_with_lower_severity() {
     let d = tempfile::tempdir().unwrap();
     let id = key_id_for_account("AKIA", 123456789012, 11);
     write(d.path(), "src/deploy.py", format!("KEY = \"{id}\"\n"));
-    write(d.path(), "tests/fixtures/creds.json", format!("{{\"key\": \"{id}\"}}\n"));
+    write(
+        d.path(),
+        "tests/fixtures/creds.json",
+        format!("{{\"key\": \"{id}\"}}\n"),
+    );
     let rep = scan::scan(d.path(), &ScanOptions::default()).unwrap();
-    let by_file = |f: &str| rep.findings.iter().find(|x| x.file == f).unwrap_or_else(|| panic!("{f}: {:#?}", rep.findings));
-    assert_eq!(by_file("src/deploy.py").severity, secretlens::report::Severity::High);
+    let by_file = |f: &str| {
+        rep.findings
+            .iter()
+            .find(|x| x.file == f)
+            .unwrap_or_else(|| panic!("{f}: {:#?}", rep.findings))
+    };
+    assert_eq!(
+        by_file("src/deploy.py").severity,
+        secretlens::report::Severity::High
+    );
     assert!(!by_file("src/deploy.py").test_path);
-    assert_eq!(by_file("tests/fixtures/creds.json").severity, secretlens::report::Severity::Low);
+    assert_eq!(
+        by_file("tests/fixtures/creds.json").severity,
+        secretlens::report::Severity::Low
+    );
     assert!(by_file("tests/fixtures/creds.json").test_path);
     // Linked as active in the account, it is critical wherever it is.
     let mut fs = rep.findings.clone();
-    scan::link_keys(&mut fs, &[scan::KnownAccessKey { id: id.clone(), status: "Active".into(), user: "ci".into() }]);
-    assert!(fs.iter().all(|f| f.severity == secretlens::report::Severity::Critical));
+    scan::link_keys(
+        &mut fs,
+        &[scan::KnownAccessKey {
+            id: id.clone(),
+            status: "Active".into(),
+            user: "ci".into(),
+        }],
+    );
+    assert!(
+        fs.iter()
+            .all(|f| f.severity == secretlens::report::Severity::Critical)
+    );
 }
 
 #[test]
@@ -617,8 +1007,17 @@ fn keyword_gates_do_not_hide_matches() {
     ] {
         assert_finds_any_generic(&line);
     }
-    assert_finds("url-password", &format!("jdbc:postgresql://svc:{v}@db:5432/x\n"));
-    assert_finds("url-password", &format!("mongodb+srv://svc:{v}@cluster0.x.net/\n"));
-    assert_finds("url-password", &format!("(SFTP://svc:{v}@files.internal)\n"));
+    assert_finds(
+        "url-password",
+        &format!("jdbc:postgresql://svc:{v}@db:5432/x\n"),
+    );
+    assert_finds(
+        "url-password",
+        &format!("mongodb+srv://svc:{v}@cluster0.x.net/\n"),
+    );
+    assert_finds(
+        "url-password",
+        &format!("(SFTP://svc:{v}@files.internal)\n"),
+    );
     assert_clean(&format!("see http://host/path?u=svc:{v}@x for details\n"));
 }

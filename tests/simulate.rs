@@ -38,7 +38,9 @@ fn simulate(request: &Value) -> Out {
 }
 
 fn fixtures(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .map(|e| e.expect("dir entry").path())
@@ -50,25 +52,53 @@ fn fixtures(dir: &str) -> Vec<PathBuf> {
 
 /// Our own errors: exit 2, exactly one `error:` line, no panic.
 fn assert_clean_error(out: &Out, what: &str) {
-    assert_eq!(out.code, 2, "{what}: exit code\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
-    assert!(!out.stderr.contains("panicked"), "{what}: panicked\n{}", out.stderr);
-    let lines: Vec<&str> = out.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "{what}: one stderr line expected\n{}", out.stderr);
+    assert_eq!(
+        out.code, 2,
+        "{what}: exit code\nstdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        !out.stderr.contains("panicked"),
+        "{what}: panicked\n{}",
+        out.stderr
+    );
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{what}: one stderr line expected\n{}",
+        out.stderr
+    );
     assert!(lines[0].starts_with("error: "), "{what}: {}", lines[0]);
-    assert!(out.stdout.trim().is_empty(), "{what}: nothing on stdout\n{}", out.stdout);
+    assert!(
+        out.stdout.trim().is_empty(),
+        "{what}: nothing on stdout\n{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn decision_vectors() {
     let files = fixtures("simulate");
-    assert!(files.len() >= 40, "expected 40+ vectors, found {}", files.len());
+    assert!(
+        files.len() >= 40,
+        "expected 40+ vectors, found {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        let vector: Value =
-            serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let vector: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let source = vector["source"].as_str().unwrap_or_default();
-        assert!(source.starts_with("https://docs.aws.amazon.com/"), "{name}: cite the AWS documentation in \"source\"");
+        assert!(
+            source.starts_with("https://docs.aws.amazon.com/"),
+            "{name}: cite the AWS documentation in \"source\""
+        );
         let out = simulate(&vector["request"]);
         if out.code != 0 {
             failures.push(format!("{name}: exit {} {}", out.code, out.stderr.trim()));
@@ -78,24 +108,40 @@ fn decision_vectors() {
             .unwrap_or_else(|e| panic!("{name}: output is not JSON ({e}): {}", out.stdout));
         let expected = &vector["expected"];
         if got["decision"] != expected["decision"] {
-            failures
-                .push(format!("{name}: decision {} != expected {}\n  {}", got["decision"], expected["decision"], got));
+            failures.push(format!(
+                "{name}: decision {} != expected {}\n  {}",
+                got["decision"], expected["decision"], got
+            ));
             continue;
         }
         if let Some(keys) = expected.get("conditional_on") {
             let got_keys = got.get("conditional_on").cloned().unwrap_or(json!([]));
             if &got_keys != keys {
-                failures.push(format!("{name}: conditional_on {got_keys} != expected {keys}"));
+                failures.push(format!(
+                    "{name}: conditional_on {got_keys} != expected {keys}"
+                ));
             }
         }
-        assert!(got["blocked_by"].is_array() && got["statements"].is_array(), "{name}: response shape {got}");
+        assert!(
+            got["blocked_by"].is_array() && got["statements"].is_array(),
+            "{name}: response shape {got}"
+        );
         if got["decision"] == "allow" {
             assert_eq!(got["blocked_by"], json!([]), "{name}");
         } else {
-            assert!(!got["blocked_by"].as_array().unwrap().is_empty(), "{name}: a denial says what blocked it: {got}");
+            assert!(
+                !got["blocked_by"].as_array().unwrap().is_empty(),
+                "{name}: a denial says what blocked it: {got}"
+            );
         }
     }
-    assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -112,7 +158,10 @@ fn response_names_the_deciding_statements() {
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["decision"], "explicit_deny");
     assert_eq!(v["blocked_by"], json!(["explicit_deny:scp"]));
-    assert_eq!(v["statements"], json!([{"policy": "scp[0][0]", "index": 0, "sid": "NoSecrets", "effect": "Deny"}]));
+    assert_eq!(
+        v["statements"],
+        json!([{"policy": "scp[0][0]", "index": 0, "sid": "NoSecrets", "effect": "Deny"}])
+    );
     assert!(v.get("conditional_on").is_none());
 
     let out = simulate(&json!({
@@ -126,7 +175,10 @@ fn response_names_the_deciding_statements() {
     assert_eq!(v["blocked_by"], json!(["identity"]));
     assert_eq!(v["conditional_on"], json!(["aws:SourceIp"]));
     assert_eq!(v["statements"][0]["sid"], "Office");
-    assert_eq!(v["statements"][0]["conditional_on"], json!(["aws:SourceIp"]));
+    assert_eq!(
+        v["statements"][0]["conditional_on"],
+        json!(["aws:SourceIp"])
+    );
 }
 
 #[test]
@@ -139,11 +191,19 @@ fn a_vector_file_can_be_passed_directly() {
 #[test]
 fn malformed_policies_are_clean_errors() {
     let files = fixtures("policies/malformed");
-    assert!(files.len() >= 20, "expected a corpus of malformed policies, found {}", files.len());
+    assert!(
+        files.len() >= 20,
+        "expected a corpus of malformed policies, found {}",
+        files.len()
+    );
     for f in files {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&f).unwrap();
-        let field = if name.starts_with("resource-") { "resource_policy" } else { "identity_policies" };
+        let field = if name.starts_with("resource-") {
+            "resource_policy"
+        } else {
+            "identity_policies"
+        };
         let policy = Value::String(text);
         let request = if field == "resource_policy" {
             json!({"principal": "arn:aws:iam::111122223333:user/a", "action": "s3:GetObject", "resource_policy": policy})
@@ -152,7 +212,11 @@ fn malformed_policies_are_clean_errors() {
         };
         let out = simulate(&request);
         assert_clean_error(&out, &name);
-        assert!(out.stderr.contains(field), "{name}: the error names the policy ({field})\n{}", out.stderr);
+        assert!(
+            out.stderr.contains(field),
+            "{name}: the error names the policy ({field})\n{}",
+            out.stderr
+        );
     }
 }
 
@@ -189,7 +253,11 @@ fn bad_requests_are_clean_errors() {
     }
     let out = simulate_file(Path::new("/nonexistent/request.json"));
     assert_clean_error(&out, "unreadable file");
-    assert!(out.stderr.contains("/nonexistent/request.json"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("/nonexistent/request.json"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -204,12 +272,20 @@ fn malformed_policy_error_names_where() {
         ]
     }));
     assert_clean_error(&out, "unknown operator");
-    assert!(out.stderr.contains("identity_policies[1].Statement[1].Condition.StringEqualz"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("identity_policies[1].Statement[1].Condition.StringEqualz"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn help_documents_the_request_and_response() {
-    let out = Command::new(env!("CARGO_BIN_EXE_secretlens")).args(["simulate", "--help"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_secretlens"))
+        .args(["simulate", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for needle in [
         "principal",

@@ -154,7 +154,14 @@ fn an_invalid_waiver_is_a_one_line_error_naming_the_key() {
         "bad.toml",
         &(waiver("SL101", "x", "r", "2099-12-31") + &waiver("SL101", "x", "r", "2099-02-30")),
     );
-    let run = sb.run(["demo", "--exit-code", "--config", path.to_str().unwrap(), "--out", "out"]);
+    let run = sb.run([
+        "demo",
+        "--exit-code",
+        "--config",
+        path.to_str().unwrap(),
+        "--out",
+        "out",
+    ]);
     run.assert_clean_error();
     assert!(
         run.stderr.contains("`waiver[1].expires`: invalid date"),

@@ -25,17 +25,24 @@ pub fn find<'a>(inv: &'a Inventory, query: &str) -> Result<&'a Secret, String> {
     let by_name: Vec<&Secret> = primaries().filter(|s| s.name == query).collect();
     match by_name.as_slice() {
         [one] => Ok(one),
-        [] => Err(format!("no secret named {query:?} in the inventory (give its name or ARN)")),
+        [] => Err(format!(
+            "no secret named {query:?} in the inventory (give its name or ARN)"
+        )),
         many => Err(format!(
             "{query:?} names several secrets; give the ARN: {}",
-            many.iter().map(|s| s.arn.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|s| s.arn.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
 
 /// Control characters out of inventory text, so a hostile name cannot drive the terminal.
 fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 pub fn who_can_read(inv: &Inventory, query: &str, format: &str) -> Result<String, String> {
@@ -43,7 +50,13 @@ pub fn who_can_read(inv: &Inventory, query: &str, format: &str) -> Result<String
     let idx = AccessIndex::build(inv);
     let access = idx.readers(secret);
     if format == "json" {
-        let out = Out { secret: &secret.arn, name: &secret.name, account: &secret.account, region: &secret.region, access: &access };
+        let out = Out {
+            secret: &secret.arn,
+            name: &secret.name,
+            account: &secret.account,
+            region: &secret.region,
+            access: &access,
+        };
         return Ok(serde_json::to_string_pretty(&out).expect("plain data") + "\n");
     }
     let mut t = format!("{} ({})\n", clean(&secret.name), clean(&secret.arn));
@@ -54,8 +67,18 @@ pub fn who_can_read(inv: &Inventory, query: &str, format: &str) -> Result<String
             .readers
             .iter()
             .map(|r| {
-                let status = if r.allowed() { "allowed".to_string() } else { format!("conditional: {}", r.conditional_on.join(", ")) };
-                [clean(&r.principal_arn), r.kind.clone(), status, r.via.clone(), clean(&r.statements.join("; "))]
+                let status = if r.allowed() {
+                    "allowed".to_string()
+                } else {
+                    format!("conditional: {}", r.conditional_on.join(", "))
+                };
+                [
+                    clean(&r.principal_arn),
+                    r.kind.clone(),
+                    status,
+                    r.via.clone(),
+                    clean(&r.statements.join("; ")),
+                ]
             })
             .collect();
         let head = ["PRINCIPAL", "KIND", "ACCESS", "VIA", "GRANTED BY"];
@@ -66,7 +89,18 @@ pub fn who_can_read(inv: &Inventory, query: &str, format: &str) -> Result<String
             }
         }
         let line = |c: [&str; 5]| {
-            format!("{:w0$}  {:w1$}  {:w2$}  {:w3$}  {}\n", c[0], c[1], c[2], c[3], c[4], w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3])
+            format!(
+                "{:w0$}  {:w1$}  {:w2$}  {:w3$}  {}\n",
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3]
+            )
         };
         t.push_str(&line(head));
         for r in &rows {

@@ -46,18 +46,31 @@ fn probe(req: &mut Request, org: Org) {
     let c = &mut req.context;
     let v = |s: &str| vec![s.to_string()];
     c.insert("aws:PrincipalAccount", v(PROBE_ACCOUNT));
-    c.insert("aws:PrincipalArn", v(&format!("arn:aws:iam::{PROBE_ACCOUNT}:role/secretlens-probe")));
+    c.insert(
+        "aws:PrincipalArn",
+        v(&format!(
+            "arn:aws:iam::{PROBE_ACCOUNT}:role/secretlens-probe"
+        )),
+    );
     c.insert("aws:userid", v("AROASECRETLENSPROBE:probe"));
     c.insert("aws:SourceVpce", v("vpce-0secretlensprobe0"));
     c.insert("aws:SourceVpc", v("vpc-0secretlensprobe0"));
     c.insert("aws:SourceIp", v("192.0.2.123"));
     c.insert("aws:SourceAccount", v(PROBE_ACCOUNT));
     c.insert("aws:SourceOwner", v(PROBE_ACCOUNT));
-    c.insert("aws:SourceArn", v(&format!("arn:aws:iam::{PROBE_ACCOUNT}:role/secretlens-probe")));
+    c.insert(
+        "aws:SourceArn",
+        v(&format!(
+            "arn:aws:iam::{PROBE_ACCOUNT}:role/secretlens-probe"
+        )),
+    );
     c.insert("kms:CallerAccount", v(PROBE_ACCOUNT));
     if org == Org::Outside {
         c.insert("aws:PrincipalOrgID", v("o-secretlensprobe"));
-        c.insert("aws:PrincipalOrgPaths", v("o-secretlensprobe/r-prob/ou-prob-secretlens/"));
+        c.insert(
+            "aws:PrincipalOrgPaths",
+            v("o-secretlensprobe/r-prob/ou-prob-secretlens/"),
+        );
     }
 }
 
@@ -67,7 +80,10 @@ pub fn public_grants(policy: &Policy, resource: &str, actions: &[&str], org: Org
     if !may_name_anyone(policy) {
         return Vec::new();
     }
-    let set = PolicySet { resource: Some(policy.clone()), ..Default::default() };
+    let set = PolicySet {
+        resource: Some(policy.clone()),
+        ..Default::default()
+    };
     let mut out = Vec::new();
     for action in actions {
         let mut req = Request::new(any_principal(), action, resource);
@@ -111,13 +127,23 @@ fn may_name_anyone(policy: &Policy) -> bool {
 
 /// Principals in accounts other than `owner` (and not in `trusted`) that `policy` names and
 /// lets perform `action` on `resource` (their own account's policies assumed to allow it).
-pub fn external_grants(policy: &Policy, resource: &str, owner: &str, action: &str, trusted: &[String]) -> Vec<Grant> {
+pub fn external_grants(
+    policy: &Policy,
+    resource: &str,
+    owner: &str,
+    action: &str,
+    trusted: &[String],
+) -> Vec<Grant> {
     let mut out = Vec::new();
     for (principal, kind, arn, account) in named_outsiders(policy, owner, None) {
         if matches!(kind, "any" | "service") || account == owner || trusted.contains(&account) {
             continue;
         }
-        let set = PolicySet { identity: vec![allow_all_identity().clone()], resource: Some(policy.clone()), ..Default::default() };
+        let set = PolicySet {
+            identity: vec![allow_all_identity().clone()],
+            resource: Some(policy.clone()),
+            ..Default::default()
+        };
         let req = Request::new(principal, action, resource);
         let d = evaluate(&set, &req);
         if let Some(keys) = verdict(&d) {

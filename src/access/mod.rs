@@ -24,8 +24,8 @@ use crate::inventory::{DEFAULT_KEY_ALIAS, IamAccount, Inventory, Secret};
 use crate::kms::{KeyRef, resolve_key};
 use crate::policy::model::ResourceMatch;
 use crate::policy::{
-    Decision, DecisionKind, Effect, Policy, PolicyRefs, PolicySet, Principal, PrincipalEntry, PrincipalKind, Request,
-    StatementRef, evaluate_refs,
+    Decision, DecisionKind, Effect, Policy, PolicyRefs, PolicySet, Principal, PrincipalEntry,
+    PrincipalKind, Request, StatementRef, evaluate_refs,
 };
 
 pub mod cli;
@@ -38,7 +38,13 @@ pub const KMS_PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
 pub const KMS_CREATE_GRANT: &str = "kms:CreateGrant";
 
 /// The actions the index keeps statements for, in [`Act`] order.
-const ACTIONS: [&str; 5] = [GET_SECRET_VALUE, KMS_DECRYPT, PUT_RESOURCE_POLICY, KMS_PUT_KEY_POLICY, KMS_CREATE_GRANT];
+const ACTIONS: [&str; 5] = [
+    GET_SECRET_VALUE,
+    KMS_DECRYPT,
+    PUT_RESOURCE_POLICY,
+    KMS_PUT_KEY_POLICY,
+    KMS_CREATE_GRANT,
+];
 
 /// An action the index can answer for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +105,11 @@ impl Reader {
 
     /// `allowed` or `conditional`.
     pub fn status(&self) -> &'static str {
-        if self.allowed() { "allowed" } else { "conditional" }
+        if self.allowed() {
+            "allowed"
+        } else {
+            "conditional"
+        }
     }
 }
 
@@ -339,7 +349,9 @@ const SHARDS: usize = 64;
 
 /// Parses a policy read from AWS; errors become text.
 pub fn parse_policy(text: &str) -> Result<Policy, String> {
-    Policy::parse_lenient(text).map(|(p, _)| p).map_err(|e| e.to_string())
+    Policy::parse_lenient(text)
+        .map(|(p, _)| p)
+        .map_err(|e| e.to_string())
 }
 
 fn statement_can_match(s: &crate::policy::Statement, action_lc: &str) -> bool {
@@ -348,8 +360,17 @@ fn statement_can_match(s: &crate::policy::Statement, action_lc: &str) -> bool {
 
 /// The policy reduced to the statements that can match `action`; `None` when none can.
 fn reduce(p: &Policy, action_lc: &str) -> Option<Policy> {
-    let statements: Vec<_> = p.statements.iter().filter(|s| statement_can_match(s, action_lc)).cloned().collect();
-    (!statements.is_empty()).then(|| Policy { version: p.version, id: p.id.clone(), statements })
+    let statements: Vec<_> = p
+        .statements
+        .iter()
+        .filter(|s| statement_can_match(s, action_lc))
+        .cloned()
+        .collect();
+    (!statements.is_empty()).then(|| Policy {
+        version: p.version,
+        id: p.id.clone(),
+        statements,
+    })
 }
 
 /// `Action: "*"` on `Resource: "*"` without conditions.
@@ -358,7 +379,9 @@ fn grants_everything(p: &Policy) -> bool {
         s.effect == Effect::Allow
             && !s.action.negated
             && s.action.raw.iter().any(|a| a == "*" || a == "*:*")
-            && s.resource.as_ref().is_some_and(|r| !r.negated && r.raw.iter().any(|x| x == "*"))
+            && s.resource
+                .as_ref()
+                .is_some_and(|r| !r.negated && r.raw.iter().any(|x| x == "*"))
             && s.conditions.is_empty()
     })
 }
@@ -367,14 +390,30 @@ fn grants_everything(p: &Policy) -> bool {
 /// `Resource` (the match would depend on the principal), no encryption-context condition (it
 /// depends on the secret's ARN).
 fn statement_cacheable(st: &crate::policy::Statement) -> bool {
-    !st.conditions.iter().any(|c| c.key_lc.starts_with("kms:encryptioncontext"))
-        && st.resource.as_ref().is_none_or(|r| !r.patterns.iter().any(|g| g.has_vars()))
+    !st.conditions
+        .iter()
+        .any(|c| c.key_lc.starts_with("kms:encryptioncontext"))
+        && st
+            .resource
+            .as_ref()
+            .is_none_or(|r| !r.patterns.iter().any(|g| g.has_vars()))
 }
 
 /// The [`Plan`] of an action set; `elems` collects the distinct resource elements it tests.
-fn plan(set: &PolicySet, elems: &mut Vec<ResourceMatch>, elem_ids: &mut HashMap<(bool, Vec<String>), Vec<u32>>) -> Plan {
-    let mut plan = Plan { cacheable: true, ..Default::default() };
-    let statements = set.identity.iter().chain(set.boundary.iter()).flat_map(|p| p.statements.iter());
+fn plan(
+    set: &PolicySet,
+    elems: &mut Vec<ResourceMatch>,
+    elem_ids: &mut HashMap<(bool, Vec<String>), Vec<u32>>,
+) -> Plan {
+    let mut plan = Plan {
+        cacheable: true,
+        ..Default::default()
+    };
+    let statements = set
+        .identity
+        .iter()
+        .chain(set.boundary.iter())
+        .flat_map(|p| p.statements.iter());
     for (bit, st) in statements.enumerate() {
         if bit == 64 || !statement_cacheable(st) {
             return Plan::default();
@@ -444,7 +483,11 @@ impl<'a> Builder<'a> {
         let parsed = match self.managed.get(arn) {
             Some(Ok(p)) => p,
             Some(Err(e)) => return Err(format!("managed policy {arn} could not be parsed: {e}")),
-            None => return Err(format!("managed policy {arn} is attached but its document was not collected")),
+            None => {
+                return Err(format!(
+                    "managed policy {arn} is attached but its document was not collected"
+                ));
+            }
         };
         let r = reduce(parsed, &ACTIONS[act].to_lowercase());
         self.reduced.insert((arn, act), r.clone());
@@ -465,7 +508,9 @@ impl AccessIndex {
         let mut note_keys = |p: &Policy| {
             for s in &p.statements {
                 for c in &s.conditions {
-                    if c.key_lc.starts_with("aws:resourcetag/") || c.key_lc.starts_with("secretsmanager:resourcetag/") {
+                    if c.key_lc.starts_with("aws:resourcetag/")
+                        || c.key_lc.starts_with("secretsmanager:resourcetag/")
+                    {
                         tag_keys.insert(c.key_lc.clone());
                     } else if c.key_lc.starts_with("aws:principaltag/") {
                         ptag_keys.insert(c.key_lc.clone());
@@ -475,14 +520,21 @@ impl AccessIndex {
         };
         for g in &inv.gaps {
             if g.operation == "GetAccountAuthorizationDetails" {
-                idx.iam_gaps.insert(g.account.clone(), format!("{} ({})", g.operation, g.error_code));
+                idx.iam_gaps.insert(
+                    g.account.clone(),
+                    format!("{} ({})", g.operation, g.error_code),
+                );
             }
         }
         for acct in &inv.iam {
             let a = build_account(acct);
             for s in &a.subjects {
                 for set in &s.sets {
-                    set.set.identity.iter().chain(set.set.boundary.iter()).for_each(&mut note_keys);
+                    set.set
+                        .identity
+                        .iter()
+                        .chain(set.set.boundary.iter())
+                        .for_each(&mut note_keys);
                 }
             }
             idx.accounts.insert(acct.account.clone(), a);
@@ -493,7 +545,11 @@ impl AccessIndex {
                 if let Ok(p) = &parsed {
                     note_keys(p);
                 }
-                idx.key_cacheable.push(parsed.as_ref().is_ok_and(|p| p.statements.iter().all(statement_cacheable)));
+                idx.key_cacheable.push(
+                    parsed
+                        .as_ref()
+                        .is_ok_and(|p| p.statements.iter().all(statement_cacheable)),
+                );
                 idx.key_policies.push((k.arn.clone(), parsed));
             }
         }
@@ -505,7 +561,10 @@ impl AccessIndex {
             let policy_gap = inv
                 .gaps
                 .iter()
-                .find(|g| g.operation == "GetResourcePolicy" && (g.resource == s.arn || g.resource == s.name))
+                .find(|g| {
+                    g.operation == "GetResourcePolicy"
+                        && (g.resource == s.arn || g.resource == s.name)
+                })
                 .map(|g| format!("GetResourcePolicy failed ({})", g.error_code));
             let key = match resolve_key(inv, s, s.kms_key_id.as_deref(), &s.region) {
                 KeyRef::Default { .. } => KeyInfo::AwsManaged,
@@ -513,20 +572,33 @@ impl AccessIndex {
                     arn: k.arn.clone(),
                     policy: idx.key_policies.iter().position(|(arn, _)| *arn == k.arn),
                 },
-                KeyRef::OtherAccount { reference, account } => {
-                    KeyInfo::Unknown(format!("its KMS key {reference} is in account {account}, whose key policy was not collected"))
-                }
+                KeyRef::OtherAccount { reference, account } => KeyInfo::Unknown(format!(
+                    "its KMS key {reference} is in account {account}, whose key policy was not collected"
+                )),
                 KeyRef::Unresolved { reference } => {
                     KeyInfo::Unknown(format!("its KMS key {reference} could not be resolved"))
                 }
             };
-            idx.secrets.insert(s.arn.clone(), SecretInfo { resource_policy, policy_gap, key });
+            idx.secrets.insert(
+                s.arn.clone(),
+                SecretInfo {
+                    resource_policy,
+                    policy_gap,
+                    key,
+                },
+            );
         }
         idx.resource_tag_keys = tag_keys.into_iter().collect();
-        idx.cache = (0..SHARDS).map(|_| Mutex::new(HashMap::with_hasher(BuildFnv))).collect();
+        idx.cache = (0..SHARDS)
+            .map(|_| Mutex::new(HashMap::with_hasher(BuildFnv)))
+            .collect();
         let mut ids: Vec<&String> = idx.accounts.keys().collect();
         ids.sort();
-        idx.account_ord = ids.into_iter().enumerate().map(|(i, a)| (a.clone(), i as u64)).collect();
+        idx.account_ord = ids
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), i as u64))
+            .collect();
         idx.principal_tag_keys = ptag_keys.into_iter().collect();
         idx
     }
@@ -537,14 +609,20 @@ impl AccessIndex {
             return Ok(());
         }
         match self.iam_gaps.get(account) {
-            Some(g) => Err(format!("IAM data for account {account} could not be collected: {g}")),
-            None => Err(format!("IAM data for account {account} was not collected (collection.iam)")),
+            Some(g) => Err(format!(
+                "IAM data for account {account} could not be collected: {g}"
+            )),
+            None => Err(format!(
+                "IAM data for account {account} was not collected (collection.iam)"
+            )),
         }
     }
 
     /// Notes about the account's IAM data (policies that could not be parsed or resolved).
     pub fn account_notes(&self, account: &str) -> &[String] {
-        self.accounts.get(account).map_or(&[], |a| a.notes.as_slice())
+        self.accounts
+            .get(account)
+            .map_or(&[], |a| a.notes.as_slice())
     }
 
     /// The ARNs of the account's principals that are administrators: allowed `Action: "*"` on
@@ -552,7 +630,13 @@ impl AccessIndex {
     pub fn admins(&self, account: &str) -> Vec<&str> {
         self.accounts
             .get(account)
-            .map(|a| a.subjects.iter().filter(|s| s.admin).map(|s| s.arn.as_str()).collect())
+            .map(|a| {
+                a.subjects
+                    .iter()
+                    .filter(|s| s.admin)
+                    .map(|s| s.arn.as_str())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -587,9 +671,19 @@ impl AccessIndex {
     /// managed key, `kms:Decrypt` allowed by the key.
     pub fn readers(&self, secret: &Secret) -> SecretAccess {
         let info = self.info(secret);
-        let mut out = SecretAccess { readers: Vec::new(), complete: true, notes: Vec::new() };
+        let mut out = SecretAccess {
+            readers: Vec::new(),
+            complete: true,
+            notes: Vec::new(),
+        };
         let mut actors = Vec::new();
-        self.who_can_inner(secret, &info, Act::GetSecretValue, &mut out, Some(&mut actors));
+        self.who_can_inner(
+            secret,
+            &info,
+            Act::GetSecretValue,
+            &mut out,
+            Some(&mut actors),
+        );
         match &info.key {
             KeyInfo::AwsManaged => {
                 // aws/secretsmanager: its key policy lets every principal of the account decrypt
@@ -618,18 +712,30 @@ impl AccessIndex {
                     }
                     None => {
                         out.complete = false;
-                        out.notes.push(format!("kms:Decrypt not evaluated: the key policy of {arn} was not collected"));
+                        out.notes.push(format!(
+                            "kms:Decrypt not evaluated: the key policy of {arn} was not collected"
+                        ));
                         return finish(out);
                     }
                 };
                 let acct = self.accounts.get(&secret.account);
                 let rlabel = format!("key policy of {arn}");
-                let q = self.query(secret, acct, Act::Decrypt, arn, Some(key_policy), *policy, &rlabel);
+                let q = self.query(
+                    secret,
+                    acct,
+                    Act::Decrypt,
+                    arn,
+                    Some(key_policy),
+                    *policy,
+                    &rlabel,
+                );
                 let mut actors = actors.iter();
                 out.readers.retain_mut(|r| {
                     let actor = actors.next().expect("one actor per reader");
                     let found = self.verdict_of(&q, actor, Some(key_policy));
-                    let Some((v, keys)) = found.get() else { return false };
+                    let Some((v, keys)) = found.get() else {
+                        return false;
+                    };
                     r.statements.extend(v.texts.iter().cloned());
                     merge_keys(&mut r.conditional_on, keys);
                     true
@@ -645,7 +751,11 @@ impl AccessIndex {
     /// customer managed key answer nothing.
     pub fn who_can(&self, secret: &Secret, act: Act) -> SecretAccess {
         let info = self.info(secret);
-        let mut out = SecretAccess { readers: Vec::new(), complete: true, notes: Vec::new() };
+        let mut out = SecretAccess {
+            readers: Vec::new(),
+            complete: true,
+            notes: Vec::new(),
+        };
         self.who_can_inner(secret, &info, act, &mut out, None);
         finish(out)
     }
@@ -672,43 +782,60 @@ impl AccessIndex {
             out.notes.extend(a.notes.iter().cloned());
         }
         // The resource and its policy.
-        let (resource, rpol, rlabel, key_policy): (&str, Option<&Policy>, String, Option<usize>) = if act.on_key() {
-            match &info.key {
-                KeyInfo::Customer { arn, policy } => match policy.map(|i| &self.key_policies[i].1) {
-                    Some(Ok(p)) => (arn.as_str(), Some(p), format!("key policy of {arn}"), *policy),
+        let (resource, rpol, rlabel, key_policy): (&str, Option<&Policy>, String, Option<usize>) =
+            if act.on_key() {
+                match &info.key {
+                    KeyInfo::Customer { arn, policy } => match policy
+                        .map(|i| &self.key_policies[i].1)
+                    {
+                        Some(Ok(p)) => (
+                            arn.as_str(),
+                            Some(p),
+                            format!("key policy of {arn}"),
+                            *policy,
+                        ),
+                        Some(Err(e)) => {
+                            out.complete = false;
+                            out.notes
+                                .push(format!("the key policy of {arn} could not be parsed: {e}"));
+                            return;
+                        }
+                        None => {
+                            out.complete = false;
+                            out.notes
+                                .push(format!("the key policy of {arn} was not collected"));
+                            return;
+                        }
+                    },
+                    KeyInfo::AwsManaged => return,
+                    KeyInfo::Unknown(why) => {
+                        out.complete = false;
+                        out.notes.push(why.clone());
+                        return;
+                    }
+                }
+            } else {
+                if let Some(g) = &info.policy_gap {
+                    out.complete = false;
+                    out.notes
+                        .push(format!("the resource policy was not collected: {g}"));
+                }
+                match &info.resource_policy {
+                    Some(Ok(p)) => (
+                        secret.arn.as_str(),
+                        Some(p),
+                        "resource policy".to_string(),
+                        None,
+                    ),
                     Some(Err(e)) => {
                         out.complete = false;
-                        out.notes.push(format!("the key policy of {arn} could not be parsed: {e}"));
-                        return;
+                        out.notes
+                            .push(format!("the resource policy could not be parsed: {e}"));
+                        (secret.arn.as_str(), None, String::new(), None)
                     }
-                    None => {
-                        out.complete = false;
-                        out.notes.push(format!("the key policy of {arn} was not collected"));
-                        return;
-                    }
-                },
-                KeyInfo::AwsManaged => return,
-                KeyInfo::Unknown(why) => {
-                    out.complete = false;
-                    out.notes.push(why.clone());
-                    return;
+                    None => (secret.arn.as_str(), None, String::new(), None),
                 }
-            }
-        } else {
-            if let Some(g) = &info.policy_gap {
-                out.complete = false;
-                out.notes.push(format!("the resource policy was not collected: {g}"));
-            }
-            match &info.resource_policy {
-                Some(Ok(p)) => (secret.arn.as_str(), Some(p), "resource policy".to_string(), None),
-                Some(Err(e)) => {
-                    out.complete = false;
-                    out.notes.push(format!("the resource policy could not be parsed: {e}"));
-                    (secret.arn.as_str(), None, String::new(), None)
-                }
-                None => (secret.arn.as_str(), None, String::new(), None),
-            }
-        };
+            };
 
         let q = self.query(secret, acct, act, resource, rpol, key_policy, &rlabel);
         // Candidates: subjects with a possibly matching identity Allow, plus those the
@@ -729,7 +856,9 @@ impl AccessIndex {
                     let everyone = pm.negated
                         || pm.entries.iter().any(|e| match e {
                             PrincipalEntry::Any | PrincipalEntry::UniqueId(_) => true,
-                            PrincipalEntry::Account(acc) => *acc == secret.account && s.effect == Effect::Deny,
+                            PrincipalEntry::Account(acc) => {
+                                *acc == secret.account && s.effect == Effect::Deny
+                            }
                             _ => false,
                         });
                     if everyone {
@@ -742,12 +871,17 @@ impl AccessIndex {
                     }
                     for e in &pm.entries {
                         let hit = match e {
-                            PrincipalEntry::User { account, name } if *account == secret.account => {
-                                a.by_name.get(&("user", name.to_lowercase()))
-                            }
-                            PrincipalEntry::Role { account, name } | PrincipalEntry::AssumedRole { account, role: name, .. }
+                            PrincipalEntry::User { account, name }
                                 if *account == secret.account =>
                             {
+                                a.by_name.get(&("user", name.to_lowercase()))
+                            }
+                            PrincipalEntry::Role { account, name }
+                            | PrincipalEntry::AssumedRole {
+                                account,
+                                role: name,
+                                ..
+                            } if *account == secret.account => {
                                 a.by_name.get(&("role", name.to_lowercase()))
                             }
                             _ => None,
@@ -767,7 +901,9 @@ impl AccessIndex {
                 let actor = Actor::Subject(i);
                 let applies = rp_all || named.contains(&i);
                 let found = self.verdict_of(&q, &actor, if applies { rpol } else { None });
-                let Some((v, keys)) = found.get() else { continue };
+                let Some((v, keys)) = found.get() else {
+                    continue;
+                };
                 let s = &a.subjects[i];
                 out.readers.push(Reader {
                     principal_arn: s.arn.clone(),
@@ -788,7 +924,9 @@ impl AccessIndex {
             for (principal, kind, arn, account) in named_outsiders(p, &secret.account, acct) {
                 let actor = Actor::Outside(Box::new(principal));
                 let found = self.verdict_of(&q, &actor, rpol);
-                let Some((v, keys)) = found.get() else { continue };
+                let Some((v, keys)) = found.get() else {
+                    continue;
+                };
                 out.readers.push(Reader {
                     principal_arn: arn,
                     account,
@@ -823,14 +961,21 @@ impl AccessIndex {
         } else if act.on_key() {
             // The key policy is the one of the key `resource` names; its statements' matches
             // are therefore determined by `resource` too.
-            let ok = rpol.is_none() || key_policy.is_some_and(|k| self.key_cacheable.get(k).copied().unwrap_or(false));
+            let ok = rpol.is_none()
+                || key_policy.is_some_and(|k| self.key_cacheable.get(k).copied().unwrap_or(false));
             ok.then(|| fnv(&[resource, &secret.region]))
         } else {
             let mut parts: Vec<&str> = Vec::with_capacity(self.resource_tag_keys.len() + 1);
             parts.push(secret.primary_region.as_deref().unwrap_or(&secret.region));
             for k in &self.resource_tag_keys {
                 let tag = k.split_once('/').map_or("", |(_, t)| t);
-                parts.push(secret.tags.iter().find(|(t, _)| t.eq_ignore_ascii_case(tag)).map_or("\u{0}absent", |(_, v)| v.as_str()));
+                parts.push(
+                    secret
+                        .tags
+                        .iter()
+                        .find(|(t, _)| t.eq_ignore_ascii_case(tag))
+                        .map_or("\u{0}absent", |(_, v)| v.as_str()),
+                );
             }
             Some(fnv(&parts))
         };
@@ -848,7 +993,12 @@ impl AccessIndex {
             special.clear();
             special.resize(a.subjects.len(), false);
             let mut test = |e: u32| {
-                if !hit[e as usize] && a.elems[e as usize].patterns.iter().any(|g| g.matches(resource)) {
+                if !hit[e as usize]
+                    && a.elems[e as usize]
+                        .patterns
+                        .iter()
+                        .any(|g| g.matches(resource))
+                {
                     hit[e as usize] = true;
                     for &i in &a.elem_subjects[act as usize][e as usize] {
                         special[i as usize] = true;
@@ -866,7 +1016,18 @@ impl AccessIndex {
             }
             dense = self.dense_table(ord, act, context, a.subjects.len());
         }
-        let mut q = Query { secret, acct, act, resource, rlabel, ord, context, hit, special, dense: None };
+        let mut q = Query {
+            secret,
+            acct,
+            act,
+            resource,
+            rlabel,
+            ord,
+            context,
+            hit,
+            special,
+            dense: None,
+        };
         if let (Some(d), Some(a)) = (dense, acct) {
             d.table.get_or_init(|| {
                 // The subjects whose matches are their baseline for this resource; the others
@@ -956,8 +1117,13 @@ impl AccessIndex {
                 matches |= 1 << bit;
             }
         }
-        let key = CacheKey { who: (q.ord << 40) | ((i as u64) << 8) | q.act as u64, matches, context };
-        let shard = &self.cache[(key.who.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ key.context) as usize % SHARDS];
+        let key = CacheKey {
+            who: (q.ord << 40) | ((i as u64) << 8) | q.act as u64,
+            matches,
+            context,
+        };
+        let shard = &self.cache
+            [(key.who.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ key.context) as usize % SHARDS];
         if let Some(v) = shard.lock().expect("cache lock").get(&key) {
             return Found::Owned(v.clone());
         }
@@ -980,9 +1146,18 @@ impl AccessIndex {
                 Verdict::new(&d, &labels)
             }
             Actor::Outside(p) => {
-                let identity =
-                    [format!("policies of account {} (not collected; assumed to allow)", p.account.as_deref().unwrap_or("?"))];
-                Verdict::new(&d, &Labels { identity: &identity, boundary: "", resource: q.rlabel })
+                let identity = [format!(
+                    "policies of account {} (not collected; assumed to allow)",
+                    p.account.as_deref().unwrap_or("?")
+                )];
+                Verdict::new(
+                    &d,
+                    &Labels {
+                        identity: &identity,
+                        boundary: "",
+                        resource: q.rlabel,
+                    },
+                )
             }
         }
     }
@@ -991,16 +1166,32 @@ impl AccessIndex {
     fn decide(&self, q: &Query<'_>, actor: &Actor, rpol: Option<&Policy>) -> Decision {
         let (secret, act, resource) = (q.secret, q.act, q.resource);
         let outside_identity;
-        let (principal, mut refs, tags): (&Principal, PolicyRefs<'_>, &[(String, String)]) = match actor {
-            Actor::Subject(i) => {
-                let s = &q.acct.expect("a subject's account").subjects[*i];
-                (&s.principal, PolicyRefs::of(&s.sets[act as usize].set), &s.tags)
-            }
-            Actor::Outside(p) => {
-                outside_identity = if p.is_iam() { std::slice::from_ref(allow_all_identity()) } else { &[] };
-                (p, PolicyRefs { identity: outside_identity, ..Default::default() }, &[])
-            }
-        };
+        let (principal, mut refs, tags): (&Principal, PolicyRefs<'_>, &[(String, String)]) =
+            match actor {
+                Actor::Subject(i) => {
+                    let s = &q.acct.expect("a subject's account").subjects[*i];
+                    (
+                        &s.principal,
+                        PolicyRefs::of(&s.sets[act as usize].set),
+                        &s.tags,
+                    )
+                }
+                Actor::Outside(p) => {
+                    outside_identity = if p.is_iam() {
+                        std::slice::from_ref(allow_all_identity())
+                    } else {
+                        &[]
+                    };
+                    (
+                        p,
+                        PolicyRefs {
+                            identity: outside_identity,
+                            ..Default::default()
+                        },
+                        &[],
+                    )
+                }
+            };
         let mut req = Request::new(principal.clone(), act.name(), resource);
         let c = &mut req.context;
         if let PrincipalKind::Other(_) = principal.kind {
@@ -1016,7 +1207,10 @@ impl AccessIndex {
         }
         if act.on_key() {
             if act == Act::Decrypt {
-                c.insert("kms:ViaService", vec![format!("secretsmanager.{}.amazonaws.com", secret.region)]);
+                c.insert(
+                    "kms:ViaService",
+                    vec![format!("secretsmanager.{}.amazonaws.com", secret.region)],
+                );
                 c.insert("kms:EncryptionContext:SecretARN", vec![secret.arn.clone()]);
             }
         } else {
@@ -1027,7 +1221,11 @@ impl AccessIndex {
                     None => c.mark_absent(k),
                 }
             }
-            let primary = secret.primary_region.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| secret.region.clone());
+            let primary = secret
+                .primary_region
+                .clone()
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| secret.region.clone());
             c.insert("secretsmanager:SecretPrimaryRegion", vec![primary]);
         }
         if rpol.is_some() {
@@ -1052,7 +1250,10 @@ thread_local! {
 
 impl Drop for Query<'_> {
     fn drop(&mut self) {
-        let (hit, special) = (std::mem::take(&mut self.hit), std::mem::take(&mut self.special));
+        let (hit, special) = (
+            std::mem::take(&mut self.hit),
+            std::mem::take(&mut self.special),
+        );
         SCRATCH.with(|c| {
             let mut c = c.borrow_mut();
             c.hit = hit;
@@ -1094,8 +1295,16 @@ struct Verdict {
 impl Verdict {
     fn new(d: &Decision, labels: &Labels) -> Verdict {
         let keys = verdict(d).map(<[String]>::to_vec);
-        let texts = if keys.is_some() { allow_texts(d, labels) } else { Vec::new() };
-        Verdict { keys, texts, via: via(d) }
+        let texts = if keys.is_some() {
+            allow_texts(d, labels)
+        } else {
+            Vec::new()
+        };
+        Verdict {
+            keys,
+            texts,
+            via: via(d),
+        }
     }
 }
 
@@ -1104,7 +1313,10 @@ fn verdict(d: &Decision) -> Option<&[String]> {
     if d.decision == DecisionKind::Allow {
         return Some(&[]);
     }
-    let could_allow = d.statements.iter().any(|s| s.effect == "Allow" && !s.conditional_on.is_empty());
+    let could_allow = d
+        .statements
+        .iter()
+        .any(|s| s.effect == "Allow" && !s.conditional_on.is_empty());
     (could_allow && !d.conditional_on.is_empty()).then_some(d.conditional_on.as_slice())
 }
 
@@ -1118,8 +1330,10 @@ fn merge_keys(into: &mut Vec<String>, more: &[String]) {
 }
 
 fn finish(mut out: SecretAccess) -> SecretAccess {
-    out.readers.sort_by(|a, b| (&a.kind, &a.principal_arn).cmp(&(&b.kind, &b.principal_arn)));
-    out.readers.dedup_by(|a, b| a.principal_arn == b.principal_arn && a.kind == b.kind);
+    out.readers
+        .sort_by(|a, b| (&a.kind, &a.principal_arn).cmp(&(&b.kind, &b.principal_arn)));
+    out.readers
+        .dedup_by(|a, b| a.principal_arn == b.principal_arn && a.kind == b.kind);
     for r in &mut out.readers {
         // Keep the first of equal statements (a handful per reader: no set needed).
         let mut i = 1;
@@ -1160,7 +1374,11 @@ fn allow_texts(d: &Decision, l: &Labels) -> Vec<String> {
         .iter()
         .filter(|s| s.effect == "Allow")
         .filter_map(|s| {
-            let label = if let Some(i) = s.policy.strip_prefix("identity[").and_then(|r| r.strip_suffix(']')) {
+            let label = if let Some(i) = s
+                .policy
+                .strip_prefix("identity[")
+                .and_then(|r| r.strip_suffix(']'))
+            {
                 l.identity.get(i.parse::<usize>().ok()?)?.as_str()
             } else if s.policy == "resource_policy" {
                 l.resource
@@ -1199,7 +1417,11 @@ enum Actor {
 
 /// The principals a resource policy's `Allow` statements name that are not subjects of the
 /// secret's account: (principal, kind, arn, account).
-fn named_outsiders(p: &Policy, account: &str, acct: Option<&AccountIdx>) -> Vec<(Principal, &'static str, String, String)> {
+fn named_outsiders(
+    p: &Policy,
+    account: &str,
+    acct: Option<&AccountIdx>,
+) -> Vec<(Principal, &'static str, String, String)> {
     let mut out: Vec<(Principal, &'static str, String, String)> = Vec::new();
     let mut seen = HashSet::new();
     let mk = |raw: &str| Principal::parse(raw).ok();
@@ -1213,22 +1435,38 @@ fn named_outsiders(p: &Policy, account: &str, acct: Option<&AccountIdx>) -> Vec<
         }
         for e in &pm.entries {
             let item = match e {
-                PrincipalEntry::Any => Some((any_principal(), "any", "*".to_string(), "*".to_string())),
+                PrincipalEntry::Any => {
+                    Some((any_principal(), "any", "*".to_string(), "*".to_string()))
+                }
                 PrincipalEntry::Account(a) if a != account => {
                     let arn = format!("arn:aws:iam::{a}:root");
                     mk(&arn).map(|p| (p, "account", arn, a.clone()))
                 }
                 PrincipalEntry::User { account: a, name } => {
-                    let known = a == account && acct.is_some_and(|x| x.by_name.contains_key(&("user", name.to_lowercase())));
+                    let known = a == account
+                        && acct.is_some_and(|x| {
+                            x.by_name.contains_key(&("user", name.to_lowercase()))
+                        });
                     let arn = format!("arn:aws:iam::{a}:user/{name}");
-                    (!known).then(|| mk(&arn).map(|p| (p, "user", arn, a.clone()))).flatten()
+                    (!known)
+                        .then(|| mk(&arn).map(|p| (p, "user", arn, a.clone())))
+                        .flatten()
                 }
                 PrincipalEntry::Role { account: a, name } => {
-                    let known = a == account && acct.is_some_and(|x| x.by_name.contains_key(&("role", name.to_lowercase())));
+                    let known = a == account
+                        && acct.is_some_and(|x| {
+                            x.by_name.contains_key(&("role", name.to_lowercase()))
+                        });
                     let arn = format!("arn:aws:iam::{a}:role/{name}");
-                    (!known).then(|| mk(&arn).map(|p| (p, "role", arn, a.clone()))).flatten()
+                    (!known)
+                        .then(|| mk(&arn).map(|p| (p, "role", arn, a.clone())))
+                        .flatten()
                 }
-                PrincipalEntry::AssumedRole { account: a, role, session } if a != account => {
+                PrincipalEntry::AssumedRole {
+                    account: a,
+                    role,
+                    session,
+                } if a != account => {
                     let arn = format!("arn:aws:sts::{a}:assumed-role/{role}/{session}");
                     mk(&arn).map(|p| (p, "role", arn, a.clone()))
                 }
@@ -1236,7 +1474,9 @@ fn named_outsiders(p: &Policy, account: &str, acct: Option<&AccountIdx>) -> Vec<
                     let arn = format!("arn:aws:sts::{a}:federated-user/{name}");
                     mk(&arn).map(|p| (p, "user", arn, a.clone()))
                 }
-                PrincipalEntry::Service(svc) => mk(svc).map(|p| (p, "service", svc.clone(), String::new())),
+                PrincipalEntry::Service(svc) => {
+                    mk(svc).map(|p| (p, "service", svc.clone(), String::new()))
+                }
                 _ => None,
             };
             if let Some(item) = item
@@ -1286,8 +1526,14 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
         let mut inl = Vec::new();
         for p in &g.inline_policies {
             match parse_policy(&p.document) {
-                Ok(pol) => inl.push((format!("inline policy {:?} of group {}", p.name, g.name), pol)),
-                Err(e) => b.notes.push(format!("inline policy {:?} of group {} could not be parsed: {e}", p.name, g.name)),
+                Ok(pol) => inl.push((
+                    format!("inline policy {:?} of group {}", p.name, g.name),
+                    pol,
+                )),
+                Err(e) => b.notes.push(format!(
+                    "inline policy {:?} of group {} could not be parsed: {e}",
+                    p.name, g.name
+                )),
             }
         }
         groups.insert(g.name.as_str(), (inl, g.attached_policies.as_slice()));
@@ -1306,19 +1552,34 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
         let mut inline = Vec::new();
         for p in &u.inline_policies {
             match parse_policy(&p.document) {
-                Ok(pol) => inline.push((format!("inline policy {:?} of user {}", p.name, u.name), pol)),
-                Err(e) => b.notes.push(format!("inline policy {:?} of user {} could not be parsed: {e}", p.name, u.name)),
+                Ok(pol) => inline.push((
+                    format!("inline policy {:?} of user {}", p.name, u.name),
+                    pol,
+                )),
+                Err(e) => b.notes.push(format!(
+                    "inline policy {:?} of user {} could not be parsed: {e}",
+                    p.name, u.name
+                )),
             }
         }
-        let mut attached: Vec<(String, &str)> =
-            u.attached_policies.iter().map(|a| (format!("managed policy {a}"), a.as_str())).collect();
+        let mut attached: Vec<(String, &str)> = u
+            .attached_policies
+            .iter()
+            .map(|a| (format!("managed policy {a}"), a.as_str()))
+            .collect();
         for gname in &u.groups {
             match groups.get(gname.as_str()) {
                 Some((inl, att)) => {
                     inline.extend(inl.iter().cloned());
-                    attached.extend(att.iter().map(|a| (format!("managed policy {a} (group {gname})"), a.as_str())));
+                    attached.extend(
+                        att.iter()
+                            .map(|a| (format!("managed policy {a} (group {gname})"), a.as_str())),
+                    );
                 }
-                None => b.notes.push(format!("user {} is in group {gname}, which was not collected", u.name)),
+                None => b.notes.push(format!(
+                    "user {} is in group {gname}, which was not collected",
+                    u.name
+                )),
             }
         }
         raws.push(Raw {
@@ -1328,15 +1589,25 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
             inline,
             attached,
             boundary: u.permissions_boundary.as_deref(),
-            tags: u.tags.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect(),
+            tags: u
+                .tags
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                .collect(),
         });
     }
     for r in &b.acct.roles {
         let mut inline = Vec::new();
         for p in &r.inline_policies {
             match parse_policy(&p.document) {
-                Ok(pol) => inline.push((format!("inline policy {:?} of role {}", p.name, r.name), pol)),
-                Err(e) => b.notes.push(format!("inline policy {:?} of role {} could not be parsed: {e}", p.name, r.name)),
+                Ok(pol) => inline.push((
+                    format!("inline policy {:?} of role {}", p.name, r.name),
+                    pol,
+                )),
+                Err(e) => b.notes.push(format!(
+                    "inline policy {:?} of role {} could not be parsed: {e}",
+                    p.name, r.name
+                )),
             }
         }
         raws.push(Raw {
@@ -1344,9 +1615,17 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
             kind: "role",
             name: &r.name,
             inline,
-            attached: r.attached_policies.iter().map(|a| (format!("managed policy {a}"), a.as_str())).collect(),
+            attached: r
+                .attached_policies
+                .iter()
+                .map(|a| (format!("managed policy {a}"), a.as_str()))
+                .collect(),
             boundary: r.permissions_boundary.as_deref(),
-            tags: r.tags.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect(),
+            tags: r
+                .tags
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                .collect(),
         });
     }
     out.index = (0..ACTIONS.len()).map(|_| PrefixIndex::default()).collect();
@@ -1361,13 +1640,22 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
         };
         let i = out.subjects.len();
         let mut sets = Vec::with_capacity(ACTIONS.len());
-        let boundary_label = raw.boundary.map(|a| format!("permissions boundary {a}")).unwrap_or_default();
+        let boundary_label = raw
+            .boundary
+            .map(|a| format!("permissions boundary {a}"))
+            .unwrap_or_default();
         let mut admin_identity = raw.inline.iter().any(|(_, p)| grants_everything(p));
-        admin_identity |= raw.attached.iter().any(|(_, a)| b.managed_grants_everything(a));
+        admin_identity |= raw
+            .attached
+            .iter()
+            .any(|(_, a)| b.managed_grants_everything(a));
         let admin_boundary = raw.boundary.is_none_or(|a| b.managed_grants_everything(a));
         for (ai, action) in ACTIONS.iter().enumerate() {
             let action_lc = action.to_lowercase();
-            let mut set = ActionSet { boundary_label: boundary_label.clone(), ..Default::default() };
+            let mut set = ActionSet {
+                boundary_label: boundary_label.clone(),
+                ..Default::default()
+            };
             for (label, p) in &raw.inline {
                 if let Some(r) = reduce(p, &action_lc) {
                     set.set.identity.push(r);
@@ -1388,10 +1676,19 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
             if let Some(ba) = raw.boundary {
                 match b.managed_reduced(ba, ai) {
                     // A boundary with no statement for this action allows nothing of it.
-                    Ok(r) => set.set.boundary = Some(r.unwrap_or(Policy { version: crate::policy::PolicyVersion::V2012_10_17, id: None, statements: Vec::new() })),
+                    Ok(r) => {
+                        set.set.boundary = Some(r.unwrap_or(Policy {
+                            version: crate::policy::PolicyVersion::V2012_10_17,
+                            id: None,
+                            statements: Vec::new(),
+                        }))
+                    }
                     Err(e) => {
                         if ai == 0 {
-                            b.notes.push(format!("permissions boundary of {} {}: {e}", raw.kind, raw.name));
+                            b.notes.push(format!(
+                                "permissions boundary of {} {}: {e}",
+                                raw.kind, raw.name
+                            ));
                         }
                     }
                 }
@@ -1427,7 +1724,10 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
             }
             sets.push(set);
         }
-        let plans = sets.iter().map(|s| plan(&s.set, &mut out.elems, &mut elem_ids)).collect();
+        let plans = sets
+            .iter()
+            .map(|s| plan(&s.set, &mut out.elems, &mut elem_ids))
+            .collect();
         out.by_arn.insert(raw.arn.to_string(), i);
         out.by_name.insert((raw.kind, raw.name.to_lowercase()), i);
         out.subjects.push(Subject {
@@ -1442,7 +1742,10 @@ fn build_account(acct: &IamAccount) -> AccountIdx {
     }
     // Ranks: (kind, ARN) order, ties in subject order; the prefix index holds ranks.
     out.by_rank = (0..out.subjects.len()).collect();
-    out.by_rank.sort_by(|&x, &y| (out.subjects[x].kind, &out.subjects[x].arn).cmp(&(out.subjects[y].kind, &out.subjects[y].arn)));
+    out.by_rank.sort_by(|&x, &y| {
+        (out.subjects[x].kind, &out.subjects[x].arn)
+            .cmp(&(out.subjects[y].kind, &out.subjects[y].arn))
+    });
     out.rank = vec![0; out.subjects.len()];
     for (r, &i) in out.by_rank.iter().enumerate() {
         out.rank[i] = r as u32;

@@ -1,5 +1,7 @@
 use super::*;
-use crate::inventory::{AccessKey, IamGroup, IamRole, IamUser, InlinePolicy, KmsKey, ManagedPolicy};
+use crate::inventory::{
+    AccessKey, IamGroup, IamRole, IamUser, InlinePolicy, KmsKey, ManagedPolicy,
+};
 
 const A: &str = "111122223333";
 const R: &str = "us-east-1";
@@ -10,7 +12,10 @@ fn doc(stmts: &str) -> String {
 }
 
 fn inline(name: &str, stmts: &str) -> InlinePolicy {
-    InlinePolicy { name: name.into(), document: doc(stmts) }
+    InlinePolicy {
+        name: name.into(),
+        document: doc(stmts),
+    }
 }
 
 fn role(name: &str, inl: Vec<InlinePolicy>, attached: &[&str], boundary: Option<&str>) -> IamRole {
@@ -36,7 +41,8 @@ fn secret(name: &str, kms: Option<&str>, policy: Option<String>) -> Secret {
     }
 }
 
-const GSV_ALL: &str = r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}"#;
+const GSV_ALL: &str =
+    r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}"#;
 
 fn fixture() -> Inventory {
     let mut inv = Inventory::empty("fixture", chrono::Utc::now());
@@ -49,7 +55,11 @@ fn fixture() -> Inventory {
             arn: format!("arn:aws:iam::{A}:user/alice"),
             name: "alice".into(),
             groups: vec!["devs".into()],
-            access_keys: Some(vec![AccessKey { id: "AKIA1".into(), status: "Active".into(), ..Default::default() }]),
+            access_keys: Some(vec![AccessKey {
+                id: "AKIA1".into(),
+                status: "Active".into(),
+                ..Default::default()
+            }]),
             ..Default::default()
         }],
         groups: vec![IamGroup {
@@ -83,7 +93,10 @@ fn fixture() -> Inventory {
             ),
             role(
                 "power",
-                vec![inline("p", r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}"#)],
+                vec![inline(
+                    "p",
+                    r#"{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}"#,
+                )],
                 &[],
                 None,
             ),
@@ -97,10 +110,22 @@ fn fixture() -> Inventory {
                 &[],
                 None,
             ),
-            role("admin", vec![inline("p", r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#)], &[], None),
+            role(
+                "admin",
+                vec![inline(
+                    "p",
+                    r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#,
+                )],
+                &[],
+                None,
+            ),
         ],
         policies: vec![
-            ManagedPolicy { arn: read_all, name: "ReadAllSecrets".into(), document: Some(doc(GSV_ALL)) },
+            ManagedPolicy {
+                arn: read_all,
+                name: "ReadAllSecrets".into(),
+                document: Some(doc(GSV_ALL)),
+            },
             ManagedPolicy {
                 arn: s3_only,
                 name: "S3OnlyBoundary".into(),
@@ -143,14 +168,26 @@ fn identity_readers_with_deny_notaction_boundary_and_conditions() {
     let idx = AccessIndex::build(&inv);
     let dev = idx.readers(&inv.secrets[1]);
     assert!(dev.complete, "{:?}", dev.notes);
-    let names: Vec<&str> = dev.readers.iter().map(|r| r.principal_arn.rsplit('/').next().unwrap()).collect();
+    let names: Vec<&str> = dev
+        .readers
+        .iter()
+        .map(|r| r.principal_arn.rsplit('/').next().unwrap())
+        .collect();
     // alice via her group's managed policy; denied's deny covers prod/* only; power via
     // NotAction; bounded is cut by its boundary; vpce is conditional; app's grant is for prod/db.
-    assert_eq!(names, vec!["admin", "denied", "power", "vpce", "alice"], "{dev:#?}");
+    assert_eq!(
+        names,
+        vec!["admin", "denied", "power", "vpce", "alice"],
+        "{dev:#?}"
+    );
     let alice = by_arn(&dev, "user/alice").unwrap();
     assert!(alice.allowed());
     assert_eq!(alice.via, "identity");
-    assert!(alice.statements[0].contains("ReadAllSecrets (group devs)"), "{:?}", alice.statements);
+    assert!(
+        alice.statements[0].contains("ReadAllSecrets (group devs)"),
+        "{:?}",
+        alice.statements
+    );
     let vpce = by_arn(&dev, "role/vpce").unwrap();
     assert_eq!(vpce.conditional_on, vec!["aws:SourceVpce"]);
     assert_eq!(vpce.status(), "conditional");
@@ -164,15 +201,41 @@ fn customer_key_requires_decrypt_through_the_key_policy() {
     let idx = AccessIndex::build(&inv);
     let prod = idx.readers(&inv.secrets[0]);
     assert!(prod.complete, "{:?}", prod.notes);
-    let names: Vec<&str> = prod.readers.iter().map(|r| r.principal_arn.as_str()).collect();
+    let names: Vec<&str> = prod
+        .readers
+        .iter()
+        .map(|r| r.principal_arn.as_str())
+        .collect();
     // alice has GetSecretValue but no kms:Decrypt; denied is denied; app has both.
-    assert!(names.contains(&"arn:aws:iam::111122223333:role/app"), "{names:?}");
-    assert!(names.contains(&"arn:aws:iam::111122223333:role/admin"), "{names:?}");
-    assert!(names.contains(&"arn:aws:iam::111122223333:role/power"), "{names:?}");
-    assert!(!names.iter().any(|n| n.ends_with("alice") || n.ends_with("denied") || n.ends_with("bounded")), "{names:?}");
+    assert!(
+        names.contains(&"arn:aws:iam::111122223333:role/app"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"arn:aws:iam::111122223333:role/admin"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"arn:aws:iam::111122223333:role/power"),
+        "{names:?}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with("alice") || n.ends_with("denied") || n.ends_with("bounded")),
+        "{names:?}"
+    );
     let app = by_arn(&prod, "role/app").unwrap();
-    assert!(app.statements.iter().any(|s| s.contains("\"ReadDb\"")), "{:?}", app.statements);
-    assert!(app.statements.iter().any(|s| s.contains("key policy of")), "{:?}", app.statements);
+    assert!(
+        app.statements.iter().any(|s| s.contains("\"ReadDb\"")),
+        "{:?}",
+        app.statements
+    );
+    assert!(
+        app.statements.iter().any(|s| s.contains("key policy of")),
+        "{:?}",
+        app.statements
+    );
 }
 
 #[test]
@@ -185,10 +248,18 @@ fn resource_policy_names_other_accounts_and_org_scoped_any() {
     let default = idx.readers(&inv.secrets[3]);
     // aws/secretsmanager: nobody outside the account can decrypt.
     assert!(by_arn(&default, "444455556666:root").is_none());
-    assert!(default.notes.iter().any(|n| n.contains("aws/secretsmanager")), "{:?}", default.notes);
+    assert!(
+        default
+            .notes
+            .iter()
+            .any(|n| n.contains("aws/secretsmanager")),
+        "{:?}",
+        default.notes
+    );
     // Same-account "*" with an org condition: every principal conditional on the org id,
     // unless an identity policy allows it anyway.
-    let bounded = by_arn(&default, "role/bounded").expect("the resource policy's * reaches bounded (direct grant)");
+    let bounded = by_arn(&default, "role/bounded")
+        .expect("the resource policy's * reaches bounded (direct grant)");
     assert_eq!(bounded.conditional_on, vec!["aws:PrincipalOrgID"]);
     assert_eq!(bounded.via, "resource_policy");
 
@@ -204,22 +275,34 @@ fn resource_policy_names_other_accounts_and_org_scoped_any() {
     assert_eq!(partner.kind, "account");
     assert!(partner.allowed());
     assert_eq!(partner.via, "resource_policy");
-    assert!(partner.statements.iter().any(|s| s.contains("\"Partner\"")), "{:?}", partner.statements);
+    assert!(
+        partner.statements.iter().any(|s| s.contains("\"Partner\"")),
+        "{:?}",
+        partner.statements
+    );
 }
 
 #[test]
 fn public_policy_reader_is_any() {
     let mut inv = fixture();
-    inv.secrets[1].resource_policy = Some(doc(r#"{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}"#));
+    inv.secrets[1].resource_policy = Some(doc(
+        r#"{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}"#,
+    ));
     let idx = AccessIndex::build(&inv);
     let a = idx.readers(&inv.secrets[1]);
     // "*" with the AWS managed key: outsiders cannot decrypt, but everyone in the account reads.
     assert!(by_arn(&a, "role/bounded").is_some_and(|r| r.allowed()));
     inv.secrets[1].kms_key_id = Some(KEY.into());
-    inv.kms_keys[0].policy = Some(doc(r#"{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}"#));
+    inv.kms_keys[0].policy = Some(doc(
+        r#"{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}"#,
+    ));
     let idx = AccessIndex::build(&inv);
     let a = idx.readers(&inv.secrets[1]);
-    let any = a.readers.iter().find(|r| r.kind == "any").expect("any reader");
+    let any = a
+        .readers
+        .iter()
+        .find(|r| r.kind == "any")
+        .expect("any reader");
     assert!(any.allowed(), "{any:?}");
 }
 
@@ -230,7 +313,11 @@ fn missing_iam_or_policies_make_it_incomplete() {
     let idx = AccessIndex::build(&inv);
     let a = idx.readers(&inv.secrets[1]);
     assert!(!a.complete);
-    assert!(a.notes.iter().any(|n| n.contains("IAM data")), "{:?}", a.notes);
+    assert!(
+        a.notes.iter().any(|n| n.contains("IAM data")),
+        "{:?}",
+        a.notes
+    );
 
     let mut inv = fixture();
     inv.kms_keys[0].policy = None;
@@ -255,10 +342,18 @@ fn who_can_rewrite_the_policy() {
     let inv = fixture();
     let idx = AccessIndex::build(&inv);
     let put = idx.who_can(&inv.secrets[1], Act::PutResourcePolicy);
-    let names: Vec<&str> = put.readers.iter().map(|r| r.principal_arn.rsplit('/').next().unwrap()).collect();
+    let names: Vec<&str> = put
+        .readers
+        .iter()
+        .map(|r| r.principal_arn.rsplit('/').next().unwrap())
+        .collect();
     assert_eq!(names, vec!["admin", "denied", "power"]);
     let grant = idx.who_can(&inv.secrets[0], Act::CreateGrant);
-    let names: Vec<&str> = grant.readers.iter().map(|r| r.principal_arn.rsplit('/').next().unwrap()).collect();
+    let names: Vec<&str> = grant
+        .readers
+        .iter()
+        .map(|r| r.principal_arn.rsplit('/').next().unwrap())
+        .collect();
     assert_eq!(names, vec!["admin", "power"]);
 }
 
@@ -278,5 +373,11 @@ fn resource_tags_are_known() {
     let idx = AccessIndex::build(&inv);
     assert!(by_arn(&idx.readers(&inv.secrets[1]), "role/tagged").is_some_and(|r| r.allowed()));
     // prod/db has no Team tag: known absent, so not a reader (not conditional).
-    assert!(by_arn(&idx.who_can(&inv.secrets[0], Act::GetSecretValue), "role/tagged").is_none());
+    assert!(
+        by_arn(
+            &idx.who_can(&inv.secrets[0], Act::GetSecretValue),
+            "role/tagged"
+        )
+        .is_none()
+    );
 }

@@ -141,7 +141,10 @@ fn metas() -> &'static BTreeMap<&'static str, CheckMeta> {
         ALL.iter()
             .map(|c| {
                 let meta = parse_doc(c.doc()).unwrap_or_else(|e| {
-                    panic!("embedded doc of {} is invalid ({e}); the registry test catches this", c.id())
+                    panic!(
+                        "embedded doc of {} is invalid ({e}); the registry test catches this",
+                        c.id()
+                    )
                 });
                 (c.id(), meta)
             })
@@ -222,7 +225,10 @@ impl<'a> Context<'a> {
             let t = std::time::Instant::now();
             use rayon::prelude::*;
             let listed: Vec<&Secret> = self.secrets().collect();
-            let all: HashMap<_, _> = listed.par_iter().map(|s| (s.arn.clone(), access.readers(s))).collect();
+            let all: HashMap<_, _> = listed
+                .par_iter()
+                .map(|s| (s.arn.clone(), access.readers(s)))
+                .collect();
             tracing::debug!(ms = t.elapsed().as_millis() as u64, "readers computed");
             all
         });
@@ -244,18 +250,24 @@ impl<'a> Context<'a> {
         let first = self.first_gap.get_or_init(|| {
             let mut m = HashMap::new();
             for (i, g) in inv.gaps.iter().enumerate() {
-                m.entry((g.operation.as_str(), g.resource.as_str())).or_insert(i);
+                m.entry((g.operation.as_str(), g.resource.as_str()))
+                    .or_insert(i);
             }
             m
         });
         let by = |resource: &str| first.get(&(operation, resource)).copied();
-        by(&secret.arn).into_iter().chain(by(&secret.name)).min().map(|i| &inv.gaps[i])
+        by(&secret.arn)
+            .into_iter()
+            .chain(by(&secret.name))
+            .min()
+            .map(|i| &inv.gaps[i])
     }
 
     /// Every secret's [`Resource`], by position in `inv.secrets`.
     pub fn resources(&self) -> &[Resource] {
         let inv = self.inv;
-        self.resources.get_or_init(|| inv.secrets.iter().map(secret_resource).collect())
+        self.resources
+            .get_or_init(|| inv.secrets.iter().map(secret_resource).collect())
     }
 
     /// Regions of the replicas of `secret` that `ListSecrets` listed in the audited regions
@@ -266,14 +278,20 @@ impl<'a> Context<'a> {
             let mut m: HashMap<_, BTreeSet<&str>> = HashMap::new();
             for r in inv.secrets.iter().filter(|r| r.is_replica()) {
                 if let Some(primary) = r.primary_region.as_deref() {
-                    m.entry((r.account.as_str(), r.name.as_str(), primary)).or_default().insert(r.region.as_str());
+                    m.entry((r.account.as_str(), r.name.as_str(), primary))
+                        .or_default()
+                        .insert(r.region.as_str());
                 }
             }
             m
         });
-        all.get(&(secret.account.as_str(), secret.name.as_str(), secret.region.as_str()))
-            .cloned()
-            .unwrap_or_default()
+        all.get(&(
+            secret.account.as_str(),
+            secret.name.as_str(),
+            secret.region.as_str(),
+        ))
+        .cloned()
+        .unwrap_or_default()
     }
 
     /// Whole days from `then` to now (negative when `then` is in the future).
@@ -357,7 +375,13 @@ impl Emitter<'_> {
 }
 
 pub fn secret_resource(s: &Secret) -> Resource {
-    Resource::new(s.arn.as_str(), s.name.as_str(), "secret", s.account.as_str(), s.region.as_str())
+    Resource::new(
+        s.arn.as_str(),
+        s.name.as_str(),
+        "secret",
+        s.account.as_str(),
+        s.region.as_str(),
+    )
 }
 
 /// A date as RFC 3339 text, for evidence.
@@ -429,7 +453,12 @@ pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
             check.run(ctx, &mut out);
             let mut findings = out.findings;
             findings.sort_by(crate::report::finding_order);
-            tracing::trace!(check = check.id(), findings = findings.len(), ms = t.elapsed().as_millis() as u64, "check ran");
+            tracing::trace!(
+                check = check.id(),
+                findings = findings.len(),
+                ms = t.elapsed().as_millis() as u64,
+                "check ran"
+            );
             findings
         })
         .collect();
@@ -476,7 +505,9 @@ pub(crate) mod testutil {
 
     /// 2026-06-01T00:00:00Z: the fixed "now" of the check tests.
     pub fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).single().expect("valid date")
+        Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+            .single()
+            .expect("valid date")
     }
 
     pub fn days_ago(d: i64) -> DateTime<Utc> {
@@ -520,8 +551,15 @@ pub(crate) mod testutil {
 
     /// The status of the finding on the secret named `name`.
     pub fn status_of(findings: &[Finding], name: &str) -> Status {
-        let matching: Vec<_> = findings.iter().filter(|f| f.resource.name.as_ref() == name).collect();
-        assert_eq!(matching.len(), 1, "expected exactly one finding for {name}: {findings:#?}");
+        let matching: Vec<_> = findings
+            .iter()
+            .filter(|f| f.resource.name.as_ref() == name)
+            .collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "expected exactly one finding for {name}: {findings:#?}"
+        );
         matching[0].status
     }
 }
@@ -540,14 +578,20 @@ mod registry_tests {
             assert!(ids.insert(meta.id.clone()), "duplicate id {}", meta.id);
             let mut at = 0;
             for section in REQUIRED_SECTIONS {
-                let pos = meta.body[at..]
-                    .find(section)
-                    .unwrap_or_else(|| panic!("{}: section {section:?} missing or out of order", c.id()));
+                let pos = meta.body[at..].find(section).unwrap_or_else(|| {
+                    panic!("{}: section {section:?} missing or out of order", c.id())
+                });
                 at += pos + section.len();
             }
-            assert!(!meta.title.is_empty() && !meta.remediation.is_empty(), "{}", c.id());
             assert!(
-                meta.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                !meta.title.is_empty() && !meta.remediation.is_empty(),
+                "{}",
+                c.id()
+            );
+            assert!(
+                meta.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-'),
                 "{}: name must be kebab-case",
                 c.id()
             );
@@ -555,7 +599,9 @@ mod registry_tests {
                 let top = Config::default().to_json();
                 let mut v = &top;
                 for part in p.split('.') {
-                    v = v.get(part).unwrap_or_else(|| panic!("{}: parameter {p} is not a config key", c.id()));
+                    v = v
+                        .get(part)
+                        .unwrap_or_else(|| panic!("{}: parameter {p} is not a config key", c.id()));
                 }
             }
         }
@@ -570,7 +616,11 @@ mod registry_tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/checks");
         let mut files = BTreeSet::new();
         for entry in std::fs::read_dir(dir).expect("checks/ exists") {
-            let name = entry.expect("dir entry").file_name().to_string_lossy().to_string();
+            let name = entry
+                .expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .to_string();
             if name.starts_with("SL") && name.ends_with(".md") {
                 files.insert(name);
             }

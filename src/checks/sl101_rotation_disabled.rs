@@ -70,7 +70,10 @@ mod tests {
         replica.region = "eu-west-1".into();
         replica.arn = replica.arn.replace(REGION, "eu-west-1");
         replica.primary_region = Some(REGION.into());
-        let f = run(&RotationDisabled, &inventory(vec![on, off, absent, owned, deleted, replica]));
+        let f = run(
+            &RotationDisabled,
+            &inventory(vec![on, off, absent, owned, deleted, replica]),
+        );
         assert_eq!(status_of(&f, "prod/app/on"), Status::Pass);
         assert_eq!(status_of(&f, "prod/app/off"), Status::Fail);
         assert_eq!(status_of(&f, "prod/app/absent"), Status::Fail);

@@ -46,7 +46,12 @@ impl Check for RotationIntervalTooLong {
                 continue;
             }
             if s.rotation_enabled != Some(true) {
-                out.secret(s, Status::NotApplicable, "automatic rotation is not enabled", ev);
+                out.secret(
+                    s,
+                    Status::NotApplicable,
+                    "automatic rotation is not enabled",
+                    ev,
+                );
                 continue;
             }
             match rotation_interval(s, ctx.now) {
@@ -59,10 +64,16 @@ impl Check for RotationIntervalTooLong {
                 Ok(days) => {
                     ev.interval_days = Some(days);
                     if days > max as f64 {
-                        let msg = format!("rotates every {} days at most (limit {max})", fmt_days(days));
+                        let msg = format!(
+                            "rotates every {} days at most (limit {max})",
+                            fmt_days(days)
+                        );
                         out.secret(s, Status::Fail, msg, ev);
                     } else {
-                        let msg = format!("rotates at least every {} days (limit {max})", fmt_days(days));
+                        let msg = format!(
+                            "rotates at least every {} days (limit {max})",
+                            fmt_days(days)
+                        );
                         out.secret(s, Status::Pass, msg, ev);
                     }
                 }

@@ -43,7 +43,11 @@ struct RotationEvidence {
 fn rotation_evidence(ctx: &Context<'_>, s: &crate::inventory::Secret) -> Option<RotationEvidence> {
     let ct = ctx.inv.cloudtrail_for(&s.account, &s.region)?;
     let lookup = ct.lookup.as_ref()?;
-    let r = ct.secrets.get(&s.arn).map(|a| a.rotation.clone()).unwrap_or_default();
+    let r = ct
+        .secrets
+        .get(&s.arn)
+        .map(|a| a.rotation.clone())
+        .unwrap_or_default();
     Some(RotationEvidence {
         window_days: (lookup.end - lookup.start).num_days(),
         succeeded: r.succeeded,
@@ -59,7 +63,10 @@ fn failures_note(ev: &Evidence) -> String {
         Some(r) if r.failed > 0 => format!(
             "; CloudTrail: {} RotationFailed event(s), last {}",
             r.failed,
-            r.last_failed.as_deref().map(|d| d.get(..10).unwrap_or(d)).unwrap_or("unknown")
+            r.last_failed
+                .as_deref()
+                .map(|d| d.get(..10).unwrap_or(d))
+                .unwrap_or("unknown")
         ),
         _ => String::new(),
     }
@@ -104,7 +111,12 @@ impl Check for RotationNotOnSchedule {
                 continue;
             }
             if s.rotation_enabled != Some(true) {
-                out.secret(s, Status::NotApplicable, "automatic rotation is not enabled", ev);
+                out.secret(
+                    s,
+                    Status::NotApplicable,
+                    "automatic rotation is not enabled",
+                    ev,
+                );
                 continue;
             }
             ev.interval_error = interval.as_ref().err().cloned();
@@ -123,7 +135,9 @@ impl Check for RotationNotOnSchedule {
             if dues.is_empty() {
                 let why = match &interval {
                     Err(e) => format!("{e}, and no next rotation date was collected"),
-                    Ok(_) => "no last-rotated, creation or next rotation date was collected".to_string(),
+                    Ok(_) => {
+                        "no last-rotated, creation or next rotation date was collected".to_string()
+                    }
                 };
                 out.secret(
                     s,
@@ -168,7 +182,11 @@ impl Check for RotationNotOnSchedule {
                     .copied()
                     .expect("dues is not empty");
                 ev.due = Some(due.to_rfc3339());
-                let msg = format!("on schedule: next rotation due {} (grace {grace_days}){}", ymd(due), failures_note(&ev));
+                let msg = format!(
+                    "on schedule: next rotation due {} (grace {grace_days}){}",
+                    ymd(due),
+                    failures_note(&ev)
+                );
                 out.secret(s, Status::Pass, msg, ev);
             }
         }
@@ -207,7 +225,10 @@ mod tests {
         boundary.last_rotated_date = Some(days_ago(32));
         let mut late = rotating("prod/app/late", 30);
         late.last_rotated_date = Some(days_ago(33));
-        let f = run(&RotationNotOnSchedule, &inventory(vec![on_time, boundary, late]));
+        let f = run(
+            &RotationNotOnSchedule,
+            &inventory(vec![on_time, boundary, late]),
+        );
         assert_eq!(status_of(&f, "prod/app/on-time"), Status::Pass);
         assert_eq!(status_of(&f, "prod/app/boundary"), Status::Pass);
         assert_eq!(status_of(&f, "prod/app/late"), Status::Fail);
@@ -221,7 +242,10 @@ mod tests {
         );
         let ok = finding(&f, "prod/app/on-time");
         assert!(ok.evidence()["days_overdue"].is_null());
-        assert_eq!(ok.message, "on schedule: next rotation due 2026-06-21 (grace 2)");
+        assert_eq!(
+            ok.message,
+            "on schedule: next rotation due 2026-06-21 (grace 2)"
+        );
     }
 
     #[test]
@@ -232,7 +256,10 @@ mod tests {
         let mut within_grace = rotating("prod/app/within-grace", 30);
         within_grace.last_rotated_date = Some(days_ago(5));
         within_grace.next_rotation_date = Some(days_ago(2));
-        let f = run(&RotationNotOnSchedule, &inventory(vec![missed, within_grace]));
+        let f = run(
+            &RotationNotOnSchedule,
+            &inventory(vec![missed, within_grace]),
+        );
         assert_eq!(status_of(&f, "prod/app/missed"), Status::Fail);
         assert_eq!(status_of(&f, "prod/app/within-grace"), Status::Pass);
         let m = finding(&f, "prod/app/missed");
@@ -265,7 +292,10 @@ mod tests {
     fn undecidable_not_applicable_and_replicas() {
         // Unparsable schedule and no next rotation date: error.
         let mut bad = rotating("prod/app/bad", 30);
-        bad.rotation_rules.as_mut().expect("rules").schedule_expression = Some("cron(nope)".into());
+        bad.rotation_rules
+            .as_mut()
+            .expect("rules")
+            .schedule_expression = Some("cron(nope)".into());
         bad.last_rotated_date = Some(days_ago(5));
         // Unparsable schedule, but a next rotation date decides.
         let mut bad_with_next = bad.clone();
@@ -288,7 +318,14 @@ mod tests {
         replica.primary_region = Some(REGION.into());
         let f = run(
             &RotationNotOnSchedule,
-            &inventory(vec![bad, bad_with_next, no_dates, disabled, deleted, replica]),
+            &inventory(vec![
+                bad,
+                bad_with_next,
+                no_dates,
+                disabled,
+                deleted,
+                replica,
+            ]),
         );
         assert_eq!(f.len(), 5);
         assert_eq!(status_of(&f, "prod/app/bad"), Status::Error);
@@ -297,7 +334,11 @@ mod tests {
         assert_eq!(status_of(&f, "prod/app/disabled"), Status::NotApplicable);
         assert_eq!(status_of(&f, "prod/app/deleted"), Status::NotApplicable);
         let bad = finding(&f, "prod/app/bad");
-        assert!(bad.message.contains("no next rotation date"), "{}", bad.message);
+        assert!(
+            bad.message.contains("no next rotation date"),
+            "{}",
+            bad.message
+        );
         assert!(
             bad.evidence()["interval_error"]
                 .as_str()
@@ -314,13 +355,21 @@ mod tests {
         let mut ct = CloudTrailRegion {
             account: ACCOUNT.into(),
             region: REGION.into(),
-            lookup: Some(EventLookup { start: days_ago(7), end: now(), ..Default::default() }),
+            lookup: Some(EventLookup {
+                start: days_ago(7),
+                end: now(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         ct.secrets.insert(
             s.arn.clone(),
             SecretActivity {
-                rotation: RotationOutcomes { failed: 2, last_failed: Some(days_ago(3)), ..Default::default() },
+                rotation: RotationOutcomes {
+                    failed: 2,
+                    last_failed: Some(days_ago(3)),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
         );
@@ -328,7 +377,12 @@ mod tests {
         let f = run(&RotationNotOnSchedule, &inv);
         assert_eq!(f[0].status, Status::Fail);
         assert_eq!(f[0].evidence()["cloudtrail_rotation"]["failed"], 2);
-        assert!(f[0].message.contains("2 RotationFailed event(s), last 2026-05-29"), "{}", f[0].message);
+        assert!(
+            f[0].message
+                .contains("2 RotationFailed event(s), last 2026-05-29"),
+            "{}",
+            f[0].message
+        );
         // Not collected: no CloudTrail evidence at all.
         let f = run(&RotationNotOnSchedule, &inventory(vec![s]));
         assert!(f[0].evidence().get("cloudtrail_rotation").is_none());

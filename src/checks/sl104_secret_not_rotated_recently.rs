@@ -62,7 +62,11 @@ impl Check for SecretNotRotatedRecently {
             };
             ev.days_since_rotation = Some(days);
             let msg = format!("{what} {days} days ago (limit {max})");
-            let status = if days > max { Status::Fail } else { Status::Pass };
+            let status = if days > max {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
             out.secret(s, status, msg, ev);
         }
     }
@@ -133,7 +137,10 @@ mod tests {
             .iter()
             .find(|x| x.resource.name.as_ref() == "prod/app/never-old")
             .expect("finding");
-        assert_eq!(never.message, "never rotated; created 120 days ago (limit 90)");
+        assert_eq!(
+            never.message,
+            "never rotated; created 120 days ago (limit 90)"
+        );
     }
 
     #[test]

@@ -149,7 +149,10 @@ mod tests {
             .iter()
             .find(|x| x.resource.name.as_ref() == "prod/app/never-old")
             .expect("finding");
-        assert_eq!(never.message, "never accessed; created 91 days ago (limit 90)");
+        assert_eq!(
+            never.message,
+            "never accessed; created 91 days ago (limit 90)"
+        );
         assert!(never.evidence()["last_accessed"].is_null());
     }
 

@@ -43,7 +43,12 @@ impl Check for NameViolatesConvention {
             } else if re.is_match(&s.name) {
                 out.secret(s, Status::Pass, "name matches the naming convention", ev);
             } else {
-                out.secret(s, Status::Fail, format!("name does not match {pattern}"), ev);
+                out.secret(
+                    s,
+                    Status::Fail,
+                    format!("name does not match {pattern}"),
+                    ev,
+                );
             }
         }
     }
@@ -78,7 +83,11 @@ mod tests {
         assert_eq!(f.len(), 8, "replica excluded");
         assert_eq!(status_of(&f, "prod/payments/db-password"), Status::Pass);
         assert_eq!(status_of(&f, "staging/api/stripe.key"), Status::Pass);
-        assert_eq!(status_of(&f, "Prod/payments/db"), Status::Fail, "case-sensitive");
+        assert_eq!(
+            status_of(&f, "Prod/payments/db"),
+            Status::Fail,
+            "case-sensitive"
+        );
         assert_eq!(status_of(&f, "prod/payments"), Status::Fail);
         assert_eq!(status_of(&f, "qa/payments/db"), Status::Fail);
         assert_eq!(status_of(&f, "prod/pay ments/db"), Status::Fail);

@@ -53,7 +53,10 @@ impl Check for RequiredTagsMissing {
                     )
                 }
             } else if missing.is_empty() {
-                (Status::Pass, format!("has all {} required tags", required.len()))
+                (
+                    Status::Pass,
+                    format!("has all {} required tags", required.len()),
+                )
             } else {
                 (
                     Status::Fail,
@@ -83,7 +86,10 @@ mod tests {
 
     fn tagged(name: &str, tags: &[(&str, &str)]) -> Secret {
         let mut s = secret(name);
-        s.tags = tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        s.tags = tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         s
     }
 
@@ -95,7 +101,11 @@ mod tests {
         let inv = inventory(vec![
             tagged(
                 "prod/app/all",
-                &[("Environment", "prod"), ("Team", "pay"), ("Application", "api")],
+                &[
+                    ("Environment", "prod"),
+                    ("Team", "pay"),
+                    ("Application", "api"),
+                ],
             ),
             tagged(
                 "prod/app/empty-value",
@@ -103,7 +113,11 @@ mod tests {
             ),
             tagged(
                 "prod/app/wrong-case",
-                &[("environment", "prod"), ("Team", "pay"), ("Application", "api")],
+                &[
+                    ("environment", "prod"),
+                    ("Team", "pay"),
+                    ("Application", "api"),
+                ],
             ),
             tagged(
                 "prod/app/some",
@@ -151,7 +165,10 @@ mod tests {
             .iter()
             .find(|x| x.resource.name.as_ref() == "prod/app/wrong-case")
             .expect("finding");
-        assert_eq!(wrong.evidence()["missing_keys"], serde_json::json!(["Environment"]));
+        assert_eq!(
+            wrong.evidence()["missing_keys"],
+            serde_json::json!(["Environment"])
+        );
     }
 
     #[test]

@@ -32,7 +32,10 @@ struct Evidence<'a> {
 }
 
 /// The aliases (name and ARN) collected for a key.
-fn aliases_of<'a>(inv: &'a Inventory, k: &KmsKey) -> impl Iterator<Item = (&'a str, Option<&'a str>)> {
+fn aliases_of<'a>(
+    inv: &'a Inventory,
+    k: &KmsKey,
+) -> impl Iterator<Item = (&'a str, Option<&'a str>)> {
     let (account, region, key_id, arn) = (
         k.account.clone(),
         k.region.clone(),
@@ -180,7 +183,12 @@ impl Check for DefaultKmsKey {
                         out.secret(s, Status::Pass, format!("encrypted with {base}"), ev);
                     } else if allowed.iter().any(|e| allows_foreign(e, &reference)) {
                         ev.on_allow_list = Some(true);
-                        out.secret(s, Status::Pass, format!("encrypted with allowed {base}"), ev);
+                        out.secret(
+                            s,
+                            Status::Pass,
+                            format!("encrypted with allowed {base}"),
+                            ev,
+                        );
                     } else if reference.contains(":alias/") {
                         out.secret(
                             s,
@@ -235,7 +243,9 @@ impl Check for DefaultKmsKey {
                         "not found among the collected keys and aliases".to_string()
                     } else {
                         gaps.iter()
-                            .map(|g| format!("{} failed in {} ({})", g.operation, g.region, g.error_code))
+                            .map(|g| {
+                                format!("{} failed in {} ({})", g.operation, g.region, g.error_code)
+                            })
                             .collect::<Vec<_>>()
                             .join("; ")
                     };
@@ -269,7 +279,11 @@ mod tests {
 
     fn inv_with_keys(secrets: Vec<Secret>) -> Inventory {
         let mut inv = inventory(secrets);
-        for (id, manager) in [("k-cmk", "CUSTOMER"), ("k-other", "CUSTOMER"), ("k-aws", "AWS")] {
+        for (id, manager) in [
+            ("k-cmk", "CUSTOMER"),
+            ("k-other", "CUSTOMER"),
+            ("k-aws", "AWS"),
+        ] {
             inv.kms_keys.push(KmsKey {
                 arn: format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{id}"),
                 key_id: id.into(),
@@ -280,7 +294,10 @@ mod tests {
                 ..Default::default()
             });
         }
-        for (alias, target) in [("alias/secrets", "k-cmk"), ("alias/aws/secretsmanager", "k-aws")] {
+        for (alias, target) in [
+            ("alias/secrets", "k-cmk"),
+            ("alias/aws/secretsmanager", "k-aws"),
+        ] {
             inv.kms_aliases.push(KmsAlias {
                 account: ACCOUNT.into(),
                 region: REGION.into(),
@@ -345,11 +362,16 @@ mod tests {
         assert!(absent.evidence()["kms_key_id"].is_null());
         let cmk = finding(&f, "prod/app/cmk-alias");
         assert_eq!(cmk.evidence()["key"], CMK_ARN);
-        assert_eq!(cmk.evidence()["key_aliases"], serde_json::json!(["alias/secrets"]));
+        assert_eq!(
+            cmk.evidence()["key_aliases"],
+            serde_json::json!(["alias/secrets"])
+        );
         let foreign = finding(&f, "prod/app/foreign");
         assert_eq!(foreign.evidence()["key_account"], "444455556666");
         assert!(
-            foreign.message.contains("in account 444455556666, not collected"),
+            foreign
+                .message
+                .contains("in account 444455556666, not collected"),
             "{}",
             foreign.message
         );
@@ -385,7 +407,10 @@ mod tests {
             "{}",
             other.message
         );
-        assert_eq!(finding(&f, "prod/app/cmk-arn").evidence()["on_allow_list"], true);
+        assert_eq!(
+            finding(&f, "prod/app/cmk-arn").evidence()["on_allow_list"],
+            true
+        );
 
         // By key id and by key ARN.
         for entry in ["k-other", "arn:aws:kms:us-east-1:111122223333:key/k-other"] {
@@ -396,7 +421,8 @@ mod tests {
             assert_eq!(status_of(&f, "prod/app/foreign"), Status::Fail, "{entry}");
         }
         // By alias ARN.
-        cfg.raw.encryption.allowed_kms_keys = vec!["arn:aws:kms:us-east-1:111122223333:alias/secrets".into()];
+        cfg.raw.encryption.allowed_kms_keys =
+            vec!["arn:aws:kms:us-east-1:111122223333:alias/secrets".into()];
         let f = run_with(&DefaultKmsKey, &inv_with_keys(all_forms()), &cfg);
         assert_eq!(status_of(&f, "prod/app/cmk-arn"), Status::Pass);
     }
@@ -414,7 +440,10 @@ mod tests {
         assert_eq!(status_of(&f, "prod/app/gone"), Status::Pass, "{f:#?}");
         assert_eq!(f[0].evidence()["key_kind"], "missing");
         // Without the missing-key record it stays an error: never a guess.
-        let f = run(&DefaultKmsKey, &inventory(vec![keyed("prod/app/gone", Some(gone))]));
+        let f = run(
+            &DefaultKmsKey,
+            &inventory(vec![keyed("prod/app/gone", Some(gone))]),
+        );
         assert_eq!(status_of(&f, "prod/app/gone"), Status::Error);
     }
 
@@ -451,7 +480,8 @@ mod tests {
         assert_eq!(a.evidence()["gaps"][0]["operation"], "ListAliases");
         let b = finding(&f, "prod/app/b");
         assert_eq!(
-            b.message, "cannot resolve key k-x: DescribeKey failed in us-east-1 (ThrottlingException)",
+            b.message,
+            "cannot resolve key k-x: DescribeKey failed in us-east-1 (ThrottlingException)",
             "a ListAliases gap does not concern a key id"
         );
         assert_eq!(b.evidence()["key_kind"], "unresolved");

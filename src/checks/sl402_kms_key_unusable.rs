@@ -46,7 +46,9 @@ pub(super) fn aliases_of<'a>(inv: &'a Inventory, k: &KmsKey) -> Vec<&'a str> {
             a.account == k.account
                 && a.region == k.region
                 && a.name != DEFAULT_KEY_ALIAS
-                && a.target_key_id.as_deref().is_some_and(|t| t == k.key_id || t == k.arn)
+                && a.target_key_id
+                    .as_deref()
+                    .is_some_and(|t| t == k.key_id || t == k.arn)
         })
         .map(|a| a.name.as_str())
         .collect();
@@ -61,7 +63,11 @@ pub(super) fn alias_suffix(aliases: &[&str]) -> String {
 }
 
 /// A reference reduced to what it names: (account, region, `key` or `alias`, id or name).
-fn canonical(raw: &str, account: &str, region: &str) -> Option<(String, String, &'static str, String)> {
+fn canonical(
+    raw: &str,
+    account: &str,
+    region: &str,
+) -> Option<(String, String, &'static str, String)> {
     match parse_reference(Some(raw)) {
         KeyReference::Absent => None,
         KeyReference::KeyId(id) => Some((account.into(), region.into(), "key", id)),
@@ -71,13 +77,22 @@ fn canonical(raw: &str, account: &str, region: &str) -> Option<(String, String, 
             key_id,
         } => Some((account, region, "key", key_id)),
         KeyReference::AliasName(alias) => Some((account.into(), region.into(), "alias", alias)),
-        KeyReference::AliasArn { region, account, alias } => Some((account, region, "alias", alias)),
+        KeyReference::AliasArn {
+            region,
+            account,
+            alias,
+        } => Some((account, region, "alias", alias)),
     }
 }
 
 /// The missing-key record (`DescribeKey` said `NotFoundException`) for a reference used in
 /// `account`/`region`, whatever form either was written in.
-pub(super) fn missing_key<'a>(inv: &'a Inventory, raw: &str, account: &str, region: &str) -> Option<&'a MissingKey> {
+pub(super) fn missing_key<'a>(
+    inv: &'a Inventory,
+    raw: &str,
+    account: &str,
+    region: &str,
+) -> Option<&'a MissingKey> {
     let want = canonical(raw, account, region)?;
     inv.missing_kms_keys
         .iter()
@@ -86,7 +101,13 @@ pub(super) fn missing_key<'a>(inv: &'a Inventory, raw: &str, account: &str, regi
 
 /// `DescribeKey` / `ListAliases` gaps that may explain why a reference used in
 /// `account`/`region` did not resolve.
-pub(super) fn key_gaps<'a>(inv: &'a Inventory, raw: &str, resolved: &str, account: &str, region: &str) -> Vec<&'a Gap> {
+pub(super) fn key_gaps<'a>(
+    inv: &'a Inventory,
+    raw: &str,
+    resolved: &str,
+    account: &str,
+    region: &str,
+) -> Vec<&'a Gap> {
     let by_alias = resolved.contains("alias/") || raw.starts_with("alias/");
     let want = canonical(raw, account, region);
     inv.gaps
@@ -97,8 +118,9 @@ pub(super) fn key_gaps<'a>(inv: &'a Inventory, raw: &str, resolved: &str, accoun
                 && (g.resource == raw
                     || g.resource == resolved
                     || (want.is_some() && canonical(&g.resource, &g.account, &g.region) == want));
-            let region_wide =
-                g.account == account && g.region == region && (g.resource.is_empty() || g.resource == region);
+            let region_wide = g.account == account
+                && g.region == region
+                && (g.resource.is_empty() || g.resource == region);
             same_ref || region_wide
         })
         .collect()
@@ -206,7 +228,13 @@ impl Check for KmsKeyUnusable {
                             ev,
                         );
                     } else {
-                        emit_state(out, s, k, format!("AWS managed key {DEFAULT_KEY_ALIAS}"), ev);
+                        emit_state(
+                            out,
+                            s,
+                            k,
+                            format!("AWS managed key {DEFAULT_KEY_ALIAS}"),
+                            ev,
+                        );
                     }
                 }
                 KeyRef::Customer(k) => {
@@ -240,7 +268,9 @@ impl Check for KmsKeyUnusable {
                                 "alias {reference} does not exist: new versions (and rotation) cannot be encrypted, and existing versions are readable only if the key it named still exists"
                             )
                         } else {
-                            format!("key {reference} does not exist: the secret cannot be decrypted")
+                            format!(
+                                "key {reference} does not exist: the secret cannot be decrypted"
+                            )
                         };
                         out.secret(s, Status::Fail, msg, ev);
                     } else {
@@ -291,7 +321,9 @@ mod tests {
     }
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        f.iter().find(|x| x.resource.name.as_ref() == name).expect("finding exists")
+        f.iter()
+            .find(|x| x.resource.name.as_ref() == name)
+            .expect("finding exists")
     }
 
     fn fixture() -> Inventory {
@@ -381,16 +413,27 @@ mod tests {
             ("prod/app/denied", Status::Error),
             ("prod/app/stateless", Status::Error),
         ] {
-            assert_eq!(status_of(&f, name), want, "{name}: {:#?}", finding(&f, name));
+            assert_eq!(
+                status_of(&f, name),
+                want,
+                "{name}: {:#?}",
+                finding(&f, name)
+            );
         }
-        assert!(f.iter().all(|x| x.severity == crate::report::Severity::Critical));
+        assert!(
+            f.iter()
+                .all(|x| x.severity == crate::report::Severity::Critical)
+        );
     }
 
     #[test]
     fn evidence_and_messages() {
         let f = run(&KmsKeyUnusable, &fixture());
         let enabled = finding(&f, "prod/app/enabled");
-        assert_eq!(enabled.evidence()["key_aliases"], serde_json::json!(["alias/app"]));
+        assert_eq!(
+            enabled.evidence()["key_aliases"],
+            serde_json::json!(["alias/app"])
+        );
         assert_eq!(enabled.evidence()["key_state"], "Enabled");
 
         let disabled = finding(&f, "prod/app/disabled");
@@ -405,9 +448,14 @@ mod tests {
         );
 
         let pending = finding(&f, "prod/app/pending");
-        assert_eq!(pending.evidence()["deletion_date"], "2026-06-08T00:00:00+00:00");
+        assert_eq!(
+            pending.evidence()["deletion_date"],
+            "2026-06-08T00:00:00+00:00"
+        );
         assert!(
-            pending.message.contains("scheduled for deletion on 2026-06-08"),
+            pending
+                .message
+                .contains("scheduled for deletion on 2026-06-08"),
             "{}",
             pending.message
         );
@@ -439,7 +487,10 @@ mod tests {
             denied.message,
             "cannot tell whether key k-denied is usable: DescribeKey failed in us-east-1 (AccessDeniedException)"
         );
-        assert_eq!(denied.evidence()["gaps"][0]["error_code"], "AccessDeniedException");
+        assert_eq!(
+            denied.evidence()["gaps"][0]["error_code"],
+            "AccessDeniedException"
+        );
 
         let default = finding(&f, "prod/app/default");
         assert_eq!(default.evidence()["key_kind"], "aws_managed");
@@ -449,11 +500,20 @@ mod tests {
     fn collected_default_key_is_trusted_when_it_says_otherwise() {
         let mut inv = inventory(vec![keyed("prod/app/default", Some("k-aws"))]);
         inv.kms_keys.push(key("k-aws", "AWS", Some("Enabled")));
-        assert_eq!(status_of(&run(&KmsKeyUnusable, &inv), "prod/app/default"), Status::Pass);
+        assert_eq!(
+            status_of(&run(&KmsKeyUnusable, &inv), "prod/app/default"),
+            Status::Pass
+        );
         inv.kms_keys[0].key_state = Some("Disabled".into());
-        assert_eq!(status_of(&run(&KmsKeyUnusable, &inv), "prod/app/default"), Status::Fail);
+        assert_eq!(
+            status_of(&run(&KmsKeyUnusable, &inv), "prod/app/default"),
+            Status::Fail
+        );
         inv.kms_keys[0].key_state = None;
-        assert_eq!(status_of(&run(&KmsKeyUnusable, &inv), "prod/app/default"), Status::Pass);
+        assert_eq!(
+            status_of(&run(&KmsKeyUnusable, &inv), "prod/app/default"),
+            Status::Pass
+        );
     }
 
     #[test]

@@ -56,7 +56,14 @@ struct Usage<'a> {
 }
 
 impl<'a> Usage<'a> {
-    fn add(&mut self, ctx: &Context<'a>, s: &'a Secret, raw: Option<&'a str>, region: &'a str, replica: bool) {
+    fn add(
+        &mut self,
+        ctx: &Context<'a>,
+        s: &'a Secret,
+        raw: Option<&'a str>,
+        region: &'a str,
+        replica: bool,
+    ) {
         let user = User {
             name: &s.name,
             arn: &s.arn,
@@ -92,7 +99,13 @@ impl<'a> Usage<'a> {
 }
 
 fn key_resource(arn: &str, name: &str, account: &str, region: &str) -> Resource {
-    Resource::new(arn.to_string(), name.to_string(), "kms-key".to_string(), account.to_string(), region.to_string())
+    Resource::new(
+        arn.to_string(),
+        name.to_string(),
+        "kms-key".to_string(),
+        account.to_string(),
+        region.to_string(),
+    )
 }
 
 /// `prod/a (us-east-1), prod/b (replica in eu-west-1)`, at most five names.
@@ -138,7 +151,12 @@ impl Check for KmsKeyRotationDisabled {
         let mut usage = Usage::default();
         for s in ctx.secrets() {
             usage.add(ctx, s, s.kms_key_id.as_deref(), &s.region, false);
-            for rep in s.replication.iter().flatten().filter(|r| !r.region.is_empty()) {
+            for rep in s
+                .replication
+                .iter()
+                .flatten()
+                .filter(|r| !r.region.is_empty())
+            {
                 usage.add(ctx, s, rep.kms_key_id.as_deref(), &rep.region, true);
             }
         }
@@ -233,7 +251,9 @@ impl Check for KmsKeyRotationDisabled {
             };
             // Other-account references are always ARNs: the key lives in the ARN's region.
             let region = match parse_reference(Some(&reference)) {
-                KeyReference::KeyArn { region, .. } | KeyReference::AliasArn { region, .. } => region,
+                KeyReference::KeyArn { region, .. } | KeyReference::AliasArn { region, .. } => {
+                    region
+                }
                 _ => String::new(),
             };
             out.push(
@@ -315,7 +335,10 @@ mod tests {
     }
 
     fn by_name<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        let m: Vec<_> = f.iter().filter(|x| x.resource.name.as_ref() == name).collect();
+        let m: Vec<_> = f
+            .iter()
+            .filter(|x| x.resource.name.as_ref() == name)
+            .collect();
         assert_eq!(m.len(), 1, "one finding on {name}: {f:#?}");
         m[0]
     }
@@ -342,7 +365,10 @@ mod tests {
             keyed("prod/app/pending", Some("k-pending")),
             keyed("prod/app/imported", Some("k-imported")),
             keyed("prod/app/unknown", Some("k-unknown")),
-            keyed("prod/app/foreign", Some("arn:aws:kms:us-east-1:444455556666:key/k-f")),
+            keyed(
+                "prod/app/foreign",
+                Some("arn:aws:kms:us-east-1:444455556666:key/k-f"),
+            ),
             keyed("prod/app/gone", Some("k-gone")),
             keyed("prod/app/denied", Some("k-denied")),
         ]);
@@ -431,7 +457,8 @@ mod tests {
         assert_eq!(eu.resource.region.as_ref(), "eu-west-1");
         assert_eq!(eu.evidence()["secrets"].as_array().map(Vec::len), Some(1));
         assert!(
-            eu.message.ends_with("used by prod/app/a (replica in eu-west-1)"),
+            eu.message
+                .ends_with("used by prod/app/a (replica in eu-west-1)"),
             "{}",
             eu.message
         );
@@ -460,8 +487,15 @@ mod tests {
         assert_eq!(by_name(&f, "k-gone").status, Status::NotApplicable);
         let denied = by_name(&f, "k-denied");
         assert_eq!(denied.status, Status::Error);
-        assert_eq!(denied.resource.arn.as_ref(), "arn:aws:kms:us-east-1:111122223333:key/k-denied");
-        assert!(denied.message.contains("DescribeKey failed"), "{}", denied.message);
+        assert_eq!(
+            denied.resource.arn.as_ref(),
+            "arn:aws:kms:us-east-1:111122223333:key/k-denied"
+        );
+        assert!(
+            denied.message.contains("DescribeKey failed"),
+            "{}",
+            denied.message
+        );
     }
 
     #[test]

@@ -41,50 +41,109 @@ impl Check for KmsKeyPolicyTooBroad {
     fn run(&self, ctx: &Context<'_>, out: &mut Emitter<'_>) {
         let mut keys: BTreeMap<&str, (&KmsKey, Vec<&str>)> = BTreeMap::new();
         for s in ctx.secrets() {
-            if let KeyRef::Customer(k) = resolve_key(ctx.inv, s, s.kms_key_id.as_deref(), &s.region) {
-                keys.entry(&k.arn).or_insert((k, Vec::new())).1.push(&s.name);
+            if let KeyRef::Customer(k) = resolve_key(ctx.inv, s, s.kms_key_id.as_deref(), &s.region)
+            {
+                keys.entry(&k.arn)
+                    .or_insert((k, Vec::new()))
+                    .1
+                    .push(&s.name);
             }
         }
         let trusted = &ctx.cfg.raw.access.trusted_accounts;
         for (arn, (k, mut secrets)) in keys {
             secrets.truncate(20);
             let aliases = aliases_of(ctx.inv, k);
-            let resource = Resource::new(arn.to_string(), aliases.first().copied().unwrap_or(&k.key_id).to_string(), "kms-key", k.account.clone(), k.region.clone());
+            let resource = Resource::new(
+                arn.to_string(),
+                aliases.first().copied().unwrap_or(&k.key_id).to_string(),
+                "kms-key",
+                k.account.clone(),
+                k.region.clone(),
+            );
             let named = format!("key {arn}{}", alias_suffix(&aliases));
-            let mut ev = Evidence { key_arn: arn, key_aliases: aliases, secrets, grants: Vec::new(), trusted_accounts: trusted, problem: None };
+            let mut ev = Evidence {
+                key_arn: arn,
+                key_aliases: aliases,
+                secrets,
+                grants: Vec::new(),
+                trusted_accounts: trusted,
+                problem: None,
+            };
             let policy = match k.policy.as_deref().map(parse_policy) {
                 Some(Ok(p)) => p,
                 Some(Err(e)) => {
                     ev.problem = Some(e.clone());
-                    out.push(resource, Status::Error, format!("cannot judge the key policy of {named}: it could not be parsed: {e}"), ev);
+                    out.push(
+                        resource,
+                        Status::Error,
+                        format!(
+                            "cannot judge the key policy of {named}: it could not be parsed: {e}"
+                        ),
+                        ev,
+                    );
                     continue;
                 }
                 None => {
-                    let gap = ctx.inv.gaps.iter().find(|g| g.operation == "GetKeyPolicy" && g.resource == k.arn);
+                    let gap = ctx
+                        .inv
+                        .gaps
+                        .iter()
+                        .find(|g| g.operation == "GetKeyPolicy" && g.resource == k.arn);
                     let why = match gap {
                         Some(g) => format!("GetKeyPolicy failed ({})", g.error_code),
                         None => "the key policy was not collected".to_string(),
                     };
                     ev.problem = Some(why.clone());
-                    out.push(resource, Status::Error, format!("cannot judge the key policy of {named}: {why}"), ev);
+                    out.push(
+                        resource,
+                        Status::Error,
+                        format!("cannot judge the key policy of {named}: {why}"),
+                        ev,
+                    );
                     continue;
                 }
             };
             ev.grants = public_grants(&policy, arn, &[KMS_DECRYPT], Org::Outside);
-            ev.grants.extend(external_grants(&policy, arn, &k.account, KMS_DECRYPT, trusted));
+            ev.grants.extend(external_grants(
+                &policy,
+                arn,
+                &k.account,
+                KMS_DECRYPT,
+                trusted,
+            ));
             if ev.grants.is_empty() {
-                out.push(resource, Status::Pass, format!("the key policy of {named} lets no one outside account {} decrypt", k.account), ev);
+                out.push(
+                    resource,
+                    Status::Pass,
+                    format!(
+                        "the key policy of {named} lets no one outside account {} decrypt",
+                        k.account
+                    ),
+                    ev,
+                );
                 continue;
             }
             let who: Vec<String> = ev
                 .grants
                 .iter()
                 .map(|g| {
-                    let cond = if g.conditional_on.is_empty() { String::new() } else { format!(" if {}", g.conditional_on.join(", ")) };
+                    let cond = if g.conditional_on.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" if {}", g.conditional_on.join(", "))
+                    };
                     format!("{}{cond} ({})", g.principal, g.statements.join("; "))
                 })
                 .collect();
-            out.push(resource, Status::Fail, format!("the key policy of {named} lets principals outside the account decrypt: {}", who.join("; ")), ev);
+            out.push(
+                resource,
+                Status::Fail,
+                format!(
+                    "the key policy of {named} lets principals outside the account decrypt: {}",
+                    who.join("; ")
+                ),
+                ev,
+            );
         }
     }
 }

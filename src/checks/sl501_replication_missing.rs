@@ -86,7 +86,10 @@ pub(super) fn replica_view<'a>(ctx: &Context<'a>, s: &'a Secret, unknown: &str) 
             },
         };
     };
-    let replicas: Vec<_> = replication.iter().filter(|r| !r.region.is_empty()).collect();
+    let replicas: Vec<_> = replication
+        .iter()
+        .filter(|r| !r.region.is_empty())
+        .collect();
     if replicas.is_empty() {
         return ReplicaView::Verdict {
             status: Status::NotApplicable,
@@ -101,7 +104,8 @@ pub(super) fn replica_view<'a>(ctx: &Context<'a>, s: &'a Secret, unknown: &str) 
 /// replicated or is known to have replicas, else `not_applicable` (it has none to judge).
 pub(super) fn unknown_replication_status(ctx: &Context<'_>, s: &Secret) -> Status {
     if s.deleted_date.is_none()
-        && (ctx.cfg.replication.must_replicate(s).is_some() || !ctx.listed_replica_regions(s).is_empty())
+        && (ctx.cfg.replication.must_replicate(s).is_some()
+            || !ctx.listed_replica_regions(s).is_empty())
     {
         Status::Error
     } else {
@@ -174,7 +178,10 @@ impl Check for ReplicationMissing {
                 let msg = if regions.is_empty() {
                     "not replicated, and no replica is required".to_string()
                 } else if s.replication.is_some() {
-                    format!("replicated to {} ({list}){required}", plural(regions.len(), "region"))
+                    format!(
+                        "replicated to {} ({list}){required}",
+                        plural(regions.len(), "region")
+                    )
                 } else {
                     format!(
                         "replicated to {} ({list}){required}: replicas listed in the audited regions (DescribeSecret was not collected)",
@@ -245,7 +252,9 @@ mod tests {
     }
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        f.iter().find(|x| x.resource.name.as_ref() == name).expect("finding exists")
+        f.iter()
+            .find(|x| x.resource.name.as_ref() == name)
+            .expect("finding exists")
     }
 
     #[test]
@@ -272,7 +281,9 @@ mod tests {
                 account: ACCOUNT.into(),
                 region: REGION.into(),
                 operation: "DescribeSecret".into(),
-                resource: format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/app/unknown-AbCdEf"),
+                resource: format!(
+                    "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/app/unknown-AbCdEf"
+                ),
                 error_code: "AccessDeniedException".into(),
                 message: String::new(),
             });
@@ -296,11 +307,20 @@ mod tests {
         assert_eq!(status_of(&f, "prod/app/unknown"), Status::Error);
 
         let one = finding(&f, "prod/app/one");
-        assert_eq!(one.message, "replicated to 1 region (eu-west-1), at least 1 required");
+        assert_eq!(
+            one.message,
+            "replicated to 1 region (eu-west-1), at least 1 required"
+        );
         assert_eq!(one.evidence()["selected_by"], "name matches ^prod/");
-        assert_eq!(one.evidence()["replica_regions"], serde_json::json!(["eu-west-1"]));
+        assert_eq!(
+            one.evidence()["replica_regions"],
+            serde_json::json!(["eu-west-1"])
+        );
         let none = finding(&f, "prod/app/none");
-        assert_eq!(none.message, "not replicated to any other region, at least 1 required");
+        assert_eq!(
+            none.message,
+            "not replicated to any other region, at least 1 required"
+        );
         let unknown = finding(&f, "prod/app/unknown");
         assert_eq!(
             unknown.message,
@@ -344,7 +364,10 @@ mod tests {
         };
         let inv = inventory(vec![
             tagged("a", &[("us-west-2", "InSync"), ("eu-west-1", "InSync")]),
-            tagged("b", &[("eu-west-1", "InSync"), ("eu-central-1", "InProgress")]),
+            tagged(
+                "b",
+                &[("eu-west-1", "InSync"), ("eu-central-1", "InProgress")],
+            ),
             tagged("c", &[("us-west-2", "InSync")]),
             replicated("prod/app/untagged", &[]),
         ]);
@@ -359,10 +382,16 @@ mod tests {
         );
         let b = finding(&f, "b");
         assert_eq!(b.message, "not replicated to required region us-west-2");
-        assert_eq!(b.evidence()["missing_regions"], serde_json::json!(["us-west-2"]));
+        assert_eq!(
+            b.evidence()["missing_regions"],
+            serde_json::json!(["us-west-2"])
+        );
         assert_eq!(b.evidence()["selected_by"], "tag DR=multi-region");
         let c = finding(&f, "c");
-        assert_eq!(c.message, "replicated to 1 region (us-west-2), at least 2 required");
+        assert_eq!(
+            c.message,
+            "replicated to 1 region (us-west-2), at least 2 required"
+        );
         assert_eq!(
             finding(&f, "prod/app/untagged").message,
             "not required to be replicated (rule: tag DR=multi-region)"

@@ -65,7 +65,11 @@ impl Check for ReplicationUnhealthy {
             };
             let replicas = match replica_view(ctx, s, "replication status unknown") {
                 ReplicaView::Listed(replicas) => replicas,
-                ReplicaView::Verdict { status, message, gap } => {
+                ReplicaView::Verdict {
+                    status,
+                    message,
+                    gap,
+                } => {
                     ev.gap = gap.map(GapEvidence::from);
                     out.secret(s, status, message, ev);
                     continue;
@@ -131,7 +135,12 @@ impl Check for ReplicationUnhealthy {
                     ev,
                 );
             } else {
-                out.secret(s, Status::Pass, format!("replicas healthy: {}", fine.join(", ")), ev);
+                out.secret(
+                    s,
+                    Status::Pass,
+                    format!("replicas healthy: {}", fine.join(", ")),
+                    ev,
+                );
             }
         }
     }
@@ -145,7 +154,11 @@ mod tests {
     use crate::inventory::{Gap, Replica, Secret};
     use crate::report::Finding;
 
-    fn with(name: &str, changed_hours_ago: i64, replicas: &[(&str, Option<&str>, Option<&str>)]) -> Secret {
+    fn with(
+        name: &str,
+        changed_hours_ago: i64,
+        replicas: &[(&str, Option<&str>, Option<&str>)],
+    ) -> Secret {
         let mut s = secret(name);
         s.last_changed_date = Some(now() - chrono::Duration::hours(changed_hours_ago));
         s.replication = Some(
@@ -163,7 +176,9 @@ mod tests {
     }
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        f.iter().find(|x| x.resource.name.as_ref() == name).expect("finding exists")
+        f.iter()
+            .find(|x| x.resource.name.as_ref() == name)
+            .expect("finding exists")
     }
 
     #[test]
@@ -194,8 +209,16 @@ mod tests {
                     ),
                 ],
             ),
-            with("prod/app/stuck", 25, &[("eu-west-1", Some("InProgress"), None)]),
-            with("prod/app/fresh", 24, &[("eu-west-1", Some("InProgress"), None)]),
+            with(
+                "prod/app/stuck",
+                25,
+                &[("eu-west-1", Some("InProgress"), None)],
+            ),
+            with(
+                "prod/app/fresh",
+                24,
+                &[("eu-west-1", Some("InProgress"), None)],
+            ),
             with("prod/app/odd", 1, &[("eu-west-1", Some("Paused"), None)]),
             with("prod/app/none", 1, &[]),
             unknown_prod,
@@ -221,7 +244,11 @@ mod tests {
         );
         assert_eq!(status_of(&f, "prod/app/odd"), Status::Error);
         assert_eq!(status_of(&f, "prod/app/none"), Status::NotApplicable);
-        assert_eq!(status_of(&f, "prod/app/unknown"), Status::Error, "must be replicated");
+        assert_eq!(
+            status_of(&f, "prod/app/unknown"),
+            Status::Error,
+            "must be replicated"
+        );
         assert_eq!(
             status_of(&f, "dev/app/unknown"),
             Status::NotApplicable,
@@ -243,8 +270,14 @@ mod tests {
             stuck.message,
             "replica in eu-west-1 InProgress for at least 25 h (max 24 h)"
         );
-        assert_eq!(stuck.evidence()["replicas"][0]["in_progress_hours_at_least"], 25);
-        assert_eq!(stuck.evidence()["in_progress_measured_from"], "2026-05-30T23:00:00+00:00");
+        assert_eq!(
+            stuck.evidence()["replicas"][0]["in_progress_hours_at_least"],
+            25
+        );
+        assert_eq!(
+            stuck.evidence()["in_progress_measured_from"],
+            "2026-05-30T23:00:00+00:00"
+        );
         assert_eq!(
             finding(&f, "prod/app/fresh").message,
             "replicas healthy: eu-west-1 InProgress (secret last changed 24 h ago)"
@@ -257,14 +290,18 @@ mod tests {
 
     #[test]
     fn threshold_is_configurable() {
-        let cfg = Config::from_toml("x.toml", "[replication]\nmax_in_progress_hours = 48\n").expect("valid");
+        let cfg = Config::from_toml("x.toml", "[replication]\nmax_in_progress_hours = 48\n")
+            .expect("valid");
         let inv = inventory(vec![with(
             "prod/app/stuck",
             25,
             &[("eu-west-1", Some("InProgress"), None)],
         )]);
         assert_eq!(
-            status_of(&run_with(&ReplicationUnhealthy, &inv, &cfg), "prod/app/stuck"),
+            status_of(
+                &run_with(&ReplicationUnhealthy, &inv, &cfg),
+                "prod/app/stuck"
+            ),
             Status::Pass
         );
     }

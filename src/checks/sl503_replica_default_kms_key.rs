@@ -36,7 +36,13 @@ struct Evidence<'a> {
 }
 
 /// The kind of a resolved key; a reference recorded as missing is a (gone) customer key.
-fn kind(ctx: &Context<'_>, s: &Secret, raw: Option<&str>, region: &str, key: &KeyRef<'_>) -> &'static str {
+fn kind(
+    ctx: &Context<'_>,
+    s: &Secret,
+    raw: Option<&str>,
+    region: &str,
+    key: &KeyRef<'_>,
+) -> &'static str {
     match key {
         KeyRef::Default { .. } => "aws_managed",
         KeyRef::Customer(_) => "customer_managed",
@@ -74,7 +80,11 @@ impl Check for ReplicaDefaultKmsKey {
             };
             let replicas = match replica_view(ctx, s, "replica keys unknown") {
                 ReplicaView::Listed(replicas) => replicas,
-                ReplicaView::Verdict { status, message, gap } => {
+                ReplicaView::Verdict {
+                    status,
+                    message,
+                    gap,
+                } => {
                     ev.gaps = gap.into_iter().map(GapEvidence::from).collect();
                     out.secret(s, status, message, ev);
                     continue;
@@ -98,7 +108,13 @@ impl Check for ReplicaDefaultKmsKey {
                     "aws_managed" => ev.default_key_regions.push(&r.region),
                     "unresolved" => {
                         let label = key.label();
-                        let gaps = key_gaps(ctx.inv, raw.unwrap_or_default(), &label, &s.account, &r.region);
+                        let gaps = key_gaps(
+                            ctx.inv,
+                            raw.unwrap_or_default(),
+                            &label,
+                            &s.account,
+                            &r.region,
+                        );
                         let why = if gaps.is_empty() {
                             "not among the collected keys and aliases".to_string()
                         } else {
@@ -150,7 +166,10 @@ impl Check for ReplicaDefaultKmsKey {
                 out.secret(
                     s,
                     Status::Pass,
-                    format!("every replica ({}) uses a customer managed key", regions.join(", ")),
+                    format!(
+                        "every replica ({}) uses a customer managed key",
+                        regions.join(", ")
+                    ),
                     ev,
                 );
             }
@@ -197,7 +216,9 @@ mod tests {
     }
 
     fn finding<'a>(f: &'a [Finding], name: &str) -> &'a Finding {
-        f.iter().find(|x| x.resource.name.as_ref() == name).expect("finding exists")
+        f.iter()
+            .find(|x| x.resource.name.as_ref() == name)
+            .expect("finding exists")
     }
 
     #[test]
@@ -208,7 +229,10 @@ mod tests {
             with(
                 "prod/app/fail-alias",
                 Some("k-us"),
-                &[(EU, Some("alias/aws/secretsmanager")), ("us-west-2", Some("k-west"))],
+                &[
+                    (EU, Some("alias/aws/secretsmanager")),
+                    ("us-west-2", Some("k-west")),
+                ],
             ),
             with("prod/app/pass", Some("k-us"), &[(EU, Some(&eu_arn))]),
             with(
@@ -216,11 +240,23 @@ mod tests {
                 Some("k-us"),
                 &[(EU, Some("arn:aws:kms:eu-west-1:444455556666:key/x"))],
             ),
-            with("prod/app/pass-missing", Some("k-us"), &[(EU, Some("alias/gone"))]),
+            with(
+                "prod/app/pass-missing",
+                Some("k-us"),
+                &[(EU, Some("alias/gone"))],
+            ),
             with("prod/app/default-primary", None, &[(EU, None)]),
             with("prod/app/no-replicas", Some("k-us"), &[]),
-            with("prod/app/unresolved", Some("k-us"), &[(EU, Some("k-denied"))]),
-            with("prod/app/primary-unresolved", Some("k-nowhere"), &[(EU, None)]),
+            with(
+                "prod/app/unresolved",
+                Some("k-us"),
+                &[(EU, Some("k-denied"))],
+            ),
+            with(
+                "prod/app/primary-unresolved",
+                Some("k-nowhere"),
+                &[(EU, None)],
+            ),
         ]);
         inv.kms_keys = vec![
             key("k-us", REGION, "CUSTOMER"),
@@ -252,15 +288,26 @@ mod tests {
             ("prod/app/unresolved", Status::Error),
             ("prod/app/primary-unresolved", Status::Error),
         ] {
-            assert_eq!(status_of(&f, name), want, "{name}: {:#?}", finding(&f, name));
+            assert_eq!(
+                status_of(&f, name),
+                want,
+                "{name}: {:#?}",
+                finding(&f, name)
+            );
         }
         let fail = finding(&f, "prod/app/fail-alias");
         assert_eq!(
             fail.message,
             "the replica in eu-west-1 uses the AWS managed key aws/secretsmanager while the primary uses arn:aws:kms:us-east-1:111122223333:key/k-us"
         );
-        assert_eq!(fail.evidence()["default_key_regions"], serde_json::json!(["eu-west-1"]));
-        assert_eq!(fail.evidence()["replicas"][1]["key_kind"], "customer_managed");
+        assert_eq!(
+            fail.evidence()["default_key_regions"],
+            serde_json::json!(["eu-west-1"])
+        );
+        assert_eq!(
+            fail.evidence()["replicas"][1]["key_kind"],
+            "customer_managed"
+        );
         assert_eq!(
             finding(&f, "prod/app/unresolved").message,
             "cannot resolve the replica key k-denied in eu-west-1 (DescribeKey failed in eu-west-1 (AccessDeniedException))"

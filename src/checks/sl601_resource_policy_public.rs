@@ -75,7 +75,10 @@ pub(super) fn resource_policy_or_error(
 pub(super) fn iam_unavailable(ctx: &Context<'_>, account: &str) -> Option<(Status, String)> {
     let e = ctx.access().iam_status(account).err()?;
     if !ctx.cfg.raw.collection.iam && !e.contains("could not be collected") {
-        return Some((Status::NotApplicable, format!("{e}: IAM collection is off (collection.iam = false)")));
+        return Some((
+            Status::NotApplicable,
+            format!("{e}: IAM collection is off (collection.iam = false)"),
+        ));
     }
     Some((Status::Error, e))
 }
@@ -85,7 +88,10 @@ pub(super) fn grants_text(grants: &[Grant]) -> String {
     grants
         .iter()
         .map(|g| {
-            let a = g.action.trim_start_matches("secretsmanager:").trim_start_matches("kms:");
+            let a = g
+                .action
+                .trim_start_matches("secretsmanager:")
+                .trim_start_matches("kms:");
             if g.conditional_on.is_empty() {
                 a.to_string()
             } else {
@@ -117,21 +123,37 @@ impl Check for ResourcePolicyPublic {
             let policy = match resource_policy_or_error(ctx, s) {
                 Ok(Some(p)) => p,
                 Ok(None) => {
-                    out.secret(s, Status::Pass, "no resource policy: only IAM policies of this account grant access", ev);
+                    out.secret(
+                        s,
+                        Status::Pass,
+                        "no resource policy: only IAM policies of this account grant access",
+                        ev,
+                    );
                     continue;
                 }
                 Err(why) => {
-                    ev.gap = ctx.secret_gap(s, "GetResourcePolicy").map(GapEvidence::from);
+                    ev.gap = ctx
+                        .secret_gap(s, "GetResourcePolicy")
+                        .map(GapEvidence::from);
                     if ev.gap.is_none() {
                         ev.parse_error = Some(why.clone());
                     }
-                    out.secret(s, Status::Error, format!("cannot tell whether the secret is public: {why}"), ev);
+                    out.secret(
+                        s,
+                        Status::Error,
+                        format!("cannot tell whether the secret is public: {why}"),
+                        ev,
+                    );
                     continue;
                 }
             };
             ev.public = public_grants(&policy, &s.arn, SECRET_ACTIONS, Org::Outside);
             if !ev.public.is_empty() {
-                let stmts: Vec<&str> = ev.public.iter().flat_map(|g| g.statements.iter().map(String::as_str)).collect();
+                let stmts: Vec<&str> = ev
+                    .public
+                    .iter()
+                    .flat_map(|g| g.statements.iter().map(String::as_str))
+                    .collect();
                 let mut stmts = stmts;
                 stmts.sort_unstable();
                 stmts.dedup();
@@ -150,7 +172,8 @@ impl Check for ResourcePolicyPublic {
             let org: Vec<Grant> = public_grants(&policy, &s.arn, SECRET_ACTIONS, Org::Unknown);
             ev.organization_scoped = org;
             let msg = if ev.organization_scoped.is_empty() {
-                "the resource policy grants nothing to anonymous or arbitrary principals".to_string()
+                "the resource policy grants nothing to anonymous or arbitrary principals"
+                    .to_string()
             } else {
                 format!(
                     "not public: the grant to \"*\" ({}) is restricted to an organization with aws:PrincipalOrgID (see SL602)",
@@ -194,16 +217,33 @@ mod tests {
         let f = run(&ResourcePolicyPublic, &inv);
         assert_eq!(status_of(&f, "none"), Status::Pass);
         assert_eq!(status_of(&f, "public"), Status::Fail);
-        assert_eq!(status_of(&f, "aws-star"), Status::Fail, "SecureTransport does not restrict the caller");
+        assert_eq!(
+            status_of(&f, "aws-star"),
+            Status::Fail,
+            "SecureTransport does not restrict the caller"
+        );
         assert_eq!(status_of(&f, "org"), Status::Pass);
         assert_eq!(status_of(&f, "vpce"), Status::Pass);
-        assert_eq!(status_of(&f, "not-org"), Status::Fail, "a negated org condition admits everyone outside it");
+        assert_eq!(
+            status_of(&f, "not-org"),
+            Status::Fail,
+            "a negated org condition admits everyone outside it"
+        );
         assert_eq!(status_of(&f, "named"), Status::Pass);
         assert_eq!(status_of(&f, "garbage"), Status::Error);
-        let org_f = f.iter().find(|x| x.resource.name.as_ref() == "org").unwrap();
+        let org_f = f
+            .iter()
+            .find(|x| x.resource.name.as_ref() == "org")
+            .unwrap();
         assert!(org_f.message.contains("organization"), "{}", org_f.message);
-        let pub_f = f.iter().find(|x| x.resource.name.as_ref() == "public").unwrap();
-        assert_eq!(pub_f.evidence()["public"][0]["action"], "secretsmanager:GetSecretValue");
+        let pub_f = f
+            .iter()
+            .find(|x| x.resource.name.as_ref() == "public")
+            .unwrap();
+        assert_eq!(
+            pub_f.evidence()["public"][0]["action"],
+            "secretsmanager:GetSecretValue"
+        );
     }
 
     #[test]
@@ -217,6 +257,9 @@ mod tests {
             error_code: "AccessDeniedException".into(),
             message: String::new(),
         });
-        assert_eq!(status_of(&run(&ResourcePolicyPublic, &inv), "x"), Status::Error);
+        assert_eq!(
+            status_of(&run(&ResourcePolicyPublic, &inv), "x"),
+            Status::Error
+        );
     }
 }

@@ -34,7 +34,12 @@ impl Check for TooManyReaders {
         let max = ctx.cfg.raw.access.max_readers;
         for s in ctx.secrets() {
             if let Some((status, why)) = iam_unavailable(ctx, &s.account) {
-                out.secret(s, status, format!("cannot count the readers: {why}"), serde_json::json!({ "max_readers": max }));
+                out.secret(
+                    s,
+                    status,
+                    format!("cannot count the readers: {why}"),
+                    serde_json::json!({ "max_readers": max }),
+                );
                 continue;
             }
             let a = ctx.readers(s);
@@ -52,9 +57,19 @@ impl Check for TooManyReaders {
                 .readers
                 .iter()
                 .take(8)
-                .map(|r| if r.allowed() { r.principal_arn.clone() } else { format!("{} (conditional)", r.principal_arn) })
+                .map(|r| {
+                    if r.allowed() {
+                        r.principal_arn.clone()
+                    } else {
+                        format!("{} (conditional)", r.principal_arn)
+                    }
+                })
                 .collect();
-            let more = if n > names.len() { format!(", and {} more", n - names.len()) } else { String::new() };
+            let more = if n > names.len() {
+                format!(", and {} more", n - names.len())
+            } else {
+                String::new()
+            };
             if n > max {
                 out.secret(
                     s,
@@ -67,9 +82,19 @@ impl Check for TooManyReaders {
                     ev,
                 );
             } else if !a.complete {
-                out.secret(s, Status::Error, format!("cannot count every reader: {}", a.notes.join("; ")), ev);
+                out.secret(
+                    s,
+                    Status::Error,
+                    format!("cannot count every reader: {}", a.notes.join("; ")),
+                    ev,
+                );
             } else {
-                out.secret(s, Status::Pass, format!("{n} principal(s) can read the secret (at most {max} allowed)"), ev);
+                out.secret(
+                    s,
+                    Status::Pass,
+                    format!("{n} principal(s) can read the secret (at most {max} allowed)"),
+                    ev,
+                );
             }
         }
     }

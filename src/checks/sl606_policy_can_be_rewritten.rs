@@ -40,22 +40,35 @@ impl Check for PolicyCanBeRewritten {
     fn run(&self, ctx: &Context<'_>, out: &mut Emitter<'_>) {
         for s in ctx.secrets() {
             if let Some((status, why)) = iam_unavailable(ctx, &s.account) {
-                out.secret(s, status, format!("cannot tell who can rewrite access: {why}"), serde_json::json!({}));
+                out.secret(
+                    s,
+                    status,
+                    format!("cannot tell who can rewrite access: {why}"),
+                    serde_json::json!({}),
+                );
                 continue;
             }
-            let mut ev = Evidence { principals: Vec::new(), admins: Vec::new(), notes: Vec::new() };
+            let mut ev = Evidence {
+                principals: Vec::new(),
+                admins: Vec::new(),
+                notes: Vec::new(),
+            };
             let mut complete = true;
             for act in [Act::PutResourcePolicy, Act::PutKeyPolicy, Act::CreateGrant] {
                 let a = ctx.access().who_can(s, act);
                 complete &= a.complete;
                 ev.notes.extend(a.notes);
                 for r in a.readers {
-                    if r.account == s.account && ctx.access().is_admin(&s.account, &r.principal_arn) {
+                    if r.account == s.account && ctx.access().is_admin(&s.account, &r.principal_arn)
+                    {
                         if !ev.admins.contains(&r.principal_arn) {
                             ev.admins.push(r.principal_arn);
                         }
                     } else {
-                        ev.principals.push(Entry { action: act.name(), principal: r });
+                        ev.principals.push(Entry {
+                            action: act.name(),
+                            principal: r,
+                        });
                     }
                 }
             }
@@ -66,14 +79,31 @@ impl Check for PolicyCanBeRewritten {
                     .principals
                     .iter()
                     .map(|e| {
-                        let cond = if e.principal.allowed() { String::new() } else { format!(" if {}", e.principal.conditional_on.join(", ")) };
+                        let cond = if e.principal.allowed() {
+                            String::new()
+                        } else {
+                            format!(" if {}", e.principal.conditional_on.join(", "))
+                        };
                         format!("{} can {}{cond}", e.principal.principal_arn, e.action)
                     })
                     .collect();
-                out.secret(s, Status::Fail, format!("non-admin principals can rewrite who reads this secret: {}", list.join("; ")), ev);
+                out.secret(
+                    s,
+                    Status::Fail,
+                    format!(
+                        "non-admin principals can rewrite who reads this secret: {}",
+                        list.join("; ")
+                    ),
+                    ev,
+                );
             } else if !complete {
                 let why = ev.notes.join("; ");
-                out.secret(s, Status::Error, format!("cannot tell who can rewrite access: {why}"), ev);
+                out.secret(
+                    s,
+                    Status::Error,
+                    format!("cannot tell who can rewrite access: {why}"),
+                    ev,
+                );
             } else {
                 let msg = format!(
                     "only administrators ({}) can change the resource policy or the key's policy and grants",

@@ -34,7 +34,13 @@ struct Evidence<'a> {
 }
 
 fn resource(account: &str, region: &str) -> Resource {
-    Resource::new(format!("aws:{account}:{region}"), format!("{account}/{region}"), "region".to_string(), account.to_string(), region.to_string())
+    Resource::new(
+        format!("aws:{account}:{region}"),
+        format!("{account}/{region}"),
+        "region".to_string(),
+        account.to_string(),
+        region.to_string(),
+    )
 }
 
 /// A trail covers a region's secret reads when it is logging and records management read
@@ -62,7 +68,10 @@ impl Check for CloudTrailNotLogging {
                 .filter(|g| {
                     g.account == account
                         && g.region == region
-                        && matches!(g.operation.as_str(), "DescribeTrails" | "GetTrailStatus" | "GetEventSelectors")
+                        && matches!(
+                            g.operation.as_str(),
+                            "DescribeTrails" | "GetTrailStatus" | "GetEventSelectors"
+                        )
                 })
                 .collect();
             let mut ev = Evidence {
@@ -72,14 +81,23 @@ impl Check for CloudTrailNotLogging {
                 covering_trail: None,
                 gaps: gaps.iter().map(|g| super::GapEvidence::from(*g)).collect(),
             };
-            let trails = match ctx.inv.cloudtrail_for(account, region).and_then(|c| c.trails.as_ref()) {
+            let trails = match ctx
+                .inv
+                .cloudtrail_for(account, region)
+                .and_then(|c| c.trails.as_ref())
+            {
                 Some(t) => t,
                 None => {
                     let why = match gaps.first() {
                         Some(g) => format!("DescribeTrails failed ({})", g.error_code),
                         None => "CloudTrail was not collected for this region ([cloudtrail] enabled = false, or an older inventory)".to_string(),
                     };
-                    out.push(resource(account, region), Status::Error, format!("cannot tell whether secret reads are logged: {why}"), ev);
+                    out.push(
+                        resource(account, region),
+                        Status::Error,
+                        format!("cannot tell whether secret reads are logged: {why}"),
+                        ev,
+                    );
                     continue;
                 }
             };
@@ -106,7 +124,9 @@ impl Check for CloudTrailNotLogging {
                 out.push(resource(account, region), Status::Pass, msg, ev);
                 continue;
             }
-            let unknown = trails.iter().any(|t| t.is_logging.is_none() || t.management_reads.is_none());
+            let unknown = trails
+                .iter()
+                .any(|t| t.is_logging.is_none() || t.management_reads.is_none());
             if unknown {
                 out.push(
                     resource(account, region),
@@ -119,7 +139,10 @@ impl Check for CloudTrailNotLogging {
             let msg = if trails.is_empty() {
                 "no CloudTrail trail covers this region: secret reads (GetSecretValue) are not audited beyond the 90-day event history".to_string()
             } else if trails.iter().all(|t| t.is_logging == Some(false)) {
-                format!("{} trail(s) cover this region but none is logging", trails.len())
+                format!(
+                    "{} trail(s) cover this region but none is logging",
+                    trails.len()
+                )
             } else {
                 format!(
                     "{} trail(s) cover this region but none that is logging records management read events (selectors exclude them or log only WriteOnly)",
@@ -166,13 +189,23 @@ mod tests {
     #[test]
     fn statuses() {
         assert_eq!(with_trails(Some(vec![])).status, Status::Fail);
-        assert_eq!(with_trails(Some(vec![trail("main", true, true)])).status, Status::Pass);
+        assert_eq!(
+            with_trails(Some(vec![trail("main", true, true)])).status,
+            Status::Pass
+        );
         let f = with_trails(Some(vec![trail("stopped", false, true)]));
         assert_eq!(f.status, Status::Fail);
         assert!(f.message.contains("none is logging"), "{}", f.message);
-        assert_eq!(with_trails(Some(vec![trail("writes", true, false)])).status, Status::Fail);
         assert_eq!(
-            with_trails(Some(vec![trail("writes", true, false), trail("main", true, true)])).status,
+            with_trails(Some(vec![trail("writes", true, false)])).status,
+            Status::Fail
+        );
+        assert_eq!(
+            with_trails(Some(vec![
+                trail("writes", true, false),
+                trail("main", true, true)
+            ]))
+            .status,
             Status::Pass
         );
         let mut unknown = trail("x", true, true);

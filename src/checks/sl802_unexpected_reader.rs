@@ -55,8 +55,14 @@ fn matches(reader: &Reader, r: &ReaderActivity) -> bool {
         "account" => !r.account.is_empty() && reader.account == r.account,
         "role" => {
             // Session ARNs carry no role path: compare account and role name.
-            let name = |a: &str| a.split_once(":role/").map(|(_, p)| p.rsplit('/').next().unwrap_or(p).to_string());
-            r.kind == "AssumedRole" && reader.account == r.account && name(arn).is_some() && name(arn) == name(&r.principal)
+            let name = |a: &str| {
+                a.split_once(":role/")
+                    .map(|(_, p)| p.rsplit('/').next().unwrap_or(p).to_string())
+            };
+            r.kind == "AssumedRole"
+                && reader.account == r.account
+                && name(arn).is_some()
+                && name(arn) == name(&r.principal)
         }
         _ => false,
     }
@@ -88,16 +94,19 @@ impl Check for UnexpectedReader {
         for s in ctx.secrets() {
             let ct = ctx.inv.cloudtrail_for(&s.account, &s.region);
             let Some((ct, lookup)) = ct.and_then(|c| c.lookup.as_ref().map(|l| (c, l))) else {
-                let gap = ctx
-                    .inv
-                    .gaps
-                    .iter()
-                    .find(|g| g.account == s.account && g.region == s.region && g.operation == "LookupEvents");
+                let gap = ctx.inv.gaps.iter().find(|g| {
+                    g.account == s.account && g.region == s.region && g.operation == "LookupEvents"
+                });
                 let why = match gap {
                     Some(g) => format!("LookupEvents failed ({})", g.error_code),
                     None => "CloudTrail events were not collected for this region".to_string(),
                 };
-                out.secret(s, Status::Error, format!("cannot tell who read the secret: {why}"), gap.map(super::GapEvidence::from));
+                out.secret(
+                    s,
+                    Status::Error,
+                    format!("cannot tell who read the secret: {why}"),
+                    gap.map(super::GapEvidence::from),
+                );
                 continue;
             };
             let access = ctx.readers(s);
@@ -123,7 +132,10 @@ impl Check for UnexpectedReader {
             for r in &reads {
                 let verdict = if r.kind == "AWSService" {
                     "aws_service"
-                } else if !r.account.is_empty() && r.account != s.account && !trusted.contains(r.account.as_str()) {
+                } else if !r.account.is_empty()
+                    && r.account != s.account
+                    && !trusted.contains(r.account.as_str())
+                {
                     outside.push(*r);
                     "outside_organization"
                 } else if access.readers.iter().any(|a| matches(a, r)) {
@@ -150,7 +162,11 @@ impl Check for UnexpectedReader {
             let describe = |rs: &[&ReaderActivity]| {
                 rs.iter()
                     .map(|r| {
-                        let ips = if r.source_ips.is_empty() { String::new() } else { format!(" from {}", r.source_ips.join(", ")) };
+                        let ips = if r.source_ips.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" from {}", r.source_ips.join(", "))
+                        };
                         format!("{} ({} read(s){ips})", r.principal, r.count)
                     })
                     .collect::<Vec<_>>()
@@ -159,17 +175,32 @@ impl Check for UnexpectedReader {
             if !outside.is_empty() || !unlisted.is_empty() {
                 let mut parts = Vec::new();
                 if !outside.is_empty() {
-                    parts.push(format!("read from outside the audited and trusted accounts by {}", describe(&outside)));
+                    parts.push(format!(
+                        "read from outside the audited and trusted accounts by {}",
+                        describe(&outside)
+                    ));
                 }
                 if !unlisted.is_empty() {
-                    parts.push(format!("read by principal(s) not among its allowed readers: {}", describe(&unlisted)));
+                    parts.push(format!(
+                        "read by principal(s) not among its allowed readers: {}",
+                        describe(&unlisted)
+                    ));
                 }
-                out.secret(s, Status::Fail, format!("in the last {days} days: {}", parts.join("; ")), ev);
+                out.secret(
+                    s,
+                    Status::Fail,
+                    format!("in the last {days} days: {}", parts.join("; ")),
+                    ev,
+                );
             } else if !unknown.is_empty() {
                 let msg = format!(
                     "read by {} not listed among its readers, but the access analysis is incomplete ({})",
                     describe(&unknown),
-                    access.notes.first().map(String::as_str).unwrap_or("IAM not collected")
+                    access
+                        .notes
+                        .first()
+                        .map(String::as_str)
+                        .unwrap_or("IAM not collected")
                 );
                 out.secret(s, Status::Error, msg, ev);
             } else if !ev.trail_coverage {
@@ -189,7 +220,9 @@ impl Check for UnexpectedReader {
                 let msg = if n == 0 {
                     format!("not read in the last {days} days; {unused}")
                 } else {
-                    format!("{n} read(s) in the last {days} days, all by expected principals; {unused}")
+                    format!(
+                        "{n} read(s) in the last {days} days, all by expected principals; {unused}"
+                    )
                 };
                 out.secret(s, Status::Pass, msg, ev);
             }
@@ -201,7 +234,9 @@ impl Check for UnexpectedReader {
 mod tests {
     use super::*;
     use crate::checks::testutil::*;
-    use crate::inventory::{EventLookup, IamAccount, IamRole, InlinePolicy, SecretActivity, TrailInfo};
+    use crate::inventory::{
+        EventLookup, IamAccount, IamRole, InlinePolicy, SecretActivity, TrailInfo,
+    };
 
     const READ_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#;
 
@@ -237,20 +272,35 @@ mod tests {
             }),
             ..Default::default()
         };
-        ct.secrets.insert(s.arn.clone(), SecretActivity { readers: reads, ..Default::default() });
+        ct.secrets.insert(
+            s.arn.clone(),
+            SecretActivity {
+                readers: reads,
+                ..Default::default()
+            },
+        );
         inv.cloudtrail = vec![ct];
         if iam {
             let role = |name: &str, policy: Option<&str>| IamRole {
                 arn: format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
                 name: name.into(),
                 inline_policies: policy
-                    .map(|p| vec![InlinePolicy { name: "read".into(), document: p.into() }])
+                    .map(|p| {
+                        vec![InlinePolicy {
+                            name: "read".into(),
+                            document: p.into(),
+                        }]
+                    })
                     .unwrap_or_default(),
                 ..Default::default()
             };
             inv.iam = vec![IamAccount {
                 account: ACCOUNT.into(),
-                roles: vec![role("app", Some(READ_ALL)), role("intruder", None), role("idle", Some(READ_ALL))],
+                roles: vec![
+                    role("app", Some(READ_ALL)),
+                    role("intruder", None),
+                    role("idle", Some(READ_ALL)),
+                ],
                 ..Default::default()
             }];
         }
@@ -259,17 +309,38 @@ mod tests {
 
     #[test]
     fn allowed_reader_passes_and_unused_ones_are_listed() {
-        let f = run(&UnexpectedReader, &fixture(vec![read("arn:aws:iam::111122223333:role/app", ACCOUNT)], true));
+        let f = run(
+            &UnexpectedReader,
+            &fixture(
+                vec![read("arn:aws:iam::111122223333:role/app", ACCOUNT)],
+                true,
+            ),
+        );
         assert_eq!(f[0].status, Status::Pass, "{:#}", f[0].evidence);
         let ev = f[0].evidence();
         let unused = ev["allowed_but_unused"].as_array().unwrap();
-        assert!(unused.iter().any(|u| u == "arn:aws:iam::111122223333:role/idle"), "{unused:?}");
-        assert!(!unused.iter().any(|u| u == "arn:aws:iam::111122223333:role/app"));
+        assert!(
+            unused
+                .iter()
+                .any(|u| u == "arn:aws:iam::111122223333:role/idle"),
+            "{unused:?}"
+        );
+        assert!(
+            !unused
+                .iter()
+                .any(|u| u == "arn:aws:iam::111122223333:role/app")
+        );
     }
 
     #[test]
     fn unlisted_reader_fails() {
-        let f = run(&UnexpectedReader, &fixture(vec![read("arn:aws:iam::111122223333:role/intruder", ACCOUNT)], true));
+        let f = run(
+            &UnexpectedReader,
+            &fixture(
+                vec![read("arn:aws:iam::111122223333:role/intruder", ACCOUNT)],
+                true,
+            ),
+        );
         assert_eq!(f[0].status, Status::Fail, "{:#}", f[0].evidence);
         assert!(f[0].message.contains("role/intruder"), "{}", f[0].message);
         assert_eq!(f[0].evidence()["reads"][0]["verdict"], "not_among_readers");
@@ -277,25 +348,51 @@ mod tests {
 
     #[test]
     fn outside_reader_fails_even_without_iam() {
-        let f = run(&UnexpectedReader, &fixture(vec![read("arn:aws:iam::999988887777:role/x", "999988887777")], false));
+        let f = run(
+            &UnexpectedReader,
+            &fixture(
+                vec![read("arn:aws:iam::999988887777:role/x", "999988887777")],
+                false,
+            ),
+        );
         assert_eq!(f[0].status, Status::Fail);
-        assert_eq!(f[0].evidence()["reads"][0]["verdict"], "outside_organization");
+        assert_eq!(
+            f[0].evidence()["reads"][0]["verdict"],
+            "outside_organization"
+        );
         // A trusted account is not outside.
         let mut cfg = crate::config::Config::default();
         cfg.raw.access.trusted_accounts = vec!["999988887777".into()];
-        let f = run_with(&UnexpectedReader, &fixture(vec![read("arn:aws:iam::999988887777:role/x", "999988887777")], false), &cfg);
+        let f = run_with(
+            &UnexpectedReader,
+            &fixture(
+                vec![read("arn:aws:iam::999988887777:role/x", "999988887777")],
+                false,
+            ),
+            &cfg,
+        );
         assert_ne!(f[0].status, Status::Fail);
     }
 
     #[test]
     fn without_iam_an_unlisted_reader_is_an_error_and_no_lookup_is_an_error() {
-        let f = run(&UnexpectedReader, &fixture(vec![read("arn:aws:iam::111122223333:role/intruder", ACCOUNT)], false));
+        let f = run(
+            &UnexpectedReader,
+            &fixture(
+                vec![read("arn:aws:iam::111122223333:role/intruder", ACCOUNT)],
+                false,
+            ),
+        );
         assert_eq!(f[0].status, Status::Error);
         let mut inv = fixture(vec![], true);
         inv.cloudtrail[0].lookup = None;
         assert_eq!(run(&UnexpectedReader, &inv)[0].status, Status::Error);
         let mut inv = fixture(vec![], true);
         inv.cloudtrail[0].trails = Some(vec![]);
-        assert_eq!(run(&UnexpectedReader, &inv)[0].status, Status::Error, "no trail coverage is not a pass");
+        assert_eq!(
+            run(&UnexpectedReader, &inv)[0].status,
+            Status::Error,
+            "no trail coverage is not a pass"
+        );
     }
 }

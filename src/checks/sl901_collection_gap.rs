@@ -31,7 +31,13 @@ fn region_arn(account: &str, region: &str) -> String {
 }
 
 fn region_resource(account: &str, region: &str) -> Resource {
-    Resource::new(region_arn(account, region), format!("{account}/{region}"), "region".to_string(), account.to_string(), region.to_string())
+    Resource::new(
+        region_arn(account, region),
+        format!("{account}/{region}"),
+        "region".to_string(),
+        account.to_string(),
+        region.to_string(),
+    )
 }
 
 /// At most `max` characters of an AWS error message, on one line.
@@ -106,7 +112,13 @@ impl Check for CollectionGap {
                     region_arn(&g.account, &g.region),
                 )
             } else {
-                let r = Resource::new(String::new(), g.resource.clone(), "api-call".to_string(), g.account.clone(), g.region.clone());
+                let r = Resource::new(
+                    String::new(),
+                    g.resource.clone(),
+                    "api-call".to_string(),
+                    g.account.clone(),
+                    g.region.clone(),
+                );
                 (r, g.resource.clone())
             };
             let mut arn = format!("{base}#{}", g.operation);
@@ -168,7 +180,10 @@ mod tests {
                 .all(|x| x.status == Status::Pass && x.resource.kind.as_ref() == "region")
         );
         assert_eq!(status_of(&f, "111122223333/us-east-1"), Status::Pass);
-        let us = f.iter().find(|x| x.resource.region.as_ref() == REGION).expect("finding");
+        let us = f
+            .iter()
+            .find(|x| x.resource.region.as_ref() == REGION)
+            .expect("finding");
         assert_eq!(us.resource.arn.as_ref(), "aws:111122223333:us-east-1");
         assert_eq!(
             us.message,
@@ -178,7 +193,8 @@ mod tests {
 
     #[test]
     fn one_fail_per_gap() {
-        let secret_arn = format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/app/a-AbCdEf");
+        let secret_arn =
+            format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/app/a-AbCdEf");
         let mut inv = inventory(vec![]);
         inv.scopes.push(Scope {
             account: ACCOUNT.into(),
@@ -227,7 +243,10 @@ mod tests {
             .find(|x| x.evidence()["operation"] == "ListSecrets")
             .expect("finding");
         assert_eq!(list.resource.kind.as_ref(), "region");
-        assert_eq!(list.resource.arn.as_ref(), "aws:111122223333:us-east-1#ListSecrets");
+        assert_eq!(
+            list.resource.arn.as_ref(),
+            "aws:111122223333:us-east-1#ListSecrets"
+        );
         assert_eq!(
             list.message,
             "ListSecrets failed in us-east-1: AccessDeniedException (User: arn:aws:iam::111122223333:role/audit is not authorized)"
@@ -239,7 +258,10 @@ mod tests {
             .expect("finding");
         assert_eq!(policy.resource.kind.as_ref(), "api-call");
         assert_eq!(policy.resource.name.as_ref(), secret_arn);
-        assert_eq!(policy.resource.arn.as_ref(), format!("{secret_arn}#GetResourcePolicy"));
+        assert_eq!(
+            policy.resource.arn.as_ref(),
+            format!("{secret_arn}#GetResourcePolicy")
+        );
         assert_eq!(
             policy.message,
             format!("GetResourcePolicy failed for {secret_arn}: ThrottlingException")

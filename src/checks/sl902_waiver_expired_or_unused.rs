@@ -27,7 +27,13 @@ struct Evidence<'a> {
 }
 
 fn resource(w: &Waiver) -> Resource {
-    Resource::new(format!("config:{}", w.label()), format!("{} {}", w.check, w.resource), "waiver".to_string(), String::new(), String::new())
+    Resource::new(
+        format!("config:{}", w.label()),
+        format!("{} {}", w.check, w.resource),
+        "waiver".to_string(),
+        String::new(),
+        String::new(),
+    )
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -19,7 +19,8 @@ use serde_json::Value;
 
 use super::{Ctx, bounded, error_parts, to_chrono};
 use crate::inventory::{
-    CloudTrailRegion, EventLookup, Gap, ReaderActivity, RotationOutcomes, Secret, SecretActivity, TrailInfo,
+    CloudTrailRegion, EventLookup, Gap, ReaderActivity, RotationOutcomes, Secret, SecretActivity,
+    TrailInfo,
 };
 
 /// What `LookupEvents` is asked for, and its bounds.
@@ -92,12 +93,21 @@ pub(crate) async fn collect(
                 };
                 // Status and selectors are asked of the trail's home region: a shadow trail's
                 // event selectors are not served elsewhere.
-                let home_client = if home == region { c.clone() } else { client(ctx, &home) };
+                let home_client = if home == region {
+                    c.clone()
+                } else {
+                    client(ctx, &home)
+                };
                 match home_client.get_trail_status().name(arn).send().await {
                     Ok(s) => info.is_logging = Some(s.is_logging().unwrap_or(false)),
                     Err(e) => gaps.push(ctx.gap(region, "GetTrailStatus", arn, error_parts(&e))),
                 }
-                match home_client.get_event_selectors().trail_name(arn).send().await {
+                match home_client
+                    .get_event_selectors()
+                    .trail_name(arn)
+                    .send()
+                    .await
+                {
                     Ok(s) => {
                         let (covers, why) = selectors_cover_reads(&s);
                         info.management_reads = Some(covers);
@@ -128,7 +138,10 @@ pub(crate) async fn collect(
     let mut token: Option<String> = None;
     let mut failed = false;
     for page_no in 0..=max_pages {
-        if page_no == max_pages || lookup.events >= settings.max_events || started.elapsed() > settings.time_budget {
+        if page_no == max_pages
+            || lookup.events >= settings.max_events
+            || started.elapsed() > settings.time_budget
+        {
             lookup.truncated = true;
             break;
         }
@@ -172,7 +185,10 @@ pub(crate) async fn collect(
                         Some(Err(_)) | None => lookup.malformed += 1,
                     }
                 }
-                token = page.next_token().map(str::to_string).filter(|t| !t.is_empty());
+                token = page
+                    .next_token()
+                    .map(str::to_string)
+                    .filter(|t| !t.is_empty());
                 if token.is_none() {
                     break;
                 }
@@ -225,7 +241,10 @@ pub(crate) fn selectors_cover_reads(
                 })
                 .collect();
             if advanced_covers_reads(&fields) {
-                return (true, "an advanced event selector logs management read events".to_string());
+                return (
+                    true,
+                    "an advanced event selector logs management read events".to_string(),
+                );
             }
         }
         return (
@@ -237,14 +256,26 @@ pub(crate) fn selectors_cover_reads(
     if basic.is_empty() {
         // A trail always has selectors in AWS (the default logs all management events);
         // none returned is read as that default.
-        return (true, "no event selectors: the default (all management events)".to_string());
+        return (
+            true,
+            "no event selectors: the default (all management events)".to_string(),
+        );
     }
     for sel in basic {
-        let reads = matches!(sel.read_write_type(), Some(ReadWriteType::All) | Some(ReadWriteType::ReadOnly) | None);
+        let reads = matches!(
+            sel.read_write_type(),
+            Some(ReadWriteType::All) | Some(ReadWriteType::ReadOnly) | None
+        );
         let mgmt = sel.include_management_events().unwrap_or(true);
-        let excluded = sel.exclude_management_event_sources().iter().any(|x| x == EVENT_SOURCE);
+        let excluded = sel
+            .exclude_management_event_sources()
+            .iter()
+            .any(|x| x == EVENT_SOURCE);
         if reads && mgmt && !excluded {
-            let rw = sel.read_write_type().map(|r| r.as_str().to_string()).unwrap_or_else(|| "All".into());
+            let rw = sel
+                .read_write_type()
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_else(|| "All".into());
             return (true, format!("event selector: management events, {rw}"));
         }
     }
@@ -317,21 +348,32 @@ fn text(v: &Value, path: &[&str]) -> Option<String> {
     for p in path {
         cur = cur.get(p)?;
     }
-    cur.as_str().filter(|s| !s.is_empty()).map(|s| bounded(s, MAX_TEXT))
+    cur.as_str()
+        .filter(|s| !s.is_empty())
+        .map(|s| bounded(s, MAX_TEXT))
 }
 
 /// `arn:aws:sts::A:assumed-role/Role/session` → `arn:aws:iam::A:role/Role` (no path: the
 /// session ARN does not carry it).
 fn role_of_session(arn: &str) -> Option<String> {
     let mut parts = arn.splitn(6, ':');
-    let (_, partition, _, _, account, resource) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (_, partition, _, _, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
     let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
     Some(format!("arn:{partition}:iam::{account}:role/{role}"))
 }
 
 fn account_of_arn(arn: &str) -> Option<String> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty()).map(str::to_string)
+    arn.split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
 }
 
 /// Parses one `CloudTrailEvent`. Never panics; anything unparseable is an error.
@@ -353,7 +395,9 @@ pub(crate) fn parse_event(json: &str) -> Result<ParsedEvent, ParseError> {
     let (kind, principal) = match kind_raw.as_deref() {
         Some("AssumedRole") => (
             "AssumedRole",
-            issuer.or_else(|| arn.as_deref().and_then(role_of_session)).or(arn),
+            issuer
+                .or_else(|| arn.as_deref().and_then(role_of_session))
+                .or(arn),
         ),
         Some("FederatedUser") => ("FederatedUser", issuer.or(arn)),
         Some("IAMUser") => ("IAMUser", arn),
@@ -366,7 +410,10 @@ pub(crate) fn parse_event(json: &str) -> Result<ParsedEvent, ParseError> {
             "AWSAccount",
             arn.or_else(|| (!account.is_empty()).then(|| format!("arn:aws:iam::{account}:root"))),
         ),
-        Some(other) => (other, arn.or(issuer).or_else(|| text(&uid, &["principalId"]))),
+        Some(other) => (
+            other,
+            arn.or(issuer).or_else(|| text(&uid, &["principalId"])),
+        ),
         None if invoked_by.is_some() => ("AWSService", invoked_by),
         None => ("Unknown", arn),
     };
@@ -383,7 +430,10 @@ pub(crate) fn parse_event(json: &str) -> Result<ParsedEvent, ParseError> {
         }
     };
     push(text(&v, &["requestParameters", "secretId"]));
-    if let Some(list) = v.pointer("/requestParameters/secretIdList").and_then(Value::as_array) {
+    if let Some(list) = v
+        .pointer("/requestParameters/secretIdList")
+        .and_then(Value::as_array)
+    {
         for x in list.iter().take(20) {
             push(x.as_str().map(|s| bounded(s, MAX_TEXT)));
         }
@@ -392,9 +442,19 @@ pub(crate) fn parse_event(json: &str) -> Result<ParsedEvent, ParseError> {
     push(text(&v, &["additionalEventData", "secretId"]));
     if let Some(res) = v.get("resources").and_then(Value::as_array) {
         for r in res.iter().take(50) {
-            let arn = r.get("ARN").or_else(|| r.get("arn")).or_else(|| r.get("aRN"));
-            let is_secret = r.get("type").and_then(Value::as_str).is_none_or(|t| t == "AWS::SecretsManager::Secret");
-            if is_secret && let Some(a) = arn.and_then(Value::as_str).filter(|a| a.contains(":secretsmanager:")) {
+            let arn = r
+                .get("ARN")
+                .or_else(|| r.get("arn"))
+                .or_else(|| r.get("aRN"));
+            let is_secret = r
+                .get("type")
+                .and_then(Value::as_str)
+                .is_none_or(|t| t == "AWS::SecretsManager::Secret");
+            if is_secret
+                && let Some(a) = arn
+                    .and_then(Value::as_str)
+                    .filter(|a| a.contains(":secretsmanager:"))
+            {
                 push(Some(bounded(a, MAX_TEXT)));
             }
         }
@@ -452,9 +512,14 @@ impl<'a> Aggregator<'a> {
         let found = self.secrets.iter().find(|s| {
             s.arn == id
                 || s.name == id
-                || (id.starts_with("arn:") && s.arn.len() == id.len() + 7 && s.arn.starts_with(id) && s.arn.as_bytes()[id.len()] == b'-')
+                || (id.starts_with("arn:")
+                    && s.arn.len() == id.len() + 7
+                    && s.arn.starts_with(id)
+                    && s.arn.as_bytes()[id.len()] == b'-')
         });
-        found.map(|s| s.arn.clone()).unwrap_or_else(|| id.to_string())
+        found
+            .map(|s| s.arn.clone())
+            .unwrap_or_else(|| id.to_string())
     }
 
     pub fn add(&mut self, ev: &ParsedEvent) {
@@ -597,7 +662,10 @@ mod tests {
         let e = parse_event(ASSUMED_ROLE_READ).expect("parses");
         assert_eq!(e.name, "GetSecretValue");
         assert_eq!(e.kind, "AssumedRole");
-        assert_eq!(e.principal, "arn:aws:iam::111122223333:role/service/app-role");
+        assert_eq!(
+            e.principal,
+            "arn:aws:iam::111122223333:role/service/app-role"
+        );
         assert_eq!(e.account, "111122223333");
         assert_eq!(e.source_ip, "192.0.2.10");
         assert_eq!(e.user_agent, "aws-sdk-go-v2/1.30");
@@ -614,28 +682,50 @@ mod tests {
     #[test]
     fn identity_types() {
         let with = |uid: &str| {
-            parse_event(&format!(r#"{{"eventName":"GetSecretValue","userIdentity":{uid}}}"#)).expect("parses")
+            parse_event(&format!(
+                r#"{{"eventName":"GetSecretValue","userIdentity":{uid}}}"#
+            ))
+            .expect("parses")
         };
-        let u = with(r#"{"type":"IAMUser","arn":"arn:aws:iam::444455556666:user/alice","accountId":"444455556666"}"#);
-        assert_eq!((u.kind.as_str(), u.principal.as_str()), ("IAMUser", "arn:aws:iam::444455556666:user/alice"));
+        let u = with(
+            r#"{"type":"IAMUser","arn":"arn:aws:iam::444455556666:user/alice","accountId":"444455556666"}"#,
+        );
+        assert_eq!(
+            (u.kind.as_str(), u.principal.as_str()),
+            ("IAMUser", "arn:aws:iam::444455556666:user/alice")
+        );
         let r = with(r#"{"type":"Root","accountId":"111122223333"}"#);
         assert_eq!(r.principal, "arn:aws:iam::111122223333:root");
         let s = with(r#"{"type":"AWSService","invokedBy":"rds.amazonaws.com"}"#);
-        assert_eq!((s.kind.as_str(), s.principal.as_str()), ("AWSService", "rds.amazonaws.com"));
+        assert_eq!(
+            (s.kind.as_str(), s.principal.as_str()),
+            ("AWSService", "rds.amazonaws.com")
+        );
         let f = with(
             r#"{"type":"FederatedUser","arn":"arn:aws:sts::111122223333:federated-user/bob","accountId":"111122223333",
                "sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::111122223333:user/broker"}}}"#,
         );
         assert_eq!(f.principal, "arn:aws:iam::111122223333:user/broker");
         let x = with(r#"{"type":"AWSAccount","accountId":"999988887777","principalId":"AIDAX"}"#);
-        assert_eq!((x.principal.as_str(), x.account.as_str()), ("arn:aws:iam::999988887777:root", "999988887777"));
+        assert_eq!(
+            (x.principal.as_str(), x.account.as_str()),
+            ("arn:aws:iam::999988887777:root", "999988887777")
+        );
     }
 
     #[test]
     fn malformed_and_truncated_events_are_errors_not_panics() {
         let truncated = &ASSUMED_ROLE_READ[..ASSUMED_ROLE_READ.len() / 2];
         assert!(matches!(parse_event(truncated), Err(ParseError::Json(_))));
-        for bad in ["", "null", "[]", "{}", "\"x\"", "{\"eventName\": 5}", "{\"eventName\":\"\"}"] {
+        for bad in [
+            "",
+            "null",
+            "[]",
+            "{}",
+            "\"x\"",
+            "{\"eventName\": 5}",
+            "{\"eventName\":\"\"}",
+        ] {
             assert!(parse_event(bad).is_err(), "{bad:?}");
         }
         // Wrong types inside are tolerated, not trusted.
@@ -644,10 +734,16 @@ mod tests {
         let e = parse_event(odd).expect("parses");
         assert_eq!(e.principal, "unknown");
         assert!(e.secret_ids.is_empty() && e.time.is_none());
-        let huge = format!("{{\"eventName\":\"GetSecretValue\",\"x\":\"{}\"}}", "a".repeat(MAX_EVENT_JSON));
+        let huge = format!(
+            "{{\"eventName\":\"GetSecretValue\",\"x\":\"{}\"}}",
+            "a".repeat(MAX_EVENT_JSON)
+        );
         assert_eq!(parse_event(&huge), Err(ParseError::TooLarge));
         // Multi-byte text is bounded on a char boundary.
-        let long_agent = format!(r#"{{"eventName":"GetSecretValue","userAgent":"{}"}}"#, "é".repeat(500));
+        let long_agent = format!(
+            r#"{{"eventName":"GetSecretValue","userAgent":"{}"}}"#,
+            "é".repeat(500)
+        );
         assert!(parse_event(&long_agent).unwrap().user_agent.len() <= MAX_AGENT_LEN + 3);
     }
 
@@ -660,7 +756,8 @@ mod tests {
         let mut later = read.clone();
         later.time = Some("2026-05-31T00:00:00Z".parse().unwrap());
         later.source_ip = "198.51.100.7".into();
-        later.secret_ids = vec!["arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/app/db".into()];
+        later.secret_ids =
+            vec!["arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/app/db".into()];
         agg.add(&later);
         let mut denied = read.clone();
         denied.error_code = Some("AccessDenied".into());
@@ -678,7 +775,10 @@ mod tests {
         assert_eq!(r.last, later.time);
         assert_eq!(r.source_ips, vec!["192.0.2.10", "198.51.100.7"]);
         assert_eq!(a.rotation.failed, 1);
-        assert_eq!(a.rotation.last_failed, Some("2026-05-29T03:00:00Z".parse().unwrap()));
+        assert_eq!(
+            a.rotation.last_failed,
+            Some("2026-05-29T03:00:00Z".parse().unwrap())
+        );
         assert!(a.changes.is_empty());
     }
 
@@ -689,13 +789,27 @@ mod tests {
             equals: eq.iter().map(|s| s.to_string()).collect(),
             not_equals: ne.iter().map(|s| s.to_string()).collect(),
         };
-        assert!(advanced_covers_reads(&[f("eventCategory", &["Management"], &[])]));
-        assert!(advanced_covers_reads(&[f("eventCategory", &["Management"], &[]), f("readOnly", &["true"], &[])]));
-        assert!(!advanced_covers_reads(&[f("eventCategory", &["Management"], &[]), f("readOnly", &["false"], &[])]));
+        assert!(advanced_covers_reads(&[f(
+            "eventCategory",
+            &["Management"],
+            &[]
+        )]));
+        assert!(advanced_covers_reads(&[
+            f("eventCategory", &["Management"], &[]),
+            f("readOnly", &["true"], &[])
+        ]));
+        assert!(!advanced_covers_reads(&[
+            f("eventCategory", &["Management"], &[]),
+            f("readOnly", &["false"], &[])
+        ]));
         assert!(!advanced_covers_reads(&[
             f("eventCategory", &["Management"], &[]),
             f("eventSource", &[], &["secretsmanager.amazonaws.com"])
         ]));
-        assert!(!advanced_covers_reads(&[f("eventCategory", &["Data"], &[])]));
+        assert!(!advanced_covers_reads(&[f(
+            "eventCategory",
+            &["Data"],
+            &[]
+        )]));
     }
 }

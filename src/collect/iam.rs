@@ -9,7 +9,9 @@ use aws_sdk_iam::Client;
 use futures::StreamExt;
 
 use super::{Ctx, bounded, error_parts, to_chrono};
-use crate::inventory::{AccessKey, Gap, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy};
+use crate::inventory::{
+    AccessKey, Gap, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy,
+};
 
 /// IAM caps a managed policy at 6,144 characters and an inline one at 10,240 (roles); keep
 /// a generous bound on what a hostile endpoint could send.
@@ -29,7 +31,9 @@ fn client(ctx: &Ctx) -> Client {
 
 /// URL-decodes a policy document as IAM returns it.
 pub(crate) fn decode_document(raw: &str) -> String {
-    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().to_string();
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .to_string();
     bounded(&decoded, MAX_POLICY)
 }
 
@@ -43,7 +47,9 @@ fn inline(list: &[aws_sdk_iam::types::PolicyDetail]) -> Vec<InlinePolicy> {
 }
 
 fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
-    list.iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect()
+    list.iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect()
 }
 
 fn tags(list: &[aws_sdk_iam::types::Tag]) -> std::collections::BTreeMap<String, String> {
@@ -75,7 +81,12 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
         let page = match resp {
             Ok(p) => p,
             Err(e) => {
-                gaps.push(ctx.gap(IAM_REGION, "GetAccountAuthorizationDetails", "", error_parts(&e)));
+                gaps.push(ctx.gap(
+                    IAM_REGION,
+                    "GetAccountAuthorizationDetails",
+                    "",
+                    error_parts(&e),
+                ));
                 return (None, gaps);
             }
         };
@@ -85,7 +96,11 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
                 arn: arn.to_string(),
                 name: bounded(u.user_name().unwrap_or_default(), MAX_NAME),
                 user_id: u.user_id().unwrap_or_default().to_string(),
-                groups: u.group_list().iter().map(|g| bounded(g, MAX_NAME)).collect(),
+                groups: u
+                    .group_list()
+                    .iter()
+                    .map(|g| bounded(g, MAX_NAME))
+                    .collect(),
                 inline_policies: inline(u.user_policy_list()),
                 attached_policies: attached(u.attached_managed_policies()),
                 permissions_boundary: u
@@ -151,18 +166,24 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
     let used: BTreeSet<&str> = acct
         .users
         .iter()
-        .flat_map(|u| u.attached_policies.iter().chain(u.permissions_boundary.iter()))
-        .chain(acct.groups.iter().flat_map(|g| g.attached_policies.iter()))
-        .chain(
-            acct.roles
+        .flat_map(|u| {
+            u.attached_policies
                 .iter()
-                .flat_map(|r| r.attached_policies.iter().chain(r.permissions_boundary.iter())),
-        )
+                .chain(u.permissions_boundary.iter())
+        })
+        .chain(acct.groups.iter().flat_map(|g| g.attached_policies.iter()))
+        .chain(acct.roles.iter().flat_map(|r| {
+            r.attached_policies
+                .iter()
+                .chain(r.permissions_boundary.iter())
+        }))
         .map(String::as_str)
         .collect();
     acct.policies = all_policies
         .into_iter()
-        .filter(|(count, p)| !p.arn.starts_with("arn:aws:iam::aws:") || *count > 0 || used.contains(p.arn.as_str()))
+        .filter(|(count, p)| {
+            !p.arn.starts_with("arn:aws:iam::aws:") || *count > 0 || used.contains(p.arn.as_str())
+        })
         .map(|(_, p)| p)
         .collect();
     let mut seen = BTreeSet::new();
@@ -174,7 +195,10 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
         let name = u.name.clone();
         async move { (i, list_keys(&client, &name).await) }
     });
-    let keys: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+    let keys: Vec<_> = futures::stream::iter(jobs)
+        .buffer_unordered(ctx.concurrency)
+        .collect()
+        .await;
     for (i, r) in keys {
         match r {
             Ok(k) => acct.users[i].access_keys = Some(k),
@@ -187,7 +211,10 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
     (Some(acct), gaps)
 }
 
-async fn list_keys(client: &Client, user: &str) -> Result<Vec<AccessKey>, (&'static str, (String, String))> {
+async fn list_keys(
+    client: &Client,
+    user: &str,
+) -> Result<Vec<AccessKey>, (&'static str, (String, String))> {
     let mut out = Vec::new();
     let mut marker = None;
     loop {
@@ -199,10 +226,15 @@ async fn list_keys(client: &Client, user: &str) -> Result<Vec<AccessKey>, (&'sta
             .await
             .map_err(|e| ("ListAccessKeys", error_parts(&e)))?;
         for k in page.access_key_metadata() {
-            let Some(id) = k.access_key_id() else { continue };
+            let Some(id) = k.access_key_id() else {
+                continue;
+            };
             out.push(AccessKey {
                 id: id.to_string(),
-                status: k.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                status: k
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
                 created: k.create_date().and_then(to_chrono),
                 last_used: None,
             });
@@ -219,7 +251,10 @@ async fn list_keys(client: &Client, user: &str) -> Result<Vec<AccessKey>, (&'sta
             .send()
             .await
             .map_err(|e| ("GetAccessKeyLastUsed", error_parts(&e)))?;
-        k.last_used = used.access_key_last_used().and_then(|u| u.last_used_date()).and_then(to_chrono);
+        k.last_used = used
+            .access_key_last_used()
+            .and_then(|u| u.last_used_date())
+            .and_then(to_chrono);
     }
     Ok(out)
 }
@@ -231,7 +266,10 @@ mod tests {
     #[test]
     fn documents_are_url_decoded() {
         let raw = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        assert_eq!(decode_document(raw), r#"{"Version":"2012-10-17","Statement":[]}"#);
+        assert_eq!(
+            decode_document(raw),
+            r#"{"Version":"2012-10-17","Statement":[]}"#
+        );
         // Plain JSON (as some endpoints send) passes through unchanged.
         assert_eq!(decode_document(r#"{"a":"b c"}"#), r#"{"a":"b c"}"#);
     }

@@ -25,16 +25,28 @@ fn client(ctx: &Ctx, region: &str) -> Client {
 
 /// The references to describe in `region`: customer key references in this account
 /// (not the default key, not keys in other accounts, which we cannot describe).
-fn wanted_in_region(ctx: &Ctx, region: &str, raw_refs: impl Iterator<Item = String>) -> BTreeSet<String> {
+fn wanted_in_region(
+    ctx: &Ctx,
+    region: &str,
+    raw_refs: impl Iterator<Item = String>,
+) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     for raw in raw_refs {
         let keep = match parse_reference(Some(&raw)) {
             KeyReference::Absent => false,
             KeyReference::AliasName(a) => a != DEFAULT_KEY_ALIAS,
             KeyReference::KeyId(_) => true,
-            KeyReference::KeyArn { region: r, account, .. } => r == region && (ctx.account.is_empty() || account == ctx.account),
-            KeyReference::AliasArn { region: r, account, alias } => {
-                alias != DEFAULT_KEY_ALIAS && r == region && (ctx.account.is_empty() || account == ctx.account)
+            KeyReference::KeyArn {
+                region: r, account, ..
+            } => r == region && (ctx.account.is_empty() || account == ctx.account),
+            KeyReference::AliasArn {
+                region: r,
+                account,
+                alias,
+            } => {
+                alias != DEFAULT_KEY_ALIAS
+                    && r == region
+                    && (ctx.account.is_empty() || account == ctx.account)
             }
         };
         if keep {
@@ -62,7 +74,13 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
 async fn list_aliases(ctx: &Ctx, client: &Client, region: &str, out: &mut RegionResult) {
     let mut marker: Option<String> = None;
     loop {
-        match client.list_aliases().set_marker(marker.clone()).limit(100).send().await {
+        match client
+            .list_aliases()
+            .set_marker(marker.clone())
+            .limit(100)
+            .send()
+            .await
+        {
             Ok(page) => {
                 for a in page.aliases() {
                     let Some(name) = a.alias_name() else { continue };
@@ -74,13 +92,17 @@ async fn list_aliases(ctx: &Ctx, client: &Client, region: &str, out: &mut Region
                         target_key_id: a.target_key_id().map(str::to_string),
                     });
                 }
-                marker = page.next_marker().map(str::to_string).filter(|m| !m.is_empty());
+                marker = page
+                    .next_marker()
+                    .map(str::to_string)
+                    .filter(|m| !m.is_empty());
                 if !page.truncated() || marker.is_none() {
                     break;
                 }
             }
             Err(e) => {
-                out.gaps.push(ctx.gap(region, "ListAliases", "", error_parts(&e)));
+                out.gaps
+                    .push(ctx.gap(region, "ListAliases", "", error_parts(&e)));
                 break;
             }
         }
@@ -91,7 +113,11 @@ async fn list_aliases(ctx: &Ctx, client: &Client, region: &str, out: &mut Region
 /// aliases tell (an alias listed with its target, a key ARN, a key id): one `DescribeKey` per
 /// group, by its key id. A reference that cannot be resolved here (an alias `ListAliases` did
 /// not return, or returned without a target) is described as written.
-fn group_by_key(region: &str, wanted: BTreeSet<String>, aliases: &[KmsAlias]) -> BTreeMap<String, Vec<String>> {
+fn group_by_key(
+    region: &str,
+    wanted: BTreeSet<String>,
+    aliases: &[KmsAlias],
+) -> BTreeMap<String, Vec<String>> {
     let target = |alias: &str| {
         aliases
             .iter()
@@ -105,12 +131,21 @@ fn group_by_key(region: &str, wanted: BTreeSet<String>, aliases: &[KmsAlias]) ->
             KeyReference::AliasName(alias) | KeyReference::AliasArn { alias, .. } => target(&alias),
             KeyReference::Absent => None,
         };
-        groups.entry(key.unwrap_or_else(|| reference.clone())).or_default().push(reference);
+        groups
+            .entry(key.unwrap_or_else(|| reference.clone()))
+            .or_default()
+            .push(reference);
     }
     groups
 }
 
-async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSet<String>, out: &mut RegionResult) {
+async fn describe_keys(
+    ctx: &Ctx,
+    client: &Client,
+    region: &str,
+    wanted: BTreeSet<String>,
+    out: &mut RegionResult,
+) {
     let groups = group_by_key(region, wanted, &out.kms_aliases);
     let jobs = groups.into_iter().map(|(key, references)| {
         let client = client.clone();
@@ -119,7 +154,10 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
             (references, d)
         }
     });
-    let described: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+    let described: Vec<_> = futures::stream::iter(jobs)
+        .buffer_unordered(ctx.concurrency)
+        .collect()
+        .await;
     let mut keys: BTreeMap<String, KmsKey> = BTreeMap::new();
     for (references, res) in described {
         match res {
@@ -129,7 +167,10 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                 let key = KmsKey {
                     arn: arn.clone(),
                     key_id: m.key_id().to_string(),
-                    account: m.aws_account_id().map(str::to_string).unwrap_or_else(|| ctx.account.clone()),
+                    account: m
+                        .aws_account_id()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| ctx.account.clone()),
                     region: region.to_string(),
                     key_manager: m.key_manager().map(|k| k.as_str().to_string()),
                     key_state: m.key_state().map(|k| k.as_str().to_string()),
@@ -142,7 +183,10 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                 for reference in &references {
                     if let KeyReference::AliasName(alias) | KeyReference::AliasArn { alias, .. } =
                         parse_reference(Some(reference))
-                        && !out.kms_aliases.iter().any(|a| a.region == region && a.name == alias)
+                        && !out
+                            .kms_aliases
+                            .iter()
+                            .any(|a| a.region == region && a.name == alias)
                     {
                         out.kms_aliases.push(KmsAlias {
                             account: key.account.clone(),
@@ -168,7 +212,8 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                             reference,
                         });
                     } else {
-                        out.gaps.push(ctx.gap(region, "DescribeKey", &reference, parts.clone()));
+                        out.gaps
+                            .push(ctx.gap(region, "DescribeKey", &reference, parts.clone()));
                     }
                 }
             }
@@ -192,7 +237,10 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                 (arn, r)
             }
         });
-    let statuses: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+    let statuses: Vec<_> = futures::stream::iter(jobs)
+        .buffer_unordered(ctx.concurrency)
+        .collect()
+        .await;
     for (arn, r) in statuses {
         match r {
             Ok(s) => {
@@ -200,7 +248,9 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                     k.rotation_enabled = Some(s.key_rotation_enabled());
                 }
             }
-            Err(e) => out.gaps.push(ctx.gap(region, "GetKeyRotationStatus", &arn, error_parts(&e))),
+            Err(e) => out
+                .gaps
+                .push(ctx.gap(region, "GetKeyRotationStatus", &arn, error_parts(&e))),
         }
     }
     // Key policies of customer keys (the access analysis needs them: who may decrypt, who may
@@ -212,11 +262,19 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
             let client = client.clone();
             let arn = k.arn.clone();
             async move {
-                let r = client.get_key_policy().key_id(&arn).policy_name("default").send().await;
+                let r = client
+                    .get_key_policy()
+                    .key_id(&arn)
+                    .policy_name("default")
+                    .send()
+                    .await;
                 (arn, r)
             }
         });
-    let policies: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+    let policies: Vec<_> = futures::stream::iter(jobs)
+        .buffer_unordered(ctx.concurrency)
+        .collect()
+        .await;
     for (arn, r) in policies {
         match r {
             Ok(p) => {
@@ -224,7 +282,9 @@ async fn describe_keys(ctx: &Ctx, client: &Client, region: &str, wanted: BTreeSe
                     k.policy = p.policy().map(|t| bounded(t, MAX_KEY_POLICY));
                 }
             }
-            Err(e) => out.gaps.push(ctx.gap(region, "GetKeyPolicy", &arn, error_parts(&e))),
+            Err(e) => out
+                .gaps
+                .push(ctx.gap(region, "GetKeyPolicy", &arn, error_parts(&e))),
         }
     }
     out.kms_keys.extend(keys.into_values());
@@ -242,7 +302,10 @@ pub(crate) async fn collect_replica_keys(ctx: &Ctx, results: &mut [(String, Regi
                 if let Some(k) = &rep.kms_key_id
                     && !rep.region.is_empty()
                 {
-                    per_region.entry(rep.region.clone()).or_default().insert(k.clone());
+                    per_region
+                        .entry(rep.region.clone())
+                        .or_default()
+                        .insert(k.clone());
                 }
             }
         }
@@ -320,7 +383,11 @@ mod tests {
         ];
         let groups = group_by_key("us-east-1", wanted, &aliases);
         assert_eq!(groups.len(), 4, "{groups:#?}");
-        assert_eq!(groups[id].len(), 4, "id, key ARN, alias and alias ARN: {groups:#?}");
+        assert_eq!(
+            groups[id].len(),
+            4,
+            "id, key ARN, alias and alias ARN: {groups:#?}"
+        );
         // Unresolvable here: described as written.
         for unresolved in ["alias/unlisted", "alias/untargeted", "alias/elsewhere"] {
             assert_eq!(groups[unresolved], vec![unresolved.to_string()]);

@@ -23,9 +23,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
@@ -110,7 +110,13 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub fn gap(&self, region: &str, operation: &str, resource: &str, (code, message): (String, String)) -> Gap {
+    pub fn gap(
+        &self,
+        region: &str,
+        operation: &str,
+        resource: &str,
+        (code, message): (String, String),
+    ) -> Gap {
         tracing::warn!(account = %self.account, region, operation, resource, code = %code, "call failed: {message}");
         Gap {
             account: self.account.clone(),
@@ -130,7 +136,9 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5).min(opts.call_timeout))
                 .operation_attempt_timeout(opts.call_timeout)
-                .operation_timeout(opts.call_timeout * opts.max_attempts.max(1) + Duration::from_secs(10))
+                .operation_timeout(
+                    opts.call_timeout * opts.max_attempts.max(1) + Duration::from_secs(10),
+                )
                 .build(),
         );
     if let Some(p) = &opts.profile {
@@ -184,8 +192,16 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
     let sts = aws_sdk_sts::Client::new(&sdk);
     let (caller_account, partition, sts_gap) = match sts.get_caller_identity().send().await {
         Ok(out) => {
-            let partition = out.arn().and_then(|a| a.split(':').nth(1)).unwrap_or("aws").to_string();
-            (out.account().unwrap_or_default().to_string(), partition, None)
+            let partition = out
+                .arn()
+                .and_then(|a| a.split(':').nth(1))
+                .unwrap_or("aws")
+                .to_string();
+            (
+                out.account().unwrap_or_default().to_string(),
+                partition,
+                None,
+            )
         }
         Err(e) => (String::new(), "aws".to_string(), Some(error_parts(&e))),
     };
@@ -213,40 +229,57 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
             // Credentials: the caller's own, or the assumed role's.
             let account_sdk = match &opts.role_name {
                 None => sdk.clone(),
-                Some(role) => match assume_role(sdk, partition, account, role, opts.external_id.as_deref()).await {
-                    Ok(s) => s,
-                    Err(parts) => {
-                        let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
-                        out.gaps.push(Gap {
-                            account: account.clone(),
-                            region: home_region.clone(),
-                            operation: "AssumeRole".to_string(),
-                            resource: role_arn,
-                            error_code: parts.0,
-                            message: parts.1,
-                        });
-                        out.scopes.push(Scope {
-                            account: account.clone(),
-                            region: home_region.clone(),
-                        });
-                        progress.account_done();
-                        return out;
+                Some(role) => {
+                    match assume_role(sdk, partition, account, role, opts.external_id.as_deref())
+                        .await
+                    {
+                        Ok(s) => s,
+                        Err(parts) => {
+                            let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
+                            out.gaps.push(Gap {
+                                account: account.clone(),
+                                region: home_region.clone(),
+                                operation: "AssumeRole".to_string(),
+                                resource: role_arn,
+                                error_code: parts.0,
+                                message: parts.1,
+                            });
+                            out.scopes.push(Scope {
+                                account: account.clone(),
+                                region: home_region.clone(),
+                            });
+                            progress.account_done();
+                            return out;
+                        }
                     }
-                },
+                }
             };
             let ctx = Ctx {
                 sdk: account_sdk,
                 account: account.clone(),
                 concurrency: opts.concurrency.max(1),
                 replication: cfg.replication.clone(),
-                cloudtrail: cfg.raw.cloudtrail.enabled.then(|| cloudtrail::LookupSettings {
-                    lookback_days: cfg.raw.cloudtrail.lookback_days,
-                    max_events: cfg.raw.cloudtrail.max_events,
-                    time_budget: opts.region_timeout / 2,
-                    now: started,
-                }),
+                cloudtrail: cfg
+                    .raw
+                    .cloudtrail
+                    .enabled
+                    .then(|| cloudtrail::LookupSettings {
+                        lookback_days: cfg.raw.cloudtrail.lookback_days,
+                        max_events: cfg.raw.cloudtrail.max_events,
+                        time_budget: opts.region_timeout / 2,
+                        now: started,
+                    }),
             };
-            collect_account(&ctx, opts, all_regions, home_region, explicit_regions, progress, &mut out).await;
+            collect_account(
+                &ctx,
+                opts,
+                all_regions,
+                home_region,
+                explicit_regions,
+                progress,
+                &mut out,
+            )
+            .await;
             progress.account_done();
             out
         }
@@ -303,7 +336,10 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
     }
     if let Some(parts) = sts_gap {
         inv.gaps.push(Gap {
-            account: accounts.first().cloned().unwrap_or_else(|| "unknown".to_string()),
+            account: accounts
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "unknown".to_string()),
             region: home_region.clone(),
             operation: "GetCallerIdentity".to_string(),
             resource: String::new(),
@@ -320,9 +356,9 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
         .collect();
     inv.kms_aliases.retain(|a| {
         a.name == crate::inventory::DEFAULT_KEY_ALIAS
-            || a.target_key_id
-                .as_ref()
-                .is_some_and(|t| key_ids.contains(&(a.account.clone(), a.region.clone(), t.clone())))
+            || a.target_key_id.as_ref().is_some_and(|t| {
+                key_ids.contains(&(a.account.clone(), a.region.clone(), t.clone()))
+            })
     });
     inv.accounts = accounts;
     inv.collected_at = Utc::now();
@@ -359,7 +395,8 @@ async fn collect_account(
             Ok(r) if !r.is_empty() => r,
             Ok(_) => explicit_regions.to_vec(),
             Err(parts) => {
-                out.gaps.push(ctx.gap(home_region, "ListRegions", "", parts));
+                out.gaps
+                    .push(ctx.gap(home_region, "ListRegions", "", parts));
                 explicit_regions.to_vec()
             }
         }
@@ -439,9 +476,12 @@ async fn assume_role(
         .send()
         .await
         .map_err(|e| error_parts(&e))?;
-    let c = resp
-        .credentials()
-        .ok_or_else(|| ("NoCredentials".to_string(), format!("AssumeRole on {role_arn} returned no credentials")))?;
+    let c = resp.credentials().ok_or_else(|| {
+        (
+            "NoCredentials".to_string(),
+            format!("AssumeRole on {role_arn} returned no credentials"),
+        )
+    })?;
     let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
     let creds = aws_credential_types::Credentials::new(
         c.access_key_id(),
@@ -478,7 +518,10 @@ async fn list_org_accounts(sdk: &SdkConfig) -> Result<Vec<String>, Error> {
                 out.push(id.to_string());
             }
         }
-        token = page.next_token().map(str::to_string).filter(|t| !t.is_empty());
+        token = page
+            .next_token()
+            .map(str::to_string)
+            .filter(|t| !t.is_empty());
         if token.is_none() {
             break;
         }
@@ -514,7 +557,10 @@ async fn enabled_regions(ctx: &Ctx, home_region: &str) -> Result<Vec<String>, (S
                 out.push(name.to_string());
             }
         }
-        token = page.next_token().map(str::to_string).filter(|t| !t.is_empty());
+        token = page
+            .next_token()
+            .map(str::to_string)
+            .filter(|t| !t.is_empty());
         if token.is_none() {
             break;
         }
@@ -593,7 +639,8 @@ async fn collect_region(ctx: &Ctx, region: &str) -> RegionResult {
     secrets::collect(ctx, region, &mut out).await;
     kms::collect(ctx, region, &mut out).await;
     if let Some(settings) = &ctx.cloudtrail {
-        out.cloudtrail = Some(cloudtrail::collect(ctx, region, settings, &out.secrets, &mut out.gaps).await);
+        out.cloudtrail =
+            Some(cloudtrail::collect(ctx, region, settings, &out.secrets, &mut out.gaps).await);
     }
     out
 }
@@ -613,7 +660,10 @@ where
         SdkError::ServiceError(_) => "ServiceError",
         _ => "Unknown",
     };
-    let code = err.code().map(str::to_string).unwrap_or_else(|| kind.to_string());
+    let code = err
+        .code()
+        .map(str::to_string)
+        .unwrap_or_else(|| kind.to_string());
     let message = match err.message() {
         Some(m) => m.to_string(),
         None => {

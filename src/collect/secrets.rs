@@ -42,13 +42,17 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
                         out.secrets.push(s);
                     }
                 }
-                token = page.next_token().map(str::to_string).filter(|t| !t.is_empty());
+                token = page
+                    .next_token()
+                    .map(str::to_string)
+                    .filter(|t| !t.is_empty());
                 if token.is_none() {
                     break;
                 }
             }
             Err(e) => {
-                out.gaps.push(ctx.gap(region, "ListSecrets", "", error_parts(&e)));
+                out.gaps
+                    .push(ctx.gap(region, "ListSecrets", "", error_parts(&e)));
                 break;
             }
         }
@@ -75,7 +79,10 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
             (i, policy, replication)
         }
     });
-    let results: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+    let results: Vec<_> = futures::stream::iter(jobs)
+        .buffer_unordered(ctx.concurrency)
+        .collect()
+        .await;
     for (i, policy, replication) in results {
         let arn = out.secrets[i].arn.clone();
         match policy {
@@ -85,18 +92,30 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
                     .filter(|t| !t.trim().is_empty())
                     .map(|t| bounded(t, MAX_POLICY));
             }
-            Err(e) => out.gaps.push(ctx.gap(region, "GetResourcePolicy", &arn, error_parts(&e))),
+            Err(e) => out
+                .gaps
+                .push(ctx.gap(region, "GetResourcePolicy", &arn, error_parts(&e))),
         }
         match replication {
             Some(Ok(r)) => out.secrets[i].replication = Some(r),
-            Some(Err(parts)) => out.gaps.push(ctx.gap(region, "DescribeSecret", &arn, parts)),
+            Some(Err(parts)) => out
+                .gaps
+                .push(ctx.gap(region, "DescribeSecret", &arn, parts)),
             None => {}
         }
     }
 }
 
-async fn describe_replication(client: &Client, arn: &str) -> Result<Vec<Replica>, (String, String)> {
-    let d = client.describe_secret().secret_id(arn).send().await.map_err(|e| error_parts(&e))?;
+async fn describe_replication(
+    client: &Client,
+    arn: &str,
+) -> Result<Vec<Replica>, (String, String)> {
+    let d = client
+        .describe_secret()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| error_parts(&e))?;
     Ok(d.replication_status()
         .iter()
         .map(|r| Replica {
@@ -111,7 +130,10 @@ async fn describe_replication(client: &Client, arn: &str) -> Result<Vec<Replica>
 
 /// After every region is listed: primaries that have a replica in some listed region but
 /// were not described yet get one `DescribeSecret`, so replica health is known.
-pub(crate) async fn describe_primaries_of_seen_replicas(ctx: &Ctx, results: &mut [(String, RegionResult)]) {
+pub(crate) async fn describe_primaries_of_seen_replicas(
+    ctx: &Ctx,
+    results: &mut [(String, RegionResult)],
+) {
     let mut wanted: BTreeSet<(String, String)> = BTreeSet::new(); // (primary region, name)
     for (_, r) in results.iter() {
         for s in r.secrets.iter().filter(|s| s.is_replica()) {
@@ -125,7 +147,9 @@ pub(crate) async fn describe_primaries_of_seen_replicas(ctx: &Ctx, results: &mut
         let todo: Vec<usize> = (0..r.secrets.len())
             .filter(|&i| {
                 let s = &r.secrets[i];
-                !s.is_replica() && s.replication.is_none() && wanted.contains(&(region.clone(), s.name.clone()))
+                !s.is_replica()
+                    && s.replication.is_none()
+                    && wanted.contains(&(region.clone(), s.name.clone()))
             })
             .collect();
         let jobs = todo.iter().map(|&i| {
@@ -133,7 +157,10 @@ pub(crate) async fn describe_primaries_of_seen_replicas(ctx: &Ctx, results: &mut
             let client = client.clone();
             async move { (i, describe_replication(&client, &arn).await) }
         });
-        let done: Vec<_> = futures::stream::iter(jobs).buffer_unordered(ctx.concurrency).collect().await;
+        let done: Vec<_> = futures::stream::iter(jobs)
+            .buffer_unordered(ctx.concurrency)
+            .collect()
+            .await;
         for (i, res) in done {
             match res {
                 Ok(rep) => r.secrets[i].replication = Some(rep),
@@ -146,7 +173,11 @@ pub(crate) async fn describe_primaries_of_seen_replicas(ctx: &Ctx, results: &mut
     }
 }
 
-fn convert(e: &aws_sdk_secretsmanager::types::SecretListEntry, region: &str, account: &str) -> Option<Secret> {
+fn convert(
+    e: &aws_sdk_secretsmanager::types::SecretListEntry,
+    region: &str,
+    account: &str,
+) -> Option<Secret> {
     let arn = e.arn()?.to_string();
     // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx
     let parts: Vec<&str> = arn.splitn(7, ':').collect();
@@ -159,12 +190,23 @@ fn convert(e: &aws_sdk_secretsmanager::types::SecretListEntry, region: &str, acc
     Some(Secret {
         arn: bounded(&arn, MAX_NAME),
         name: bounded(&name, MAX_NAME),
-        account: if arn_account.is_empty() { account.to_string() } else { arn_account.to_string() },
-        region: if arn_region.is_empty() { region.to_string() } else { arn_region.to_string() },
+        account: if arn_account.is_empty() {
+            account.to_string()
+        } else {
+            arn_account.to_string()
+        },
+        region: if arn_region.is_empty() {
+            region.to_string()
+        } else {
+            arn_region.to_string()
+        },
         description: e.description().map(|d| bounded(d, MAX_DESCRIPTION)),
         kms_key_id: e.kms_key_id().map(|k| bounded(k, MAX_NAME)),
         rotation_enabled: e.rotation_enabled(),
-        rotation_lambda_arn: e.rotation_lambda_arn().filter(|a| !a.is_empty()).map(|a| bounded(a, MAX_NAME)),
+        rotation_lambda_arn: e
+            .rotation_lambda_arn()
+            .filter(|a| !a.is_empty())
+            .map(|a| bounded(a, MAX_NAME)),
         rotation_rules: e.rotation_rules().map(|r| RotationRules {
             automatically_after_days: r.automatically_after_days(),
             schedule_expression: r.schedule_expression().map(|x| bounded(x, MAX_TAG)),
@@ -179,10 +221,18 @@ fn convert(e: &aws_sdk_secretsmanager::types::SecretListEntry, region: &str, acc
         tags: e
             .tags()
             .iter()
-            .filter_map(|t| Some((bounded(t.key()?, MAX_TAG), bounded(t.value().unwrap_or_default(), MAX_TAG))))
+            .filter_map(|t| {
+                Some((
+                    bounded(t.key()?, MAX_TAG),
+                    bounded(t.value().unwrap_or_default(), MAX_TAG),
+                ))
+            })
             .collect(),
         owning_service: e.owning_service().map(|x| bounded(x, MAX_TAG)),
-        primary_region: e.primary_region().filter(|p| !p.is_empty()).map(str::to_string),
+        primary_region: e
+            .primary_region()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
         replication: None,
         resource_policy: None,
     })

@@ -113,7 +113,13 @@ impl Operator {
             "Null" if !if_exists && qualifier.is_none() => (Null, false),
             _ => return None,
         };
-        Some(Operator { name: name.to_string(), family, negated, if_exists, qualifier })
+        Some(Operator {
+            name: name.to_string(),
+            family,
+            negated,
+            if_exists,
+            qualifier,
+        })
     }
 }
 
@@ -160,7 +166,12 @@ impl Clause {
         for v in raw {
             values.push(compile_value(&op, v, vars)?);
         }
-        Ok(Clause { op, key: key.to_string(), key_lc: key.to_lowercase(), values })
+        Ok(Clause {
+            op,
+            key: key.to_string(),
+            key_lc: key.to_lowercase(),
+            values,
+        })
     }
 
     /// A clause for an operator the engine does not know (lenient parsing).
@@ -183,7 +194,10 @@ impl Clause {
     pub fn eval(&self, ctx: &Context) -> ClauseOutcome {
         let op = &self.op;
         if op.family == Family::Unsupported {
-            return ClauseOutcome { value: false, unknown: vec![format!("unsupported operator {}", op.name)] };
+            return ClauseOutcome {
+                value: false,
+                unknown: vec![format!("unsupported operator {}", op.name)],
+            };
         }
         let lookup = ctx.lookup(&self.key_lc);
         let mut unknown = Vec::new();
@@ -196,12 +210,16 @@ impl Clause {
         };
         if op.family == Family::Null {
             let is_null = present.is_empty();
-            let value = self.values.iter().any(|v| matches!(v, Val::Null(b) if *b == is_null));
+            let value = self
+                .values
+                .iter()
+                .any(|v| matches!(v, Val::Null(b) if *b == is_null));
             return ClauseOutcome { value, unknown };
         }
         if present.is_empty() {
-            let value =
-                op.if_exists || op.qualifier == Some(Qualifier::ForAllValues) || (op.negated && op.qualifier.is_none());
+            let value = op.if_exists
+                || op.qualifier == Some(Qualifier::ForAllValues)
+                || (op.negated && op.qualifier.is_none());
             return ClauseOutcome { value, unknown };
         }
         // Resolve the policy values once (variables) for this request.
@@ -225,7 +243,9 @@ impl Clause {
                 Val::StrT(pieces) | Val::ArnT(pieces) => {
                     if let Some(s) = substitute(pieces, ctx, unknown) {
                         out.push(match v {
-                            Val::StrT(_) if self.op.family == Family::StringIgnoreCase => Val::Str(s.to_lowercase()),
+                            Val::StrT(_) if self.op.family == Family::StringIgnoreCase => {
+                                Val::Str(s.to_lowercase())
+                            }
                             Val::StrT(_) => Val::Str(s),
                             _ => Val::Arn(ArnPattern::new(&s)),
                         });
@@ -284,7 +304,13 @@ fn has_var(pieces: &[Piece]) -> bool {
 }
 
 fn compile_value(op: &Operator, v: &str, vars: bool) -> Result<Val, String> {
-    let pieces = || if vars { parse_pieces(v) } else { vec![Piece::Text(v.to_string())] };
+    let pieces = || {
+        if vars {
+            parse_pieces(v)
+        } else {
+            vec![Piece::Text(v.to_string())]
+        }
+    };
     Ok(match op.family {
         Family::String | Family::StringIgnoreCase => {
             let p = pieces();
@@ -337,8 +363,12 @@ fn value_matches(family: Family, rv: &str, pv: &Val) -> bool {
         (Family::String | Family::Binary, Val::Str(s)) => rv == s,
         (Family::StringIgnoreCase, Val::Str(s)) => rv.to_lowercase() == *s,
         (_, Val::Like(g)) => g.matches(rv),
-        (Family::Numeric(c), Val::Num(p)) => parse_number(rv).is_some_and(|r| compare(c, r.partial_cmp(p))),
-        (Family::Date(c), Val::Date(p)) => parse_date(rv).is_some_and(|r| compare(c, Some(r.cmp(p)))),
+        (Family::Numeric(c), Val::Num(p)) => {
+            parse_number(rv).is_some_and(|r| compare(c, r.partial_cmp(p)))
+        }
+        (Family::Date(c), Val::Date(p)) => {
+            parse_date(rv).is_some_and(|r| compare(c, Some(r.cmp(p))))
+        }
         (Family::Bool, Val::Bool(b)) => parse_bool(rv) == Some(*b),
         (Family::Ip, Val::Ip(c)) => {
             let addr = rv.split('/').next().unwrap_or(rv);
@@ -391,7 +421,11 @@ pub fn parse_date(s: &str) -> Option<i64> {
         }
     }
     let naive = s.strip_suffix('Z').unwrap_or(s);
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(naive, f) {
             return Some(d.and_utc().timestamp_millis());
         }
@@ -429,14 +463,24 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
                 u32::from(n) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
                 u128::from(n) & mask == u128::from(a) & mask
             }
-            (IpAddr::V4(_), IpAddr::V6(a)) => a.to_ipv4_mapped().is_some_and(|a4| self.contains(IpAddr::V4(a4))),
+            (IpAddr::V4(_), IpAddr::V6(a)) => a
+                .to_ipv4_mapped()
+                .is_some_and(|a4| self.contains(IpAddr::V4(a4))),
             (IpAddr::V6(_), IpAddr::V4(_)) => false,
         }
     }
@@ -448,7 +492,13 @@ mod tests {
 
     fn clause(op: &str, key: &str, vals: &[&str]) -> Clause {
         let vals: Vec<String> = vals.iter().map(|s| s.to_string()).collect();
-        Clause::compile(Operator::parse(op).expect("known operator"), key, &vals, true).expect("compiles")
+        Clause::compile(
+            Operator::parse(op).expect("known operator"),
+            key,
+            &vals,
+            true,
+        )
+        .expect("compiles")
     }
 
     fn ctx(pairs: &[(&str, &[&str])]) -> Context {
@@ -475,9 +525,21 @@ mod tests {
         let out = c.eval(&Context::new());
         assert!(out.value);
         assert_eq!(out.unknown, vec!["aws:PrincipalOrgID".to_string()]);
-        assert!(!clause("StringEquals", "aws:PrincipalOrgID", &["o-123"]).eval(&Context::new()).value);
-        assert!(clause("StringEqualsIfExists", "aws:PrincipalOrgID", &["o-123"]).eval(&Context::new()).value);
-        assert!(clause("NotIpAddress", "aws:SourceIp", &["10.0.0.0/8"]).eval(&Context::new()).value);
+        assert!(
+            !clause("StringEquals", "aws:PrincipalOrgID", &["o-123"])
+                .eval(&Context::new())
+                .value
+        );
+        assert!(
+            clause("StringEqualsIfExists", "aws:PrincipalOrgID", &["o-123"])
+                .eval(&Context::new())
+                .value
+        );
+        assert!(
+            clause("NotIpAddress", "aws:SourceIp", &["10.0.0.0/8"])
+                .eval(&Context::new())
+                .value
+        );
     }
 
     #[test]
@@ -503,19 +565,50 @@ mod tests {
         let c = clause("StringEquals", "AWS:PrincipalTag/Team", &["Blue"]);
         assert!(c.eval(&ctx(&[("aws:principaltag/team", &["Blue"])])).value);
         assert!(!c.eval(&ctx(&[("aws:principaltag/team", &["blue"])])).value);
-        assert!(clause("StringEqualsIgnoreCase", "k:k", &["Blue"]).eval(&ctx(&[("k:k", &["bLUE"])])).value);
-        assert!(clause("StringLike", "k:k", &["arn:*:x?"]).eval(&ctx(&[("k:k", &["arn:a:b:xy"])])).value);
-        assert!(!clause("StringEquals", "k:k", &["a*"]).eval(&ctx(&[("k:k", &["ab"])])).value);
+        assert!(
+            clause("StringEqualsIgnoreCase", "k:k", &["Blue"])
+                .eval(&ctx(&[("k:k", &["bLUE"])]))
+                .value
+        );
+        assert!(
+            clause("StringLike", "k:k", &["arn:*:x?"])
+                .eval(&ctx(&[("k:k", &["arn:a:b:xy"])]))
+                .value
+        );
+        assert!(
+            !clause("StringEquals", "k:k", &["a*"])
+                .eval(&ctx(&[("k:k", &["ab"])]))
+                .value
+        );
     }
 
     #[test]
     fn typed_operators() {
-        assert!(clause("NumericLessThanEquals", "s:n", &["30"]).eval(&ctx(&[("s:n", &["30"])])).value);
-        assert!(!clause("NumericLessThan", "s:n", &["30"]).eval(&ctx(&[("s:n", &["30.5"])])).value);
-        assert!(clause("NumericNotEquals", "s:n", &["1", "2"]).eval(&ctx(&[("s:n", &["3"])])).value);
-        assert!(!clause("NumericNotEquals", "s:n", &["1", "2"]).eval(&ctx(&[("s:n", &["2"])])).value);
+        assert!(
+            clause("NumericLessThanEquals", "s:n", &["30"])
+                .eval(&ctx(&[("s:n", &["30"])]))
+                .value
+        );
+        assert!(
+            !clause("NumericLessThan", "s:n", &["30"])
+                .eval(&ctx(&[("s:n", &["30.5"])]))
+                .value
+        );
+        assert!(
+            clause("NumericNotEquals", "s:n", &["1", "2"])
+                .eval(&ctx(&[("s:n", &["3"])]))
+                .value
+        );
+        assert!(
+            !clause("NumericNotEquals", "s:n", &["1", "2"])
+                .eval(&ctx(&[("s:n", &["2"])]))
+                .value
+        );
         let d = clause("DateLessThan", "aws:CurrentTime", &["2026-01-01T00:00:00Z"]);
-        assert!(d.eval(&ctx(&[("aws:CurrentTime", &["2025-12-31T23:59:59Z"])])).value);
+        assert!(
+            d.eval(&ctx(&[("aws:CurrentTime", &["2025-12-31T23:59:59Z"])]))
+                .value
+        );
         assert!(!d.eval(&ctx(&[("aws:CurrentTime", &["2026-01-01"])])).value);
         assert!(
             clause("DateGreaterThan", "aws:EpochTime", &["2020-01-01"])
@@ -523,7 +616,9 @@ mod tests {
                 .value
         );
         assert!(
-            clause("Bool", "aws:SecureTransport", &["false"]).eval(&ctx(&[("aws:SecureTransport", &["False"])])).value
+            clause("Bool", "aws:SecureTransport", &["false"])
+                .eval(&ctx(&[("aws:SecureTransport", &["False"])]))
+                .value
         );
         assert!(
             clause("IpAddress", "aws:SourceIp", &["203.0.113.0/24"])
@@ -545,7 +640,11 @@ mod tests {
                 .eval(&ctx(&[("aws:SourceIp", &["10.0.0.1"])]))
                 .value
         );
-        assert!(clause("BinaryEquals", "k:b", &["QmluYXJ5"]).eval(&ctx(&[("k:b", &["QmluYXJ5"])])).value);
+        assert!(
+            clause("BinaryEquals", "k:b", &["QmluYXJ5"])
+                .eval(&ctx(&[("k:b", &["QmluYXJ5"])]))
+                .value
+        );
         assert!(
             clause("ArnLike", "aws:SourceArn", &["arn:aws:s3:::bucket-*"])
                 .eval(&ctx(&[("aws:SourceArn", &["arn:aws:s3:::bucket-1"])]))
@@ -556,7 +655,11 @@ mod tests {
                 .eval(&ctx(&[("aws:SourceArn", &["arn:aws:sns:us-east-1:1:t"])]))
                 .value
         );
-        assert!(clause("ArnNotLike", "aws:PrincipalArn", &["arn:aws:iam::*:role/x"]).eval(&Context::new()).value);
+        assert!(
+            clause("ArnNotLike", "aws:PrincipalArn", &["arn:aws:iam::*:role/x"])
+                .eval(&Context::new())
+                .value
+        );
     }
 
     #[test]
@@ -569,13 +672,22 @@ mod tests {
         let mut c = Context::new();
         c.mark_absent("aws:TokenIssueTime");
         let out = n.eval(&c);
-        assert!(out.value && out.unknown.is_empty(), "known absent is not unknown");
+        assert!(
+            out.value && out.unknown.is_empty(),
+            "known absent is not unknown"
+        );
     }
 
     #[test]
     fn variables_in_condition_values() {
         let c = clause("StringEquals", "s3:prefix", &["home/${aws:username}/"]);
-        assert!(c.eval(&ctx(&[("s3:prefix", &["home/bob/"]), ("aws:username", &["bob"])])).value);
+        assert!(
+            c.eval(&ctx(&[
+                ("s3:prefix", &["home/bob/"]),
+                ("aws:username", &["bob"])
+            ]))
+            .value
+        );
         let out = c.eval(&ctx(&[("s3:prefix", &["home/bob/"])]));
         assert!(!out.value);
         assert_eq!(out.unknown, vec!["aws:username".to_string()]);
@@ -583,10 +695,19 @@ mod tests {
         let mut absent = ctx(&[("s3:prefix", &["anon"])]);
         absent.mark_absent("aws:username");
         assert!(d.eval(&absent).value);
-        let lit = Clause::compile(Operator::parse("StringEquals").unwrap(), "k:k", &["${aws:username}".into()], false)
-            .unwrap();
+        let lit = Clause::compile(
+            Operator::parse("StringEquals").unwrap(),
+            "k:k",
+            &["${aws:username}".into()],
+            false,
+        )
+        .unwrap();
         assert!(
-            lit.eval(&ctx(&[("k:k", &["${aws:username}"]), ("aws:username", &["bob"])])).value,
+            lit.eval(&ctx(&[
+                ("k:k", &["${aws:username}"]),
+                ("aws:username", &["bob"])
+            ]))
+            .value,
             "2008-10-17: literal"
         );
         let star = clause("StringLike", "k:k", &["a${*}"]);

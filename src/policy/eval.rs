@@ -87,7 +87,9 @@ impl PolicySet {
                 if s.principal.is_none() {
                     return Err(PolicyError {
                         path: format!("{at}.Statement[{}]", s.index),
-                        message: "a resource-based policy statement needs Principal or NotPrincipal".into(),
+                        message:
+                            "a resource-based policy statement needs Principal or NotPrincipal"
+                                .into(),
                     });
                 }
             }
@@ -325,14 +327,20 @@ pub fn evaluate_refs(set: PolicyRefs<'_>, req: &Request) -> Decision {
             (Some(a), Some(b)) => a != b,
             _ => false,
         },
-        requires_resource_policy: requires_resource_policy(&env.action_lc, &req.resource, set.resource.is_some()),
+        requires_resource_policy: requires_resource_policy(
+            &env.action_lc,
+            &req.resource,
+            set.resource.is_some(),
+        ),
         has_session: set.session.is_some() && takes_boundary,
         has_boundary: set.boundary.is_some() && takes_boundary,
     };
 
     let base: Vec<bool> = hits.iter().map(|h| h.base).collect();
     let actual = gates.decide(&hits, &base);
-    let maybe: Vec<usize> = (0..hits.len()).filter(|&i| !hits[i].flex.is_empty()).collect();
+    let maybe: Vec<usize> = (0..hits.len())
+        .filter(|&i| !hits[i].flex.is_empty())
+        .collect();
     let mut relevant: Vec<usize> = Vec::new();
     if !maybe.is_empty() {
         let mut opt = base.clone();
@@ -345,11 +353,13 @@ pub fn evaluate_refs(set: PolicyRefs<'_>, req: &Request) -> Decision {
         let d_pes = gates.decide(&hits, &pes).kind;
         if d_opt != actual.kind || d_pes != actual.kind {
             for &i in &maybe {
-                let flips = [(&base, actual.kind), (&opt, d_opt), (&pes, d_pes)].into_iter().any(|(a, k)| {
-                    let mut a = a.clone();
-                    a[i] = !a[i];
-                    gates.decide(&hits, &a).kind != k
-                });
+                let flips = [(&base, actual.kind), (&opt, d_opt), (&pes, d_pes)]
+                    .into_iter()
+                    .any(|(a, k)| {
+                        let mut a = a.clone();
+                        a[i] = !a[i];
+                        gates.decide(&hits, &a).kind != k
+                    });
                 if flips {
                     relevant.push(i);
                 }
@@ -367,9 +377,16 @@ pub fn evaluate_refs(set: PolicyRefs<'_>, req: &Request) -> Decision {
             index: h.index,
             sid: h.sid.clone(),
             effect: h.effect.as_str(),
-            conditional_on: if cond { dedup_keys(h.flex.iter().cloned()) } else { Vec::new() },
+            conditional_on: if cond {
+                dedup_keys(h.flex.iter().cloned())
+            } else {
+                Vec::new()
+            },
         };
-        if !statements.iter().any(|s| s.policy == r.policy && s.index == r.index) {
+        if !statements
+            .iter()
+            .any(|s| s.policy == r.policy && s.index == r.index)
+        {
             statements.push(r);
         }
     };
@@ -380,7 +397,12 @@ pub fn evaluate_refs(set: PolicyRefs<'_>, req: &Request) -> Decision {
         push(&hits[i], true);
     }
     let conditional_on = dedup_keys(relevant.iter().flat_map(|&i| hits[i].flex.iter().cloned()));
-    Decision { decision: actual.kind, blocked_by: actual.blocked_by, statements, conditional_on }
+    Decision {
+        decision: actual.kind,
+        blocked_by: actual.blocked_by,
+        statements,
+        conditional_on,
+    }
 }
 
 /// Sorted, case-insensitively unique keys (first spelling kept).
@@ -434,7 +456,9 @@ impl Gates<'_> {
     fn decide(&self, hits: &[Hit], on: &[bool]) -> Outcome {
         let applies = |i: usize, eff: Effect| on[i] && hits[i].effect == eff;
         // 1. Explicit deny anywhere.
-        let denies: Vec<usize> = (0..hits.len()).filter(|&i| applies(i, Effect::Deny)).collect();
+        let denies: Vec<usize> = (0..hits.len())
+            .filter(|&i| applies(i, Effect::Deny))
+            .collect();
         if !denies.is_empty() {
             let mut blocked: Vec<String> = Vec::new();
             for &i in &denies {
@@ -443,10 +467,16 @@ impl Gates<'_> {
                     blocked.push(b);
                 }
             }
-            return Outcome { kind: DecisionKind::ExplicitDeny, blocked_by: blocked, stmts: denies };
+            return Outcome {
+                kind: DecisionKind::ExplicitDeny,
+                blocked_by: blocked,
+                stmts: denies,
+            };
         }
         let allows = |pred: &dyn Fn(Source) -> bool| -> Vec<usize> {
-            (0..hits.len()).filter(|&i| applies(i, Effect::Allow) && pred(hits[i].src)).collect()
+            (0..hits.len())
+                .filter(|&i| applies(i, Effect::Allow) && pred(hits[i].src))
+                .collect()
         };
         let mut blocked: Vec<&str> = Vec::new();
         let mut used: Vec<usize> = Vec::new();
@@ -464,7 +494,11 @@ impl Gates<'_> {
         }
         let p = self.principal;
         let grants = allows(&|s| s == Source::Resource);
-        let grant = grants.iter().map(|&i| hits[i].grant).max().unwrap_or(Grant::None);
+        let grant = grants
+            .iter()
+            .map(|&i| hits[i].grant)
+            .max()
+            .unwrap_or(Grant::None);
         if !p.is_iam() {
             // Service principals, anonymous callers: only a resource policy can allow.
             if grant == Grant::None {
@@ -476,7 +510,11 @@ impl Gates<'_> {
             if (self.cross_account || self.requires_resource_policy) && grant == Grant::None {
                 blocked.push("resource_policy");
             }
-            let best: Vec<usize> = grants.iter().copied().filter(|&i| hits[i].grant == grant).collect();
+            let best: Vec<usize> = grants
+                .iter()
+                .copied()
+                .filter(|&i| hits[i].grant == grant)
+                .collect();
             if !self.cross_account && grant == Grant::Direct {
                 used.extend(best);
             } else {
@@ -513,7 +551,11 @@ impl Gates<'_> {
             }
         }
         if blocked.is_empty() {
-            Outcome { kind: DecisionKind::Allow, blocked_by: Vec::new(), stmts: used }
+            Outcome {
+                kind: DecisionKind::Allow,
+                blocked_by: Vec::new(),
+                stmts: used,
+            }
         } else {
             Outcome {
                 kind: DecisionKind::ImplicitDeny,
@@ -560,7 +602,10 @@ fn statement_hit(s: &Statement, src: Source, env: &Env) -> Option<Hit> {
             };
             any |= m;
         }
-        clauses.push(ClauseOutcome { value: any != rm.negated, unknown });
+        clauses.push(ClauseOutcome {
+            value: any != rm.negated,
+            unknown,
+        });
     }
     for c in &s.conditions {
         clauses.push(c.eval(&env.ctx));
@@ -568,12 +613,26 @@ fn statement_hit(s: &Statement, src: Source, env: &Env) -> Option<Hit> {
     let base = clauses.iter().all(|c| c.value);
     // It could flip if every false clause depends on unknown keys and some clause does.
     let certain_false = clauses.iter().any(|c| !c.value && c.unknown.is_empty());
-    let flex: Vec<String> =
-        if certain_false { Vec::new() } else { clauses.iter().flat_map(|c| c.unknown.iter().cloned()).collect() };
+    let flex: Vec<String> = if certain_false {
+        Vec::new()
+    } else {
+        clauses
+            .iter()
+            .flat_map(|c| c.unknown.iter().cloned())
+            .collect()
+    };
     if !base && flex.is_empty() {
         return None;
     }
-    Some(Hit { src, index: s.index, sid: s.sid.clone(), effect: s.effect, base, flex, grant })
+    Some(Hit {
+        src,
+        index: s.index,
+        sid: s.sid.clone(),
+        effect: s.effect,
+        base,
+        flex,
+        grant,
+    })
 }
 
 /// The identities a caller presents, for Principal / NotPrincipal matching: the session, the
@@ -615,7 +674,14 @@ fn entry_matches(e: &PrincipalEntry, id: Identity, p: &Principal, ctx: &Context)
         }
         (PrincipalEntry::Role { account, name }, Identity::Role) => matches!(&p.kind,
             PrincipalKind::Role { name: n } | PrincipalKind::AssumedRole { role: n, .. } if account == acct && n.eq_ignore_ascii_case(name)),
-        (PrincipalEntry::AssumedRole { account, role, session }, Identity::Session) => matches!(&p.kind,
+        (
+            PrincipalEntry::AssumedRole {
+                account,
+                role,
+                session,
+            },
+            Identity::Session,
+        ) => matches!(&p.kind,
             PrincipalKind::AssumedRole { role: r, session: s } if account == acct && r.eq_ignore_ascii_case(role) && s == session),
         (PrincipalEntry::FederatedUser { account, name }, Identity::FederatedUser) => {
             matches!(&p.kind, PrincipalKind::FederatedUser { name: n } if account == acct && n == name)
@@ -624,18 +690,23 @@ fn entry_matches(e: &PrincipalEntry, id: Identity, p: &Principal, ctx: &Context)
             let wanted = if id == Identity::User { "AIDA" } else { "AROA" };
             uid.starts_with(wanted)
                 && match ctx.lookup("aws:userid") {
-                    Lookup::Present(v) => {
-                        v.iter().any(|u| u == uid || u.strip_prefix(uid.as_str()).is_some_and(|r| r.starts_with(':')))
-                    }
+                    Lookup::Present(v) => v.iter().any(|u| {
+                        u == uid
+                            || u.strip_prefix(uid.as_str())
+                                .is_some_and(|r| r.starts_with(':'))
+                    }),
                     _ => false,
                 }
         }
         (PrincipalEntry::Service(s), Identity::Service) => {
             matches!(&p.kind, PrincipalKind::Service(n) if s == "*" || n == s)
         }
-        (PrincipalEntry::OtherArn(a) | PrincipalEntry::Federated(a) | PrincipalEntry::CanonicalUser(a), _) => {
-            id == identities(p)[0] && *a == p.raw
-        }
+        (
+            PrincipalEntry::OtherArn(a)
+            | PrincipalEntry::Federated(a)
+            | PrincipalEntry::CanonicalUser(a),
+            _,
+        ) => id == identities(p)[0] && *a == p.raw,
         _ => false,
     }
 }
@@ -651,7 +722,9 @@ fn principal_grant(pm: &PrincipalMatch, effect: Effect, env: &Env) -> Option<Gra
         if effect == Effect::Deny && bounded {
             return Some(Grant::Direct);
         }
-        let excluded_all = ids.iter().all(|&id| pm.entries.iter().any(|e| entry_matches(e, id, p, &env.ctx)));
+        let excluded_all = ids
+            .iter()
+            .all(|&id| pm.entries.iter().any(|e| entry_matches(e, id, p, &env.ctx)));
         return (!excluded_all).then_some(Grant::Direct);
     }
     let mut best = Grant::None;

@@ -54,7 +54,11 @@ impl Glob {
     /// `*` and `?` anywhere, crossing every character (actions, `StringLike`, one ARN segment).
     /// With `lowercase`, the pattern is lowercased (match it against lowercased text).
     pub fn plain(pattern: &str, lowercase: bool) -> Glob {
-        let p = if lowercase { pattern.to_lowercase() } else { pattern.to_string() };
+        let p = if lowercase {
+            pattern.to_lowercase()
+        } else {
+            pattern.to_string()
+        };
         let mut toks = Vec::new();
         for c in p.chars() {
             match c {
@@ -90,7 +94,11 @@ impl Glob {
 
     /// An exact string, no wildcard.
     pub fn literal(s: &str) -> Glob {
-        Glob::from_toks(if s.is_empty() { Vec::new() } else { vec![Tok::Lit(s.chars().collect())] })
+        Glob::from_toks(if s.is_empty() {
+            Vec::new()
+        } else {
+            vec![Tok::Lit(s.chars().collect())]
+        })
     }
 
     /// A `Resource`/`NotResource` pattern. `toks_in` are the pattern's pieces after variable
@@ -112,11 +120,17 @@ impl Glob {
             let in_resource_part = colons >= 5;
             match it {
                 Item::Raw('*') => {
-                    let last_of_segment =
-                        matches!(items.get(i + 1), None | Some(Item::Raw(':')) | Some(Item::Lit(':')));
-                    toks.push(Tok::Star { cross: in_resource_part || last_of_segment });
+                    let last_of_segment = matches!(
+                        items.get(i + 1),
+                        None | Some(Item::Raw(':')) | Some(Item::Lit(':'))
+                    );
+                    toks.push(Tok::Star {
+                        cross: in_resource_part || last_of_segment,
+                    });
                 }
-                Item::Raw('?') => toks.push(Tok::One { cross: in_resource_part }),
+                Item::Raw('?') => toks.push(Tok::One {
+                    cross: in_resource_part,
+                }),
                 Item::Raw(c) | Item::Lit(c) => {
                     if *c == ':' {
                         colons += 1;
@@ -161,7 +175,9 @@ impl Glob {
 
     /// The variables the pattern references.
     pub fn vars(&self) -> impl Iterator<Item = &VarRef> {
-        self.toks.iter().filter_map(|t| if let Tok::Var(v) = t { Some(v) } else { None })
+        self.toks
+            .iter()
+            .filter_map(|t| if let Tok::Var(v) = t { Some(v) } else { None })
     }
 
     /// Replaces every variable with the literal `resolve` returns for it; `None` from `resolve`
@@ -234,9 +250,13 @@ fn match_from(toks: &[Tok], ti: usize, text: &[char], pos: usize, failed: &mut [
         return false;
     }
     let ok = match &toks[ti] {
-        Tok::Lit(l) => text[pos..].starts_with(l) && match_from(toks, ti + 1, text, pos + l.len(), failed),
+        Tok::Lit(l) => {
+            text[pos..].starts_with(l) && match_from(toks, ti + 1, text, pos + l.len(), failed)
+        }
         Tok::One { cross } => {
-            pos < text.len() && (*cross || text[pos] != ':') && match_from(toks, ti + 1, text, pos + 1, failed)
+            pos < text.len()
+                && (*cross || text[pos] != ':')
+                && match_from(toks, ti + 1, text, pos + 1, failed)
         }
         Tok::Star { cross } => {
             let mut p = pos;
@@ -268,9 +288,18 @@ pub struct ArnPattern {
 impl ArnPattern {
     pub fn new(pattern: &str) -> ArnPattern {
         if pattern == "*" {
-            return ArnPattern { any: true, segments: Vec::new() };
+            return ArnPattern {
+                any: true,
+                segments: Vec::new(),
+            };
         }
-        ArnPattern { any: false, segments: pattern.splitn(6, ':').map(|s| Glob::plain(s, false)).collect() }
+        ArnPattern {
+            any: false,
+            segments: pattern
+                .splitn(6, ':')
+                .map(|s| Glob::plain(s, false))
+                .collect(),
+        }
     }
 
     /// Each of the six segments is matched separately; a value that is not a six-segment ARN
@@ -280,7 +309,9 @@ impl ArnPattern {
             return true;
         }
         let parts: Vec<&str> = value.splitn(6, ':').collect();
-        parts.len() == 6 && self.segments.len() == 6 && self.segments.iter().zip(&parts).all(|(g, p)| g.matches(p))
+        parts.len() == 6
+            && self.segments.len() == 6
+            && self.segments.iter().zip(&parts).all(|(g, p)| g.matches(p))
     }
 }
 
@@ -288,7 +319,14 @@ impl ArnPattern {
 /// `None` when it has fewer than six.
 pub fn arn_segments(arn: &str) -> Option<[&str; 6]> {
     let mut it = arn.splitn(6, ':');
-    let a = [it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?];
+    let a = [
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    ];
     (a[0] == "arn").then_some(a)
 }
 
@@ -315,9 +353,15 @@ mod tests {
     fn secret_suffix_wildcards() {
         let g = res("arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-??????");
         assert!(g.matches("arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-AbCdEf"));
-        assert!(!g.matches("arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-admin-AbCdEf"));
+        assert!(
+            !g.matches("arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-admin-AbCdEf")
+        );
         let star = res("arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-*");
-        assert!(star.matches("arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-admin-AbCdEf"));
+        assert!(
+            star.matches(
+                "arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-admin-AbCdEf"
+            )
+        );
     }
 
     #[test]
@@ -327,10 +371,19 @@ mod tests {
         assert!(g.matches("arn:aws:secretsmanager:us-east-1:123456789012:secret:x"));
         assert!(!g.matches("arn:aws:secretsmanager:us-east:9-1:123456789012:secret:x"));
         // A `*` that ends a segment expands beyond the colon.
-        assert!(res("arn:aws:secretsmanager:*").matches("arn:aws:secretsmanager:us-east-1:1:secret:x-AbCdEf"));
-        assert!(res("arn:aws:secretsmanager:*:*:secret:*").matches("arn:aws:secretsmanager:eu-west-1:9:secret:a/b-c"));
+        assert!(
+            res("arn:aws:secretsmanager:*")
+                .matches("arn:aws:secretsmanager:us-east-1:1:secret:x-AbCdEf")
+        );
+        assert!(
+            res("arn:aws:secretsmanager:*:*:secret:*")
+                .matches("arn:aws:secretsmanager:eu-west-1:9:secret:a/b-c")
+        );
         // ARNs are case-sensitive.
-        assert!(!res("arn:aws:secretsmanager:*:*:secret:Prod*").matches("arn:aws:secretsmanager:r:1:secret:prod-x"));
+        assert!(
+            !res("arn:aws:secretsmanager:*:*:secret:Prod*")
+                .matches("arn:aws:secretsmanager:r:1:secret:prod-x")
+        );
     }
 
     #[test]
@@ -339,7 +392,10 @@ mod tests {
         assert!(p.matches("arn:aws:iam::123456789012:role/admin-x"));
         assert!(!p.matches("arn:aws:iam::123456789012:user/admin-x"));
         assert!(!p.matches("not-an-arn"));
-        assert!(ArnPattern::new("arn:aws:sts::1:assumed-role/r/*").matches("arn:aws:sts::1:assumed-role/r/s"));
+        assert!(
+            ArnPattern::new("arn:aws:sts::1:assumed-role/r/*")
+                .matches("arn:aws:sts::1:assumed-role/r/s")
+        );
         assert!(ArnPattern::new("*").matches("whatever"));
     }
 }

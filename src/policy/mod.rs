@@ -30,7 +30,9 @@ pub mod model;
 pub mod request;
 pub mod variables;
 
-pub use eval::{Decision, DecisionKind, PolicyRefs, PolicySet, Source, StatementRef, evaluate, evaluate_refs};
+pub use eval::{
+    Decision, DecisionKind, PolicyRefs, PolicySet, Source, StatementRef, evaluate, evaluate_refs,
+};
 pub use model::{Effect, Policy, PolicyError, PolicyVersion, PrincipalEntry, Statement};
 pub use request::{Context, Lookup, Principal, PrincipalKind, Request};
 

@@ -30,12 +30,19 @@ pub struct PolicyError {
 
 impl PolicyError {
     fn new(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
-        PolicyError { path: path.into(), message: message.into() }
+        PolicyError {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     /// The same error, located inside `prefix` (e.g. `identity_policies[2]`).
     pub fn within(mut self, prefix: &str) -> PolicyError {
-        self.path = if self.path.is_empty() { prefix.to_string() } else { format!("{prefix}.{}", self.path) };
+        self.path = if self.path.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{}", self.path)
+        };
         self
     }
 }
@@ -85,7 +92,11 @@ pub enum PrincipalEntry {
     /// An IAM role: matches the role and all its sessions.
     Role { account: String, name: String },
     /// One role session, `arn:aws:sts::A:assumed-role/R/S`.
-    AssumedRole { account: String, role: String, session: String },
+    AssumedRole {
+        account: String,
+        role: String,
+        session: String,
+    },
     /// `arn:aws:sts::A:federated-user/N`.
     FederatedUser { account: String, name: String },
     /// Another ARN, matched literally.
@@ -181,7 +192,9 @@ impl Policy {
     /// Parses a policy, turning unknown condition operators into warnings: those statements
     /// are kept but their conditions are undecidable (never silently true). Other errors still
     /// fail. Meant for policies read from AWS, which AWS already validated.
-    pub fn parse_lenient<S: PolicySource + ?Sized>(src: &S) -> Result<(Policy, Vec<PolicyError>), PolicyError> {
+    pub fn parse_lenient<S: PolicySource + ?Sized>(
+        src: &S,
+    ) -> Result<(Policy, Vec<PolicyError>), PolicyError> {
         let v = src.to_value()?;
         parse_value(&v, true)
     }
@@ -193,12 +206,18 @@ impl Policy {
 }
 
 fn parse_value(v: &Value, lenient: bool) -> Result<(Policy, Vec<PolicyError>), PolicyError> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| PolicyError::new("", format!("a policy must be a JSON object, not {}", type_name(v))))?;
+    let obj = v.as_object().ok_or_else(|| {
+        PolicyError::new(
+            "",
+            format!("a policy must be a JSON object, not {}", type_name(v)),
+        )
+    })?;
     for k in obj.keys() {
         if !matches!(k.as_str(), "Version" | "Id" | "Statement") {
-            return Err(PolicyError::new(k.as_str(), "unknown policy element (expected Version, Id, Statement)"));
+            return Err(PolicyError::new(
+                k.as_str(),
+                "unknown policy element (expected Version, Id, Statement)",
+            ));
         }
     }
     let version = match obj.get("Version") {
@@ -206,31 +225,65 @@ fn parse_value(v: &Value, lenient: bool) -> Result<(Policy, Vec<PolicyError>), P
         Some(Value::String(s)) if s == "2012-10-17" => PolicyVersion::V2012_10_17,
         Some(Value::String(s)) if s == "2008-10-17" => PolicyVersion::V2008_10_17,
         Some(other) => {
-            return Err(PolicyError::new("Version", format!("{other} is not a policy version (use \"2012-10-17\")")));
+            return Err(PolicyError::new(
+                "Version",
+                format!("{other} is not a policy version (use \"2012-10-17\")"),
+            ));
         }
     };
     let id = match obj.get("Id") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => return Err(PolicyError::new("Id", format!("must be a string, not {}", type_name(other)))),
+        Some(other) => {
+            return Err(PolicyError::new(
+                "Id",
+                format!("must be a string, not {}", type_name(other)),
+            ));
+        }
     };
     let stmts: Vec<(String, &Value)> = match obj.get("Statement") {
-        None => return Err(PolicyError::new("Statement", "missing (a policy needs at least a Statement element)")),
-        Some(Value::Array(a)) => a.iter().enumerate().map(|(i, s)| (format!("Statement[{i}]"), s)).collect(),
+        None => {
+            return Err(PolicyError::new(
+                "Statement",
+                "missing (a policy needs at least a Statement element)",
+            ));
+        }
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("Statement[{i}]"), s))
+            .collect(),
         Some(s @ Value::Object(_)) => vec![("Statement".to_string(), s)],
         Some(other) => {
             return Err(PolicyError::new(
                 "Statement",
-                format!("must be an object or an array of objects, not {}", type_name(other)),
+                format!(
+                    "must be an object or an array of objects, not {}",
+                    type_name(other)
+                ),
             ));
         }
     };
     let mut warnings = Vec::new();
     let mut statements = Vec::with_capacity(stmts.len());
     for (i, (path, s)) in stmts.into_iter().enumerate() {
-        statements.push(parse_statement(i, &path, s, version, lenient, &mut warnings)?);
+        statements.push(parse_statement(
+            i,
+            &path,
+            s,
+            version,
+            lenient,
+            &mut warnings,
+        )?);
     }
-    Ok((Policy { version, id, statements }, warnings))
+    Ok((
+        Policy {
+            version,
+            id,
+            statements,
+        },
+        warnings,
+    ))
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -253,14 +306,19 @@ fn string_list(v: &Value, path: &str) -> Result<Vec<String>, PolicyError> {
             .enumerate()
             .map(|(i, e)| match e {
                 Value::String(s) => Ok(s.clone()),
-                other => {
-                    Err(PolicyError::new(format!("{path}[{i}]"), format!("must be a string, not {}", type_name(other))))
-                }
+                other => Err(PolicyError::new(
+                    format!("{path}[{i}]"),
+                    format!("must be a string, not {}", type_name(other)),
+                )),
             })
             .collect(),
-        other => {
-            Err(PolicyError::new(path, format!("must be a string or an array of strings, not {}", type_name(other))))
-        }
+        other => Err(PolicyError::new(
+            path,
+            format!(
+                "must be a string or an array of strings, not {}",
+                type_name(other)
+            ),
+        )),
     }
 }
 
@@ -273,9 +331,12 @@ fn parse_statement(
     warnings: &mut Vec<PolicyError>,
 ) -> Result<Statement, PolicyError> {
     let p = |k: &str| format!("{path}.{k}");
-    let obj = v
-        .as_object()
-        .ok_or_else(|| PolicyError::new(path, format!("a statement must be an object, not {}", type_name(v))))?;
+    let obj = v.as_object().ok_or_else(|| {
+        PolicyError::new(
+            path,
+            format!("a statement must be an object, not {}", type_name(v)),
+        )
+    })?;
     for k in obj.keys() {
         if !matches!(
             k.as_str(),
@@ -295,12 +356,22 @@ fn parse_statement(
     let sid = match obj.get("Sid") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => return Err(PolicyError::new(p("Sid"), format!("must be a string, not {}", type_name(other)))),
+        Some(other) => {
+            return Err(PolicyError::new(
+                p("Sid"),
+                format!("must be a string, not {}", type_name(other)),
+            ));
+        }
     };
     let effect = match obj.get("Effect") {
         Some(Value::String(s)) if s == "Allow" => Effect::Allow,
         Some(Value::String(s)) if s == "Deny" => Effect::Deny,
-        Some(other) => return Err(PolicyError::new(p("Effect"), format!("{other} is not \"Allow\" or \"Deny\""))),
+        Some(other) => {
+            return Err(PolicyError::new(
+                p("Effect"),
+                format!("{other} is not \"Allow\" or \"Deny\""),
+            ));
+        }
         None => {
             return Err(PolicyError::new(
                 p("Effect"),
@@ -309,7 +380,12 @@ fn parse_statement(
         }
     };
     let principal = match (obj.get("Principal"), obj.get("NotPrincipal")) {
-        (Some(_), Some(_)) => return Err(PolicyError::new(path, "has both Principal and NotPrincipal")),
+        (Some(_), Some(_)) => {
+            return Err(PolicyError::new(
+                path,
+                "has both Principal and NotPrincipal",
+            ));
+        }
         (Some(v), None) => Some(parse_principal(v, &p("Principal"), false)?),
         (None, Some(v)) => Some(parse_principal(v, &p("NotPrincipal"), true)?),
         (None, None) => None,
@@ -321,7 +397,9 @@ fn parse_statement(
         (None, None) => return Err(PolicyError::new(path, "has neither Action nor NotAction")),
     };
     let resource = match (obj.get("Resource"), obj.get("NotResource")) {
-        (Some(_), Some(_)) => return Err(PolicyError::new(path, "has both Resource and NotResource")),
+        (Some(_), Some(_)) => {
+            return Err(PolicyError::new(path, "has both Resource and NotResource"));
+        }
         (Some(v), None) => Some(parse_resources(v, &p("Resource"), false, version)?),
         (None, Some(v)) => Some(parse_resources(v, &p("NotResource"), true, version)?),
         (None, None) => None,
@@ -330,7 +408,15 @@ fn parse_statement(
         None => Vec::new(),
         Some(c) => parse_condition(c, &p("Condition"), version, lenient, warnings)?,
     };
-    Ok(Statement { index, sid, effect, principal, action, resource, conditions })
+    Ok(Statement {
+        index,
+        sid,
+        effect,
+        principal,
+        action,
+        resource,
+        conditions,
+    })
 }
 
 fn parse_actions(v: &Value, path: &str, negated: bool) -> Result<ActionMatch, PolicyError> {
@@ -343,30 +429,59 @@ fn parse_actions(v: &Value, path: &str, negated: bool) -> Result<ActionMatch, Po
         let a = a.trim();
         let ok = a == "*"
             || a.split_once(':').is_some_and(|(svc, name)| {
-                !svc.is_empty() && !name.is_empty() && !name.contains(':') && !svc.contains(['*', '?'])
+                !svc.is_empty()
+                    && !name.is_empty()
+                    && !name.contains(':')
+                    && !svc.contains(['*', '?'])
             });
         if !ok {
-            return Err(PolicyError::new(format!("{path}[{i}]"), format!("{a:?} is not \"*\" or \"service:Action\"")));
+            return Err(PolicyError::new(
+                format!("{path}[{i}]"),
+                format!("{a:?} is not \"*\" or \"service:Action\""),
+            ));
         }
         patterns.push(Glob::plain(a, true));
     }
-    Ok(ActionMatch { negated, patterns, raw })
+    Ok(ActionMatch {
+        negated,
+        patterns,
+        raw,
+    })
 }
 
-fn parse_resources(v: &Value, path: &str, negated: bool, version: PolicyVersion) -> Result<ResourceMatch, PolicyError> {
+fn parse_resources(
+    v: &Value,
+    path: &str,
+    negated: bool,
+    version: PolicyVersion,
+) -> Result<ResourceMatch, PolicyError> {
     let raw = string_list(v, path)?;
     if raw.is_empty() {
         return Err(PolicyError::new(path, "is an empty list"));
     }
     let mut patterns = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
-        if r != "*" && !r.starts_with("arn:") && !(version.variables_enabled() && r.starts_with("${")) {
-            return Err(PolicyError::new(format!("{path}[{i}]"), format!("{r:?} is not an ARN or \"*\"")));
+        if r != "*"
+            && !r.starts_with("arn:")
+            && !(version.variables_enabled() && r.starts_with("${"))
+        {
+            return Err(PolicyError::new(
+                format!("{path}[{i}]"),
+                format!("{r:?} is not an ARN or \"*\""),
+            ));
         }
-        let pieces = if version.variables_enabled() { parse_pieces(r) } else { vec![Piece::Text(r.clone())] };
+        let pieces = if version.variables_enabled() {
+            parse_pieces(r)
+        } else {
+            vec![Piece::Text(r.clone())]
+        };
         patterns.push(Glob::arn_resource(&pieces));
     }
-    Ok(ResourceMatch { negated, patterns, raw })
+    Ok(ResourceMatch {
+        negated,
+        patterns,
+        raw,
+    })
 }
 
 fn is_account_id(s: &str) -> bool {
@@ -374,7 +489,10 @@ fn is_account_id(s: &str) -> bool {
 }
 
 fn is_unique_id(s: &str) -> bool {
-    s.len() >= 16 && s.starts_with('A') && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    s.len() >= 16
+        && s.starts_with('A')
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn parse_principal(v: &Value, path: &str, negated: bool) -> Result<PrincipalMatch, PolicyError> {
@@ -410,10 +528,17 @@ fn parse_principal(v: &Value, path: &str, negated: bool) -> Result<PrincipalMatc
         Value::String(s) => {
             return Err(PolicyError::new(
                 path,
-                format!("{s:?}: a string principal must be \"*\"; use {{\"AWS\": …}} or {{\"Service\": …}}"),
+                format!(
+                    "{s:?}: a string principal must be \"*\"; use {{\"AWS\": …}} or {{\"Service\": …}}"
+                ),
             ));
         }
-        other => return Err(PolicyError::new(path, format!("must be \"*\" or an object, not {}", type_name(other)))),
+        other => {
+            return Err(PolicyError::new(
+                path,
+                format!("must be \"*\" or an object, not {}", type_name(other)),
+            ));
+        }
     }
     Ok(PrincipalMatch { negated, entries })
 }
@@ -435,7 +560,9 @@ fn parse_aws_principal(s: &str) -> Result<PrincipalEntry, String> {
     }
     let parts: Vec<&str> = s.splitn(6, ':').collect();
     if parts.len() != 6 || parts[0] != "arn" {
-        return Err(format!("{s:?} is not an account id, an IAM/STS ARN, a unique id or \"*\""));
+        return Err(format!(
+            "{s:?} is not an account id, an IAM/STS ARN, a unique id or \"*\""
+        ));
     }
     let (service, account, res) = (parts[2], parts[4], parts[5]);
     if !is_account_id(account) {
@@ -445,16 +572,33 @@ fn parse_aws_principal(s: &str) -> Result<PrincipalEntry, String> {
     let last = |r: &str| r.rsplit('/').next().unwrap_or(r).to_string();
     Ok(match (service, res.split_once('/')) {
         ("iam", None) if res == "root" => PrincipalEntry::Account(account),
-        ("iam", Some(("user", rest))) if !rest.is_empty() => PrincipalEntry::User { account, name: last(rest) },
-        ("iam", Some(("role", rest))) if !rest.is_empty() => PrincipalEntry::Role { account, name: last(rest) },
+        ("iam", Some(("user", rest))) if !rest.is_empty() => PrincipalEntry::User {
+            account,
+            name: last(rest),
+        },
+        ("iam", Some(("role", rest))) if !rest.is_empty() => PrincipalEntry::Role {
+            account,
+            name: last(rest),
+        },
         ("sts", Some(("assumed-role", rest))) => match rest.split_once('/') {
             Some((role, session)) if !role.is_empty() && !session.is_empty() => {
-                PrincipalEntry::AssumedRole { account, role: role.to_string(), session: session.to_string() }
+                PrincipalEntry::AssumedRole {
+                    account,
+                    role: role.to_string(),
+                    session: session.to_string(),
+                }
             }
-            _ => return Err(format!("{s:?}: expected arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")),
+            _ => {
+                return Err(format!(
+                    "{s:?}: expected arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION"
+                ));
+            }
         },
         ("sts", Some(("federated-user", rest))) if !rest.is_empty() => {
-            PrincipalEntry::FederatedUser { account, name: rest.to_string() }
+            PrincipalEntry::FederatedUser {
+                account,
+                name: rest.to_string(),
+            }
         }
         ("iam" | "sts", _) => PrincipalEntry::OtherArn(s.to_string()),
         _ => return Err(format!("{s:?} is not an IAM or STS ARN")),
@@ -477,14 +621,23 @@ fn parse_condition(
     lenient: bool,
     warnings: &mut Vec<PolicyError>,
 ) -> Result<Vec<Clause>, PolicyError> {
-    let map = v
-        .as_object()
-        .ok_or_else(|| PolicyError::new(path, format!("must be an object of operators, not {}", type_name(v))))?;
+    let map = v.as_object().ok_or_else(|| {
+        PolicyError::new(
+            path,
+            format!("must be an object of operators, not {}", type_name(v)),
+        )
+    })?;
     let mut clauses = Vec::new();
     for (op_name, keys) in map {
         let op_path = format!("{path}.{op_name}");
         let keys = keys.as_object().ok_or_else(|| {
-            PolicyError::new(&op_path, format!("must be an object of condition keys, not {}", type_name(keys)))
+            PolicyError::new(
+                &op_path,
+                format!(
+                    "must be an object of condition keys, not {}",
+                    type_name(keys)
+                ),
+            )
         })?;
         let op = Operator::parse(op_name);
         for (key, vals) in keys {
@@ -500,7 +653,10 @@ fn parse_condition(
                         scalar_to_string(e).ok_or_else(|| {
                             PolicyError::new(
                                 format!("{kp}[{i}]"),
-                                format!("must be a string, number or boolean, not {}", type_name(e)),
+                                format!(
+                                    "must be a string, number or boolean, not {}",
+                                    type_name(e)
+                                ),
                             )
                         })
                     })
@@ -508,7 +664,10 @@ fn parse_condition(
                 other => vec![scalar_to_string(other).ok_or_else(|| {
                     PolicyError::new(
                         &kp,
-                        format!("must be a string, number, boolean or an array of them, not {}", type_name(other)),
+                        format!(
+                            "must be a string, number, boolean or an array of them, not {}",
+                            type_name(other)
+                        ),
                     )
                 })?],
             };
@@ -520,7 +679,9 @@ fn parse_condition(
                 None => {
                     let e = PolicyError::new(
                         &op_path,
-                        format!("unknown condition operator {op_name:?} (see the IAM condition operators reference)"),
+                        format!(
+                            "unknown condition operator {op_name:?} (see the IAM condition operators reference)"
+                        ),
                     );
                     if !lenient {
                         return Err(e);
@@ -564,11 +725,29 @@ mod tests {
         .unwrap();
         let s = &p.statements[0];
         let pr = s.principal.as_ref().unwrap();
-        assert_eq!(pr.entries[0], PrincipalEntry::Account("123456789012".into()));
-        assert_eq!(pr.entries[1], PrincipalEntry::Account("111122223333".into()));
-        assert_eq!(pr.entries[2], PrincipalEntry::Role { account: "111122223333".into(), name: "R".into() });
-        assert_eq!(pr.entries[3], PrincipalEntry::UniqueId("AROAEXAMPLEID1234567".into()));
-        assert_eq!(pr.entries[4], PrincipalEntry::Service("lambda.amazonaws.com".into()));
+        assert_eq!(
+            pr.entries[0],
+            PrincipalEntry::Account("123456789012".into())
+        );
+        assert_eq!(
+            pr.entries[1],
+            PrincipalEntry::Account("111122223333".into())
+        );
+        assert_eq!(
+            pr.entries[2],
+            PrincipalEntry::Role {
+                account: "111122223333".into(),
+                name: "R".into()
+            }
+        );
+        assert_eq!(
+            pr.entries[3],
+            PrincipalEntry::UniqueId("AROAEXAMPLEID1234567".into())
+        );
+        assert_eq!(
+            pr.entries[4],
+            PrincipalEntry::Service("lambda.amazonaws.com".into())
+        );
         assert_eq!(s.conditions.len(), 2);
         // A policy as a JSON string.
         let p =
@@ -581,18 +760,30 @@ mod tests {
     #[test]
     fn rejects_malformed_policies_with_a_path() {
         let cases = [
-            (json!({"Statement": [{"Action": "s3:*", "Resource": "*"}]}), "Statement[0].Effect"),
-            (json!({"Statement": [{"Effect": "allow", "Action": "s3:*", "Resource": "*"}]}), "Statement[0].Effect"),
+            (
+                json!({"Statement": [{"Action": "s3:*", "Resource": "*"}]}),
+                "Statement[0].Effect",
+            ),
+            (
+                json!({"Statement": [{"Effect": "allow", "Action": "s3:*", "Resource": "*"}]}),
+                "Statement[0].Effect",
+            ),
             (
                 json!({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEqualz": {"a:b": "c"}}}]}),
                 "Statement[0].Condition.StringEqualz",
             ),
-            (json!({"Statement": [{"Effect": "Allow", "Action": 3, "Resource": "*"}]}), "Statement[0].Action"),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Action": 3, "Resource": "*"}]}),
+                "Statement[0].Action",
+            ),
             (
                 json!({"Statement": [{"Effect": "Allow", "Action": "s3:*", "NotAction": "x:y", "Resource": "*"}]}),
                 "Statement[0]",
             ),
-            (json!({"Statement": [{"Effect": "Allow", "Resource": "*"}]}), "Statement[0]"),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Resource": "*"}]}),
+                "Statement[0]",
+            ),
             (
                 json!({"Statement": [{"Effect": "Allow", "Action": "getobject", "Resource": "*"}]}),
                 "Statement[0].Action[0]",
@@ -647,6 +838,9 @@ mod tests {
         assert!(new.statements[0].resource.as_ref().unwrap().patterns[0].has_vars());
         let old = Policy::parse(&json!({"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]})).unwrap();
         assert!(!old.statements[0].resource.as_ref().unwrap().patterns[0].has_vars());
-        assert!(old.statements[0].resource.as_ref().unwrap().patterns[0].matches("arn:aws:s3:::b/${aws:username}/x"));
+        assert!(
+            old.statements[0].resource.as_ref().unwrap().patterns[0]
+                .matches("arn:aws:s3:::b/${aws:username}/x")
+        );
     }
 }

@@ -67,7 +67,12 @@ impl Principal {
         }
         if !raw.starts_with("arn:") {
             if raw.contains('.') && !raw.contains(char::is_whitespace) {
-                return Ok(mk(PrincipalKind::Service(raw.to_lowercase()), None, "aws", "/"));
+                return Ok(mk(
+                    PrincipalKind::Service(raw.to_lowercase()),
+                    None,
+                    "aws",
+                    "/",
+                ));
             }
             if raw.len() == 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
                 return Ok(mk(PrincipalKind::Root, Some(&raw), "aws", "/"));
@@ -112,12 +117,18 @@ impl Principal {
                         if role.is_empty() || session.is_empty() {
                             return Err(bad());
                         }
-                        let kind = PrincipalKind::AssumedRole { role: role.into(), session: session.into() };
+                        let kind = PrincipalKind::AssumedRole {
+                            role: role.into(),
+                            session: session.into(),
+                        };
                         Ok(mk(kind, Some(account), partition, "/"))
                     }
-                    "federated-user" if !rest.is_empty() => {
-                        Ok(mk(PrincipalKind::FederatedUser { name: rest.into() }, Some(account), partition, "/"))
-                    }
+                    "federated-user" if !rest.is_empty() => Ok(mk(
+                        PrincipalKind::FederatedUser { name: rest.into() },
+                        Some(account),
+                        partition,
+                        "/",
+                    )),
                     _ => Err(bad()),
                 }
             }
@@ -127,7 +138,10 @@ impl Principal {
 
     /// Whether this is a role or a role session (the identity acts through a role session).
     pub fn is_role_session(&self) -> bool {
-        matches!(self.kind, PrincipalKind::Role { .. } | PrincipalKind::AssumedRole { .. })
+        matches!(
+            self.kind,
+            PrincipalKind::Role { .. } | PrincipalKind::AssumedRole { .. }
+        )
     }
 
     /// Whether policies of an AWS account apply to it (root, users, roles, sessions).
@@ -151,9 +165,9 @@ impl Principal {
     pub fn role_arn(&self) -> Option<String> {
         let acct = self.account.as_deref()?;
         match &self.kind {
-            PrincipalKind::Role { name } | PrincipalKind::AssumedRole { role: name, .. } => {
-                Some(format!("arn:{}:iam::{acct}:role{}{name}", self.partition, self.path))
-            }
+            PrincipalKind::Role { name } | PrincipalKind::AssumedRole { role: name, .. } => Some(
+                format!("arn:{}:iam::{acct}:role{}{name}", self.partition, self.path),
+            ),
             _ => None,
         }
     }
@@ -163,11 +177,15 @@ impl Principal {
         let acct = self.account.as_deref()?;
         match &self.kind {
             PrincipalKind::Root => Some(format!("arn:{}:iam::{acct}:root", self.partition)),
-            PrincipalKind::User { name } => Some(format!("arn:{}:iam::{acct}:user{}{name}", self.partition, self.path)),
+            PrincipalKind::User { name } => Some(format!(
+                "arn:{}:iam::{acct}:user{}{name}",
+                self.partition, self.path
+            )),
             PrincipalKind::Role { .. } | PrincipalKind::AssumedRole { .. } => self.role_arn(),
-            PrincipalKind::FederatedUser { name } => {
-                Some(format!("arn:{}:sts::{acct}:federated-user/{name}", self.partition))
-            }
+            PrincipalKind::FederatedUser { name } => Some(format!(
+                "arn:{}:sts::{acct}:federated-user/{name}",
+                self.partition
+            )),
             _ => None,
         }
     }
@@ -265,7 +283,8 @@ impl Request {
             return Some(a.clone());
         }
         let parts: Vec<&str> = self.resource.splitn(6, ':').collect();
-        (parts.len() == 6 && parts[0] == "arn" && !parts[4].is_empty()).then(|| parts[4].to_string())
+        (parts.len() == 6 && parts[0] == "arn" && !parts[4].is_empty())
+            .then(|| parts[4].to_string())
     }
 
     /// The context the policies are evaluated against: derived keys, then the caller's.
@@ -324,9 +343,11 @@ impl Request {
                 }
                 match &p.kind {
                     PrincipalKind::Root => set(&mut c, "aws:userid", p.account.clone()),
-                    PrincipalKind::FederatedUser { name } => {
-                        set(&mut c, "aws:userid", p.account.as_ref().map(|a| format!("{a}:{name}")))
-                    }
+                    PrincipalKind::FederatedUser { name } => set(
+                        &mut c,
+                        "aws:userid",
+                        p.account.as_ref().map(|a| format!("{a}:{name}")),
+                    ),
                     _ => {}
                 }
                 if self.action.to_lowercase().starts_with("kms:") {
@@ -354,18 +375,37 @@ mod tests {
     #[test]
     fn parses_principals() {
         let p = Principal::parse("arn:aws:sts::111122223333:assumed-role/Admin/alice").unwrap();
-        assert_eq!(p.kind, PrincipalKind::AssumedRole { role: "Admin".into(), session: "alice".into() });
-        assert_eq!(p.principal_arn().unwrap(), "arn:aws:iam::111122223333:role/Admin");
+        assert_eq!(
+            p.kind,
+            PrincipalKind::AssumedRole {
+                role: "Admin".into(),
+                session: "alice".into()
+            }
+        );
+        assert_eq!(
+            p.principal_arn().unwrap(),
+            "arn:aws:iam::111122223333:role/Admin"
+        );
         let u = Principal::parse("arn:aws:iam::111122223333:user/division/bob").unwrap();
         assert_eq!(u.kind, PrincipalKind::User { name: "bob".into() });
         assert_eq!(u.path, "/division/");
-        assert_eq!(u.principal_arn().unwrap(), "arn:aws:iam::111122223333:user/division/bob");
-        let slr =
-            Principal::parse("arn:aws:iam::111122223333:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX")
-                .unwrap();
+        assert_eq!(
+            u.principal_arn().unwrap(),
+            "arn:aws:iam::111122223333:user/division/bob"
+        );
+        let slr = Principal::parse(
+            "arn:aws:iam::111122223333:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX",
+        )
+        .unwrap();
         assert!(slr.is_service_linked_role());
-        assert!(matches!(Principal::parse("lambda.amazonaws.com").unwrap().kind, PrincipalKind::Service(_)));
-        assert_eq!(Principal::parse("anonymous").unwrap().kind, PrincipalKind::Anonymous);
+        assert!(matches!(
+            Principal::parse("lambda.amazonaws.com").unwrap().kind,
+            PrincipalKind::Service(_)
+        ));
+        assert_eq!(
+            Principal::parse("anonymous").unwrap().kind,
+            PrincipalKind::Anonymous
+        );
         assert!(Principal::parse("bob").is_err());
         assert!(Principal::parse("arn:aws:iam::12:user/x").is_err());
         assert!(Principal::parse("arn:aws:sts::111122223333:assumed-role/OnlyRole").is_err());
@@ -381,8 +421,14 @@ mod tests {
         );
         r.context.insert("AWS:USERNAME", vec!["override".into()]);
         let c = r.effective_context();
-        assert_eq!(c.lookup("aws:username"), Lookup::Present(&["override".to_string()]));
-        assert_eq!(c.lookup("aws:resourceaccount"), Lookup::Present(&["444455556666".to_string()]));
+        assert_eq!(
+            c.lookup("aws:username"),
+            Lookup::Present(&["override".to_string()])
+        );
+        assert_eq!(
+            c.lookup("aws:resourceaccount"),
+            Lookup::Present(&["444455556666".to_string()])
+        );
         assert_eq!(c.lookup("aws:principalorgid"), Lookup::Unknown);
     }
 }

@@ -69,7 +69,11 @@ fn parse_var(inner: &str) -> Option<VarRef> {
     if key.is_empty() || key.contains(['$', '{', '\'']) {
         return None;
     }
-    Some(VarRef { key: key.to_string(), key_lc: key.to_lowercase(), default })
+    Some(VarRef {
+        key: key.to_string(),
+        key_lc: key.to_lowercase(),
+        default,
+    })
 }
 
 /// The outcome of resolving one variable against a request context.
@@ -97,7 +101,9 @@ pub fn resolve(v: &VarRef, ctx: &Context) -> Resolved {
         },
         Lookup::Unknown => match &v.default {
             // With a default the element is valid either way, but its value depends on the key.
-            Some(_) | None => Resolved::Invalid { unknown: Some(v.key.clone()) },
+            Some(_) | None => Resolved::Invalid {
+                unknown: Some(v.key.clone()),
+            },
         },
     }
 }
@@ -120,7 +126,9 @@ mod tests {
     fn parses_variables_specials_and_defaults() {
         let p = parse_pieces("arn:aws:s3:::b/${aws:username}/*");
         assert_eq!(p.len(), 3);
-        assert!(matches!(&p[1], Piece::Var(v) if v.key_lc == "aws:username" && v.default.is_none()));
+        assert!(
+            matches!(&p[1], Piece::Var(v) if v.key_lc == "aws:username" && v.default.is_none())
+        );
         let p = parse_pieces("${aws:username, 'anon'}");
         assert!(matches!(&p[0], Piece::Var(v) if v.default.as_deref() == Some("anon")));
         let p = parse_pieces("a${*}b${?}${$}");
@@ -134,7 +142,10 @@ mod tests {
                 Piece::Escaped("$".into())
             ]
         );
-        assert_eq!(parse_pieces("${unclosed"), vec![Piece::Text("${unclosed".into())]);
+        assert_eq!(
+            parse_pieces("${unclosed"),
+            vec![Piece::Text("${unclosed".into())]
+        );
         assert_eq!(parse_pieces(""), vec![Piece::Text(String::new())]);
         assert_eq!(parse_pieces("${}x"), vec![Piece::Text("${}x".into())]);
     }

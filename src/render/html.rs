@@ -66,7 +66,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -98,7 +102,11 @@ pub fn render_with(report: &Report, options: &Options) -> String {
     let prepared = Prepared::new(report, options);
     let page = ReportPage::new(report, &prepared);
     // Roughly the page's size, so that the output is not copied while it grows.
-    let per_secret = if prepared.ctx.collapse_passing { 1_400 } else { 8_000 };
+    let per_secret = if prepared.ctx.collapse_passing {
+        1_400
+    } else {
+        8_000
+    };
     let mut html = String::with_capacity(200_000 + report.secrets.len() * per_secret);
     page.render_into(&mut html)
         .expect("the view model's Display impls are infallible");
@@ -808,7 +816,12 @@ impl Links {
 }
 
 /// The class of a finding row: `sf v3 kr`, plus `cn` for a change.
-fn row_class(status: Status, sevs: &[Severity], cats: &[Category], change: Option<Change>) -> String {
+fn row_class(
+    status: Status,
+    sevs: &[Severity],
+    cats: &[Category],
+    change: Option<Change>,
+) -> String {
     let mut class = String::with_capacity(12);
     class.push('s');
     class.push(status_code(status));
@@ -836,9 +849,14 @@ fn push_token(tokens: &mut String, f: &Finding) {
 
 /// In a compact report, the `error` findings of one secret that share one cause (the part of
 /// the message after the first `: `) become one row naming their checks.
-fn group_errors<'a>(findings: &mut Vec<(&'a Finding, usize)>, links: &'a Links) -> Vec<CardRow<'a>> {
+fn group_errors<'a>(
+    findings: &mut Vec<(&'a Finding, usize)>,
+    links: &'a Links,
+) -> Vec<CardRow<'a>> {
     fn cause(f: &Finding) -> &str {
-        f.message.split_once(": ").map_or(&*f.message, |(_, why)| why)
+        f.message
+            .split_once(": ")
+            .map_or(&*f.message, |(_, why)| why)
     }
     let groupable = |f: &Finding| f.status == Status::Error && f.change.is_none();
     let mut by_message: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
@@ -856,7 +874,8 @@ fn group_errors<'a>(findings: &mut Vec<(&'a Finding, usize)>, links: &'a Links) 
         .into_iter()
         .map(|(message, mut list)| {
             list.sort_by(|a, b| {
-                (std::cmp::Reverse(a.severity), &a.check_id).cmp(&(std::cmp::Reverse(b.severity), &b.check_id))
+                (std::cmp::Reverse(a.severity), &a.check_id)
+                    .cmp(&(std::cmp::Reverse(b.severity), &b.check_id))
             });
             let sevs: BTreeSet<Severity> = list.iter().map(|f| f.severity).collect();
             let cats: BTreeSet<Category> = list.iter().map(|f| f.category).collect();
@@ -902,7 +921,11 @@ fn did_read_view(d: &crate::report::DidRead, as_of: DateTime<Utc>) -> DidReadVie
             "GetSecretValue events of the last {days} days ({} to {}){}",
             d.window_start.format("%Y-%m-%d"),
             d.window_end.format("%Y-%m-%d"),
-            if d.truncated { ", truncated: older reads may be missing" } else { "" }
+            if d.truncated {
+                ", truncated: older reads may be missing"
+            } else {
+                ""
+            }
         ),
         readers: d
             .readers
@@ -911,8 +934,16 @@ fn did_read_view(d: &crate::report::DidRead, as_of: DateTime<Utc>) -> DidReadVie
                 principal: clean(&r.principal),
                 account: clean(&r.account),
                 count: r.count,
-                last: r.last.map(|t| fmt_date_relative(t, as_of)).unwrap_or_default(),
-                source_ips: r.source_ips.iter().map(|ip| clean(ip)).collect::<Vec<_>>().join(", "),
+                last: r
+                    .last
+                    .map(|t| fmt_date_relative(t, as_of))
+                    .unwrap_or_default(),
+                source_ips: r
+                    .source_ips
+                    .iter()
+                    .map(|ip| clean(ip))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
             .collect(),
     }
@@ -1108,8 +1139,10 @@ impl Anchors {
     }
     /// Where a link to finding `i` goes: its row, or its secret's card.
     fn target(&self, r: &Report, i: usize) -> String {
-        self.id(i)
-            .map_or_else(|| secret_anchor(&r.findings[i].resource.arn), str::to_string)
+        self.id(i).map_or_else(
+            || secret_anchor(&r.findings[i].resource.arn),
+            str::to_string,
+        )
     }
 }
 
@@ -1135,7 +1168,13 @@ struct ScanRow {
 fn scan_view(r: &Report) -> Option<ScanView> {
     let scan = r.scan.as_ref()?;
     let mut findings: Vec<&crate::scan::Finding> = scan.findings.iter().collect();
-    findings.sort_by(|a, b| (std::cmp::Reverse(a.severity), &a.file, a.line).cmp(&(std::cmp::Reverse(b.severity), &b.file, b.line)));
+    findings.sort_by(|a, b| {
+        (std::cmp::Reverse(a.severity), &a.file, a.line).cmp(&(
+            std::cmp::Reverse(b.severity),
+            &b.file,
+            b.line,
+        ))
+    });
     let rows = findings
         .into_iter()
         .map(|f| {
@@ -1144,9 +1183,15 @@ fn scan_view(r: &Report) -> Option<ScanView> {
                 key.push(format!("account {acct}"));
             }
             match f.key_status {
-                Some(crate::scan::KeyStatus::ActiveInThisAccount) => key.push("ACTIVE in this account".into()),
-                Some(crate::scan::KeyStatus::InactiveInThisAccount) => key.push("inactive in this account".into()),
-                Some(crate::scan::KeyStatus::Unknown) => key.push("not a key of this account".into()),
+                Some(crate::scan::KeyStatus::ActiveInThisAccount) => {
+                    key.push("ACTIVE in this account".into())
+                }
+                Some(crate::scan::KeyStatus::InactiveInThisAccount) => {
+                    key.push("inactive in this account".into())
+                }
+                Some(crate::scan::KeyStatus::Unknown) => {
+                    key.push("not a key of this account".into())
+                }
                 None => {}
             }
             if let Some(u) = &f.key_user {
@@ -1189,8 +1234,12 @@ struct Prepared<'r> {
 impl<'r> Prepared<'r> {
     fn new(r: &'r Report, options: &Options) -> Self {
         let ctx = Ctx::new(r, options);
-        let slot: HashMap<&str, usize> =
-            r.secrets.iter().enumerate().map(|(i, s)| (s.arn.as_str(), i)).collect();
+        let slot: HashMap<&str, usize> = r
+            .secrets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.arn.as_str(), i))
+            .collect();
         let mut lists: Vec<Vec<usize>> = vec![Vec::new(); r.secrets.len()];
         let mut on_secret = vec![false; r.findings.len()];
         let mut others = Vec::new();
@@ -1245,9 +1294,7 @@ impl<'a> ReportPage<'a> {
                 std::cmp::Reverse(s.counts.get(&Status::Error).copied().unwrap_or(0) > 0),
             )
         };
-        secrets.sort_by(|a, b| {
-            (rank(a), &a.name, &a.arn).cmp(&(rank(b), &b.name, &b.arn))
-        });
+        secrets.sort_by(|a, b| (rank(a), &a.name, &a.arn).cmp(&(rank(b), &b.name, &b.arn)));
         let index = if ctx.collapse_passing {
             Vec::new()
         } else {
@@ -1431,7 +1478,11 @@ fn bar_rows(rows: Vec<(String, usize, &'static str)>, total: usize) -> Vec<BarRo
         .enumerate()
         .map(|(i, (label, count, class))| {
             let short: String = if label.chars().count() > CHART_LABEL_CHARS {
-                label.chars().take(CHART_LABEL_CHARS - 1).chain(['…']).collect()
+                label
+                    .chars()
+                    .take(CHART_LABEL_CHARS - 1)
+                    .chain(['…'])
+                    .collect()
             } else {
                 label.clone()
             };
@@ -1455,7 +1506,11 @@ fn chart(
     rows: Vec<(String, usize, &'static str)>,
     total: usize,
 ) -> BarGroup {
-    let rows = if rows.iter().all(|r| r.1 == 0) { Vec::new() } else { rows };
+    let rows = if rows.iter().all(|r| r.1 == 0) {
+        Vec::new()
+    } else {
+        rows
+    };
     let summary = if rows.is_empty() {
         format!("{title}: {}", empty.trim_end_matches('.').to_lowercase())
     } else {
@@ -1484,7 +1539,11 @@ fn ranked(m: &BTreeMap<String, usize>) -> Vec<(String, usize, &'static str)> {
     v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     v.into_iter()
         .map(|(k, n)| {
-            let label = if k.is_empty() { "(global)".to_string() } else { clean(k) };
+            let label = if k.is_empty() {
+                "(global)".to_string()
+            } else {
+                clean(k)
+            };
             (label, *n, "bar")
         })
         .collect()
@@ -1516,14 +1575,46 @@ fn bar_groups(r: &Report) -> Vec<BarGroup> {
     for f in r.findings.iter().filter(|f| f.status == Status::Fail) {
         *by_account.entry(&f.resource.account).or_default() += 1;
     }
-    let account: BTreeMap<String, usize> =
-        by_account.into_iter().map(|(a, n)| (a.to_string(), n)).collect();
+    let account: BTreeMap<String, usize> = by_account
+        .into_iter()
+        .map(|(a, n)| (a.to_string(), n))
+        .collect();
     vec![
-        chart("chart-status", "Findings by status", "No findings.", status, s.findings),
-        chart("chart-severity", "Failing by severity", "No failing findings.", severity, failing),
-        chart("chart-category", "Failing by category", "No failing findings.", ranked(&category), failing),
-        chart("chart-region", "Failing by region", "No failing findings.", ranked(&s.failing_by_region), failing),
-        chart("chart-account", "Failing by account", "No failing findings.", ranked(&account), failing),
+        chart(
+            "chart-status",
+            "Findings by status",
+            "No findings.",
+            status,
+            s.findings,
+        ),
+        chart(
+            "chart-severity",
+            "Failing by severity",
+            "No failing findings.",
+            severity,
+            failing,
+        ),
+        chart(
+            "chart-category",
+            "Failing by category",
+            "No failing findings.",
+            ranked(&category),
+            failing,
+        ),
+        chart(
+            "chart-region",
+            "Failing by region",
+            "No failing findings.",
+            ranked(&s.failing_by_region),
+            failing,
+        ),
+        chart(
+            "chart-account",
+            "Failing by account",
+            "No failing findings.",
+            ranked(&account),
+            failing,
+        ),
     ]
 }
 
@@ -1574,7 +1665,11 @@ fn selects(r: &Report, ctx: &Ctx) -> Vec<Select> {
         m.iter()
             .map(|(v, token)| Opt {
                 value: token.clone(),
-                label: if v.is_empty() { "(global)".to_string() } else { clean(v) },
+                label: if v.is_empty() {
+                    "(global)".to_string()
+                } else {
+                    clean(v)
+                },
             })
             .collect::<Vec<_>>()
     };
@@ -1583,32 +1678,48 @@ fn selects(r: &Report, ctx: &Ctx) -> Vec<Select> {
             id: "f-sev",
             label: "Severity",
             options: std::iter::once(any("any"))
-                .chain(Severity::ALL.into_iter().map(|s| opt(severity_code(s), s.as_str())))
+                .chain(
+                    Severity::ALL
+                        .into_iter()
+                        .map(|s| opt(severity_code(s), s.as_str())),
+                )
                 .collect(),
         },
         Select {
             id: "f-status",
             label: "Status",
             options: std::iter::once(any("any"))
-                .chain(Status::ALL.into_iter().map(|s| opt(status_code(s), status_label(s))))
+                .chain(
+                    Status::ALL
+                        .into_iter()
+                        .map(|s| opt(status_code(s), status_label(s))),
+                )
                 .collect(),
         },
         Select {
             id: "f-cat",
             label: "Category",
             options: std::iter::once(any("any"))
-                .chain(categories.into_iter().map(|c| opt(category_code(c), c.as_str())))
+                .chain(
+                    categories
+                        .into_iter()
+                        .map(|c| opt(category_code(c), c.as_str())),
+                )
                 .collect(),
         },
         Select {
             id: "f-region",
             label: "Region",
-            options: std::iter::once(any("any")).chain(labelled(&ctx.regions)).collect(),
+            options: std::iter::once(any("any"))
+                .chain(labelled(&ctx.regions))
+                .collect(),
         },
         Select {
             id: "f-account",
             label: "Account",
-            options: std::iter::once(any("any")).chain(labelled(&ctx.accounts)).collect(),
+            options: std::iter::once(any("any"))
+                .chain(labelled(&ctx.accounts))
+                .collect(),
         },
     ];
     if r.comparison.is_some() {
@@ -1743,7 +1854,11 @@ fn check_views(r: &Report, anchors: &Anchors, ctx: &Ctx) -> Vec<CheckView> {
                     ))
             };
             let total = list.len();
-            let shown = if ctx.collapse_passing { CHECK_ROWS_SUMMARY } else { usize::MAX };
+            let shown = if ctx.collapse_passing {
+                CHECK_ROWS_SUMMARY
+            } else {
+                usize::MAX
+            };
             if list.len() > shown {
                 // Only the first rows are listed: no need to sort them all.
                 list.select_nth_unstable_by(shown, order);
@@ -1838,7 +1953,11 @@ fn finding_row(f: &Finding, anchor: &str, ctx: &Ctx) -> FindingRow {
         evidence: if ctx.collapse_passing {
             String::new()
         } else {
-            clean_multiline(if f.evidence.is_empty() { "" } else { f.evidence.json() })
+            clean_multiline(if f.evidence.is_empty() {
+                ""
+            } else {
+                f.evidence.json()
+            })
         },
         waiver: waiver_note(f),
     }
@@ -1865,7 +1984,11 @@ fn card_row<'a>(f: &'a Finding, i: usize, c: &'a Cards<'_>) -> CardRow<'a> {
         class: row_class(f.status, &[f.severity], &[f.category], f.change),
         change: change_badge(f.change),
         checks: vec![c.links.get(&f.check_id)],
-        check_name: if compact { Cow::Borrowed("") } else { cl(&f.check_name) },
+        check_name: if compact {
+            Cow::Borrowed("")
+        } else {
+            cl(&f.check_name)
+        },
         message: cl(&f.message),
         // A compact (large) report leaves evidence to report.json.
         evidence: if compact || f.evidence.is_empty() {
@@ -1882,7 +2005,14 @@ fn card_row<'a>(f: &'a Finding, i: usize, c: &'a Cards<'_>) -> CardRow<'a> {
 fn short_key(s: &SecretSummary) -> Cow<'_, str> {
     let key = s.kms_key.as_str();
     let mut parts = key.splitn(6, ':');
-    match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
         (Some("arn"), Some(_), Some("kms"), Some(region), Some(account), Some(rest))
             if region == s.region && account == s.account && !rest.is_empty() =>
         {
@@ -1976,7 +2106,11 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
     let mut facts = vec![
         Fact {
             label: "KMS key",
-            value: if compact { short_key(s) } else { cl(&s.kms_key) },
+            value: if compact {
+                short_key(s)
+            } else {
+                cl(&s.kms_key)
+            },
         },
         Fact {
             label: "Rotation",
@@ -2002,7 +2136,11 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
         });
     }
     facts.push(Fact {
-        label: if compact { "Replicas" } else { "Replica regions" },
+        label: if compact {
+            "Replicas"
+        } else {
+            "Replica regions"
+        },
         value: if s.replica_regions.is_empty() {
             Cow::Borrowed("none")
         } else {
@@ -2073,7 +2211,11 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
                 let access = if r.conditional_on.is_empty() {
                     clean(&r.access)
                 } else {
-                    format!("{}: {}", clean(&r.access), clean(&r.conditional_on.join(", ")))
+                    format!(
+                        "{}: {}",
+                        clean(&r.access),
+                        clean(&r.conditional_on.join(", "))
+                    )
                 };
                 (clean(&r.principal), clean(&r.kind), access)
             })
@@ -2164,23 +2306,46 @@ mod tests {
         assert!(!cats.contains(&'x') && !sevs.contains(&'x'));
         // The stylesheet hides rows for every code, and draws every status-severity badge.
         for k in &cats {
-            assert!(STYLE.contains(&format!(".q-k{k} .fl > li:not(.k{k}, .x)")), "category {k}");
+            assert!(
+                STYLE.contains(&format!(".q-k{k} .fl > li:not(.k{k}, .x)")),
+                "category {k}"
+            );
         }
         for v in &sevs {
-            assert!(STYLE.contains(&format!(".q-v{v} .fl > li:not(.v{v}, .x)")), "severity {v}");
+            assert!(
+                STYLE.contains(&format!(".q-v{v} .fl > li:not(.v{v}, .x)")),
+                "severity {v}"
+            );
             for st in &sts {
-                assert!(STYLE.contains(&format!(".s{st}.v{v}::before {{ content: ")), "badge {st}{v}");
+                assert!(
+                    STYLE.contains(&format!(".s{st}.v{v}::before {{ content: ")),
+                    "badge {st}{v}"
+                );
             }
         }
         for st in &sts {
-            assert!(STYLE.contains(&format!(".q-s{st} .fl > li:not(.s{st})")), "status {st}");
+            assert!(
+                STYLE.contains(&format!(".q-s{st} .fl > li:not(.s{st})")),
+                "status {st}"
+            );
         }
         for c in Change::ALL {
             let c = change_code(Some(c));
-            assert!(STYLE.contains(&format!(".q-c{c} .fl > li:not(.c{c})")), "change {c}");
+            assert!(
+                STYLE.contains(&format!(".q-c{c} .fl > li:not(.c{c})")),
+                "change {c}"
+            );
         }
         assert_eq!(code('f'), "f");
-        assert_eq!(row_class(Status::Error, &[Severity::High, Severity::Low], &[Category::Access], None), "se v3 v1 ka");
+        assert_eq!(
+            row_class(
+                Status::Error,
+                &[Severity::High, Severity::Low],
+                &[Category::Access],
+                None
+            ),
+            "se v3 v1 ka"
+        );
     }
 
     #[test]
@@ -2206,9 +2371,18 @@ mod tests {
             did_read: None,
         };
         assert_eq!(short_key(&s), "key/abc");
-        let other = SecretSummary { kms_key: "arn:aws:kms:us-east-1:111122223333:key/abc".into(), ..s };
-        assert_eq!(short_key(&other), "arn:aws:kms:us-east-1:111122223333:key/abc");
-        let alias = SecretSummary { kms_key: "alias/aws/secretsmanager".into(), ..other };
+        let other = SecretSummary {
+            kms_key: "arn:aws:kms:us-east-1:111122223333:key/abc".into(),
+            ..s
+        };
+        assert_eq!(
+            short_key(&other),
+            "arn:aws:kms:us-east-1:111122223333:key/abc"
+        );
+        let alias = SecretSummary {
+            kms_key: "alias/aws/secretsmanager".into(),
+            ..other
+        };
         assert_eq!(short_key(&alias), "alias/aws/secretsmanager");
     }
 
@@ -2254,7 +2428,8 @@ mod snapshots {
         }
         let mut r = crate::evaluate::evaluate(&inv, &crate::config::Config::default(), now);
         // Keep the snapshot about the view model, not about every check: two checks.
-        r.findings.retain(|f| f.check_id == "SL101" || f.check_id == "SL302");
+        r.findings
+            .retain(|f| f.check_id == "SL101" || f.check_id == "SL302");
         r.checks.retain(|c| c.id == "SL101" || c.id == "SL302");
         r.frameworks.clear();
         r.config = serde_json::json!({});
@@ -2266,7 +2441,10 @@ mod snapshots {
         let r = fixture();
         let prepared = Prepared::new(&r, &Options::default());
         let page = ReportPage::new(&r, &prepared);
-        insta::assert_json_snapshot!("overview", (&page.kpis, &page.posture, &page.bar_groups, &page.selects));
+        insta::assert_json_snapshot!(
+            "overview",
+            (&page.kpis, &page.posture, &page.bar_groups, &page.selects)
+        );
     }
 
     #[test]
@@ -2281,12 +2459,31 @@ mod snapshots {
         let checks: Vec<_> = page
             .checks
             .iter()
-            .map(|c| (&c.id, &c.severity, &c.counts, &c.remediation_cli, &c.rationale, &c.rows))
+            .map(|c| {
+                (
+                    &c.id,
+                    &c.severity,
+                    &c.counts,
+                    &c.remediation_cli,
+                    &c.rationale,
+                    &c.rows,
+                )
+            })
             .collect();
         let views: Vec<_> = page.cards.views().collect();
         let secrets: Vec<_> = views
             .iter()
-            .map(|s| (&s.anchor, &s.name, &s.region_key, &s.tokens, &s.facts, &s.tags, &s.rows))
+            .map(|s| {
+                (
+                    &s.anchor,
+                    &s.name,
+                    &s.region_key,
+                    &s.tokens,
+                    &s.facts,
+                    &s.tags,
+                    &s.rows,
+                )
+            })
             .collect();
         insta::assert_json_snapshot!("checks_and_secrets", (checks, secrets));
     }

@@ -161,9 +161,18 @@ mod tests {
 
     #[test]
     fn scalars_and_empty_top_level() {
-        for v in [serde_json::json!(1), serde_json::json!("s"), serde_json::json!({}), serde_json::json!([])] {
+        for v in [
+            serde_json::json!(1),
+            serde_json::json!("s"),
+            serde_json::json!({}),
+            serde_json::json!([]),
+        ] {
             let text = shallow(&v);
-            assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v, "{text}");
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+                v,
+                "{text}"
+            );
         }
     }
 }

@@ -49,7 +49,10 @@ pub fn write_files(
             // Streamed to the file: a large report is never held twice in memory.
             wants(Format::Json).then(|| json::write_to(report, &json_path))
         },
-        || wants(Format::Html).then(|| std::fs::write(&html_path, html::render_with(report, html_options))),
+        || {
+            wants(Format::Html)
+                .then(|| std::fs::write(&html_path, html::render_with(report, html_options)))
+        },
     );
     if let Some(r) = json {
         r.map_err(|e| io_error(&json_path, e))?;

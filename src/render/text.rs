@@ -149,8 +149,16 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
             "Hardcoded credentials in {}: {}{}{}",
             clean(&scan.target),
             plural(scan.findings.len(), "finding"),
-            if by.is_empty() { String::new() } else { format!(" ({})", by.join(", ")) },
-            if live > 0 { format!(", {} active in this account", plural(live, "AWS key")) } else { String::new() },
+            if by.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", by.join(", "))
+            },
+            if live > 0 {
+                format!(", {} active in this account", plural(live, "AWS key"))
+            } else {
+                String::new()
+            },
         );
     }
 
@@ -302,7 +310,11 @@ fn render_waivers(out: &mut String, report: &Report) {
             plural(suppressed.len(), "finding")
         );
         for f in suppressed.iter().take(MAX_SUPPRESSED) {
-            let name = if f.resource.name.is_empty() { &f.resource.arn } else { &f.resource.name };
+            let name = if f.resource.name.is_empty() {
+                &f.resource.arn
+            } else {
+                &f.resource.name
+            };
             match &f.waiver {
                 Some(w) => {
                     let _ = writeln!(

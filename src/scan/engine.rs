@@ -86,8 +86,10 @@ impl Engine {
             gates,
             aws_id_rule,
             aws_secret_rule,
-            bare_40: regex::bytes::Regex::new(r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])")
-                .expect("constant regex"),
+            bare_40: regex::bytes::Regex::new(
+                r"(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])",
+            )
+            .expect("constant regex"),
         }
     }
 
@@ -116,14 +118,20 @@ impl Engine {
                 }
                 if p < cur_ls || e > cur_le {
                     cur_ls = memrchr(b'\n', &data[..p]).map(|i| i + 1).unwrap_or(0);
-                    cur_le = memchr(b'\n', &data[p..]).map(|i| p + i).unwrap_or(data.len());
+                    cur_le = memchr(b'\n', &data[p..])
+                        .map(|i| p + i)
+                        .unwrap_or(data.len());
                 }
                 if !self.gates[ri].can_match(data, cur_ls, cur_le, p, e) {
                     continue;
                 }
                 let (ls, le) = window_in_line(cur_ls, cur_le, p, e);
                 let rule = &self.rules[ri];
-                let (ws, we) = if rule.multiline { (ls, data.len().min(ls + BLOCK_WINDOW)) } else { (ls, le) };
+                let (ws, we) = if rule.multiline {
+                    (ls, data.len().min(ls + BLOCK_WINDOW))
+                } else {
+                    (ls, le)
+                };
                 if ran[ri] == ws {
                     continue;
                 }
@@ -161,7 +169,9 @@ impl Engine {
         if !specific.is_empty() {
             raw.retain(|h| {
                 !self.rules[h.0].id.starts_with("generic-")
-                    || !specific.iter().any(|&(s, e)| h.1 < e && s < h.1 + h.2.len())
+                    || !specific
+                        .iter()
+                        .any(|&(s, e)| h.1 < e && s < h.1 + h.2.len())
             });
         }
         raw.sort_by_key(|a| (a.1, a.0));
@@ -173,8 +183,18 @@ impl Engine {
             line += memchr::memchr_iter(b'\n', &data[pos..offset]).count();
             pos = offset;
             let ls = memrchr(b'\n', &data[..offset]).map(|i| i + 1).unwrap_or(0);
-            let column = data[ls..offset].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
-            out.push(Hit { rule, secret, offset, line, column });
+            let column = data[ls..offset]
+                .iter()
+                .filter(|&&b| (b & 0xC0) != 0x80)
+                .count()
+                + 1;
+            out.push(Hit {
+                rule,
+                secret,
+                offset,
+                line,
+                column,
+            });
         }
         out
     }
@@ -228,7 +248,9 @@ impl Engine {
             if rule.allow.iter().any(|a| a.is_match(&secret)) || is_known_example(&secret) {
                 continue;
             }
-            let name = caps.name("name").map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
+            let name = caps
+                .name("name")
+                .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
             if rule.has(Check::Assignee) && name.as_deref().is_some_and(assignee_is_metadata) {
                 continue;
             }
@@ -244,11 +266,14 @@ impl Engine {
             if rule.has(Check::AwsSecret) && !aws_secret_shape(&secret) {
                 continue;
             }
-            if rule.has(Check::Jwt) && (!jwt_valid(&secret) || jwt_is_documentation_sample(&secret)) {
+            if rule.has(Check::Jwt) && (!jwt_valid(&secret) || jwt_is_documentation_sample(&secret))
+            {
                 continue;
             }
             if rule.has(Check::UrlPassword) {
-                let user = caps.name("user").map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
+                let user = caps
+                    .name("user")
+                    .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
                 if url_password_is_default(user.as_deref().unwrap_or(""), &secret) {
                     continue;
                 }
@@ -308,7 +333,9 @@ impl Gate {
             Gate::Always => true,
             Gate::UrlCredentials => {
                 let mut i = e;
-                while i < le && (data[i].is_ascii_alphanumeric() || data[i] == b'+' || data[i] == b':') {
+                while i < le
+                    && (data[i].is_ascii_alphanumeric() || data[i] == b'+' || data[i] == b':')
+                {
                     if data[i] == b':' {
                         break;
                     }
@@ -321,7 +348,9 @@ impl Gate {
                 for &b in rest {
                     match b {
                         b'@' => return true,
-                        b'/' | b' ' | b'\t' | b'\r' | b'"' | b'\'' | b'`' | b'<' | b'>' => return false,
+                        b'/' | b' ' | b'\t' | b'\r' | b'"' | b'\'' | b'`' | b'<' | b'>' => {
+                            return false;
+                        }
                         _ => {}
                     }
                 }
@@ -340,7 +369,10 @@ impl Gate {
                     i += 1;
                 }
                 let rest = &data[i..le];
-                let op = if rest.starts_with(b":=") || rest.starts_with(b"=>") || rest.starts_with(b"<-") {
+                let op = if rest.starts_with(b":=")
+                    || rest.starts_with(b"=>")
+                    || rest.starts_with(b"<-")
+                {
                     2
                 } else if rest.first().is_some_and(|&b| b == b'=' || b == b':') {
                     1
@@ -361,18 +393,29 @@ impl Gate {
                 while i < p && matches!(data[i], b' ' | b'\t') {
                     i += 1;
                 }
-                if data[i..p].len() >= 7 && data[i..i + 6].eq_ignore_ascii_case(b"export") && matches!(data[i + 6], b' ' | b'\t') {
+                if data[i..p].len() >= 7
+                    && data[i..i + 6].eq_ignore_ascii_case(b"export")
+                    && matches!(data[i + 6], b' ' | b'\t')
+                {
                     i += 6;
                     while i < p && matches!(data[i], b' ' | b'\t') {
                         i += 1;
                     }
-                } else if i < p && data[i] == b'-' && i + 1 < p && matches!(data[i + 1], b' ' | b'\t') {
+                } else if i < p
+                    && data[i] == b'-'
+                    && i + 1 < p
+                    && matches!(data[i + 1], b' ' | b'\t')
+                {
                     i += 1;
                     while i < p && matches!(data[i], b' ' | b'\t') {
                         i += 1;
                     }
                 }
-                if p - i > 256 || !data[i..p].iter().all(|&b| is_word(b) || b == b'.' || b == b'-') {
+                if p - i > 256
+                    || !data[i..p]
+                        .iter()
+                        .all(|&b| is_word(b) || b == b'.' || b == b'-')
+                {
                     return false;
                 }
                 let le = le.min(e + 256);
@@ -397,7 +440,10 @@ fn window_in_line(ls: usize, le: usize, start: usize, end: usize) -> (usize, usi
         return (ls, le);
     }
     let block = start & !2047;
-    (ls.max(block.saturating_sub(512)), le.min(block + 2048 + 512).max(end))
+    (
+        ls.max(block.saturating_sub(512)),
+        le.min(block + 2048 + 512).max(end),
+    )
 }
 
 /// The line around `[start, end)`. On a line longer than `LINE_WINDOW` (minified or generated
@@ -474,12 +520,64 @@ pub fn shannon_entropy(s: &str) -> f64 {
 pub fn is_placeholder(secret: &str) -> bool {
     let l = secret.to_ascii_lowercase();
     const WORDS: &[&str] = &[
-        "example", "changeme", "change_me", "change-me", "changeit", "placeholder", "dummy", "sample",
-        "your", "xxxx", "****", "test", "fake", "mock", "redacted", "insert", "replace", "todo", "fixme",
-        "password", "passw0rd", "secret", "lorem", "foobar", "notreal", "not_real", "not-real", "invalid",
-        "qwerty", "12345678", "abcdefgh", "000000", "...", "…", "${", "{{", "}}", "<", ">", "%s", "%(",
-        "$(", "#{", "[[", "]]", "@@", "__", "env.", "getenv", "environ", "process.env", "env(", "env[",
-        "secretsmanager", "ssm:", "vault:", "arn:aws", "string",
+        "example",
+        "changeme",
+        "change_me",
+        "change-me",
+        "changeit",
+        "placeholder",
+        "dummy",
+        "sample",
+        "your",
+        "xxxx",
+        "****",
+        "test",
+        "fake",
+        "mock",
+        "redacted",
+        "insert",
+        "replace",
+        "todo",
+        "fixme",
+        "password",
+        "passw0rd",
+        "secret",
+        "lorem",
+        "foobar",
+        "notreal",
+        "not_real",
+        "not-real",
+        "invalid",
+        "qwerty",
+        "12345678",
+        "abcdefgh",
+        "000000",
+        "...",
+        "…",
+        "${",
+        "{{",
+        "}}",
+        "<",
+        ">",
+        "%s",
+        "%(",
+        "$(",
+        "#{",
+        "[[",
+        "]]",
+        "@@",
+        "__",
+        "env.",
+        "getenv",
+        "environ",
+        "process.env",
+        "env(",
+        "env[",
+        "secretsmanager",
+        "ssm:",
+        "vault:",
+        "arn:aws",
+        "string",
     ];
     if WORDS.iter().any(|w| l.contains(w)) {
         return true;
@@ -490,7 +588,9 @@ pub fn is_placeholder(secret: &str) -> bool {
     // Base64 of a placeholder (`YSBzZWNyZXQ=` is "a secret"): real keys decode to binary.
     if secret.len() >= 8
         && secret.len() <= 96
-        && secret.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
         && let Some(text) = base64url_decode(secret)
         && text.len() >= 4
         && text.iter().all(|b| (0x20..0x7f).contains(b))
@@ -519,7 +619,12 @@ pub fn is_placeholder(secret: &str) -> bool {
 
 /// Values that are code (calls, attribute paths, constant or identifier names, file paths).
 pub fn looks_like_code(s: &str) -> bool {
-    if s.contains('(') || s.contains(')') || s.contains("::") || s.contains("->") || s.contains("://") {
+    if s.contains('(')
+        || s.contains(')')
+        || s.contains("::")
+        || s.contains("->")
+        || s.contains("://")
+    {
         return true;
     }
     // Markup: HTML/XML character references (`&quot;`, `&#39;`) are escaped text, not keys.
@@ -527,20 +632,28 @@ pub fn looks_like_code(s: &str) -> bool {
     if ENTITIES.iter().any(|e| s.contains(e)) {
         return true;
     }
-    if s.starts_with('/') || s.starts_with("./") || s.starts_with("../") || s.starts_with("~/") || s.starts_with('.') {
+    if s.starts_with('/')
+        || s.starts_with("./")
+        || s.starts_with("../")
+        || s.starts_with("~/")
+        || s.starts_with('.')
+    {
         return true;
     }
     let lower = s.to_ascii_lowercase();
     const EXT: &[&str] = &[
-        ".json", ".pem", ".txt", ".key", ".yaml", ".yml", ".env", ".crt", ".p12", ".pfx", ".cfg", ".ini",
-        ".conf", ".toml", ".xml", ".js", ".py", ".rb", ".html", ".jks", ".der", ".csv", ".log", ".sh",
+        ".json", ".pem", ".txt", ".key", ".yaml", ".yml", ".env", ".crt", ".p12", ".pfx", ".cfg",
+        ".ini", ".conf", ".toml", ".xml", ".js", ".py", ".rb", ".html", ".jks", ".der", ".csv",
+        ".log", ".sh",
     ];
     if EXT.iter().any(|e| lower.ends_with(e)) {
         return true;
     }
     let ident = |t: &str| {
         !t.is_empty()
-            && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && t.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     // Dotted attribute or module path: settings.SECRET_KEY, self.token, config.auth.password.
@@ -550,18 +663,30 @@ pub fn looks_like_code(s: &str) -> bool {
     let letters_only = |t: &str| t.chars().all(|c| c.is_ascii_alphabetic());
     // Names and paths made of lowercase words: prod/app/api-key, my-app.db-password.
     if s.contains('/')
-        && s.split('/').all(|t| t.chars().all(|c| c.is_ascii_lowercase() || matches!(c, '-' | '_' | '.')))
+        && s.split('/').all(|t| {
+            t.chars()
+                .all(|c| c.is_ascii_lowercase() || matches!(c, '-' | '_' | '.'))
+        })
     {
         return true;
     }
     // CONSTANT_NAME, snake_case_words, kebab-case-words.
-    if s.contains('_') && s.split('_').all(|t| t.is_empty() || t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())) {
+    if s.contains('_')
+        && s.split('_').all(|t| {
+            t.is_empty()
+                || t.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+    {
         return true;
     }
     if s.contains('_') && s.split('_').all(&letters_only) {
         return true;
     }
-    if s.contains('-') && s.split('-').all(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase())) {
+    if s.contains('-')
+        && s.split('-')
+            .all(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase()))
+    {
         return true;
     }
     // camelCase / PascalCase words without digits: getToken, PasswordField.
@@ -597,44 +722,164 @@ pub fn assignee_is_metadata(name: &str) -> bool {
     }
     let n = n.replace(['-', '.'], "_");
     const CONTAINS: &[&str] = &[
-        "tokenizer", "tokenize", "csrf", "xsrf", "nonce", "public", "publishable", "next_token", "page_token",
-        "pagination", "continuation", "cursor", "placeholder", "max_token", "min_token", "num_token", "_tokens",
-        "token_count", "passwordless", "reset_password", "forgot", "secretsmanager", "secret_manager",
-        "secretref", "secret_ref", "secretkeyref", "valuefrom", "fingerprint",
+        "tokenizer",
+        "tokenize",
+        "csrf",
+        "xsrf",
+        "nonce",
+        "public",
+        "publishable",
+        "next_token",
+        "page_token",
+        "pagination",
+        "continuation",
+        "cursor",
+        "placeholder",
+        "max_token",
+        "min_token",
+        "num_token",
+        "_tokens",
+        "token_count",
+        "passwordless",
+        "reset_password",
+        "forgot",
+        "secretsmanager",
+        "secret_manager",
+        "secretref",
+        "secret_ref",
+        "secretkeyref",
+        "valuefrom",
+        "fingerprint",
     ];
     if CONTAINS.iter().any(|c| n.contains(c)) {
         return true;
     }
     const SUFFIX: &[&str] = &[
-        "length", "len", "type", "types", "name", "names", "field", "label", "url", "uri", "endpoint", "path", "file",
-        "filename", "dir", "prefix", "suffix", "pattern", "regex", "format", "count", "size", "min", "max", "policy",
-        "hint", "header", "param", "id", "key_id", "keyid", "message", "msg", "text", "title", "description",
-        "help", "error", "prompt", "input", "column", "env", "var", "ref", "arn", "version", "expiry", "expires",
-        "expires_at", "expiration", "ttl", "timeout", "hash", "hashed", "digest", "mode", "enabled", "required",
-        "strength", "rules", "validator", "class", "kind", "index", "option", "style", "icon", "color", "selector",
-        "store", "provider", "source", "location", "created", "updated", "rotation", "duration", "lifetime", "scope",
-        "scopes", "audience", "issuer", "algorithm", "alg", "encoding", "charset", "question", "link", "method",
-        "handler", "callback", "request", "response", "status", "state", "store_path", "keys",
+        "length",
+        "len",
+        "type",
+        "types",
+        "name",
+        "names",
+        "field",
+        "label",
+        "url",
+        "uri",
+        "endpoint",
+        "path",
+        "file",
+        "filename",
+        "dir",
+        "prefix",
+        "suffix",
+        "pattern",
+        "regex",
+        "format",
+        "count",
+        "size",
+        "min",
+        "max",
+        "policy",
+        "hint",
+        "header",
+        "param",
+        "id",
+        "key_id",
+        "keyid",
+        "message",
+        "msg",
+        "text",
+        "title",
+        "description",
+        "help",
+        "error",
+        "prompt",
+        "input",
+        "column",
+        "env",
+        "var",
+        "ref",
+        "arn",
+        "version",
+        "expiry",
+        "expires",
+        "expires_at",
+        "expiration",
+        "ttl",
+        "timeout",
+        "hash",
+        "hashed",
+        "digest",
+        "mode",
+        "enabled",
+        "required",
+        "strength",
+        "rules",
+        "validator",
+        "class",
+        "kind",
+        "index",
+        "option",
+        "style",
+        "icon",
+        "color",
+        "selector",
+        "store",
+        "provider",
+        "source",
+        "location",
+        "created",
+        "updated",
+        "rotation",
+        "duration",
+        "lifetime",
+        "scope",
+        "scopes",
+        "audience",
+        "issuer",
+        "algorithm",
+        "alg",
+        "encoding",
+        "charset",
+        "question",
+        "link",
+        "method",
+        "handler",
+        "callback",
+        "request",
+        "response",
+        "status",
+        "state",
+        "store_path",
+        "keys",
     ];
     let last = n.rsplit('_').next().unwrap_or(&n);
-    SUFFIX.iter().any(|s| last == *s || (s.contains('_') && n.ends_with(s)))
+    SUFFIX
+        .iter()
+        .any(|s| last == *s || (s.contains('_') && n.ends_with(s)))
 }
 
 /// The character mix of a 40-character AWS secret access key.
 pub fn aws_secret_shape(s: &str) -> bool {
     s.len() == 40
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
         && s.bytes().any(|b| b.is_ascii_uppercase())
         && s.bytes().any(|b| b.is_ascii_lowercase())
-        && s.bytes().any(|b| b.is_ascii_digit() || b == b'/' || b == b'+')
+        && s.bytes()
+            .any(|b| b.is_ascii_digit() || b == b'/' || b == b'+')
         && !s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A JWT whose header decodes to a JSON object naming an `alg` and whose payload is a JSON object.
 pub fn jwt_valid(s: &str) -> bool {
     let mut parts = s.split('.');
-    let (Some(h), Some(p)) = (parts.next(), parts.next()) else { return false };
-    let (Some(h), Some(p)) = (base64url_decode(h), base64url_decode(p)) else { return false };
+    let (Some(h), Some(p)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let (Some(h), Some(p)) = (base64url_decode(h), base64url_decode(p)) else {
+        return false;
+    };
     h.first() == Some(&b'{') && memmem::find(&h, b"\"alg\"").is_some() && p.first() == Some(&b'{')
 }
 
@@ -707,8 +952,11 @@ pub fn mostly_sequential(lower: &str) -> bool {
 /// The jwt.io sample token (payload `{"sub":"1234567890","name":"John Doe",…}`), copied into
 /// countless tests and docs.
 pub fn jwt_is_documentation_sample(s: &str) -> bool {
-    let Some(payload) = s.split('.').nth(1).and_then(base64url_decode) else { return false };
-    memmem::find(&payload, b"\"1234567890\"").is_some() && memmem::find(&payload, b"John Doe").is_some()
+    let Some(payload) = s.split('.').nth(1).and_then(base64url_decode) else {
+        return false;
+    };
+    memmem::find(&payload, b"\"1234567890\"").is_some()
+        && memmem::find(&payload, b"John Doe").is_some()
 }
 
 /// A URL password that is a documentation value: after percent-decoding, undoing common
@@ -717,7 +965,9 @@ pub fn jwt_is_documentation_sample(s: &str) -> bool {
 /// reserved for documentation and tests (RFC 2606/6761: `example.com`, `*.example`, `*.test`,
 /// `*.invalid`), where random-looking passwords are still reported.
 pub fn url_password_is_documentation(host: &str, pw: &str) -> bool {
-    let decoded = percent_encoding::percent_decode_str(pw).decode_utf8_lossy().to_ascii_lowercase();
+    let decoded = percent_encoding::percent_decode_str(pw)
+        .decode_utf8_lossy()
+        .to_ascii_lowercase();
     let normal: String = decoded
         .chars()
         .map(|c| match c {
@@ -733,15 +983,27 @@ pub fn url_password_is_documentation(host: &str, pw: &str) -> bool {
     if is_known_example(&decoded)
         || is_placeholder(&decoded)
         || url_password_is_default("", &normal)
-        || ["password", "passwd", "pass", "secret", "creds", "credentials", "opensesame"]
-            .iter()
-            .any(|w| normal == *w || normal.starts_with(w) && normal.len() <= w.len() + 3)
+        || [
+            "password",
+            "passwd",
+            "pass",
+            "secret",
+            "creds",
+            "credentials",
+            "opensesame",
+        ]
+        .iter()
+        .any(|w| normal == *w || normal.starts_with(w) && normal.len() <= w.len() + 3)
     {
         return true;
     }
     let h = host.to_ascii_lowercase();
-    let reserved = ["example.com", "example.net", "example.org"].iter().any(|d| h == *d || h.ends_with(&format!(".{d}")))
-        || [".example", ".test", ".invalid"].iter().any(|t| h.ends_with(t));
+    let reserved = ["example.com", "example.net", "example.org"]
+        .iter()
+        .any(|d| h == *d || h.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid"]
+            .iter()
+            .any(|t| h.ends_with(t));
     reserved && (decoded.chars().count() < 12 || shannon_entropy(&decoded) < 3.5)
 }
 
@@ -749,9 +1011,40 @@ pub fn url_password_is_documentation(host: &str, pw: &str) -> bool {
 pub fn url_password_is_default(user: &str, pw: &str) -> bool {
     let p = pw.to_ascii_lowercase();
     const DEFAULTS: &[&str] = &[
-        "pass", "passwd", "pwd", "secret", "postgres", "root", "admin", "guest", "mysql", "redis", "user",
-        "username", "changeme", "test", "example", "x-oauth-basic", "token", "pw", "mongo", "rabbitmq", "default",
-        "foo", "bar", "baz", "abc", "abc123", "123", "1234", "12345", "123456", "letmein", "sa", "none", "null",
+        "pass",
+        "passwd",
+        "pwd",
+        "secret",
+        "postgres",
+        "root",
+        "admin",
+        "guest",
+        "mysql",
+        "redis",
+        "user",
+        "username",
+        "changeme",
+        "test",
+        "example",
+        "x-oauth-basic",
+        "token",
+        "pw",
+        "mongo",
+        "rabbitmq",
+        "default",
+        "foo",
+        "bar",
+        "baz",
+        "abc",
+        "abc123",
+        "123",
+        "1234",
+        "12345",
+        "123456",
+        "letmein",
+        "sa",
+        "none",
+        "null",
     ];
     pw.eq_ignore_ascii_case(user)
         || DEFAULTS.contains(&p.as_str())
@@ -773,9 +1066,15 @@ fn pem_body(data: &[u8], from: usize) -> Option<String> {
         let line = String::from_utf8_lossy(raw_line);
         // Escaped newlines inside string literals ("...\n...") split lines too.
         for piece in line.split("\\n") {
-            let t = piece.trim().trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | '+' | '\\' | ';' | '`'));
+            let t = piece
+                .trim()
+                .trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | '+' | '\\' | ';' | '`'));
             let t = t.trim();
-            if t.is_empty() || t.contains(": ") || t.starts_with("Proc-Type") || t.starts_with("DEK-Info") {
+            if t.is_empty()
+                || t.contains(": ")
+                || t.starts_with("Proc-Type")
+                || t.starts_with("DEK-Info")
+            {
                 continue;
             }
             for c in t.chars() {
@@ -795,7 +1094,10 @@ fn pem_body(data: &[u8], from: usize) -> Option<String> {
 
 fn is_placeholder_body(b64: &str) -> bool {
     let l = b64.to_ascii_lowercase();
-    l.contains("example") || l.contains("redacted") || l.contains("xxxxxxxx") || l.contains("aaaaaaaaaaaaaaaa")
+    l.contains("example")
+        || l.contains("redacted")
+        || l.contains("xxxxxxxx")
+        || l.contains("aaaaaaaaaaaaaaaa")
 }
 
 /// The `Private-Lines:` body of a PuTTY key whose header ends at `from`.
@@ -804,11 +1106,18 @@ fn putty_body(data: &[u8], from: usize) -> Option<String> {
     let start = from + memmem::find(&data[from..hi], b"Private-Lines:")?;
     let mut lines = data[start..hi].split(|&b| b == b'\n');
     let header = String::from_utf8_lossy(lines.next()?).into_owned();
-    let n: usize = header.trim_start_matches("Private-Lines:").trim().parse().ok()?;
+    let n: usize = header
+        .trim_start_matches("Private-Lines:")
+        .trim()
+        .parse()
+        .ok()?;
     let mut b64 = String::new();
     for l in lines.take(n.min(64)) {
         let t = String::from_utf8_lossy(l).trim().to_string();
-        if !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=') {
+        if !t
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        {
             return None;
         }
         b64.push_str(&t);
@@ -831,10 +1140,26 @@ mod tests {
 
     #[test]
     fn placeholders_and_code_are_recognised() {
-        for p in ["${DB_PASSWORD}", "<your-key>", "xxxxxxxx", "changeme123", "EXAMPLEKEY12", "dummy-value", "****abcd"] {
+        for p in [
+            "${DB_PASSWORD}",
+            "<your-key>",
+            "xxxxxxxx",
+            "changeme123",
+            "EXAMPLEKEY12",
+            "dummy-value",
+            "****abcd",
+        ] {
             assert!(is_placeholder(p), "{p}");
         }
-        for c in ["os.environ", "settings.SECRET_KEY", "getPassword()", "DB_PASSWORD", "password_reset", "getAccessToken", "/etc/secret.pem"] {
+        for c in [
+            "os.environ",
+            "settings.SECRET_KEY",
+            "getPassword()",
+            "DB_PASSWORD",
+            "password_reset",
+            "getAccessToken",
+            "/etc/secret.pem",
+        ] {
             assert!(looks_like_code(c), "{c}");
         }
         for s in ["Zx9#kQ2!vLp4", "q8F3nT1zR7wY5mK2"] {
@@ -844,16 +1169,35 @@ mod tests {
 
     #[test]
     fn metadata_assignees() {
-        for n in ["password_length", "token_type", "secret_name", "max_tokens", "TOKEN_URL", "csrf_token", "api_key_id", "SecretId"] {
+        for n in [
+            "password_length",
+            "token_type",
+            "secret_name",
+            "max_tokens",
+            "TOKEN_URL",
+            "csrf_token",
+            "api_key_id",
+            "SecretId",
+        ] {
             assert!(assignee_is_metadata(n), "{n}");
         }
-        for n in ["password", "DB_PASSWORD", "api_key", "client_secret", "authToken", "SECRET_KEY"] {
+        for n in [
+            "password",
+            "DB_PASSWORD",
+            "api_key",
+            "client_secret",
+            "authToken",
+            "SECRET_KEY",
+        ] {
             assert!(!assignee_is_metadata(n), "{n}");
         }
     }
 
     #[test]
     fn base64_decoding() {
-        assert_eq!(base64url_decode("eyJhbGciOiJIUzI1NiJ9").unwrap(), b"{\"alg\":\"HS256\"}");
+        assert_eq!(
+            base64url_decode("eyJhbGciOiJIUzI1NiJ9").unwrap(),
+            b"{\"alg\":\"HS256\"}"
+        );
     }
 }

@@ -33,7 +33,10 @@ pub(crate) fn scan_history(
     target: &Path,
     opts: &ScanOptions,
 ) -> Result<(Vec<Finding>, Vec<Skipped>, Stats), ScanError> {
-    let git_err = |msg: String| ScanError::Git { path: target.display().to_string(), msg };
+    let git_err = |msg: String| ScanError::Git {
+        path: target.display().to_string(),
+        msg,
+    };
     let repo = gix::discover(target).map_err(|e| git_err(e.to_string()))?;
     let hash_kind = repo.object_hash();
     let mut skipped: Vec<Skipped> = Vec::new();
@@ -43,23 +46,35 @@ pub(crate) fn scan_history(
     if let Ok(id) = repo.head_id() {
         tips.push(id.detach());
     }
-    let platform = repo.references().map_err(|e| git_err(format!("cannot list references: {e}")))?;
-    let refs = platform.all().map_err(|e| git_err(format!("cannot list references: {e}")))?;
+    let platform = repo
+        .references()
+        .map_err(|e| git_err(format!("cannot list references: {e}")))?;
+    let refs = platform
+        .all()
+        .map_err(|e| git_err(format!("cannot list references: {e}")))?;
     for r in refs {
         match r {
             Ok(mut r) => {
                 let name = r.name().as_bstr().to_string();
                 match r.peel_to_id() {
                     Ok(id) => tips.push(id.detach()),
-                    Err(e) => skipped.push(Skipped { path: name, reason: format!("cannot peel reference: {e}") }),
+                    Err(e) => skipped.push(Skipped {
+                        path: name,
+                        reason: format!("cannot peel reference: {e}"),
+                    }),
                 }
             }
-            Err(e) => skipped.push(Skipped { path: "refs".into(), reason: format!("cannot read reference: {e}") }),
+            Err(e) => skipped.push(Skipped {
+                path: "refs".into(),
+                reason: format!("cannot read reference: {e}"),
+            }),
         }
     }
     // Only commits start a walk (a ref may point at a tree or blob).
     let mut buf = Vec::new();
-    tips.retain(|id| matches!(repo.objects.try_find(id, &mut buf), Ok(Some(d)) if d.kind.is_commit()));
+    tips.retain(
+        |id| matches!(repo.objects.try_find(id, &mut buf), Ok(Some(d)) if d.kind.is_commit()),
+    );
     tips.sort();
     tips.dedup();
 
@@ -83,10 +98,16 @@ pub(crate) fn scan_history(
             match info {
                 Ok(info) => match read_commit(&repo, info.id, hash_kind, &mut buf) {
                     Ok(c) => commits.push(c),
-                    Err(reason) => skipped.push(Skipped { path: format!("commit {}", info.id), reason }),
+                    Err(reason) => skipped.push(Skipped {
+                        path: format!("commit {}", info.id),
+                        reason,
+                    }),
                 },
                 Err(e) => {
-                    skipped.push(Skipped { path: "history".into(), reason: format!("revision walk stopped: {e}") });
+                    skipped.push(Skipped {
+                        path: "history".into(),
+                        reason: format!("revision walk stopped: {e}"),
+                    });
                     break;
                 }
             }
@@ -100,21 +121,43 @@ pub(crate) fn scan_history(
     let mut known: HashSet<ObjectId> = HashSet::new();
     for h in &hidden {
         match read_commit(&repo, *h, hash_kind, &mut buf) {
-            Ok(c) => walk_tree(&repo, c.tree, hash_kind, &mut seen_trees, &mut buf, &mut skipped, |id, _| {
-                known.insert(id);
+            Ok(c) => walk_tree(
+                &repo,
+                c.tree,
+                hash_kind,
+                &mut seen_trees,
+                &mut buf,
+                &mut skipped,
+                |id, _| {
+                    known.insert(id);
+                },
+            ),
+            Err(reason) => skipped.push(Skipped {
+                path: format!("commit {h}"),
+                reason,
             }),
-            Err(reason) => skipped.push(Skipped { path: format!("commit {h}"), reason }),
         }
     }
     for (ci, c) in commits.iter().enumerate() {
-        walk_tree(&repo, c.tree, hash_kind, &mut seen_trees, &mut buf, &mut skipped, |id, path| {
-            if !known.contains(&id) {
-                blobs.entry(id).or_insert((ci, path));
-            }
-        });
+        walk_tree(
+            &repo,
+            c.tree,
+            hash_kind,
+            &mut seen_trees,
+            &mut buf,
+            &mut skipped,
+            |id, path| {
+                if !known.contains(&id) {
+                    blobs.entry(id).or_insert((ci, path));
+                }
+            },
+        );
     }
-    let mut work: Vec<(ObjectId, usize, String)> =
-        blobs.into_iter().filter(|(_, (_, p))| !skip_by_name(p)).map(|(id, (ci, p))| (id, ci, p)).collect();
+    let mut work: Vec<(ObjectId, usize, String)> = blobs
+        .into_iter()
+        .filter(|(_, (_, p))| !skip_by_name(p))
+        .map(|(id, (ci, p))| (id, ci, p))
+        .collect();
     work.sort_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
 
     // 4. Scan the distinct blobs in parallel.
@@ -128,11 +171,17 @@ pub(crate) fn scan_history(
                 let data = match repo.objects.try_find(id, buf) {
                     Ok(Some(d)) => d.data,
                     Ok(None) => {
-                        let s = Skipped { path: format!("{path} (blob {id})"), reason: "object missing".into() };
+                        let s = Skipped {
+                            path: format!("{path} (blob {id})"),
+                            reason: "object missing".into(),
+                        };
                         return (Vec::new(), Some(s), 0);
                     }
                     Err(e) => {
-                        let s = Skipped { path: format!("{path} (blob {id})"), reason: format!("cannot read object: {e}") };
+                        let s = Skipped {
+                            path: format!("{path} (blob {id})"),
+                            reason: format!("cannot read object: {e}"),
+                        };
                         return (Vec::new(), Some(s), 0);
                     }
                 };
@@ -164,9 +213,16 @@ pub(crate) fn scan_history(
         )
         .collect();
 
-    let mut stats = Stats { commits: commits.len(), blobs: work.len(), ..Stats::default() };
+    let mut stats = Stats {
+        commits: commits.len(),
+        blobs: work.len(),
+        ..Stats::default()
+    };
     // One finding per secret: the oldest commit that introduced it (ties: path, line).
-    let time_of: HashMap<String, i64> = commits.iter().map(|c| (c.id.to_string(), c.commit_time)).collect();
+    let time_of: HashMap<String, i64> = commits
+        .iter()
+        .map(|c| (c.id.to_string(), c.commit_time))
+        .collect();
     let mut best: HashMap<String, Finding> = HashMap::new();
     for (fs, skip, bytes) in results {
         if let Some(s) = skip {
@@ -177,7 +233,15 @@ pub(crate) fn scan_history(
         }
         for f in fs {
             let key = |f: &Finding| {
-                (f.commit.as_ref().and_then(|c| time_of.get(c)).copied().unwrap_or(i64::MAX), f.file.clone(), f.line)
+                (
+                    f.commit
+                        .as_ref()
+                        .and_then(|c| time_of.get(c))
+                        .copied()
+                        .unwrap_or(i64::MAX),
+                    f.file.clone(),
+                    f.line,
+                )
             };
             match best.get(&f.fingerprint) {
                 Some(old) if key(old) <= key(&f) => {}
@@ -190,19 +254,36 @@ pub(crate) fn scan_history(
     Ok((best.into_values().collect(), skipped, stats))
 }
 
-fn read_commit(repo: &gix::Repository, id: ObjectId, kind: gix::hash::Kind, buf: &mut Vec<u8>) -> Result<CommitInfo, String> {
+fn read_commit(
+    repo: &gix::Repository,
+    id: ObjectId,
+    kind: gix::hash::Kind,
+    buf: &mut Vec<u8>,
+) -> Result<CommitInfo, String> {
     let data = match repo.objects.try_find(&id, buf) {
         Ok(Some(d)) => d,
         Ok(None) => return Err("object missing".into()),
         Err(e) => return Err(format!("cannot read object: {e}")),
     };
-    let c = gix::objs::CommitRef::from_bytes(data.data, kind).map_err(|e| format!("cannot decode commit: {e}"))?;
+    let c = gix::objs::CommitRef::from_bytes(data.data, kind)
+        .map_err(|e| format!("cannot decode commit: {e}"))?;
     let tree = c.tree();
-    let time = |s: Result<gix::actor::SignatureRef<'_>, _>| s.ok().and_then(|s| s.time().ok()).map(|t| t.seconds).unwrap_or(0);
+    let time = |s: Result<gix::actor::SignatureRef<'_>, _>| {
+        s.ok()
+            .and_then(|s| s.time().ok())
+            .map(|t| t.seconds)
+            .unwrap_or(0)
+    };
     let author_time = time(c.author());
     let commit_time = time(c.committer());
     let author = c.author().map(|a| a.name.to_string()).unwrap_or_default();
-    Ok(CommitInfo { id, tree, commit_time, author_time, author })
+    Ok(CommitInfo {
+        id,
+        tree,
+        commit_time,
+        author_time,
+        author,
+    })
 }
 
 /// Depth-first over a tree, skipping subtrees already seen; calls `on_blob(id, path)` for each
@@ -224,11 +305,17 @@ fn walk_tree(
         let data = match repo.objects.try_find(&id, buf) {
             Ok(Some(d)) => d,
             Ok(None) => {
-                skipped.push(Skipped { path: format!("{prefix}/ (tree {id})"), reason: "object missing".into() });
+                skipped.push(Skipped {
+                    path: format!("{prefix}/ (tree {id})"),
+                    reason: "object missing".into(),
+                });
                 continue;
             }
             Err(e) => {
-                skipped.push(Skipped { path: format!("{prefix}/ (tree {id})"), reason: format!("cannot read object: {e}") });
+                skipped.push(Skipped {
+                    path: format!("{prefix}/ (tree {id})"),
+                    reason: format!("cannot read object: {e}"),
+                });
                 continue;
             }
         };
@@ -236,7 +323,10 @@ fn walk_tree(
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    skipped.push(Skipped { path: format!("{prefix}/ (tree {id})"), reason: format!("cannot decode tree: {e}") });
+                    skipped.push(Skipped {
+                        path: format!("{prefix}/ (tree {id})"),
+                        reason: format!("cannot decode tree: {e}"),
+                    });
                     break;
                 }
             };

@@ -77,7 +77,11 @@ pub fn known_keys(inv: &crate::inventory::Inventory) -> Option<Vec<KnownAccessKe
                 out.push(KnownAccessKey {
                     id: k.id.clone(),
                     status: k.status.clone(),
-                    user: if acct.account.is_empty() { u.name.clone() } else { format!("{} ({})", u.name, acct.account) },
+                    user: if acct.account.is_empty() {
+                        u.name.clone()
+                    } else {
+                        format!("{} ({})", u.name, acct.account)
+                    },
                 });
             }
         }
@@ -88,8 +92,13 @@ pub fn known_keys(inv: &crate::inventory::Inventory) -> Option<Vec<KnownAccessKe
 /// Marks every `aws-access-key-id` finding with its status against the audited account's keys,
 /// comparing ids only. Active keys become critical.
 pub fn link_keys(findings: &mut [Finding], known: &[KnownAccessKey]) {
-    for f in findings.iter_mut().filter(|f| f.rule_id == "aws-access-key-id") {
-        let Some(id) = f.key_id.as_deref() else { continue };
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.rule_id == "aws-access-key-id")
+    {
+        let Some(id) = f.key_id.as_deref() else {
+            continue;
+        };
         match known.iter().find(|k| k.id == id) {
             Some(k) if k.status.eq_ignore_ascii_case("active") => {
                 f.key_status = Some(KeyStatus::ActiveInThisAccount);
@@ -114,7 +123,10 @@ mod tests {
     #[test]
     fn decodes_the_published_example() {
         // Published with the algorithm (secretlens:allow): ASIAY34FZKBOKMUTVV7A is account 609629065308.
-        assert_eq!(account_id("ASIAY34FZKBOKMUTVV7A").as_deref(), Some("609629065308")); // secretlens:allow
+        assert_eq!(
+            account_id("ASIAY34FZKBOKMUTVV7A").as_deref(),
+            Some("609629065308")
+        ); // secretlens:allow
     }
 
     #[test]
@@ -138,10 +150,23 @@ mod tests {
         let id_b = super::super::testutil::key_id_for_account("AKIA", 123456789012, 2);
         let id_c = super::super::testutil::key_id_for_account("AKIA", 123456789012, 3);
         let mk = |id: &str| super::super::testutil::finding("aws-access-key-id", id);
-        let mut fs = vec![mk(&id_a), mk(&id_b), mk(&id_c), super::super::testutil::finding("github-token", "x")];
+        let mut fs = vec![
+            mk(&id_a),
+            mk(&id_b),
+            mk(&id_c),
+            super::super::testutil::finding("github-token", "x"),
+        ];
         let known = vec![
-            KnownAccessKey { id: id_a.clone(), status: "Active".into(), user: "alice".into() },
-            KnownAccessKey { id: id_b.clone(), status: "Inactive".into(), user: "bob".into() },
+            KnownAccessKey {
+                id: id_a.clone(),
+                status: "Active".into(),
+                user: "alice".into(),
+            },
+            KnownAccessKey {
+                id: id_b.clone(),
+                status: "Inactive".into(),
+                user: "bob".into(),
+            },
         ];
         link_keys(&mut fs, &known);
         assert_eq!(fs[0].key_status, Some(KeyStatus::ActiveInThisAccount));

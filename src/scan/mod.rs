@@ -145,14 +145,19 @@ pub struct Stats {
 impl ScanReport {
     /// Findings at or above `threshold`.
     pub fn at_or_above(&self, threshold: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity >= threshold).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .count()
     }
 
     /// Links the AWS access key ids found against an inventory's IAM access keys (ids only; see
     /// [`keyid::link_keys`]) and recounts `by_severity`. Returns whether the inventory had IAM
     /// access keys to link against (when it has none, key findings keep no `key_status`).
     pub fn link_inventory(&mut self, inv: &crate::inventory::Inventory) -> bool {
-        let Some(known) = keyid::known_keys(inv) else { return false };
+        let Some(known) = keyid::known_keys(inv) else {
+            return false;
+        };
         link_keys(&mut self.findings, &known);
         self.by_severity.clear();
         for f in &self.findings {
@@ -180,7 +185,11 @@ pub fn fingerprint(rule_id: &str, secret: &str) -> String {
     h.update(rule_id.as_bytes());
     h.update([0u8]);
     h.update(secret.as_bytes());
-    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A redacted preview that never contains the whole secret: first 4 and last 2 characters for
@@ -208,7 +217,11 @@ pub fn make_finding(engine: &Engine, hit: &engine::Hit, file: String) -> Finding
     Finding {
         rule_id: rule.id.clone(),
         description: rule.description.clone(),
-        severity: if test_path { rule.severity.min(Severity::Low) } else { rule.severity },
+        severity: if test_path {
+            rule.severity.min(Severity::Low)
+        } else {
+            rule.severity
+        },
         test_path,
         file,
         line: hit.line,
@@ -220,7 +233,11 @@ pub fn make_finding(engine: &Engine, hit: &engine::Hit, file: String) -> Finding
         author: None,
         blob: None,
         key_id: is_key.then(|| hit.secret.clone()),
-        aws_account_id: if is_key { keyid::account_id(&hit.secret) } else { None },
+        aws_account_id: if is_key {
+            keyid::account_id(&hit.secret)
+        } else {
+            None
+        },
         key_status: None,
         key_user: None,
     }
@@ -231,18 +248,46 @@ pub fn make_finding(engine: &Engine, hit: &engine::Hit, file: String) -> Finding
 /// `test_*.py`, `*.test.ts`, `*_spec.rb`, `*Test.java`).
 pub fn is_test_path(path: &str) -> bool {
     const DIRS: &[&str] = &[
-        "test", "tests", "testdata", "test-data", "test_data", "testing", "__tests__", "spec", "specs",
-        "fixture", "fixtures", "__fixtures__", "example", "examples", "sample", "samples", "mock", "mocks",
-        "testcases", "test-suite", "test_suite", "benches",
+        "test",
+        "tests",
+        "testdata",
+        "test-data",
+        "test_data",
+        "testing",
+        "__tests__",
+        "spec",
+        "specs",
+        "fixture",
+        "fixtures",
+        "__fixtures__",
+        "example",
+        "examples",
+        "sample",
+        "samples",
+        "mock",
+        "mocks",
+        "testcases",
+        "test-suite",
+        "test_suite",
+        "benches",
     ];
     let lower = path.to_ascii_lowercase();
     let mut parts: Vec<&str> = lower.split('/').collect();
     let name = parts.pop().unwrap_or("");
-    if parts.iter().any(|p| DIRS.contains(p) || p.ends_with("-test-suite") || p.ends_with("_tests")) {
+    if parts
+        .iter()
+        .any(|p| DIRS.contains(p) || p.ends_with("-test-suite") || p.ends_with("_tests"))
+    {
         return true;
     }
     let stem = name.split('.').next().unwrap_or(name);
-    let orig_stem = path.rsplit('/').next().unwrap_or(path).split('.').next().unwrap_or("");
+    let orig_stem = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .split('.')
+        .next()
+        .unwrap_or("");
     stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
@@ -256,16 +301,28 @@ pub fn is_test_path(path: &str) -> bool {
 
 /// Reads the fingerprints of a previous scan's JSON (`--baseline`).
 pub fn load_baseline(path: &Path) -> Result<HashSet<String>, ScanError> {
-    let err = |msg: String| ScanError::Baseline { path: path.display().to_string(), msg };
+    let err = |msg: String| ScanError::Baseline {
+        path: path.display().to_string(),
+        msg,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
     let list = v
         .get("findings")
         .and_then(|f| f.as_array())
-        .ok_or_else(|| err("no top-level `findings` list: pass a `secretlens scan --format json` output".into()))?;
+        .ok_or_else(|| {
+            err(
+                "no top-level `findings` list: pass a `secretlens scan --format json` output"
+                    .into(),
+            )
+        })?;
     Ok(list
         .iter()
-        .filter_map(|f| f.get("fingerprint").and_then(|x| x.as_str()).map(str::to_string))
+        .filter_map(|f| {
+            f.get("fingerprint")
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+        })
         .collect())
 }
 
@@ -276,9 +333,16 @@ pub fn scan(target: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError> 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
-        .map_err(|e| ScanError::Target { path: target.display().to_string(), msg: e.to_string() })?;
+        .map_err(|e| ScanError::Target {
+            path: target.display().to_string(),
+            msg: e.to_string(),
+        })?;
     let (mut findings, skipped, mut stats) = pool.install(|| {
-        if opts.git { git::scan_history(&engine, target, opts) } else { walk::scan_tree(&engine, target, opts) }
+        if opts.git {
+            git::scan_history(&engine, target, opts)
+        } else {
+            walk::scan_tree(&engine, target, opts)
+        }
     })?;
     let before = findings.len();
     findings.retain(|f| !opts.baseline.contains(&f.fingerprint));
@@ -295,10 +359,17 @@ pub fn scan(target: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError> 
     skipped.sort();
     Ok(ScanReport {
         schema_version: SCAN_SCHEMA_VERSION,
-        tool: crate::report::ToolInfo { name: "secretlens".into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: crate::report::ToolInfo {
+            name: "secretlens".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         generated_at: Utc::now(),
         target: target.display().to_string(),
-        mode: if opts.git { "git".into() } else { "tree".into() },
+        mode: if opts.git {
+            "git".into()
+        } else {
+            "tree".into()
+        },
         since: opts.since.clone(),
         rules: engine.rules().iter().map(|r| r.id.clone()).collect(),
         stats,
@@ -327,7 +398,9 @@ pub mod testutil {
         /// `n` characters drawn from `alphabet`.
         pub fn string(&mut self, alphabet: &str, n: usize) -> String {
             let a: Vec<char> = alphabet.chars().collect();
-            (0..n).map(|_| a[(self.next_u64() % a.len() as u64) as usize]).collect()
+            (0..n)
+                .map(|_| a[(self.next_u64() % a.len() as u64) as usize])
+                .collect()
         }
     }
 
@@ -384,11 +457,28 @@ mod tests {
 
     #[test]
     fn test_paths_are_recognised() {
-        for p in ["tests/a.rs", "src/testdata/x.json", "pkg/auth_test.go", "test_auth.py", "web/login.test.ts",
-            "spec/models/user_spec.rb", "src/main/java/AuthTest.java", "examples/basic.rs", "x/aws-signing-test-suite/v4/c.json"] {
+        for p in [
+            "tests/a.rs",
+            "src/testdata/x.json",
+            "pkg/auth_test.go",
+            "test_auth.py",
+            "web/login.test.ts",
+            "spec/models/user_spec.rb",
+            "src/main/java/AuthTest.java",
+            "examples/basic.rs",
+            "x/aws-signing-test-suite/v4/c.json",
+        ] {
             assert!(is_test_path(p), "{p}");
         }
-        for p in ["src/main.rs", ".env", "config/prod.yml", "src/latest.rs", "contest/app.py", "src/Latest.java", "attestation.go"] {
+        for p in [
+            "src/main.rs",
+            ".env",
+            "config/prod.yml",
+            "src/latest.rs",
+            "contest/app.py",
+            "src/Latest.java",
+            "attestation.go",
+        ] {
             assert!(!is_test_path(p), "{p}");
         }
     }

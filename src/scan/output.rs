@@ -97,7 +97,16 @@ pub fn sarif(report: &ScanReport) -> String {
                 ("blob", f.blob.clone()),
                 ("author_date", f.author_date.map(|d| d.to_rfc3339())),
                 ("aws_account_id", f.aws_account_id.clone()),
-                ("key_status", f.key_status.map(|s| serde_json::to_value(s).expect("enum").as_str().unwrap_or("").to_string())),
+                (
+                    "key_status",
+                    f.key_status.map(|s| {
+                        serde_json::to_value(s)
+                            .expect("enum")
+                            .as_str()
+                            .unwrap_or("")
+                            .to_string()
+                    }),
+                ),
             ] {
                 if let Some(v) = v {
                     props[k] = json!(v);
@@ -151,16 +160,35 @@ pub fn sarif(report: &ScanReport) -> String {
 pub fn text(report: &ScanReport, fail_on: Severity) -> String {
     let mut s = String::new();
     for f in &report.findings {
-        let _ = write!(s, "{:<8} {:<24} {}:{}:{}  {}", f.severity.as_str(), f.rule_id, f.file, f.line, f.column, f.preview);
+        let _ = write!(
+            s,
+            "{:<8} {:<24} {}:{}:{}  {}",
+            f.severity.as_str(),
+            f.rule_id,
+            f.file,
+            f.line,
+            f.column,
+            f.preview
+        );
         if let Some(c) = &f.commit {
-            let date = f.author_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+            let date = f
+                .author_date
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
             let _ = write!(s, "  commit {} {}", &c[..c.len().min(12)], date);
         }
         if let Some(a) = &f.aws_account_id {
             let _ = write!(s, "  account {a}");
         }
         if let Some(k) = f.key_status {
-            let _ = write!(s, "  {}", serde_json::to_value(k).expect("enum").as_str().unwrap_or(""));
+            let _ = write!(
+                s,
+                "  {}",
+                serde_json::to_value(k)
+                    .expect("enum")
+                    .as_str()
+                    .unwrap_or("")
+            );
         }
         s.push('\n');
     }

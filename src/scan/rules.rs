@@ -94,7 +94,11 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, RuleError> {
     for raw in file.rule {
         let id = raw.id.clone();
         let err = |field: &str, msg: String| RuleError(format!("rule {id:?}, {field}: {msg}"));
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err(err("id", "use lowercase kebab-case".into()));
         }
         if out.iter().any(|r| r.id == id) {
@@ -103,7 +107,10 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, RuleError> {
         let severity = Severity::parse(&raw.severity)
             .ok_or_else(|| err("severity", format!("unknown severity {:?}", raw.severity)))?;
         if raw.keywords.is_empty() || raw.keywords.iter().any(|k| k.len() < 3) {
-            return Err(err("keywords", "need at least one keyword of 3+ characters".into()));
+            return Err(err(
+                "keywords",
+                "need at least one keyword of 3+ characters".into(),
+            ));
         }
         let regex = regex::bytes::RegexBuilder::new(&raw.regex)
             .size_limit(32 << 20)
@@ -115,7 +122,9 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, RuleError> {
         }
         let mut checks = Vec::new();
         for c in &raw.checks {
-            checks.push(Check::parse(c).ok_or_else(|| err("checks", format!("unknown check {c:?}")))?);
+            checks.push(
+                Check::parse(c).ok_or_else(|| err("checks", format!("unknown check {c:?}")))?,
+            );
         }
         let multiline = checks.contains(&Check::Pem) || checks.contains(&Check::Putty);
         out.push(Rule {
@@ -154,11 +163,15 @@ mod tests {
 
     #[test]
     fn bad_rules_are_rejected_with_the_rule_named() {
-        let e = parse("[[rule]]\nid='x'\ndescription='d'\nseverity='nope'\nkeywords=['abc']\nregex='a'\n")
-            .unwrap_err();
+        let e = parse(
+            "[[rule]]\nid='x'\ndescription='d'\nseverity='nope'\nkeywords=['abc']\nregex='a'\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("\"x\""), "{e}");
-        let e = parse("[[rule]]\nid='x'\ndescription='d'\nseverity='low'\nkeywords=['abc']\nregex='('\n")
-            .unwrap_err();
+        let e = parse(
+            "[[rule]]\nid='x'\ndescription='d'\nseverity='low'\nkeywords=['abc']\nregex='('\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("regex"), "{e}");
     }
 }

@@ -9,22 +9,45 @@ use super::{Engine, Finding, ScanError, ScanOptions, Skipped, Stats, make_findin
 
 /// Directory names that hold third-party or generated code.
 pub const VENDORED_DIRS: &[&str] = &[
-    ".git", ".hg", ".svn", "node_modules", "bower_components", "vendor", "vendored", ".venv", "venv",
-    "site-packages", "__pycache__", ".tox", ".mypy_cache",
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "bower_components",
+    "vendor",
+    "vendored",
+    ".venv",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
 ];
 
 /// File names that are lock files or checksum lists (hashes, never credentials).
 const LOCK_FILES: &[&str] = &[
-    "cargo.lock", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "go.sum", "poetry.lock", "composer.lock",
-    "gemfile.lock", "pipfile.lock", "npm-shrinkwrap.json", "flake.lock", ".cargo-checksum.json", "uv.lock",
+    "cargo.lock",
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "go.sum",
+    "poetry.lock",
+    "composer.lock",
+    "gemfile.lock",
+    "pipfile.lock",
+    "npm-shrinkwrap.json",
+    "flake.lock",
+    ".cargo-checksum.json",
+    "uv.lock",
 ];
 
 /// Extensions that are binary formats (skipped without reading).
 const BINARY_EXT: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "bmp", "ico", "webp", "tiff", "psd", "pdf", "zip", "gz", "tgz", "bz2", "xz", "zst",
-    "7z", "rar", "tar", "jar", "war", "class", "so", "dylib", "dll", "exe", "o", "a", "lib", "rlib", "rmeta",
-    "wasm", "bin", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "mov", "avi", "wav", "ogg", "flac",
-    "pyc", "pyo", "whl", "egg", "deb", "rpm", "dmg", "iso", "sqlite", "db", "parquet", "npy", "pkl",
+    "png", "jpg", "jpeg", "gif", "bmp", "ico", "webp", "tiff", "psd", "pdf", "zip", "gz", "tgz",
+    "bz2", "xz", "zst", "7z", "rar", "tar", "jar", "war", "class", "so", "dylib", "dll", "exe",
+    "o", "a", "lib", "rlib", "rmeta", "wasm", "bin", "woff", "woff2", "ttf", "otf", "eot", "mp3",
+    "mp4", "mov", "avi", "wav", "ogg", "flac", "pyc", "pyo", "whl", "egg", "deb", "rpm", "dmg",
+    "iso", "sqlite", "db", "parquet", "npy", "pkl",
 ];
 
 /// Whether a path (relative, forward slashes) is skipped by name: vendored directory, lock file,
@@ -41,7 +64,11 @@ pub fn skip_by_name(rel: &str) -> bool {
     if LOCK_FILES.contains(&name) {
         return true;
     }
-    if name.ends_with(".min.js") || name.ends_with(".min.css") || name.ends_with(".map") || name.ends_with("-min.js") {
+    if name.ends_with(".min.js")
+        || name.ends_with(".min.css")
+        || name.ends_with(".map")
+        || name.ends_with("-min.js")
+    {
         return true;
     }
     match name.rsplit_once('.') {
@@ -64,7 +91,10 @@ pub fn looks_minified(rel: &str, data: &[u8]) -> bool {
 }
 
 fn rel_path(root: &Path, p: &Path) -> String {
-    let r = p.strip_prefix(root).ok().filter(|r| !r.as_os_str().is_empty());
+    let r = p
+        .strip_prefix(root)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty());
     let r = r.unwrap_or_else(|| Path::new(p.file_name().unwrap_or(p.as_os_str())));
     r.to_string_lossy().replace('\\', "/")
 }
@@ -75,9 +105,16 @@ pub(crate) fn scan_tree(
     opts: &ScanOptions,
 ) -> Result<(Vec<Finding>, Vec<Skipped>, Stats), ScanError> {
     if let Err(e) = std::fs::metadata(root) {
-        return Err(ScanError::Target { path: root.display().to_string(), msg: e.to_string() });
+        return Err(ScanError::Target {
+            path: root.display().to_string(),
+            msg: e.to_string(),
+        });
     }
-    let threads = if opts.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.threads };
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    };
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .follow_links(opts.follow_symlinks)
@@ -92,7 +129,12 @@ pub(crate) fn scan_tree(
     // The walk and the scan run together: each walker thread reads the files it finds into its
     // own reused buffer and scans them, so directory reads overlap with matching on every core.
     let shared = Mutex::new(Partial::default());
-    let mut builder = VisitorBuilder { engine, root, max: opts.max_file_size, shared: &shared };
+    let mut builder = VisitorBuilder {
+        engine,
+        root,
+        max: opts.max_file_size,
+        shared: &shared,
+    };
     walker.visit(&mut builder);
     let p = shared.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok((p.findings, p.skipped, p.stats))
@@ -143,9 +185,10 @@ impl ignore::ParallelVisitor for Visitor<'_> {
                     self.scan_file(e.path());
                 }
             }
-            Err(err) => {
-                self.local.skipped.push(Skipped { path: error_path(&err, self.root), reason: error_reason(&err) })
-            }
+            Err(err) => self.local.skipped.push(Skipped {
+                path: error_path(&err, self.root),
+                reason: error_reason(&err),
+            }),
         }
         ignore::WalkState::Continue
     }
@@ -157,7 +200,10 @@ impl Visitor<'_> {
         if skip_by_name(&rel) {
             return;
         }
-        let skip = |reason: String| Skipped { path: rel.clone(), reason };
+        let skip = |reason: String| Skipped {
+            path: rel.clone(),
+            reason,
+        };
         let mut file = match std::fs::File::open(p) {
             Ok(f) => f,
             Err(e) => return self.local.skipped.push(skip(format!("cannot read: {e}"))),
@@ -187,7 +233,11 @@ impl Visitor<'_> {
         let last = hits.len() - 1;
         let mut rel = Some(rel);
         for (i, h) in hits.iter().enumerate() {
-            let file = if i == last { rel.take().unwrap_or_default() } else { rel.clone().unwrap_or_default() };
+            let file = if i == last {
+                rel.take().unwrap_or_default()
+            } else {
+                rel.clone().unwrap_or_default()
+            };
             self.local.findings.push(make_finding(self.engine, h, file));
         }
     }
@@ -207,7 +257,9 @@ impl Drop for Visitor<'_> {
 fn error_path(err: &ignore::Error, root: &Path) -> String {
     match err {
         ignore::Error::WithPath { path, .. } => rel_path(root, path),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err, root),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err, root)
+        }
         ignore::Error::Loop { child, .. } => rel_path(root, child),
         _ => String::new(),
     }
@@ -215,8 +267,12 @@ fn error_path(err: &ignore::Error, root: &Path) -> String {
 
 fn error_reason(err: &ignore::Error) -> String {
     match err {
-        ignore::Error::Loop { ancestor, .. } => format!("symlink loop back to {}", ancestor.display()),
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_reason(err),
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symlink loop back to {}", ancestor.display())
+        }
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_reason(err)
+        }
         other => other.to_string(),
     }
 }
@@ -227,7 +283,14 @@ mod tests {
 
     #[test]
     fn names_that_are_skipped() {
-        for p in ["node_modules/x/a.js", "a/vendor/b.go", "Cargo.lock", "dist/app.min.js", "img/logo.png", "x.map"] {
+        for p in [
+            "node_modules/x/a.js",
+            "a/vendor/b.go",
+            "Cargo.lock",
+            "dist/app.min.js",
+            "img/logo.png",
+            "x.map",
+        ] {
             assert!(skip_by_name(p), "{p}");
         }
         for p in ["src/main.rs", ".env", "config/vendor.yml", "vendor"] {
