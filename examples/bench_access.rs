@@ -499,7 +499,7 @@ fn varied(seed: u64) -> Inventory {
                 inv.gaps.push(Gap {
                     account: acct.into(),
                     region: R.into(),
-                    operation: "GetResourcePolicy".into(),
+                    operation: secretlens::inventory::Operation::GetResourcePolicy,
                     resource: arn.clone(),
                     error_code: "AccessDeniedException".into(),
                     message: String::new(),

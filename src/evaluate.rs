@@ -107,7 +107,7 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
                 last_rotated_date: s.last_rotated_date,
                 last_accessed_date: s.last_accessed_date,
                 deleted_date: s.deleted_date,
-                replica_regions: checks::replica_regions(&ctx, s)
+                replica_regions: checks::support::replicas::replica_regions(&ctx, s)
                     .into_iter()
                     .map(String::from)
                     .collect(),

@@ -10,8 +10,16 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::operation::Operation;
+
 /// Bumped whenever a field changes meaning or a required field is added.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - 2: trails record their raw event selectors (`event_selectors`); the collector no longer
+///   judges them (`management_reads`, `selectors` of schema 1 are still read).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema this version still reads.
+pub const OLDEST_READABLE_SCHEMA: u32 = 1;
 
 /// The name of the AWS managed key Secrets Manager uses when no key is given.
 pub const DEFAULT_KEY_ALIAS: &str = "alias/aws/secretsmanager";
@@ -200,7 +208,7 @@ pub struct Gap {
     pub account: String,
     pub region: String,
     /// API operation, e.g. `ListSecrets`.
-    pub operation: String,
+    pub operation: Operation,
     /// ARN or identifier of what the call was about; empty for region-wide calls.
     #[serde(default)]
     pub resource: String,
@@ -224,7 +232,7 @@ pub enum InventoryError {
         source: serde_json::Error,
     },
     #[error(
-        "{path} has inventory schema_version {found}, this secretlens reads version {SCHEMA_VERSION}: re-run `secretlens collect` with this version"
+        "{path} has inventory schema_version {found}, this secretlens reads versions {OLDEST_READABLE_SCHEMA} to {SCHEMA_VERSION}: re-run `secretlens collect` with this version"
     )]
     Version { path: String, found: u64 },
 }
@@ -265,7 +273,11 @@ impl Inventory {
             })?;
         let found = version.schema_version.as_ref().and_then(|v| v.as_u64());
         match found {
-            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            // Schema 1 differs only in the trails' selectors, which serde reads into the
+            // legacy fields of `TrailInfo`.
+            Some(v)
+                if (u64::from(OLDEST_READABLE_SCHEMA)..=u64::from(SCHEMA_VERSION)).contains(&v) => {
+            }
             Some(v) => {
                 return Err(InventoryError::Version {
                     path: path.to_string(),
@@ -335,7 +347,7 @@ impl Inventory {
     /// The gaps recorded for one operation on one resource.
     pub fn gaps_for<'a>(
         &'a self,
-        operation: &'a str,
+        operation: Operation,
         resource: &'a str,
     ) -> impl Iterator<Item = &'a Gap> + 'a {
         self.gaps
@@ -468,13 +480,69 @@ pub struct TrailInfo {
     /// `GetTrailStatus`; `None` when it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_logging: Option<bool>,
-    /// Whether the event selectors log management read events of Secrets Manager;
-    /// `None` when `GetEventSelectors` failed.
+    /// `GetEventSelectors`, as returned (bounded); `None` when it failed. Whether they record
+    /// Secrets Manager reads is SL801's judgement, made at evaluation
+    /// ([`crate::checks`]`::support::cloudtrail`), not collection's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub management_reads: Option<bool>,
-    /// Why the selectors do (not) cover management reads, for evidence.
+    pub event_selectors: Option<EventSelectors>,
+    /// Schema 1 only (read, never written): the collector's own verdict on whether the selectors
+    /// log management read events, from before the raw selectors were recorded.
+    #[serde(rename = "management_reads", default, skip_serializing)]
+    pub legacy_management_reads: Option<bool>,
+    /// Schema 1 only (read, never written): why, in the collector's words.
+    #[serde(rename = "selectors", default, skip_serializing)]
+    pub legacy_selectors: String,
+}
+
+/// A trail's event selectors as `GetEventSelectors` returns them: basic or advanced (a trail
+/// uses one kind or the other; none returned means the default, all management events).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventSelectors {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub basic: Vec<BasicEventSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advanced: Vec<AdvancedEventSelector>,
+}
+
+/// A basic event selector (its data resources are not recorded: they never select management
+/// events).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BasicEventSelector {
+    /// `ReadOnly`, `WriteOnly` or `All`; `None` when AWS gave none (= `All`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_write_type: Option<String>,
+    /// `None` when AWS gave none (= true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_management_events: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_management_event_sources: Vec<String>,
+}
+
+/// An advanced event selector: every field selector must match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdvancedEventSelector {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(default)]
-    pub selectors: String,
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+/// One field of an advanced event selector with its operators.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldSelector {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starts_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_starts_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ends_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_ends_with: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -28,6 +28,7 @@ pub mod evaluate;
 pub mod frameworks;
 pub mod inventory;
 pub mod kms;
+pub mod operation;
 pub mod policy;
 pub mod render;
 pub mod report;

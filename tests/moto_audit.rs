@@ -248,7 +248,7 @@ fn collect_then_evaluate_gives_the_same_findings_as_audit() {
     assert_eq!(collected.code, 0, "collect -o\n{}", collected.describe());
     let inv: Value =
         serde_json::from_str(&std::fs::read_to_string(sb.join("inv.json")).unwrap()).unwrap();
-    assert_eq!(inv["schema_version"], 1, "inventory schema_version");
+    assert_eq!(inv["schema_version"], 2, "inventory schema_version");
     assert!(
         inv["secrets"].as_array().is_some_and(|s| s.len() >= 8),
         "every seeded secret (and the replica) in the inventory"

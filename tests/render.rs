@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use secretlens::config::Config;
 use secretlens::evaluate::evaluate;
-use secretlens::inventory::{Gap, Inventory, Scope, Secret};
+use secretlens::inventory::{Gap, Inventory, Operation, Scope, Secret};
 use secretlens::render::{html, json, text};
 use secretlens::report::{Report, Severity, Status};
 
@@ -100,7 +100,7 @@ fn hostile_inventory() -> Inventory {
         .map(|p| Gap {
             account: ACCOUNT.to_string(),
             region: REGION.to_string(),
-            operation: format!("GetResourcePolicy{p}"),
+            operation: Operation::from_name(&format!("GetResourcePolicy{p}")),
             resource: format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{p}"),
             error_code: format!("AccessDenied{p}"),
             message: format!("User is not authorized {p}"),
@@ -568,7 +568,7 @@ fn html_says_when_a_policy_was_not_collected() {
     inv.gaps.push(Gap {
         account: ACCOUNT.to_string(),
         region: REGION.to_string(),
-        operation: "GetResourcePolicy".to_string(),
+        operation: Operation::GetResourcePolicy,
         resource: s.arn.clone(),
         error_code: "AccessDeniedException".to_string(),
         message: "denied".to_string(),
@@ -670,7 +670,7 @@ fn text_summary_warns_about_gaps_and_neutralises_control_characters() {
     inv.gaps.push(Gap {
         account: ACCOUNT.to_string(),
         region: REGION.to_string(),
-        operation: "ListSecrets".to_string(),
+        operation: Operation::ListSecrets,
         resource: String::new(),
         error_code: "AccessDeniedException\u{1b}[2J".to_string(),
         message: "denied\nFAIL: forged line".to_string(),

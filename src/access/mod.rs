@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::inventory::{DEFAULT_KEY_ALIAS, IamAccount, Inventory, Secret};
 use crate::kms::{KeyRef, resolve_key};
+use crate::operation::Operation;
 use crate::policy::model::ResourceMatch;
 use crate::policy::{
     Decision, DecisionKind, Effect, Policy, PolicyRefs, PolicySet, Principal, PrincipalEntry,
@@ -519,7 +520,7 @@ impl AccessIndex {
             }
         };
         for g in &inv.gaps {
-            if g.operation == "GetAccountAuthorizationDetails" {
+            if g.operation == Operation::GetAccountAuthorizationDetails {
                 idx.iam_gaps.insert(
                     g.account.clone(),
                     format!("{} ({})", g.operation, g.error_code),
@@ -562,7 +563,7 @@ impl AccessIndex {
                 .gaps
                 .iter()
                 .find(|g| {
-                    g.operation == "GetResourcePolicy"
+                    g.operation == Operation::GetResourcePolicy
                         && (g.resource == s.arn || g.resource == s.name)
                 })
                 .map(|g| format!("GetResourcePolicy failed ({})", g.error_code));

@@ -2,6 +2,7 @@ use super::*;
 use crate::inventory::{
     AccessKey, IamGroup, IamRole, IamUser, InlinePolicy, KmsKey, ManagedPolicy,
 };
+use crate::operation::Operation;
 
 const A: &str = "111122223333";
 const R: &str = "us-east-1";
@@ -328,7 +329,7 @@ fn missing_iam_or_policies_make_it_incomplete() {
     inv.gaps.push(crate::inventory::Gap {
         account: A.into(),
         region: R.into(),
-        operation: "GetResourcePolicy".into(),
+        operation: Operation::GetResourcePolicy,
         resource: inv.secrets[1].arn.clone(),
         error_code: "AccessDeniedException".into(),
         message: String::new(),

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Check, Context, Emitter, fmt_days, rfc3339, rotation_interval};
+use super::{Check, Context, Emitter};
+use super::support::{fmt_days, rfc3339, rotation_interval};
 use crate::report::Status;
 
 pub struct RotationIntervalTooLong;

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::{Check, Context, Emitter, days_duration, fmt_days, rfc3339, rotation_interval, ymd};
+use super::{Check, Context, Emitter};
+use super::support::{days_duration, fmt_days, rfc3339, rotation_interval, ymd};
 use crate::report::Status;
 
 pub struct RotationNotOnSchedule;

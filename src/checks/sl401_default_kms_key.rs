@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Check, Context, Emitter, GapEvidence};
+use crate::operation::Operation;
 use crate::inventory::{DEFAULT_KEY_ALIAS, Gap, Inventory, KmsKey, Secret};
 use crate::kms::{KeyRef, KeyReference, parse_reference, resolve_key};
 use crate::report::Status;
@@ -92,7 +93,7 @@ fn key_gaps<'a>(inv: &'a Inventory, s: &Secret, reference: &str) -> Vec<&'a Gap>
     let by_alias = reference.contains("alias/");
     inv.gaps
         .iter()
-        .filter(|g| g.operation == "DescribeKey" || (by_alias && g.operation == "ListAliases"))
+        .filter(|g| g.operation == Operation::DescribeKey || (by_alias && g.operation == Operation::ListAliases))
         .filter(|g| {
             g.resource == reference
                 || (!raw.is_empty() && g.resource == raw)
@@ -456,7 +457,7 @@ mod tests {
         inv.gaps.push(Gap {
             account: ACCOUNT.into(),
             region: REGION.into(),
-            operation: "ListAliases".into(),
+            operation: Operation::ListAliases,
             resource: REGION.into(),
             error_code: "AccessDeniedException".into(),
             message: "not authorized to perform kms:ListAliases".into(),
@@ -464,7 +465,7 @@ mod tests {
         inv.gaps.push(Gap {
             account: ACCOUNT.into(),
             region: REGION.into(),
-            operation: "DescribeKey".into(),
+            operation: Operation::DescribeKey,
             resource: "k-x".into(),
             error_code: "ThrottlingException".into(),
             message: String::new(),

@@ -6,9 +6,11 @@
 
 use serde::Serialize;
 
-use super::{Check, Context, Emitter, GapEvidence, rfc3339, ymd};
-use crate::inventory::{DEFAULT_KEY_ALIAS, Gap, Inventory, KmsKey, MissingKey, Secret};
-use crate::kms::{KeyRef, KeyReference, parse_reference, resolve_key};
+use super::support::kms::{alias_suffix, aliases_of, gaps_text, key_gaps, missing_key};
+use super::{Check, Context, Emitter, GapEvidence};
+use super::support::{rfc3339, ymd};
+use crate::inventory::{DEFAULT_KEY_ALIAS, KmsKey, Secret};
+use crate::kms::{KeyRef, resolve_key};
 use crate::report::Status;
 
 pub struct KmsKeyUnusable;
@@ -35,103 +37,6 @@ struct Evidence<'a> {
     deletion_date: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     gaps: Vec<GapEvidence<'a>>,
-}
-
-/// The alias names collected for a key, in name order.
-pub(super) fn aliases_of<'a>(inv: &'a Inventory, k: &KmsKey) -> Vec<&'a str> {
-    let mut names: Vec<&str> = inv
-        .kms_aliases
-        .iter()
-        .filter(|a| {
-            a.account == k.account
-                && a.region == k.region
-                && a.name != DEFAULT_KEY_ALIAS
-                && a.target_key_id
-                    .as_deref()
-                    .is_some_and(|t| t == k.key_id || t == k.arn)
-        })
-        .map(|a| a.name.as_str())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names
-}
-
-/// ` (alias/x)` when the key has an alias, for messages.
-pub(super) fn alias_suffix(aliases: &[&str]) -> String {
-    aliases.first().map_or(String::new(), |a| format!(" ({a})"))
-}
-
-/// A reference reduced to what it names: (account, region, `key` or `alias`, id or name).
-fn canonical(
-    raw: &str,
-    account: &str,
-    region: &str,
-) -> Option<(String, String, &'static str, String)> {
-    match parse_reference(Some(raw)) {
-        KeyReference::Absent => None,
-        KeyReference::KeyId(id) => Some((account.into(), region.into(), "key", id)),
-        KeyReference::KeyArn {
-            region,
-            account,
-            key_id,
-        } => Some((account, region, "key", key_id)),
-        KeyReference::AliasName(alias) => Some((account.into(), region.into(), "alias", alias)),
-        KeyReference::AliasArn {
-            region,
-            account,
-            alias,
-        } => Some((account, region, "alias", alias)),
-    }
-}
-
-/// The missing-key record (`DescribeKey` said `NotFoundException`) for a reference used in
-/// `account`/`region`, whatever form either was written in.
-pub(super) fn missing_key<'a>(
-    inv: &'a Inventory,
-    raw: &str,
-    account: &str,
-    region: &str,
-) -> Option<&'a MissingKey> {
-    let want = canonical(raw, account, region)?;
-    inv.missing_kms_keys
-        .iter()
-        .find(|m| canonical(&m.reference, &m.account, &m.region).as_ref() == Some(&want))
-}
-
-/// `DescribeKey` / `ListAliases` gaps that may explain why a reference used in
-/// `account`/`region` did not resolve.
-pub(super) fn key_gaps<'a>(
-    inv: &'a Inventory,
-    raw: &str,
-    resolved: &str,
-    account: &str,
-    region: &str,
-) -> Vec<&'a Gap> {
-    let by_alias = resolved.contains("alias/") || raw.starts_with("alias/");
-    let want = canonical(raw, account, region);
-    inv.gaps
-        .iter()
-        .filter(|g| g.operation == "DescribeKey" || (by_alias && g.operation == "ListAliases"))
-        .filter(|g| {
-            let same_ref = !g.resource.is_empty()
-                && (g.resource == raw
-                    || g.resource == resolved
-                    || (want.is_some() && canonical(&g.resource, &g.account, &g.region) == want));
-            let region_wide = g.account == account
-                && g.region == region
-                && (g.resource.is_empty() || g.resource == region);
-            same_ref || region_wide
-        })
-        .collect()
-}
-
-/// `DescribeKey failed in us-east-1 (AccessDeniedException); …`
-pub(super) fn gaps_text(gaps: &[&Gap]) -> String {
-    gaps.iter()
-        .map(|g| format!("{} failed in {} ({})", g.operation, g.region, g.error_code))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// What a key state means for the secret: `Ok(None)` usable, `Ok(Some(why))` unusable,
@@ -298,6 +203,8 @@ impl Check for KmsKeyUnusable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::{Gap, Inventory, MissingKey};
+    use crate::operation::Operation;
     use crate::checks::testutil::*;
     use crate::inventory::KmsAlias;
     use crate::report::Finding;
@@ -388,7 +295,7 @@ mod tests {
         inv.gaps.push(Gap {
             account: ACCOUNT.into(),
             region: REGION.into(),
-            operation: "DescribeKey".into(),
+            operation: Operation::DescribeKey,
             resource: "k-denied".into(),
             error_code: "AccessDeniedException".into(),
             message: "not authorized to perform kms:DescribeKey".into(),

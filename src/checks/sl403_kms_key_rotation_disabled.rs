@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::sl402_kms_key_unusable::{alias_suffix, aliases_of, gaps_text, key_gaps, missing_key};
-use super::{Check, Context, Emitter, GapEvidence, rfc3339};
+use super::support::kms::{alias_suffix, aliases_of, gaps_text, key_gaps, missing_key};
+use super::{Check, Context, Emitter, GapEvidence};
+use super::support::{rfc3339};
+use crate::operation::Operation;
 use crate::inventory::{KmsKey, Secret};
 use crate::kms::{KeyRef, KeyReference, parse_reference, resolve_key};
 use crate::report::{Resource, Status};
@@ -219,7 +221,7 @@ impl Check for KmsKeyRotationDisabled {
                     ev,
                 ),
                 None => {
-                    let gaps: Vec<_> = ctx.inv.gaps_for("GetKeyRotationStatus", arn).collect();
+                    let gaps: Vec<_> = ctx.inv.gaps_for(Operation::GetKeyRotationStatus, arn).collect();
                     let why = if gaps.is_empty() {
                         "it was not collected".to_string()
                     } else {
@@ -409,7 +411,7 @@ mod tests {
             inv.gaps.push(Gap {
                 account: ACCOUNT.into(),
                 region: REGION.into(),
-                operation: op.into(),
+                operation: crate::operation::Operation::from_name(op),
                 resource: res,
                 error_code: "AccessDeniedException".into(),
                 message: String::new(),

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::sl402_kms_key_unusable::{alias_suffix, aliases_of};
+use super::support::kms::{alias_suffix, aliases_of};
 use super::{Check, Context, Emitter};
+use crate::operation::Operation;
 use crate::access::exposure::{Grant, Org, external_grants, public_grants};
 use crate::access::{KMS_DECRYPT, parse_policy};
 use crate::inventory::KmsKey;
@@ -88,7 +89,7 @@ impl Check for KmsKeyPolicyTooBroad {
                         .inv
                         .gaps
                         .iter()
-                        .find(|g| g.operation == "GetKeyPolicy" && g.resource == k.arn);
+                        .find(|g| g.operation == Operation::GetKeyPolicy && g.resource == k.arn);
                     let why = match gap {
                         Some(g) => format!("GetKeyPolicy failed ({})", g.error_code),
                         None => "the key policy was not collected".to_string(),

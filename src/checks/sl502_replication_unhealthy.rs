@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::sl501_replication_missing::{ReplicaView, replica_view};
-use super::{Check, Context, Emitter, GapEvidence, rfc3339};
+use super::support::replicas::{ReplicaView, replica_view};
+use super::{Check, Context, Emitter, GapEvidence};
+use super::support::{rfc3339};
 use crate::report::Status;
 
 pub struct ReplicationUnhealthy;
@@ -149,6 +150,7 @@ impl Check for ReplicationUnhealthy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operation::Operation;
     use crate::checks::testutil::*;
     use crate::config::Config;
     use crate::inventory::{Gap, Replica, Secret};
@@ -227,7 +229,7 @@ mod tests {
         inv.gaps.push(Gap {
             account: ACCOUNT.into(),
             region: REGION.into(),
-            operation: "DescribeSecret".into(),
+            operation: Operation::DescribeSecret,
             resource: "prod/app/unknown".into(),
             error_code: "ThrottlingException".into(),
             message: String::new(),

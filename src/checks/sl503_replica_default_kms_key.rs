@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::sl402_kms_key_unusable::{gaps_text, key_gaps, missing_key};
-use super::sl501_replication_missing::{ReplicaView, replica_view};
+use super::support::kms::{gaps_text, key_gaps, missing_key};
+use super::support::replicas::{ReplicaView, replica_view};
 use super::{Check, Context, Emitter, GapEvidence};
 use crate::inventory::Secret;
 use crate::kms::{KeyRef, resolve_key};
@@ -180,6 +180,7 @@ impl Check for ReplicaDefaultKmsKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operation::Operation;
     use crate::checks::testutil::*;
     use crate::inventory::{Gap, KmsKey, MissingKey, Replica};
     use crate::report::Finding;
@@ -271,7 +272,7 @@ mod tests {
         inv.gaps.push(Gap {
             account: ACCOUNT.into(),
             region: EU.into(),
-            operation: "DescribeKey".into(),
+            operation: Operation::DescribeKey,
             resource: "k-denied".into(),
             error_code: "AccessDeniedException".into(),
             message: String::new(),

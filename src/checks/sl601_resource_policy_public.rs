@@ -5,9 +5,10 @@
 
 use serde::Serialize;
 
+use super::support::access::resource_policy_or_error;
 use super::{Check, Context, Emitter, GapEvidence};
+use crate::operation::Operation;
 use crate::access::exposure::{Grant, Org, public_grants};
-use crate::inventory::Secret;
 use crate::report::Status;
 
 pub struct ResourcePolicyPublic;
@@ -49,38 +50,6 @@ struct Evidence<'a> {
     gap: Option<GapEvidence<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parse_error: Option<String>,
-}
-
-/// The parsed resource policy, or the `error` finding that explains why it cannot be judged.
-/// `Ok(None)`: the secret has no resource policy.
-pub(super) fn resource_policy_or_error(
-    ctx: &Context<'_>,
-    s: &Secret,
-) -> Result<Option<crate::policy::Policy>, String> {
-    if let Some(g) = ctx.secret_gap(s, "GetResourcePolicy") {
-        return Err(format!(
-            "the resource policy could not be collected: GetResourcePolicy failed ({})",
-            g.error_code
-        ));
-    }
-    match ctx.access().resource_policy(s) {
-        None => Ok(None),
-        Some(Ok(p)) => Ok(Some(p)),
-        Some(Err(e)) => Err(format!("the resource policy could not be parsed: {e}")),
-    }
-}
-
-/// `Some((status, why))` when IAM data for the account is missing: `error`, or
-/// `not_applicable` when IAM collection is turned off in the config.
-pub(super) fn iam_unavailable(ctx: &Context<'_>, account: &str) -> Option<(Status, String)> {
-    let e = ctx.access().iam_status(account).err()?;
-    if !ctx.cfg.raw.collection.iam && !e.contains("could not be collected") {
-        return Some((
-            Status::NotApplicable,
-            format!("{e}: IAM collection is off (collection.iam = false)"),
-        ));
-    }
-    Some((Status::Error, e))
 }
 
 /// `GetSecretValue, PutResourcePolicy (if aws:SourceIp)`.
@@ -133,7 +102,7 @@ impl Check for ResourcePolicyPublic {
                 }
                 Err(why) => {
                     ev.gap = ctx
-                        .secret_gap(s, "GetResourcePolicy")
+                        .secret_gap(s, Operation::GetResourcePolicy)
                         .map(GapEvidence::from);
                     if ev.gap.is_none() {
                         ev.parse_error = Some(why.clone());
@@ -188,6 +157,7 @@ impl Check for ResourcePolicyPublic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::Secret;
     use crate::checks::testutil::*;
 
     fn with_policy(name: &str, policy: &str) -> Secret {
@@ -252,7 +222,7 @@ mod tests {
         inv.gaps.push(crate::inventory::Gap {
             account: ACCOUNT.into(),
             region: REGION.into(),
-            operation: "GetResourcePolicy".into(),
+            operation: Operation::GetResourcePolicy,
             resource: inv.secrets[0].arn.clone(),
             error_code: "AccessDeniedException".into(),
             message: String::new(),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::sl601_resource_policy_public::resource_policy_or_error;
+use super::support::access::resource_policy_or_error;
 use super::{Check, Context, Emitter};
 use crate::access::GET_SECRET_VALUE;
 use crate::access::exposure::{Grant, Org, external_grants, public_grants};

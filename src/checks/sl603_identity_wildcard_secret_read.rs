@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::sl601_resource_policy_public::iam_unavailable;
+use super::support::access::iam_unavailable;
 use super::{Check, Context, Emitter};
 use crate::access::parse_policy;
 use crate::inventory::IamAccount;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::sl601_resource_policy_public::iam_unavailable;
+use super::support::access::iam_unavailable;
 use super::{Check, Context, Emitter};
 use crate::access::Reader;
 use crate::report::Status;

@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::sl601_resource_policy_public::iam_unavailable;
-use super::{Check, Context, Emitter, rfc3339};
+use super::support::access::iam_unavailable;
+use super::{Check, Context, Emitter};
+use super::support::{rfc3339};
 use crate::inventory::{IamUser, Secret};
 use crate::report::Status;
 

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::{Check, Context, Emitter, rfc3339, ymd};
+use super::{Check, Context, Emitter};
+use super::support::{rfc3339, ymd};
 use crate::report::Status;
 
 pub struct SecretPendingDeletion;

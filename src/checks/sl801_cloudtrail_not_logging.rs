@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
+use super::support::cloudtrail::{coverage, covers};
 use super::{Check, Context, Emitter};
-use crate::inventory::{Gap, TrailInfo};
+use crate::inventory::Gap;
+use crate::operation::Operation;
 use crate::report::{Resource, Status};
 
 pub struct CloudTrailNotLogging;
@@ -17,7 +19,7 @@ struct TrailEvidence<'a> {
     organization: bool,
     is_logging: Option<bool>,
     management_reads: Option<bool>,
-    selectors: &'a str,
+    selectors: String,
 }
 
 #[derive(Serialize)]
@@ -43,12 +45,6 @@ fn resource(account: &str, region: &str) -> Resource {
     )
 }
 
-/// A trail covers a region's secret reads when it is logging and records management read
-/// events (SL802 asks the same question).
-pub(super) fn covers(t: &TrailInfo) -> bool {
-    t.is_logging == Some(true) && t.management_reads == Some(true)
-}
-
 impl Check for CloudTrailNotLogging {
     fn id(&self) -> &'static str {
         "SL801"
@@ -69,8 +65,10 @@ impl Check for CloudTrailNotLogging {
                     g.account == account
                         && g.region == region
                         && matches!(
-                            g.operation.as_str(),
-                            "DescribeTrails" | "GetTrailStatus" | "GetEventSelectors"
+                            g.operation,
+                            Operation::DescribeTrails
+                                | Operation::GetTrailStatus
+                                | Operation::GetEventSelectors
                         )
                 })
                 .collect();
@@ -103,15 +101,17 @@ impl Check for CloudTrailNotLogging {
             };
             ev.trails = trails
                 .iter()
-                .map(|t| TrailEvidence {
+                .map(|t| {
+                    let coverage = coverage(t);
+                    TrailEvidence {
                     arn: &t.arn,
                     home_region: &t.home_region,
                     multi_region: t.multi_region,
                     organization: t.organization,
                     is_logging: t.is_logging,
-                    management_reads: t.management_reads,
-                    selectors: &t.selectors,
-                })
+                    management_reads: coverage.reads,
+                    selectors: coverage.why,
+                }})
                 .collect();
             if let Some(t) = trails.iter().find(|t| covers(t)) {
                 ev.covering_trail = Some(&t.arn);
@@ -126,7 +126,7 @@ impl Check for CloudTrailNotLogging {
             }
             let unknown = trails
                 .iter()
-                .any(|t| t.is_logging.is_none() || t.management_reads.is_none());
+                .any(|t| t.is_logging.is_none() || coverage(t).reads.is_none());
             if unknown {
                 out.push(
                     resource(account, region),
@@ -157,8 +157,9 @@ impl Check for CloudTrailNotLogging {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::TrailInfo;
     use crate::checks::testutil::*;
-    use crate::inventory::CloudTrailRegion;
+    use crate::inventory::{BasicEventSelector, CloudTrailRegion, EventSelectors};
 
     fn trail(name: &str, logging: bool, reads: bool) -> TrailInfo {
         TrailInfo {
@@ -168,8 +169,20 @@ mod tests {
             multi_region: true,
             organization: false,
             is_logging: Some(logging),
-            management_reads: Some(reads),
-            selectors: String::new(),
+            // The default selectors (none returned) log every management event; a WriteOnly
+            // basic selector logs none of the reads.
+            event_selectors: Some(if reads {
+                EventSelectors::default()
+            } else {
+                EventSelectors {
+                    basic: vec![BasicEventSelector {
+                        read_write_type: Some("WriteOnly".into()),
+                        ..Default::default()
+                    }],
+                    advanced: vec![],
+                }
+            }),
+            ..Default::default()
         }
     }
 
@@ -209,7 +222,7 @@ mod tests {
             Status::Pass
         );
         let mut unknown = trail("x", true, true);
-        unknown.management_reads = None;
+        unknown.event_selectors = None;
         assert_eq!(with_trails(Some(vec![unknown])).status, Status::Error);
         assert_eq!(with_trails(None).status, Status::Error);
         // Not collected at all: error, never pass.

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::{Check, Context, Emitter, rfc3339};
+use super::{Check, Context, Emitter};
+use super::support::{rfc3339};
+use crate::operation::Operation;
 use crate::access::Reader;
 use crate::inventory::{CloudTrailRegion, ReaderActivity};
 use crate::report::Status;
@@ -71,7 +73,7 @@ fn matches(reader: &Reader, r: &ReaderActivity) -> bool {
 fn covered(ct: &CloudTrailRegion) -> bool {
     ct.trails
         .as_ref()
-        .is_some_and(|t| t.iter().any(super::sl801_cloudtrail_not_logging::covers))
+        .is_some_and(|t| t.iter().any(super::support::cloudtrail::covers))
 }
 
 impl Check for UnexpectedReader {
@@ -95,7 +97,7 @@ impl Check for UnexpectedReader {
             let ct = ctx.inv.cloudtrail_for(&s.account, &s.region);
             let Some((ct, lookup)) = ct.and_then(|c| c.lookup.as_ref().map(|l| (c, l))) else {
                 let gap = ctx.inv.gaps.iter().find(|g| {
-                    g.account == s.account && g.region == s.region && g.operation == "LookupEvents"
+                    g.account == s.account && g.region == s.region && g.operation == Operation::LookupEvents
                 });
                 let why = match gap {
                     Some(g) => format!("LookupEvents failed ({})", g.error_code),
@@ -261,7 +263,7 @@ mod tests {
             trails: Some(vec![TrailInfo {
                 arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/main".into(),
                 is_logging: Some(true),
-                management_reads: Some(true),
+                event_selectors: Some(Default::default()),
                 multi_region: true,
                 ..Default::default()
             }]),

@@ -139,7 +139,7 @@ impl Check for CollectionGap {
                 Evidence {
                     account: &g.account,
                     region: &g.region,
-                    operation: Some(&g.operation),
+                    operation: Some(g.operation.as_str()),
                     resource: Some(&g.resource),
                     error_code: Some(&g.error_code),
                     message: Some(&g.message),
@@ -159,7 +159,7 @@ mod tests {
         Gap {
             account: ACCOUNT.into(),
             region: region.into(),
-            operation: operation.into(),
+            operation: crate::operation::Operation::from_name(operation),
             resource: resource.into(),
             error_code: code.into(),
             message: message.into(),

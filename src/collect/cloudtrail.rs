@@ -13,13 +13,14 @@ use std::time::{Duration, Instant};
 
 use aws_config::Region;
 use aws_sdk_cloudtrail::Client;
-use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey, ReadWriteType};
+use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{Ctx, bounded, error_parts, to_chrono};
 use crate::inventory::{
-    CloudTrailRegion, EventLookup, Gap, ReaderActivity, RotationOutcomes, Secret, SecretActivity,
+    AdvancedEventSelector, BasicEventSelector, CloudTrailRegion, EventLookup, EventSelectors,
+    FieldSelector, Gap, Operation, ReaderActivity, RotationOutcomes, Secret, SecretActivity,
     TrailInfo,
 };
 
@@ -100,7 +101,9 @@ pub(crate) async fn collect(
                 };
                 match home_client.get_trail_status().name(arn).send().await {
                     Ok(s) => info.is_logging = Some(s.is_logging().unwrap_or(false)),
-                    Err(e) => gaps.push(ctx.gap(region, "GetTrailStatus", arn, error_parts(&e))),
+                    Err(e) => {
+                        gaps.push(ctx.gap(region, Operation::GetTrailStatus, arn, error_parts(&e)))
+                    }
                 }
                 match home_client
                     .get_event_selectors()
@@ -108,19 +111,20 @@ pub(crate) async fn collect(
                     .send()
                     .await
                 {
-                    Ok(s) => {
-                        let (covers, why) = selectors_cover_reads(&s);
-                        info.management_reads = Some(covers);
-                        info.selectors = why;
-                    }
-                    Err(e) => gaps.push(ctx.gap(region, "GetEventSelectors", arn, error_parts(&e))),
+                    Ok(s) => info.event_selectors = Some(record_selectors(&s)),
+                    Err(e) => gaps.push(ctx.gap(
+                        region,
+                        Operation::GetEventSelectors,
+                        arn,
+                        error_parts(&e),
+                    )),
                 }
                 trails.push(info);
             }
             Some(trails)
         }
         Err(e) => {
-            gaps.push(ctx.gap(region, "DescribeTrails", "", error_parts(&e)));
+            gaps.push(ctx.gap(region, Operation::DescribeTrails, "", error_parts(&e)));
             None
         }
     };
@@ -194,16 +198,14 @@ pub(crate) async fn collect(
                 }
             }
             Err(e) => {
-                gaps.push(ctx.gap(region, "LookupEvents", "", error_parts(&e)));
+                gaps.push(ctx.gap(region, Operation::LookupEvents, "", error_parts(&e)));
                 failed = true;
                 break;
             }
         }
     }
     if lookup.malformed > 0 {
-        gaps.push(ctx.gap(
-            region,
-            "LookupEvents",
+        gaps.push(ctx.gap(region, Operation::LookupEvents,
             "",
             (
                 "MalformedEvents".to_string(),
@@ -224,99 +226,55 @@ pub(crate) async fn collect(
     out
 }
 
-/// Whether a trail's selectors log Secrets Manager management read events, and why.
-pub(crate) fn selectors_cover_reads(
+/// At most this many selectors, and field values per operator, are recorded per trail (AWS
+/// allows 5 basic selectors and 500 values across a trail's advanced selectors).
+const MAX_SELECTORS: usize = 500;
+
+/// A trail's event selectors as returned, bounded. Whether they cover secret reads is SL801's
+/// judgement (`checks::support::cloudtrail`), not collection's.
+fn record_selectors(
     s: &aws_sdk_cloudtrail::operation::get_event_selectors::GetEventSelectorsOutput,
-) -> (bool, String) {
-    let advanced = s.advanced_event_selectors();
-    if !advanced.is_empty() {
-        for sel in advanced {
-            let fields: Vec<AdvancedField> = sel
-                .field_selectors()
-                .iter()
-                .map(|f| AdvancedField {
-                    field: f.field().to_string(),
-                    equals: f.equals().to_vec(),
-                    not_equals: f.not_equals().to_vec(),
-                })
-                .collect();
-            if advanced_covers_reads(&fields) {
-                return (
-                    true,
-                    "an advanced event selector logs management read events".to_string(),
-                );
-            }
-        }
-        return (
-            false,
-            "no advanced event selector logs Secrets Manager management read events".to_string(),
-        );
-    }
-    let basic = s.event_selectors();
-    if basic.is_empty() {
-        // A trail always has selectors in AWS (the default logs all management events);
-        // none returned is read as that default.
-        return (
-            true,
-            "no event selectors: the default (all management events)".to_string(),
-        );
-    }
-    for sel in basic {
-        let reads = matches!(
-            sel.read_write_type(),
-            Some(ReadWriteType::All) | Some(ReadWriteType::ReadOnly) | None
-        );
-        let mgmt = sel.include_management_events().unwrap_or(true);
-        let excluded = sel
-            .exclude_management_event_sources()
+) -> EventSelectors {
+    let texts = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .take(MAX_SELECTORS)
+            .map(|x| bounded(x, MAX_TEXT))
+            .collect()
+    };
+    EventSelectors {
+        basic: s
+            .event_selectors()
             .iter()
-            .any(|x| x == EVENT_SOURCE);
-        if reads && mgmt && !excluded {
-            let rw = sel
-                .read_write_type()
-                .map(|r| r.as_str().to_string())
-                .unwrap_or_else(|| "All".into());
-            return (true, format!("event selector: management events, {rw}"));
-        }
+            .take(MAX_SELECTORS)
+            .map(|b| BasicEventSelector {
+                read_write_type: b.read_write_type().map(|r| bounded(r.as_str(), 64)),
+                include_management_events: b.include_management_events(),
+                exclude_management_event_sources: texts(b.exclude_management_event_sources()),
+            })
+            .collect(),
+        advanced: s
+            .advanced_event_selectors()
+            .iter()
+            .take(MAX_SELECTORS)
+            .map(|a| AdvancedEventSelector {
+                name: a.name().map(|n| bounded(n, MAX_TEXT)),
+                field_selectors: a
+                    .field_selectors()
+                    .iter()
+                    .take(MAX_SELECTORS)
+                    .map(|f| FieldSelector {
+                        field: bounded(f.field(), MAX_TEXT),
+                        equals: texts(f.equals()),
+                        not_equals: texts(f.not_equals()),
+                        starts_with: texts(f.starts_with()),
+                        not_starts_with: texts(f.not_starts_with()),
+                        ends_with: texts(f.ends_with()),
+                        not_ends_with: texts(f.not_ends_with()),
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
-    (
-        false,
-        "event selectors exclude management events or log only WriteOnly".to_string(),
-    )
-}
-
-/// One advanced field selector, SDK-independent (for tests).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct AdvancedField {
-    pub field: String,
-    pub equals: Vec<String>,
-    pub not_equals: Vec<String>,
-}
-
-/// An advanced selector logs Secrets Manager management reads when it selects the
-/// Management category and neither `readOnly` nor `eventSource` rule them out.
-pub(crate) fn advanced_covers_reads(fields: &[AdvancedField]) -> bool {
-    let mut management = false;
-    for f in fields {
-        match f.field.as_str() {
-            "eventCategory" if f.not_equals.iter().any(|v| v == "Management") => return false,
-            "eventCategory" => management = f.equals.iter().any(|v| v == "Management"),
-            "readOnly"
-                if (!f.equals.is_empty() && !f.equals.iter().any(|v| v == "true"))
-                    || f.not_equals.iter().any(|v| v == "true") =>
-            {
-                return false;
-            }
-            "eventSource"
-                if (!f.equals.is_empty() && !f.equals.iter().any(|v| v == EVENT_SOURCE))
-                    || f.not_equals.iter().any(|v| v == EVENT_SOURCE) =>
-            {
-                return false;
-            }
-            _ => {}
-        }
-    }
-    management
 }
 
 /// What one event says, parsed from its `CloudTrailEvent` JSON.
@@ -780,36 +738,5 @@ mod tests {
             Some("2026-05-29T03:00:00Z".parse().unwrap())
         );
         assert!(a.changes.is_empty());
-    }
-
-    #[test]
-    fn advanced_selectors() {
-        let f = |field: &str, eq: &[&str], ne: &[&str]| AdvancedField {
-            field: field.into(),
-            equals: eq.iter().map(|s| s.to_string()).collect(),
-            not_equals: ne.iter().map(|s| s.to_string()).collect(),
-        };
-        assert!(advanced_covers_reads(&[f(
-            "eventCategory",
-            &["Management"],
-            &[]
-        )]));
-        assert!(advanced_covers_reads(&[
-            f("eventCategory", &["Management"], &[]),
-            f("readOnly", &["true"], &[])
-        ]));
-        assert!(!advanced_covers_reads(&[
-            f("eventCategory", &["Management"], &[]),
-            f("readOnly", &["false"], &[])
-        ]));
-        assert!(!advanced_covers_reads(&[
-            f("eventCategory", &["Management"], &[]),
-            f("eventSource", &[], &["secretsmanager.amazonaws.com"])
-        ]));
-        assert!(!advanced_covers_reads(&[f(
-            "eventCategory",
-            &["Data"],
-            &[]
-        )]));
     }
 }

@@ -9,6 +9,7 @@ use aws_sdk_iam::Client;
 use futures::StreamExt;
 
 use super::{Ctx, bounded, error_parts, to_chrono};
+use crate::inventory::Operation;
 use crate::inventory::{
     AccessKey, Gap, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy,
 };
@@ -83,7 +84,7 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
             Err(e) => {
                 gaps.push(ctx.gap(
                     IAM_REGION,
-                    "GetAccountAuthorizationDetails",
+                    Operation::GetAccountAuthorizationDetails,
                     "",
                     error_parts(&e),
                 ));
@@ -214,7 +215,7 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
 async fn list_keys(
     client: &Client,
     user: &str,
-) -> Result<Vec<AccessKey>, (&'static str, (String, String))> {
+) -> Result<Vec<AccessKey>, (Operation, (String, String))> {
     let mut out = Vec::new();
     let mut marker = None;
     loop {
@@ -224,7 +225,7 @@ async fn list_keys(
             .set_marker(marker)
             .send()
             .await
-            .map_err(|e| ("ListAccessKeys", error_parts(&e)))?;
+            .map_err(|e| (Operation::ListAccessKeys, error_parts(&e)))?;
         for k in page.access_key_metadata() {
             let Some(id) = k.access_key_id() else {
                 continue;
@@ -250,7 +251,7 @@ async fn list_keys(
             .access_key_id(&k.id)
             .send()
             .await
-            .map_err(|e| ("GetAccessKeyLastUsed", error_parts(&e)))?;
+            .map_err(|e| (Operation::GetAccessKeyLastUsed, error_parts(&e)))?;
         k.last_used = used
             .access_key_last_used()
             .and_then(|u| u.last_used_date())

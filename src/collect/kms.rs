@@ -10,6 +10,7 @@ use aws_sdk_kms::Client;
 use futures::StreamExt;
 
 use super::{Ctx, RegionResult, bounded, error_parts, to_chrono};
+use crate::inventory::Operation;
 use crate::inventory::{DEFAULT_KEY_ALIAS, KmsAlias, KmsKey, MissingKey};
 use crate::kms::{KeyReference, parse_reference};
 
@@ -102,7 +103,7 @@ async fn list_aliases(ctx: &Ctx, client: &Client, region: &str, out: &mut Region
             }
             Err(e) => {
                 out.gaps
-                    .push(ctx.gap(region, "ListAliases", "", error_parts(&e)));
+                    .push(ctx.gap(region, Operation::ListAliases, "", error_parts(&e)));
                 break;
             }
         }
@@ -212,8 +213,12 @@ async fn describe_keys(
                             reference,
                         });
                     } else {
-                        out.gaps
-                            .push(ctx.gap(region, "DescribeKey", &reference, parts.clone()));
+                        out.gaps.push(ctx.gap(
+                            region,
+                            Operation::DescribeKey,
+                            &reference,
+                            parts.clone(),
+                        ));
                     }
                 }
             }
@@ -248,9 +253,12 @@ async fn describe_keys(
                     k.rotation_enabled = Some(s.key_rotation_enabled());
                 }
             }
-            Err(e) => out
-                .gaps
-                .push(ctx.gap(region, "GetKeyRotationStatus", &arn, error_parts(&e))),
+            Err(e) => out.gaps.push(ctx.gap(
+                region,
+                Operation::GetKeyRotationStatus,
+                &arn,
+                error_parts(&e),
+            )),
         }
     }
     // Key policies of customer keys (the access analysis needs them: who may decrypt, who may
@@ -282,9 +290,10 @@ async fn describe_keys(
                     k.policy = p.policy().map(|t| bounded(t, MAX_KEY_POLICY));
                 }
             }
-            Err(e) => out
-                .gaps
-                .push(ctx.gap(region, "GetKeyPolicy", &arn, error_parts(&e))),
+            Err(e) => {
+                out.gaps
+                    .push(ctx.gap(region, Operation::GetKeyPolicy, &arn, error_parts(&e)))
+            }
         }
     }
     out.kms_keys.extend(keys.into_values());

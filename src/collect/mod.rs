@@ -32,6 +32,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::inventory::Operation;
 use crate::inventory::{Gap, Inventory, Scope};
 
 #[derive(Debug, Clone)]
@@ -113,15 +114,15 @@ impl Ctx {
     pub fn gap(
         &self,
         region: &str,
-        operation: &str,
+        operation: Operation,
         resource: &str,
         (code, message): (String, String),
     ) -> Gap {
-        tracing::warn!(account = %self.account, region, operation, resource, code = %code, "call failed: {message}");
+        tracing::warn!(account = %self.account, region, operation = %operation, resource, code = %code, "call failed: {message}");
         Gap {
             account: self.account.clone(),
             region: region.to_string(),
-            operation: operation.to_string(),
+            operation,
             resource: resource.to_string(),
             error_code: code,
             message,
@@ -239,7 +240,7 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                             out.gaps.push(Gap {
                                 account: account.clone(),
                                 region: home_region.clone(),
-                                operation: "AssumeRole".to_string(),
+                                operation: Operation::AssumeRole,
                                 resource: role_arn,
                                 error_code: parts.0,
                                 message: parts.1,
@@ -341,7 +342,7 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                 .cloned()
                 .unwrap_or_else(|| "unknown".to_string()),
             region: home_region.clone(),
-            operation: "GetCallerIdentity".to_string(),
+            operation: Operation::GetCallerIdentity,
             resource: String::new(),
             error_code: parts.0,
             message: parts.1,
@@ -396,7 +397,7 @@ async fn collect_account(
             Ok(_) => explicit_regions.to_vec(),
             Err(parts) => {
                 out.gaps
-                    .push(ctx.gap(home_region, "ListRegions", "", parts));
+                    .push(ctx.gap(home_region, Operation::ListRegions, "", parts));
                 explicit_regions.to_vec()
             }
         }
@@ -411,9 +412,7 @@ async fn collect_account(
         let r = match tokio::time::timeout(opts.region_timeout, collect_region(ctx, region)).await {
             Ok(r) => r,
             Err(_) => RegionResult {
-                gaps: vec![ctx.gap(
-                    region,
-                    "ListSecrets",
+                gaps: vec![ctx.gap(region, Operation::ListSecrets,
                     "",
                     (
                         "RegionTimeout".to_string(),

@@ -7,6 +7,7 @@ use aws_sdk_secretsmanager::Client;
 use futures::StreamExt;
 
 use super::{Ctx, RegionResult, bounded, error_parts, to_chrono};
+use crate::inventory::Operation;
 use crate::inventory::{Replica, RotationRules, Secret};
 
 /// Upper bounds on attacker-controllable text kept in memory.
@@ -52,7 +53,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
             }
             Err(e) => {
                 out.gaps
-                    .push(ctx.gap(region, "ListSecrets", "", error_parts(&e)));
+                    .push(ctx.gap(region, Operation::ListSecrets, "", error_parts(&e)));
                 break;
             }
         }
@@ -92,15 +93,17 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
                     .filter(|t| !t.trim().is_empty())
                     .map(|t| bounded(t, MAX_POLICY));
             }
-            Err(e) => out
-                .gaps
-                .push(ctx.gap(region, "GetResourcePolicy", &arn, error_parts(&e))),
+            Err(e) => {
+                out.gaps
+                    .push(ctx.gap(region, Operation::GetResourcePolicy, &arn, error_parts(&e)))
+            }
         }
         match replication {
             Some(Ok(r)) => out.secrets[i].replication = Some(r),
-            Some(Err(parts)) => out
-                .gaps
-                .push(ctx.gap(region, "DescribeSecret", &arn, parts)),
+            Some(Err(parts)) => {
+                out.gaps
+                    .push(ctx.gap(region, Operation::DescribeSecret, &arn, parts))
+            }
             None => {}
         }
     }
@@ -166,7 +169,8 @@ pub(crate) async fn describe_primaries_of_seen_replicas(
                 Ok(rep) => r.secrets[i].replication = Some(rep),
                 Err(parts) => {
                     let arn = r.secrets[i].arn.clone();
-                    r.gaps.push(ctx.gap(region, "DescribeSecret", &arn, parts));
+                    r.gaps
+                        .push(ctx.gap(region, Operation::DescribeSecret, &arn, parts));
                 }
             }
         }

@@ -1333,7 +1333,7 @@ impl<'a> ReportPage<'a> {
                 .map(|g| GapRow {
                     account: clean(&g.account),
                     region: clean(&g.region),
-                    operation: clean(&g.operation),
+                    operation: clean(g.operation.as_str()),
                     resource: clean(&g.resource),
                     error_code: clean(&g.error_code),
                     message: clean(&g.message),
@@ -2086,7 +2086,10 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
     }
     gap_ids.sort_unstable();
     let gaps: Vec<&crate::inventory::Gap> = gap_ids.into_iter().map(|i| &r.gaps[i]).collect();
-    let policy_note = match gaps.iter().find(|g| g.operation == "GetResourcePolicy") {
+    let policy_note = match gaps
+        .iter()
+        .find(|g| g.operation == crate::inventory::Operation::GetResourcePolicy)
+    {
         Some(g) => format!(
             "Not collected: GetResourcePolicy failed ({}).",
             clean(&g.error_code)
@@ -2201,7 +2204,13 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
         policy_note,
         gaps: gaps
             .iter()
-            .map(|g| format!("{} failed: {}", clean(&g.operation), clean(&g.error_code)))
+            .map(|g| {
+                format!(
+                    "{} failed: {}",
+                    clean(g.operation.as_str()),
+                    clean(&g.error_code)
+                )
+            })
             .collect(),
         rows,
         readers: s

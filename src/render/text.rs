@@ -244,7 +244,7 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
                 "  {} {} {}: {} on {}",
                 clean(&g.account),
                 clean(&g.region),
-                clean(&g.operation),
+                clean(g.operation.as_str()),
                 clean(&g.error_code),
                 resource
             );

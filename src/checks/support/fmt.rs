@@ -1,0 +1,27 @@
+//! Formatting for messages and evidence.
+
+use chrono::{DateTime, Utc};
+
+/// A date as RFC 3339 text, for evidence.
+pub(crate) fn rfc3339(d: Option<DateTime<Utc>>) -> Option<String> {
+    d.map(|d| d.to_rfc3339())
+}
+
+/// A date as `YYYY-MM-DD`, for messages.
+pub(crate) fn ymd(d: DateTime<Utc>) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Days for messages: whole numbers without decimals, fractions with two.
+pub(crate) fn fmt_days(days: f64) -> String {
+    if (days - days.round()).abs() < 1e-9 {
+        format!("{days:.0}")
+    } else {
+        format!("{days:.2}")
+    }
+}
+
+/// A duration of (possibly fractional) days.
+pub(crate) fn days_duration(days: f64) -> chrono::Duration {
+    chrono::Duration::seconds((days * 86_400.0).round() as i64)
+}
