@@ -97,12 +97,23 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             );
             Ok(exit::OK)
         }
-        Command::Checks { framework: None } => {
+        Command::Checks {
+            framework: None,
+            markdown: true,
+        } => {
+            print!("{}", checks::doc::markdown_table(checks::all_metas()));
+            Ok(exit::OK)
+        }
+        Command::Checks {
+            framework: None,
+            markdown: false,
+        } => {
             print!("{}", checks_table());
             Ok(exit::OK)
         }
         Command::Checks {
             framework: Some(name),
+            ..
         } => {
             let fw = crate::frameworks::find(&name).ok_or_else(|| {
                 Error::Usage(format!(

@@ -76,6 +76,9 @@ pub enum Command {
         /// A framework id or name: aws-fsbp, aws-config, cis-aws, nist-800-53, pci-dss.
         #[arg(long, value_name = "NAME")]
         framework: Option<String>,
+        /// Print the README's check table (Markdown) instead.
+        #[arg(long, conflicts_with = "framework")]
+        markdown: bool,
     },
     /// Show a check's documentation: what it checks, why, an example, limitations, remediation.
     Explain {

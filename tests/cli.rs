@@ -471,23 +471,44 @@ fn unknown_subcommand_is_a_usage_error() {
 }
 
 #[test]
-fn readme_lists_every_check() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
+fn readme_check_table_is_generated_from_the_checks() {
+    // The table between the markers is `secretlens checks --markdown` (id, name, severity and
+    // the one-line summary, all from checks/*.md front matter). SECRETLENS_UPDATE=1 rewrites it.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md");
     let sb = Sandbox::new();
-    let run = sb.run(["checks"]);
+    let run = sb.run(["checks", "--markdown"]);
     assert_eq!(run.code, 0, "{}", run.describe());
-    let mut listed = 0;
-    for line in run.stdout.lines().skip(1) {
-        let mut cols = line.split_whitespace();
-        let (Some(id), Some(name)) = (cols.next(), cols.next()) else {
+    let table = run.stdout;
+    let (begin, end) = ("<!-- checks:begin", "<!-- checks:end -->");
+    let b = readme
+        .find(begin)
+        .expect("README has a checks:begin marker");
+    let b = b + readme[b..].find('\n').expect("marker line ends") + 1;
+    let e = readme.find(end).expect("README has a checks:end marker");
+    let current = &readme[b..e];
+    if current != table && std::env::var_os("SECRETLENS_UPDATE").is_some_and(|v| v == "1") {
+        std::fs::write(path, format!("{}{table}{}", &readme[..b], &readme[e..]))
+            .expect("write README");
+        return;
+    }
+    assert_eq!(
+        current, table,
+        "README's check table is out of date: run `SECRETLENS_UPDATE=1 cargo test --test cli readme`"
+    );
+    // Every registered check is in it, with its severity.
+    let listed = sb.run(["checks"]);
+    let mut n = 0;
+    for line in listed.stdout.lines().skip(1) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let [id, name, _category, severity, ..] = cols.as_slice() else {
             continue;
         };
         assert!(
-            readme.contains(&format!("| {id} | {name} |")),
-            "README's check table lacks {id} {name}"
+            table.contains(&format!("| {id} | {name} | {severity} |")),
+            "the generated table lacks {id} {name} {severity}"
         );
-        listed += 1;
+        n += 1;
     }
-    assert!(listed >= 10, "`secretlens checks` listed {listed} checks");
+    assert!(n >= 25, "`secretlens checks` listed {n} checks");
 }

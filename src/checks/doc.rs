@@ -12,6 +12,9 @@ pub struct CheckMeta {
     pub id: String,
     pub name: String,
     pub title: String,
+    /// When it fails, in one line of Markdown: the last column of the README's check table
+    /// (`secretlens checks --markdown`).
+    pub summary: String,
     pub category: Category,
     pub severity: Severity,
     /// Config keys the check reads, e.g. `rotation.max_interval_days`.
@@ -35,6 +38,21 @@ pub const REQUIRED_SECTIONS: [&str; 5] = [
     "## Known limitations",
     "## Remediation",
 ];
+
+/// The README's check table (`secretlens checks --markdown`), from the checks' front matter.
+pub fn markdown_table<'a>(metas: impl IntoIterator<Item = &'a CheckMeta>) -> String {
+    let mut out = String::from("| id | name | severity | fails when |\n|---|---|---|---|\n");
+    for m in metas {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            m.id,
+            m.name,
+            m.severity,
+            m.summary.replace('|', "\\|")
+        ));
+    }
+    out
+}
 
 /// Parses a check document: `+++\n<toml>\n+++\n<markdown>`.
 pub fn parse_doc(doc: &str) -> Result<CheckMeta, String> {

@@ -121,7 +121,7 @@ mod registry_tests {
                 at += pos + section.len();
             }
             assert!(
-                !meta.title.is_empty() && !meta.remediation.is_empty(),
+                !meta.title.is_empty() && !meta.summary.is_empty() && !meta.remediation.is_empty(),
                 "{}",
                 c.id()
             );
