@@ -243,15 +243,27 @@ pub struct RenderArgs {
     pub scan: Option<PathBuf>,
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s)
-        .ok_or_else(|| format!("unknown severity {s:?}: use critical, high, medium, low or info"))
+/// A command-line value that does not parse (clap prints it as the usage error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ArgError(pub String);
+
+fn parse_severity(s: &str) -> Result<Severity, ArgError> {
+    Severity::parse(s).ok_or_else(|| {
+        ArgError(format!(
+            "unknown severity {s:?}: use critical, high, medium, low or info"
+        ))
+    })
 }
 
-fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
+fn parse_as_of(s: &str) -> Result<DateTime<Utc>, ArgError> {
     DateTime::parse_from_rfc3339(s.trim())
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| format!("{e}: expected an RFC 3339 instant such as 2026-01-31T00:00:00Z"))
+        .map_err(|e| {
+            ArgError(format!(
+                "{e}: expected an RFC 3339 instant such as 2026-01-31T00:00:00Z"
+            ))
+        })
 }
 
 const SCAN_HELP: &str = "Scan a source tree, or with --git every blob of a repository's history, for hardcoded \

@@ -15,6 +15,23 @@ use crate::report::{
     ControlStatus, ControlSummary, Finding, FrameworkRef, FrameworkSummary, Status,
 };
 
+/// A framework mapping file (`checks/frameworks/*.toml`) that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FrameworkError(pub String);
+
+impl From<String> for FrameworkError {
+    fn from(s: String) -> Self {
+        FrameworkError(s)
+    }
+}
+
+impl From<&str> for FrameworkError {
+    fn from(s: &str) -> Self {
+        FrameworkError(s.to_string())
+    }
+}
+
 /// The embedded mapping files, in the order the report lists them.
 const FILES: &[(&str, &str)] = &[
     (
@@ -67,8 +84,8 @@ pub struct Control {
 }
 
 /// Parses one mapping file.
-pub fn parse(text: &str) -> Result<Framework, String> {
-    toml::from_str(text).map_err(|e| e.to_string())
+pub fn parse(text: &str) -> Result<Framework, FrameworkError> {
+    toml::from_str(text).map_err(|e| FrameworkError(e.to_string()))
 }
 
 /// Every framework, in report order.

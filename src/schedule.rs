@@ -10,6 +10,23 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use crate::inventory::RotationRules;
 
+/// A rotation schedule that cannot be understood (the reason, for the finding's message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ScheduleError(pub String);
+
+impl From<String> for ScheduleError {
+    fn from(s: String) -> Self {
+        ScheduleError(s)
+    }
+}
+
+impl From<&str> for ScheduleError {
+    fn from(s: &str) -> Self {
+        ScheduleError(s.to_string())
+    }
+}
+
 /// How far ahead a cron schedule is enumerated: five years, so that schedules tied to leap days
 /// or rare weekday/date combinations fire at least once more.
 pub const WINDOW_DAYS: i64 = 5 * 366;
@@ -27,7 +44,7 @@ const MINUTES_PER_DAY: i64 = 24 * 60;
 pub fn max_interval_days(
     rules: &RotationRules,
     anchor: DateTime<Utc>,
-) -> Result<Option<f64>, String> {
+) -> Result<Option<f64>, ScheduleError> {
     if let Some(expr) = rules
         .schedule_expression
         .as_deref()
@@ -37,15 +54,15 @@ pub fn max_interval_days(
     }
     match rules.automatically_after_days {
         Some(d) if d >= 1 => Ok(Some(d as f64)),
-        Some(d) => Err(format!(
-            "AutomaticallyAfterDays is {d}, not a positive number of days"
-        )),
+        Some(d) => {
+            Err(format!("AutomaticallyAfterDays is {d}, not a positive number of days").into())
+        }
         None => Ok(None),
     }
 }
 
 /// The longest interval, in days, of one `rate(…)` or `cron(…)` expression.
-pub fn expression_interval_days(expr: &str, anchor: DateTime<Utc>) -> Result<f64, String> {
+pub fn expression_interval_days(expr: &str, anchor: DateTime<Utc>) -> Result<f64, ScheduleError> {
     let t = expr.trim();
     let body = |prefix: &str| -> Option<&str> {
         let head = t.get(..prefix.len())?;
@@ -55,35 +72,36 @@ pub fn expression_interval_days(expr: &str, anchor: DateTime<Utc>) -> Result<f64
         t[prefix.len()..].strip_suffix(')')
     };
     if let Some(inner) = body("rate(") {
-        rate_days(inner).map_err(|e| format!("schedule expression {expr:?}: {e}"))
+        rate_days(inner).map_err(|e| ScheduleError(format!("schedule expression {expr:?}: {e}")))
     } else if let Some(inner) = body("cron(") {
         let cron = Cron::parse(inner).map_err(|e| format!("schedule expression {expr:?}: {e}"))?;
         cron.max_gap_days(anchor.date_naive())
-            .map_err(|e| format!("schedule expression {expr:?}: {e}"))
+            .map_err(|e| ScheduleError(format!("schedule expression {expr:?}: {e}")))
     } else {
-        Err(format!(
-            "schedule expression {expr:?} is neither rate(…) nor cron(…)"
-        ))
+        Err(format!("schedule expression {expr:?} is neither rate(…) nor cron(…)").into())
     }
 }
 
-fn rate_days(inner: &str) -> Result<f64, String> {
+fn rate_days(inner: &str) -> Result<f64, ScheduleError> {
     let parts: Vec<&str> = inner.split_whitespace().collect();
     let [n, unit] = parts.as_slice() else {
-        return Err("rate() takes a number and a unit, e.g. rate(30 days)".to_string());
+        return Err("rate() takes a number and a unit, e.g. rate(30 days)"
+            .to_string()
+            .into());
     };
     let n: u32 = n
         .parse()
         .map_err(|_| format!("{n:?} is not a whole number"))?;
     if n == 0 {
-        return Err("the rate must be at least 1".to_string());
+        return Err("the rate must be at least 1".to_string().into());
     }
     match unit.to_ascii_lowercase().as_str() {
         "day" | "days" => Ok(f64::from(n)),
         "hour" | "hours" => Ok(f64::from(n) / 24.0),
         other => Err(format!(
             "unit {other:?} is not supported (Secrets Manager uses hours or days)"
-        )),
+        )
+        .into()),
     }
 }
 
@@ -128,13 +146,14 @@ const FIRST_YEAR: u32 = 1970;
 const LAST_YEAR: u32 = 2199;
 
 impl Cron {
-    fn parse(inner: &str) -> Result<Cron, String> {
+    fn parse(inner: &str) -> Result<Cron, ScheduleError> {
         let f: Vec<&str> = inner.split_whitespace().collect();
         if f.len() != 6 {
             return Err(format!(
                 "cron() takes 6 fields (minutes hours day-of-month month day-of-week year), got {}",
                 f.len()
-            ));
+            )
+            .into());
         }
         let minutes = parse_set(f[0], 0, 59, None, "minutes")?;
         let hours = parse_set(f[1], 0, 23, None, "hours")?;
@@ -155,10 +174,12 @@ impl Cron {
             Some(parse_dow(f[4])?)
         };
         match (&dom, &dow) {
-            (Some(_), Some(_)) => {
-                Err("one of day-of-month and day-of-week must be `?`".to_string())
-            }
-            (None, None) => Err("day-of-month and day-of-week cannot both be `?`".to_string()),
+            (Some(_), Some(_)) => Err("one of day-of-month and day-of-week must be `?`"
+                .to_string()
+                .into()),
+            (None, None) => Err("day-of-month and day-of-week cannot both be `?`"
+                .to_string()
+                .into()),
             _ => Ok(Cron {
                 minutes,
                 hours,
@@ -214,7 +235,7 @@ impl Cron {
         t
     }
 
-    fn max_gap_days(&self, start: NaiveDate) -> Result<f64, String> {
+    fn max_gap_days(&self, start: NaiveDate) -> Result<f64, ScheduleError> {
         let fire_days: Vec<i64> = (0..WINDOW_DAYS)
             .filter(|&i| self.matches(start + Duration::days(i)))
             .collect();
@@ -222,11 +243,12 @@ impl Cron {
             return Err(format!(
                 "it never fires between {start} and {}",
                 start + Duration::days(WINDOW_DAYS - 1)
-            ));
+            )
+            .into());
         };
         let times = self.times();
         let (Some(&t_first), Some(&t_last)) = (times.first(), times.last()) else {
-            return Err("it selects no time of day".to_string());
+            return Err("it selects no time of day".to_string().into());
         };
         // Longest gap in whole days between firing days; the gap after the last firing in the
         // window is a lower bound of the real one, so counting it never overstates.
@@ -274,16 +296,16 @@ fn parse_value(
     max: u32,
     names: Option<&[&str]>,
     field: &str,
-) -> Result<u32, String> {
+) -> Result<u32, ScheduleError> {
     let v = if let Ok(v) = s.parse::<u32>() {
         v
     } else if let Some(pos) = names.and_then(|n| n.iter().position(|x| x.eq_ignore_ascii_case(s))) {
         pos as u32 + 1
     } else {
-        return Err(format!("{field}: {s:?} is not a valid value"));
+        return Err(format!("{field}: {s:?} is not a valid value").into());
     };
     if v < min || v > max {
-        return Err(format!("{field}: {v} is outside {min}-{max}"));
+        return Err(format!("{field}: {v} is outside {min}-{max}").into());
     }
     Ok(v)
 }
@@ -296,7 +318,7 @@ fn parse_set(
     max: u32,
     names: Option<&[&str]>,
     field: &str,
-) -> Result<Vec<bool>, String> {
+) -> Result<Vec<bool>, ScheduleError> {
     let offset = if min >= FIRST_YEAR { FIRST_YEAR } else { 0 };
     let mut set = vec![false; (max - offset + 1) as usize];
     for item in field_text.split(',') {
@@ -313,14 +335,14 @@ fn parse_item(
     max: u32,
     names: Option<&[&str]>,
     field: &str,
-) -> Result<Vec<u32>, String> {
+) -> Result<Vec<u32>, ScheduleError> {
     let (range, step) = match item.split_once('/') {
         Some((r, s)) => {
             let step: u32 = s
                 .parse()
                 .map_err(|_| format!("{field}: step {s:?} is not a whole number"))?;
             if step == 0 {
-                return Err(format!("{field}: step must be at least 1"));
+                return Err(format!("{field}: step must be at least 1").into());
             }
             (r, Some(step))
         }
@@ -334,7 +356,7 @@ fn parse_item(
             parse_value(b, min, max, names, field)?,
         );
         if a > b {
-            return Err(format!("{field}: range {range:?} runs backwards"));
+            return Err(format!("{field}: range {range:?} runs backwards").into());
         }
         (a, b)
     } else {
@@ -345,7 +367,7 @@ fn parse_item(
     Ok((lo..=hi).step_by(step.unwrap_or(1) as usize).collect())
 }
 
-fn parse_dom(text: &str) -> Result<Vec<DomItem>, String> {
+fn parse_dom(text: &str) -> Result<Vec<DomItem>, ScheduleError> {
     text.split(',')
         .map(|item| {
             let up = item.to_ascii_uppercase();
@@ -366,7 +388,7 @@ fn parse_dom(text: &str) -> Result<Vec<DomItem>, String> {
         .collect()
 }
 
-fn parse_dow(text: &str) -> Result<Vec<DowItem>, String> {
+fn parse_dow(text: &str) -> Result<Vec<DowItem>, ScheduleError> {
     let field = "day-of-week";
     text.split(',')
         .map(|item| {
@@ -404,7 +426,7 @@ mod tests {
             .expect("valid date")
     }
 
-    fn expr(e: &str) -> Result<f64, String> {
+    fn expr(e: &str) -> Result<f64, ScheduleError> {
         let rules = RotationRules {
             schedule_expression: Some(e.to_string()),
             ..Default::default()
@@ -525,13 +547,13 @@ mod tests {
                 ..Default::default()
             };
             match max_interval_days(&rules, anchor()) {
-                Err(e) => assert!(!e.is_empty()),
+                Err(e) => assert!(!e.0.is_empty()),
                 // An empty expression falls back to AutomaticallyAfterDays.
                 Ok(v) if bad.is_empty() => assert_eq!(v, Some(30.0)),
                 Ok(v) => panic!("{bad:?} gave {v:?}"),
             }
         }
         let e = expr("cron(0 0 31 2 ? *)").unwrap_err();
-        assert!(e.contains("never fires"), "{e}");
+        assert!(e.0.contains("never fires"), "{e}");
     }
 }

@@ -67,6 +67,23 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::policy::{Decision, Policy, PolicySet, Principal, Request, evaluate};
 
+/// A `simulate` request that is not valid (where and why).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SimulateError(pub String);
+
+impl From<String> for SimulateError {
+    fn from(s: String) -> Self {
+        SimulateError(s)
+    }
+}
+
+impl From<&str> for SimulateError {
+    fn from(s: &str) -> Self {
+        SimulateError(s.to_string())
+    }
+}
+
 /// A parsed simulate request.
 #[derive(Debug, Clone)]
 pub struct Simulation {
@@ -112,11 +129,11 @@ const FIELDS: &[(&str, &str)] = &[
 ];
 
 /// Parses request JSON text into policies and a request. Errors are one line.
-pub fn parse(text: &str) -> Result<Simulation, String> {
+pub fn parse(text: &str) -> Result<Simulation, SimulateError> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let mut obj = match v {
         Value::Object(o) => o,
-        other => return Err(format!("must be a JSON object, not {}", kind(&other))),
+        other => return Err(format!("must be a JSON object, not {}", kind(&other)).into()),
     };
     // A test vector: {"source": …, "request": {…}, "expected": …}.
     if !obj.contains_key("principal")
@@ -143,7 +160,9 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
 
     let principal = match get(&obj, "principal") {
         Some(Value::String(s)) => Principal::parse(&s).map_err(|e| format!("principal: {e}"))?,
-        Some(other) => return Err(format!("principal must be a string, not {}", kind(&other))),
+        Some(other) => {
+            return Err(format!("principal must be a string, not {}", kind(&other)).into());
+        }
         None => {
             return Err(
                 "missing \"principal\" (an IAM/STS ARN, a service principal or \"anonymous\")"
@@ -153,8 +172,10 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
     };
     let action = match get(&obj, "action") {
         Some(Value::String(s)) if s.trim().contains(':') => s.trim().to_string(),
-        Some(Value::String(s)) => return Err(format!("action {s:?} is not \"service:Action\"")),
-        Some(other) => return Err(format!("action must be a string, not {}", kind(&other))),
+        Some(Value::String(s)) => {
+            return Err(format!("action {s:?} is not \"service:Action\"").into());
+        }
+        Some(other) => return Err(format!("action must be a string, not {}", kind(&other)).into()),
         None => return Err("missing \"action\" (e.g. \"secretsmanager:GetSecretValue\")".into()),
     };
     let resource = match get(&obj, "resource") {
@@ -163,7 +184,8 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
             return Err(format!(
                 "resource must be a string (an ARN or \"*\"), not {}",
                 kind(&other)
-            ));
+            )
+            .into());
         }
         None => "*".to_string(),
     };
@@ -172,10 +194,7 @@ pub fn parse(text: &str) -> Result<Simulation, String> {
         Some(Value::String(s)) => Some(s.trim().to_string()),
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(other) => {
-            return Err(format!(
-                "resource_account must be a string, not {}",
-                kind(&other)
-            ));
+            return Err(format!("resource_account must be a string, not {}", kind(&other)).into());
         }
         None => None,
     };
@@ -256,7 +275,7 @@ fn scalar(v: &Value) -> Option<String> {
 }
 
 /// A policy given as an object or as a JSON string holding one.
-fn policy(v: &Value, at: &str) -> Result<Policy, String> {
+fn policy(v: &Value, at: &str) -> Result<Policy, SimulateError> {
     let parsed = match v {
         Value::String(s) => Policy::parse(s.as_str()),
         Value::Object(_) => Policy::parse(v),
@@ -264,31 +283,33 @@ fn policy(v: &Value, at: &str) -> Result<Policy, String> {
             return Err(format!(
                 "{at}: a policy must be a JSON object or a JSON string, not {}",
                 kind(other)
-            ));
+            )
+            .into());
         }
     };
-    parsed.map_err(|e| e.within(at).to_string())
+    parsed.map_err(|e| SimulateError(e.within(at).to_string()))
 }
 
-fn optional_policy(v: Option<Value>, at: &str) -> Result<Option<Policy>, String> {
+fn optional_policy(v: Option<Value>, at: &str) -> Result<Option<Policy>, SimulateError> {
     match v {
         None => Ok(None),
         // Accept a one-element list too (one boundary / session policy per request).
         Some(Value::Array(a)) => match a.len() {
             0 => Ok(None),
             1 => policy(&a[0], &format!("{at}[0]")).map(Some),
-            n => Err(format!("{at}: expected one policy, got a list of {n}")),
+            n => Err(format!("{at}: expected one policy, got a list of {n}").into()),
         },
         Some(p) => policy(&p, at).map(Some),
     }
 }
 
-fn levels(v: Option<Value>, at: &str) -> Result<Vec<Vec<Policy>>, String> {
+fn levels(v: Option<Value>, at: &str) -> Result<Vec<Vec<Policy>>, SimulateError> {
     let Some(v) = v else { return Ok(Vec::new()) };
     let Value::Array(levels) = v else {
         return Err(format!(
             "{at}: must be a list of levels (root first), each a list of policies"
-        ));
+        )
+        .into());
     };
     let mut out = Vec::with_capacity(levels.len());
     for (l, level) in levels.iter().enumerate() {
@@ -302,7 +323,7 @@ fn levels(v: Option<Value>, at: &str) -> Result<Vec<Vec<Policy>>, String> {
                 return Err(format!(
                     "{at}[{l}]: must be a list of policies (one list per level, root first), not {}",
                     kind(other)
-                ));
+                ).into());
             }
         };
         let mut pols = Vec::with_capacity(list.len());

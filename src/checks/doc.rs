@@ -5,6 +5,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::report::{Category, Severity};
 
+/// A check document (`checks/SLnnn-name.md`) that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DocError(pub String);
+
+impl From<String> for DocError {
+    fn from(s: String) -> Self {
+        DocError(s)
+    }
+}
+
+impl From<&str> for DocError {
+    fn from(s: &str) -> Self {
+        DocError(s.to_string())
+    }
+}
+
 /// Front matter of a check's Markdown file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,7 +72,7 @@ pub fn markdown_table<'a>(metas: impl IntoIterator<Item = &'a CheckMeta>) -> Str
 }
 
 /// Parses a check document: `+++\n<toml>\n+++\n<markdown>`.
-pub fn parse_doc(doc: &str) -> Result<CheckMeta, String> {
+pub fn parse_doc(doc: &str) -> Result<CheckMeta, DocError> {
     let rest = doc
         .strip_prefix("+++\n")
         .ok_or_else(|| "does not start with a `+++` front matter line".to_string())?;

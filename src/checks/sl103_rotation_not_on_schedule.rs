@@ -120,7 +120,7 @@ impl Check for RotationNotOnSchedule {
                 );
                 continue;
             }
-            ev.interval_error = interval.as_ref().err().cloned();
+            ev.interval_error = interval.as_ref().err().map(|e| e.0.clone());
 
             let mut dues: Vec<(DateTime<Utc>, Due)> = Vec::new();
             if let Some(n) = s.next_rotation_date {

@@ -39,11 +39,22 @@ struct Evidence<'a> {
     gaps: Vec<GapEvidence<'a>>,
 }
 
+/// Why a key's state cannot be judged (the key's state was not collected, or is one this version does not know).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct KeyStateUnknown(pub String);
+
+impl From<String> for KeyStateUnknown {
+    fn from(s: String) -> Self {
+        KeyStateUnknown(s)
+    }
+}
+
 /// What a key state means for the secret: `Ok(None)` usable, `Ok(Some(why))` unusable,
 /// `Err(why)` cannot tell.
-fn judge_state(k: &KmsKey) -> Result<Option<String>, String> {
+fn judge_state(k: &KmsKey) -> Result<Option<String>, KeyStateUnknown> {
     let Some(state) = k.key_state.as_deref() else {
-        return Err("its state was not collected".to_string());
+        return Err("its state was not collected".to_string().into());
     };
     let why = match state {
         "Enabled" | "Updating" => return Ok(None),
@@ -61,7 +72,7 @@ fn judge_state(k: &KmsKey) -> Result<Option<String>, String> {
             "is unavailable (its custom key store is disconnected): the secret cannot be decrypted".to_string()
         }
         "Creating" => "is still being created: the secret cannot be decrypted yet".to_string(),
-        other => return Err(format!("its state {other:?} is not one secretlens knows")),
+        other => return Err(format!("its state {other:?} is not one secretlens knows").into()),
     };
     Ok(Some(why))
 }

@@ -105,7 +105,7 @@ impl Check for ResourcePolicyPublic {
                         .secret_gap(s, Operation::GetResourcePolicy)
                         .map(GapEvidence::from);
                     if ev.gap.is_none() {
-                        ev.parse_error = Some(why.clone());
+                        ev.parse_error = Some(why.0.clone());
                     }
                     out.secret(
                         s,

@@ -24,6 +24,23 @@ use super::matching::{ArnPattern, Glob, Piece};
 use super::request::{Context, Lookup};
 use super::variables::{parse_pieces, resolve_as_absent};
 
+/// A condition value that does not compile for its operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConditionError(pub String);
+
+impl From<String> for ConditionError {
+    fn from(s: String) -> Self {
+        ConditionError(s)
+    }
+}
+
+impl From<&str> for ConditionError {
+    fn from(s: &str) -> Self {
+        ConditionError(s.to_string())
+    }
+}
+
 /// The comparison of a numeric or date operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmp {
@@ -161,7 +178,12 @@ pub struct ClauseOutcome {
 impl Clause {
     /// Compiles the values of one key. `vars` enables policy variables (Version 2012-10-17).
     /// Errors are plain messages; the caller adds the path.
-    pub fn compile(op: Operator, key: &str, raw: &[String], vars: bool) -> Result<Clause, String> {
+    pub fn compile(
+        op: Operator,
+        key: &str,
+        raw: &[String],
+        vars: bool,
+    ) -> Result<Clause, ConditionError> {
         let mut values = Vec::with_capacity(raw.len());
         for v in raw {
             values.push(compile_value(&op, v, vars)?);
@@ -303,7 +325,7 @@ fn has_var(pieces: &[Piece]) -> bool {
     pieces.iter().any(|p| matches!(p, Piece::Var(_)))
 }
 
-fn compile_value(op: &Operator, v: &str, vars: bool) -> Result<Val, String> {
+fn compile_value(op: &Operator, v: &str, vars: bool) -> Result<Val, ConditionError> {
     let pieces = || {
         if vars {
             parse_pieces(v)

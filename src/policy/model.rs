@@ -228,7 +228,8 @@ fn parse_value(v: &Value, lenient: bool) -> Result<(Policy, Vec<PolicyError>), P
             return Err(PolicyError::new(
                 "Version",
                 format!("{other} is not a policy version (use \"2012-10-17\")"),
-            ));
+            )
+            .into());
         }
     };
     let id = match obj.get("Id") {
@@ -238,7 +239,8 @@ fn parse_value(v: &Value, lenient: bool) -> Result<(Policy, Vec<PolicyError>), P
             return Err(PolicyError::new(
                 "Id",
                 format!("must be a string, not {}", type_name(other)),
-            ));
+            )
+            .into());
         }
     };
     let stmts: Vec<(String, &Value)> = match obj.get("Statement") {
@@ -261,7 +263,8 @@ fn parse_value(v: &Value, lenient: bool) -> Result<(Policy, Vec<PolicyError>), P
                     "must be an object or an array of objects, not {}",
                     type_name(other)
                 ),
-            ));
+            )
+            .into());
         }
     };
     let mut warnings = Vec::new();
@@ -309,7 +312,8 @@ fn string_list(v: &Value, path: &str) -> Result<Vec<String>, PolicyError> {
                 other => Err(PolicyError::new(
                     format!("{path}[{i}]"),
                     format!("must be a string, not {}", type_name(other)),
-                )),
+                )
+                .into()),
             })
             .collect(),
         other => Err(PolicyError::new(
@@ -318,7 +322,8 @@ fn string_list(v: &Value, path: &str) -> Result<Vec<String>, PolicyError> {
                 "must be a string or an array of strings, not {}",
                 type_name(other)
             ),
-        )),
+        )
+        .into()),
     }
 }
 
@@ -360,7 +365,8 @@ fn parse_statement(
             return Err(PolicyError::new(
                 p("Sid"),
                 format!("must be a string, not {}", type_name(other)),
-            ));
+            )
+            .into());
         }
     };
     let effect = match obj.get("Effect") {
@@ -370,7 +376,8 @@ fn parse_statement(
             return Err(PolicyError::new(
                 p("Effect"),
                 format!("{other} is not \"Allow\" or \"Deny\""),
-            ));
+            )
+            .into());
         }
         None => {
             return Err(PolicyError::new(
@@ -438,7 +445,8 @@ fn parse_actions(v: &Value, path: &str, negated: bool) -> Result<ActionMatch, Po
             return Err(PolicyError::new(
                 format!("{path}[{i}]"),
                 format!("{a:?} is not \"*\" or \"service:Action\""),
-            ));
+            )
+            .into());
         }
         patterns.push(Glob::plain(a, true));
     }
@@ -468,7 +476,8 @@ fn parse_resources(
             return Err(PolicyError::new(
                 format!("{path}[{i}]"),
                 format!("{r:?} is not an ARN or \"*\""),
-            ));
+            )
+            .into());
         }
         let pieces = if version.variables_enabled() {
             parse_pieces(r)
@@ -510,7 +519,7 @@ fn parse_principal(v: &Value, path: &str, negated: bool) -> Result<PrincipalMatc
                     let ep = format!("{kp}[{i}]");
                     let s = s.trim();
                     let e = match kind.as_str() {
-                        "AWS" => parse_aws_principal(s).map_err(|m| PolicyError::new(ep, m))?,
+                        "AWS" => parse_aws_principal(s).map_err(|m| PolicyError::new(ep, m.0))?,
                         "Service" => PrincipalEntry::Service(s.to_lowercase()),
                         "Federated" => PrincipalEntry::Federated(s.to_string()),
                         "CanonicalUser" => PrincipalEntry::CanonicalUser(s.to_string()),
@@ -531,19 +540,20 @@ fn parse_principal(v: &Value, path: &str, negated: bool) -> Result<PrincipalMatc
                 format!(
                     "{s:?}: a string principal must be \"*\"; use {{\"AWS\": …}} or {{\"Service\": …}}"
                 ),
-            ));
+            ).into());
         }
         other => {
             return Err(PolicyError::new(
                 path,
                 format!("must be \"*\" or an object, not {}", type_name(other)),
-            ));
+            )
+            .into());
         }
     }
     Ok(PrincipalMatch { negated, entries })
 }
 
-fn parse_aws_principal(s: &str) -> Result<PrincipalEntry, String> {
+fn parse_aws_principal(s: &str) -> Result<PrincipalEntry, super::request::PrincipalError> {
     if s == "*" {
         return Ok(PrincipalEntry::Any);
     }
@@ -553,20 +563,20 @@ fn parse_aws_principal(s: &str) -> Result<PrincipalEntry, String> {
     if s.contains(['*', '?']) {
         return Err(format!(
             "{s:?}: wildcards are not allowed in Principal except a bare \"*\" (use a condition on aws:PrincipalArn)"
-        ));
+        ).into());
     }
     if is_unique_id(s) {
         return Ok(PrincipalEntry::UniqueId(s.to_string()));
     }
     let parts: Vec<&str> = s.splitn(6, ':').collect();
     if parts.len() != 6 || parts[0] != "arn" {
-        return Err(format!(
-            "{s:?} is not an account id, an IAM/STS ARN, a unique id or \"*\""
-        ));
+        return Err(
+            format!("{s:?} is not an account id, an IAM/STS ARN, a unique id or \"*\"").into(),
+        );
     }
     let (service, account, res) = (parts[2], parts[4], parts[5]);
     if !is_account_id(account) {
-        return Err(format!("{s:?} has no 12-digit account id"));
+        return Err(format!("{s:?} has no 12-digit account id").into());
     }
     let account = account.to_string();
     let last = |r: &str| r.rsplit('/').next().unwrap_or(r).to_string();
@@ -591,7 +601,8 @@ fn parse_aws_principal(s: &str) -> Result<PrincipalEntry, String> {
             _ => {
                 return Err(format!(
                     "{s:?}: expected arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION"
-                ));
+                )
+                .into());
             }
         },
         ("sts", Some(("federated-user", rest))) if !rest.is_empty() => {
@@ -601,7 +612,7 @@ fn parse_aws_principal(s: &str) -> Result<PrincipalEntry, String> {
             }
         }
         ("iam" | "sts", _) => PrincipalEntry::OtherArn(s.to_string()),
-        _ => return Err(format!("{s:?} is not an IAM or STS ARN")),
+        _ => return Err(format!("{s:?} is not an IAM or STS ARN").into()),
     })
 }
 
@@ -674,7 +685,7 @@ fn parse_condition(
             match &op {
                 Some(op) => clauses.push(
                     Clause::compile(op.clone(), key, &raw, version.variables_enabled())
-                        .map_err(|m| PolicyError::new(&kp, m))?,
+                        .map_err(|m| PolicyError::new(&kp, m.0))?,
                 ),
                 None => {
                     let e = PolicyError::new(

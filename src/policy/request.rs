@@ -13,6 +13,23 @@
 
 use std::collections::BTreeMap;
 
+/// A principal ARN or name that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PrincipalError(pub String);
+
+impl From<String> for PrincipalError {
+    fn from(s: String) -> Self {
+        PrincipalError(s)
+    }
+}
+
+impl From<&str> for PrincipalError {
+    fn from(s: &str) -> Self {
+        PrincipalError(s.to_string())
+    }
+}
+
 /// What kind of principal makes the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrincipalKind {
@@ -50,7 +67,7 @@ pub struct Principal {
 
 impl Principal {
     /// Parses `anonymous`, a service principal (`x.amazonaws.com`), or an IAM/STS ARN.
-    pub fn parse(s: &str) -> Result<Principal, String> {
+    pub fn parse(s: &str) -> Result<Principal, PrincipalError> {
         let raw = s.trim().to_string();
         let mk = |kind, account: Option<&str>, partition: &str, path: &str| Principal {
             raw: raw.clone(),
@@ -79,19 +96,23 @@ impl Principal {
             }
             return Err(format!(
                 "principal {raw:?} is not an IAM/STS ARN, a service principal (x.amazonaws.com), an account id or \"anonymous\""
-            ));
+            ).into());
         }
         let parts: Vec<&str> = raw.splitn(6, ':').collect();
         if parts.len() != 6 {
             return Err(format!(
                 "principal {raw:?} is not a valid ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
-            ));
+            ).into());
         }
         let (partition, service, account, res) = (parts[1], parts[2], parts[4], parts[5]);
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("principal {raw:?} has no 12-digit account id"));
+            return Err(format!("principal {raw:?} has no 12-digit account id").into());
         }
-        let bad = || format!("principal {raw:?}: unsupported {service} resource {res:?}");
+        let bad = || {
+            PrincipalError(format!(
+                "principal {raw:?}: unsupported {service} resource {res:?}"
+            ))
+        };
         match service {
             "iam" => {
                 if res == "root" {
@@ -132,7 +153,7 @@ impl Principal {
                     _ => Err(bad()),
                 }
             }
-            _ => Err(format!("principal {raw:?} is not an IAM or STS ARN")),
+            _ => Err(format!("principal {raw:?} is not an IAM or STS ARN").into()),
         }
     }
 

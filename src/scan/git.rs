@@ -20,6 +20,23 @@ use rayon::prelude::*;
 use super::walk::{looks_binary, looks_minified, skip_by_name};
 use super::{Engine, Finding, ScanError, ScanOptions, Skipped, Stats, make_finding};
 
+/// A git object or commit that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct GitError(pub String);
+
+impl From<String> for GitError {
+    fn from(s: String) -> Self {
+        GitError(s)
+    }
+}
+
+impl From<&str> for GitError {
+    fn from(s: &str) -> Self {
+        GitError(s.to_string())
+    }
+}
+
 struct CommitInfo {
     id: ObjectId,
     tree: ObjectId,
@@ -100,7 +117,7 @@ pub(crate) fn scan_history(
                     Ok(c) => commits.push(c),
                     Err(reason) => skipped.push(Skipped {
                         path: format!("commit {}", info.id),
-                        reason,
+                        reason: reason.0,
                     }),
                 },
                 Err(e) => {
@@ -134,7 +151,7 @@ pub(crate) fn scan_history(
             ),
             Err(reason) => skipped.push(Skipped {
                 path: format!("commit {h}"),
-                reason,
+                reason: reason.0,
             }),
         }
     }
@@ -259,11 +276,11 @@ fn read_commit(
     id: ObjectId,
     kind: gix::hash::Kind,
     buf: &mut Vec<u8>,
-) -> Result<CommitInfo, String> {
+) -> Result<CommitInfo, GitError> {
     let data = match repo.objects.try_find(&id, buf) {
         Ok(Some(d)) => d,
         Ok(None) => return Err("object missing".into()),
-        Err(e) => return Err(format!("cannot read object: {e}")),
+        Err(e) => return Err(format!("cannot read object: {e}").into()),
     };
     let c = gix::objs::CommitRef::from_bytes(data.data, kind)
         .map_err(|e| format!("cannot decode commit: {e}"))?;

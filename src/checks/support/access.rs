@@ -6,22 +6,34 @@ use crate::inventory::Secret;
 use crate::operation::Operation;
 use crate::report::Status;
 
+/// Why a secret's resource policy cannot be judged (a collection gap, or it does not parse).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PolicyUnavailable(pub String);
+
+impl From<String> for PolicyUnavailable {
+    fn from(s: String) -> Self {
+        PolicyUnavailable(s)
+    }
+}
+
 /// The parsed resource policy, or the `error` finding that explains why it cannot be judged.
 /// `Ok(None)`: the secret has no resource policy.
 pub(crate) fn resource_policy_or_error(
     ctx: &Context<'_>,
     s: &Secret,
-) -> Result<Option<crate::policy::Policy>, String> {
+) -> Result<Option<crate::policy::Policy>, PolicyUnavailable> {
     if let Some(g) = ctx.secret_gap(s, Operation::GetResourcePolicy) {
         return Err(format!(
             "the resource policy could not be collected: GetResourcePolicy failed ({})",
             g.error_code
-        ));
+        )
+        .into());
     }
     match ctx.access().resource_policy(s) {
         None => Ok(None),
         Some(Ok(p)) => Ok(Some(p)),
-        Some(Err(e)) => Err(format!("the resource policy could not be parsed: {e}")),
+        Some(Err(e)) => Err(format!("the resource policy could not be parsed: {e}").into()),
     }
 }
 
