@@ -53,5 +53,5 @@ fi
 
 log "moto tests use $SECRETLENS_TEST_PYTHON"
 # Chromium and playwright-core for tests/browser.rs (quick when already installed).
-bash tests/browser/setup.sh || log "warning: no browser: tests/browser.rs will be skipped"
+bash tests/browser/setup.sh || log "warning: no browser: tests/browser.rs will fail with CI=true, and be skipped otherwise"
 exec cargo test --all-targets --no-fail-fast "$@"

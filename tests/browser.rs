@@ -4,16 +4,17 @@
 //! filters change the visible rows.
 //!
 //! `tests/browser/setup.sh` installs what is missing (Debian's chromium as root, and
-//! playwright-core from tests/browser/package-lock.json). Where no browser can be installed
-//! the tests print a loud SKIPPED message and return.
+//! playwright-core from tests/browser/package-lock.json). Where no browser can be had, the
+//! tests fail when `CI` is set (`CI=true`: the report must be checked in a browser there), and
+//! elsewhere print a loud SKIPPED notice and return.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{DateTime, TimeZone, Utc};
 use secretlens::config::Config;
 use secretlens::evaluate::evaluate;
-use secretlens::inventory::{Inventory, Scope, Secret};
 use secretlens::render::html;
 use serde_json::Value;
 
@@ -21,26 +22,50 @@ fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
-/// Runs the setup once per process; `false` (with a loud message) when no browser can be had.
+/// Whether this is a CI run: `CI` set to anything but empty, `0` or `false` (as insta reads it).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// Runs the setup once per process. `true` when Chromium and playwright-core are there. When
+/// they cannot be had: a test failure under CI, else `false` with a loud notice (the test
+/// returns without checking anything).
 fn browser_ready() -> bool {
-    static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *READY.get_or_init(|| {
-        let status = Command::new("bash")
+    static READY: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        match Command::new("bash")
             .arg(browser_dir().join("setup.sh"))
-            .status();
-        match status {
-            Ok(s) if s.success() => true,
-            other => {
-                eprintln!(
-                    "\n==================== BROWSER TESTS SKIPPED ====================\n\
-                     tests/browser/setup.sh could not provide Chromium and playwright-core \
-                     ({other:?}).\nThe HTML report was NOT checked in a browser.\n\
-                     ===============================================================\n"
-                );
-                false
-            }
+            .status()
+        {
+            Ok(s) if s.success() => Ok(()),
+            Ok(s) => Err(format!(
+                "tests/browser/setup.sh failed ({s}); its log is above"
+            )),
+            Err(e) => Err(format!("cannot run `bash tests/browser/setup.sh`: {e}")),
         }
-    })
+    });
+    match ready {
+        Ok(()) => true,
+        Err(why) if in_ci() => panic!(
+            "CI is set and there is no browser to check the HTML report in: {why}.\n\
+             In CI, Chromium and playwright-core must be installed: run tests/browser/setup.sh as \
+             root on Debian (scripts/test.sh does; it apt-get installs chromium, nodejs and npm), \
+             or point CHROMIUM at a Chromium binary. Outside CI these tests are skipped instead."
+        ),
+        Err(why) => {
+            // Straight to the process's stderr: `eprintln!` would be captured with the output
+            // of the (passing) test and never shown.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n==================== BROWSER TEST SKIPPED ====================\n\
+                 {why}: no Chromium and playwright-core.\n\
+                 The HTML report was NOT checked in a browser (with CI=true this fails).\n\
+                 =============================================================="
+            );
+            false
+        }
+    }
 }
 
 fn probe(html_text: &str, search: &str) -> Value {
@@ -159,23 +184,6 @@ fn demo_report_in_chromium() {
     assert_eq!(p["after_reset"]["first_card"], p["initial"]["first_card"]);
 }
 
-const ACCOUNT: &str = "111122223333";
-
-/// An empty inventory of one account and one region (us-east-1), collected on 2026-06-01.
-fn one_account_inventory() -> (Inventory, DateTime<Utc>) {
-    let now = Utc
-        .with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
-        .single()
-        .expect("date");
-    let mut inv = Inventory::empty("fixture", now);
-    inv.accounts = vec![ACCOUNT.to_string()];
-    inv.scopes = vec![Scope {
-        account: ACCOUNT.to_string(),
-        region: "us-east-1".to_string(),
-    }];
-    (inv, now)
-}
-
 const PAYLOADS: &[&str] = &[
     "<script>window.__pwned=1</script>",
     "\"><img src=x onerror=\"window.__pwned=1;alert(1)\">",
@@ -190,19 +198,11 @@ fn hostile_report_in_chromium_runs_no_injected_script() {
     if !browser_ready() {
         return;
     }
-    let (mut inv, now) = one_account_inventory();
-    let account = ACCOUNT;
+    let mut inv = common::one_account_inventory(Vec::new());
     for (i, p) in PAYLOADS.iter().enumerate() {
-        let name = format!("prod/x{i}/{p}");
-        let mut s = Secret {
-            arn: format!("arn:aws:secretsmanager:us-east-1:{account}:secret:{name}-AbCdEf"),
-            name,
-            account: account.to_string(),
-            region: "us-east-1".to_string(),
-            description: Some(format!("description {p}")),
-            kms_key_id: Some(format!("alias/{p}")),
-            ..Default::default()
-        };
+        let mut s = common::fixture_secret(&format!("prod/x{i}/{p}"), None);
+        s.description = Some(format!("description {p}"));
+        s.kms_key_id = Some(format!("alias/{p}"));
         s.tags.insert(format!("key{p}"), format!("value{p}"));
         s.resource_policy = Some(format!(
             "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Sid\":{},\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}}]}}",
@@ -210,7 +210,7 @@ fn hostile_report_in_chromium_runs_no_injected_script() {
         ));
         inv.secrets.push(s);
     }
-    let report = evaluate(&inv, &Config::default(), now);
+    let report = evaluate(&inv, &Config::default(), common::fixture_now());
     let p = probe(&html::render(&report), "x1/");
     assert_clean(&p);
     assert_eq!(n(&p["initial"]["cards"]), PAYLOADS.len() as u64);
@@ -241,23 +241,15 @@ fn compact_report_in_chromium() {
     if !browser_ready() {
         return;
     }
-    let (mut inv, now) = one_account_inventory();
-    let account = ACCOUNT;
+    let mut inv = common::one_account_inventory(Vec::new());
     const N: usize = html::PASSING_SUMMARY_THRESHOLD + 100;
     for i in 0..N {
-        let name = format!("prod/svc-{}/secret-{i}", i % 50);
-        let mut s = Secret {
-            arn: format!("arn:aws:secretsmanager:us-east-1:{account}:secret:{name}-AbCdEf"),
-            name,
-            account: account.to_string(),
-            region: "us-east-1".to_string(),
-            ..Default::default()
-        };
+        let mut s = common::fixture_secret(&format!("prod/svc-{}/secret-{i}", i % 50), None);
         s.rotation_enabled = Some(i % 3 != 0);
         s.tags.insert("Team".to_string(), format!("t{}", i % 7));
         inv.secrets.push(s);
     }
-    let report = evaluate(&inv, &Config::default(), now);
+    let report = evaluate(&inv, &Config::default(), common::fixture_now());
     let page = html::render(&report);
     assert!(!page.contains("id=\"secret-index\""), "compact");
     let p = probe(&page, "secret-123");

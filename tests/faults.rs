@@ -8,48 +8,30 @@
 
 mod common;
 
-use chrono::{SecondsFormat, Utc};
-use common::{MotoServer, Report, Run, Sandbox};
+use common::{Audit, MotoServer, Sandbox, audit, now};
 use serde_json::{Value, json};
-
-fn audit(sb: &Sandbox, endpoint: &str, as_of: &str, out: &str, extra: &[&str]) -> (Run, Report) {
-    let mut args = vec![
-        "audit",
-        "--endpoint-url",
-        endpoint,
-        "--regions",
-        "us-east-1",
-        "--as-of",
-        as_of,
-        "--out",
-        out,
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let run = sb.run(args);
-    assert!(
-        !run.stderr.contains("panicked"),
-        "secretlens panicked\n{}",
-        run.describe()
-    );
-    let report = sb.report(out);
-    (run, report)
-}
 
 fn seeded() -> (MotoServer, MotoServer, String) {
     let moto = MotoServer::start();
-    let t = Utc::now();
-    moto.seed("rotation,kms,policy", t.timestamp());
+    let (epoch, as_of) = now();
+    moto.seed("rotation,kms,policy", epoch);
     let proxy = MotoServer::start_fault_proxy(&moto);
-    (moto, proxy, t.to_rfc3339_opts(SecondsFormat::Secs, true))
+    (moto, proxy, as_of)
 }
 
 #[test]
 fn transient_faults_give_exactly_the_findings_of_a_clean_run() {
     let (_moto, proxy, as_of) = seeded();
     let sb = Sandbox::new();
-    let (clean_run, clean) = audit(&sb, &proxy.endpoint(), &as_of, "clean", &[]);
+    let (clean_run, clean) = audit(
+        &sb,
+        &proxy,
+        &as_of,
+        Audit {
+            out: "clean",
+            ..Audit::default()
+        },
+    );
     assert!(
         clean.0["coverage_complete"].as_bool().expect("bool"),
         "{}",
@@ -65,7 +47,15 @@ fn transient_faults_give_exactly_the_findings_of_a_clean_run() {
         {"operation": "TrentService.ListAliases", "fault": "slow", "delay_ms": 700, "times": 1},
         {"operation": "TrentService.GetKeyRotationStatus", "fault": "drop", "times": 1}
     ]));
-    let (faulty_run, faulty) = audit(&sb, &proxy.endpoint(), &as_of, "faulty", &[]);
+    let (faulty_run, faulty) = audit(
+        &sb,
+        &proxy,
+        &as_of,
+        Audit {
+            out: "faulty",
+            ..Audit::default()
+        },
+    );
     let stats = proxy.fault_stats();
     let injected: u64 = stats["faults"]
         .as_object()
@@ -96,7 +86,7 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
         {"operation": "TrentService.DescribeKey", "fault": "http500"}
     ]));
     let sb = Sandbox::new();
-    let (run, report) = audit(&sb, &proxy.endpoint(), &as_of, "out", &[]);
+    let (run, report) = audit(&sb, &proxy, &as_of, Audit::default());
     assert_eq!(
         run.code,
         2,
@@ -168,10 +158,13 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
     // --allow-partial: the same report, exit 0/1 by findings.
     let (partial, _) = audit(
         &sb,
-        &proxy.endpoint(),
+        &proxy,
         &as_of,
-        "partial",
-        &["--allow-partial"],
+        Audit {
+            out: "partial",
+            extra: &["--allow-partial"],
+            ..Audit::default()
+        },
     );
     assert!(
         partial.code == 0 || partial.code == 1,
@@ -200,10 +193,12 @@ fn a_region_that_never_answers_does_not_hang_the_run() {
     let started = std::time::Instant::now();
     let (run, report) = audit(
         &sb,
-        &proxy.endpoint(),
+        &proxy,
         &as_of,
-        "out",
-        &["--config", "fast.toml"],
+        Audit {
+            extra: &["--config", "fast.toml"],
+            ..Audit::default()
+        },
     );
     let took = started.elapsed();
     assert_eq!(run.code, 2, "{}", run.describe());

@@ -4,8 +4,7 @@
 
 mod common;
 
-use chrono::{SecondsFormat, Utc};
-use common::{MotoServer, Sandbox};
+use common::{MotoServer, Sandbox, now};
 use serde_json::Value;
 
 const ACCT: &str = "123456789012";
@@ -45,8 +44,8 @@ fn readers(sb: &Sandbox, secret: &str) -> Vec<(String, String)> {
 #[test]
 fn readers_and_access_findings() {
     let moto = MotoServer::start_with_args(&["--load-iam-managed-policies"]);
-    let t = Utc::now();
-    let seeded = moto.seed("access", t.timestamp());
+    let (epoch, as_of) = now();
+    let seeded = moto.seed("access", epoch);
     let sb = Sandbox::new();
     let endpoint = moto.endpoint();
     let run = sb.run([
@@ -124,7 +123,6 @@ fn readers_and_access_findings() {
     );
 
     // The checks.
-    let as_of = t.to_rfc3339_opts(SecondsFormat::Secs, true);
     let run = sb.run([
         "evaluate", "inv.json", "--as-of", &as_of, "--out", "out", "--format", "json",
     ]);

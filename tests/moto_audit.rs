@@ -9,70 +9,8 @@ mod common;
 
 use std::time::Instant;
 
-use chrono::{SecondsFormat, Utc};
-use common::{MotoServer, Report, Run, Sandbox, free_port};
+use common::{Audit, MotoServer, Sandbox, assert_complete, audit, free_port, now};
 use serde_json::Value;
-
-/// "Now", to the second: the instant seeding backdates against and the audit's `--as-of`.
-fn now() -> (i64, String) {
-    let t = Utc::now();
-    (t.timestamp(), t.to_rfc3339_opts(SecondsFormat::Secs, true))
-}
-
-/// `secretlens audit` against the server; returns the run and its report.json.
-fn audit(
-    sb: &Sandbox,
-    moto: &MotoServer,
-    regions: &str,
-    as_of: &str,
-    out: &str,
-    formats: &str,
-) -> (Run, Report) {
-    let endpoint = moto.endpoint();
-    let run = sb.run([
-        "audit",
-        "--endpoint-url",
-        &endpoint,
-        "--regions",
-        regions,
-        "--as-of",
-        as_of,
-        "--out",
-        out,
-        "--format",
-        formats,
-    ]);
-    assert!(
-        !run.stderr.contains("panicked"),
-        "secretlens panicked\n{}",
-        run.describe()
-    );
-    assert!(
-        sb.join(out).join("report.json").is_file(),
-        "no report.json written\n{}\nmoto log {}:\n{}",
-        run.describe(),
-        moto.log().display(),
-        common::tail(moto.log(), 20)
-    );
-    let report = sb.report(out);
-    (run, report)
-}
-
-/// moto implements every call collection makes: nothing may be missing.
-fn assert_complete(run: &Run, report: &Report) {
-    assert_eq!(
-        report.0["coverage_complete"],
-        true,
-        "{}\n{}",
-        report.context(),
-        run.describe()
-    );
-    assert!(
-        run.code == 0 || run.code == 1,
-        "a complete audit exits 0 or 1\n{}",
-        run.describe()
-    );
-}
 
 #[test]
 fn rotation_statuses_follow_the_backdated_dates() {
@@ -80,7 +18,7 @@ fn rotation_statuses_follow_the_backdated_dates() {
     let (epoch, as_of) = now();
     moto.seed("rotation", epoch);
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of, "out", "json");
+    let (run, r) = audit(&sb, &moto, &as_of, Audit::default());
 
     // 200 days old, never rotated.
     r.assert_status("SL101", "prod/legacy/db", "fail");
@@ -124,7 +62,7 @@ fn customer_managed_key_passes_and_default_key_fails() {
     let (epoch, as_of) = now();
     let seeded = moto.seed("kms", epoch);
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of, "out", "json");
+    let (run, r) = audit(&sb, &moto, &as_of, Audit::default());
 
     r.assert_status("SL401", "prod/app/cmk", "pass");
     r.assert_status("SL401", "prod/app/default-key", "fail");
@@ -146,7 +84,7 @@ fn resource_policy_is_collected() {
     let (epoch, as_of) = now();
     moto.seed("policy", epoch);
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of, "out", "json");
+    let (run, r) = audit(&sb, &moto, &as_of, Audit::default());
 
     let shared = r.secret("prod/app/shared", "us-east-1");
     let policy = shared["resource_policy"]
@@ -163,7 +101,7 @@ fn pending_deletion_is_reported_and_not_judged_on_rotation() {
     let (epoch, as_of) = now();
     moto.seed("deletion", epoch);
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of, "out", "json");
+    let (run, r) = audit(&sb, &moto, &as_of, Audit::default());
 
     r.assert_status("SL701", "prod/app/retired", "fail");
     r.assert_status("SL101", "prod/app/retired", "not_applicable");
@@ -180,7 +118,15 @@ fn replica_is_not_a_separate_secret() {
     let (epoch, as_of) = now();
     moto.seed("replication", epoch);
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1,eu-west-1", &as_of, "out", "json");
+    let (run, r) = audit(
+        &sb,
+        &moto,
+        &as_of,
+        Audit {
+            regions: "us-east-1,eu-west-1",
+            ..Audit::default()
+        },
+    );
 
     // The primary is judged once, in its own region.
     r.assert_status("SL101", "prod/app/replicated", "fail");
@@ -233,7 +179,16 @@ fn collect_then_evaluate_gives_the_same_findings_as_audit() {
     moto.seed("all", epoch);
     let sb = Sandbox::new();
     let endpoint = moto.endpoint();
-    let (run, audited) = audit(&sb, &moto, "us-east-1,eu-west-1", &as_of, "audit", "json");
+    let (run, audited) = audit(
+        &sb,
+        &moto,
+        &as_of,
+        Audit {
+            regions: "us-east-1,eu-west-1",
+            out: "audit",
+            ..Audit::default()
+        },
+    );
     assert_complete(&run, &audited);
 
     let collected = sb.run([
@@ -291,10 +246,12 @@ fn audit_never_reads_secret_values() {
     let (run, r) = audit(
         &sb,
         &moto,
-        "us-east-1,eu-west-1",
         &as_of,
-        "out",
-        "json,html,text",
+        Audit {
+            regions: "us-east-1,eu-west-1",
+            format: "json,html,text",
+            ..Audit::default()
+        },
     );
     let elapsed = started.elapsed();
     assert_complete(&run, &r);

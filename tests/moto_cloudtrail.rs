@@ -6,46 +6,17 @@ mod common;
 
 use std::time::Instant;
 
-use chrono::{SecondsFormat, Utc};
-use common::{MotoServer, Report, Run, Sandbox};
+use chrono::SecondsFormat;
+use common::{Audit, MotoServer, Sandbox, audit, now};
 use serde_json::{Value, json};
 
-fn now() -> (i64, String) {
-    let t = Utc::now();
-    (t.timestamp(), t.to_rfc3339_opts(SecondsFormat::Secs, true))
-}
-
-fn audit(sb: &Sandbox, moto: &MotoServer, regions: &str, as_of: &str) -> (Run, Report) {
-    let endpoint = moto.endpoint();
-    let run = sb.run([
-        "audit",
-        "--endpoint-url",
-        &endpoint,
-        "--regions",
-        regions,
-        "--as-of",
-        as_of,
-        "--out",
-        "out",
-        "--format",
-        "json,html",
-    ]);
-    assert!(!run.stderr.contains("panicked"), "{}", run.describe());
-    assert!(
-        sb.join("out/report.json").is_file(),
-        "no report\n{}\n{}",
-        run.describe(),
-        common::tail(moto.log(), 20)
-    );
-    let r = sb.report("out");
-    (run, r)
-}
-
-fn finding<'a>(r: &'a Report, check: &str, name: &str) -> &'a Value {
-    let f = r.findings_for(check, name);
-    assert_eq!(f.len(), 1, "{check} on {name}: {f:#?}\n{}", r.context());
-    f[0]
-}
+/// How these tests audit: JSON and HTML (the HTML renders the CloudTrail evidence).
+const JSON_HTML: Audit<'static> = Audit {
+    regions: "us-east-1",
+    out: "out",
+    format: "json,html",
+    extra: &[],
+};
 
 /// CloudTrail operations per region, from the server's call log.
 fn cloudtrail_calls(moto: &MotoServer) -> std::collections::BTreeMap<(String, String), u64> {
@@ -66,7 +37,7 @@ fn no_trail_fails_sl801() {
     let (epoch, as_of) = now();
     moto.seed("rotation", epoch);
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of);
+    let (run, r) = audit(&sb, &moto, &as_of, JSON_HTML);
     assert_eq!(
         r.0["coverage_complete"],
         true,
@@ -74,7 +45,7 @@ fn no_trail_fails_sl801() {
         r.context(),
         run.describe()
     );
-    let f = finding(&r, "SL801", "123456789012/us-east-1");
+    let f = r.finding("SL801", "123456789012/us-east-1");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert!(
         f["message"]
@@ -103,7 +74,15 @@ fn multi_region_logging_trail_passes_in_every_region() {
     let (epoch, as_of) = now();
     let seeded = moto.seed("cloudtrail_trail,replication", epoch);
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1,eu-west-1", &as_of);
+    let (run, r) = audit(
+        &sb,
+        &moto,
+        &as_of,
+        Audit {
+            regions: "us-east-1,eu-west-1",
+            ..JSON_HTML
+        },
+    );
     assert_eq!(
         r.0["coverage_complete"],
         true,
@@ -113,7 +92,7 @@ fn multi_region_logging_trail_passes_in_every_region() {
     );
     let trail = seeded["cloudtrail_trail"]["trail"].as_str().unwrap();
     for region in ["us-east-1", "eu-west-1"] {
-        let f = finding(&r, "SL801", &format!("123456789012/{region}"));
+        let f = r.finding("SL801", &format!("123456789012/{region}"));
         assert_eq!(f["status"], "pass", "{region}: {f:#}");
         assert_eq!(f["evidence"]["covering_trail"], trail, "{f:#}");
     }
@@ -146,7 +125,7 @@ fn unexpected_reader_fails_sl802_and_rotation_failed_is_sl103_evidence() {
     let seeded = moto.seed("cloudtrail_trail,cloudtrail_events", epoch);
     let sb = Sandbox::new();
     sb.write("secretlens.toml", "[collection]\niam = true\n");
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of);
+    let (run, r) = audit(&sb, &moto, &as_of, JSON_HTML);
     assert_eq!(
         r.0["coverage_complete"],
         true,
@@ -157,7 +136,7 @@ fn unexpected_reader_fails_sl802_and_rotation_failed_is_sl103_evidence() {
     let intruder = seeded["cloudtrail_events"]["intruder"].as_str().unwrap();
     let app = seeded["cloudtrail_events"]["app"].as_str().unwrap();
 
-    let f = finding(&r, "SL802", "prod/ct/db");
+    let f = r.finding("SL802", "prod/ct/db");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert!(f["message"].as_str().unwrap().contains(intruder), "{f:#}");
     let reads = f["evidence"]["reads"].as_array().unwrap();
@@ -177,7 +156,7 @@ fn unexpected_reader_fails_sl802_and_rotation_failed_is_sl103_evidence() {
     assert_eq!(by(app)["verdict"], "allowed");
     assert_eq!(by(app)["count"], 2);
 
-    let f = finding(&r, "SL103", "prod/ct/rotating");
+    let f = r.finding("SL103", "prod/ct/rotating");
     assert_eq!(f["status"], "fail", "{f:#}");
     assert_eq!(f["evidence"]["cloudtrail_rotation"]["failed"], 1, "{f:#}");
     assert!(
@@ -209,7 +188,7 @@ fn malformed_events_are_one_gap_not_a_crash() {
     let (epoch, as_of) = now();
     moto.seed("cloudtrail_trail,cloudtrail_malformed,rotation", epoch);
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of);
+    let (run, r) = audit(&sb, &moto, &as_of, JSON_HTML);
     assert_eq!(
         run.code,
         2,
@@ -272,7 +251,7 @@ fn timing_of_a_7_day_window_of_10000_events() {
     let sb = Sandbox::new();
     sb.write("secretlens.toml", "[collection]\niam = true\n");
     let started = Instant::now();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of);
+    let (run, r) = audit(&sb, &moto, &as_of, JSON_HTML);
     let elapsed = started.elapsed();
     let calls = cloudtrail_calls(&moto);
     let lookups = calls
@@ -284,6 +263,6 @@ fn timing_of_a_7_day_window_of_10000_events() {
         run.code
     );
     assert!(lookups >= (n / 50) as u64, "{calls:?}");
-    let f = finding(&r, "SL802", "prod/ct/db");
+    let f = r.finding("SL802", "prod/ct/db");
     assert_eq!(f["status"], "fail", "{f:#}");
 }

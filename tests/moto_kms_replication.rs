@@ -14,85 +14,8 @@
 
 mod common;
 
-use chrono::{SecondsFormat, Utc};
-use common::{MotoServer, Report, Run, Sandbox};
+use common::{Audit, MotoServer, Sandbox, assert_complete, audit, now};
 use serde_json::Value;
-
-fn now() -> (i64, String) {
-    let t = Utc::now();
-    (t.timestamp(), t.to_rfc3339_opts(SecondsFormat::Secs, true))
-}
-
-/// `secretlens audit` against the server, with extra arguments; returns the run and report.
-fn audit(
-    sb: &Sandbox,
-    moto: &MotoServer,
-    regions: &str,
-    as_of: &str,
-    extra: &[&str],
-) -> (Run, Report) {
-    let endpoint = moto.endpoint();
-    let mut args = vec![
-        "audit",
-        "--endpoint-url",
-        &endpoint,
-        "--regions",
-        regions,
-        "--as-of",
-        as_of,
-        "--out",
-        "out",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let run = sb.run(&args);
-    assert!(
-        !run.stderr.contains("panicked"),
-        "secretlens panicked\n{}",
-        run.describe()
-    );
-    assert!(
-        sb.join("out/report.json").is_file(),
-        "no report.json written\n{}\nmoto log {}:\n{}",
-        run.describe(),
-        moto.log().display(),
-        common::tail(moto.log(), 20)
-    );
-    let report = sb.report("out");
-    (run, report)
-}
-
-fn assert_complete(run: &Run, report: &Report) {
-    assert_eq!(
-        report.0["coverage_complete"],
-        true,
-        "{}\n{}",
-        report.context(),
-        run.describe()
-    );
-    assert!(
-        run.code == 0 || run.code == 1,
-        "a complete audit exits 0 or 1\n{}",
-        run.describe()
-    );
-}
-
-/// The one finding of `check` on the resource with this ARN.
-fn on_arn<'a>(r: &'a Report, check: &str, arn: &str) -> &'a Value {
-    let found: Vec<&Value> = r
-        .findings()
-        .iter()
-        .filter(|f| f["check_id"] == check && f["resource"]["arn"] == arn)
-        .collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "expected one {check} finding on {arn}: {found:#?}\n{}",
-        r.context()
-    );
-    found[0]
-}
 
 fn arn<'a>(seeded: &'a Value, key: &str) -> &'a str {
     seeded[key]
@@ -107,7 +30,7 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
     let seeded = moto.seed("kms_state", epoch);
     let seeded = &seeded["kms_state"];
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of, &[]);
+    let (run, r) = audit(&sb, &moto, &as_of, Audit::default());
 
     // Disabled CMK: a critical failure naming the state.
     r.assert_status("SL402", "prod/kms/disabled", "fail");
@@ -167,7 +90,7 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
     r.assert_status("SL402", "prod/kms/rotating-alias", "pass");
 
     // SL403: one finding per customer key, on the key.
-    let rotating = on_arn(&r, "SL403", arn(seeded, "rotating_key"));
+    let rotating = r.on_arn("SL403", arn(seeded, "rotating_key"));
     assert_eq!(rotating["status"], "pass", "{rotating:#}");
     assert_eq!(rotating["resource"]["type"], "kms-key");
     assert_eq!(
@@ -178,12 +101,12 @@ fn disabled_pending_and_missing_keys_fail_sl402() {
         rotating["evidence"]["secrets"][1]["name"], "prod/kms/rotating-alias",
         "{rotating:#}"
     );
-    let disabled_key = on_arn(&r, "SL403", arn(seeded, "disabled_key"));
+    let disabled_key = r.on_arn("SL403", arn(seeded, "disabled_key"));
     assert_eq!(
         disabled_key["status"], "fail",
         "rotation is off by default: {disabled_key:#}"
     );
-    let pending_key = on_arn(&r, "SL403", arn(seeded, "pending_key"));
+    let pending_key = r.on_arn("SL403", arn(seeded, "pending_key"));
     assert_eq!(pending_key["status"], "not_applicable", "{pending_key:#}");
     assert_complete(&run, &r);
 
@@ -204,10 +127,18 @@ fn replicated_secret_passes_sl501_once_and_unreplicated_fails() {
     let seeded = moto.seed("replication_health", epoch);
     let seeded = &seeded["replication_health"];
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1,eu-west-1", &as_of, &[]);
+    let (run, r) = audit(
+        &sb,
+        &moto,
+        &as_of,
+        Audit {
+            regions: "us-east-1,eu-west-1",
+            ..Audit::default()
+        },
+    );
 
     let replicated = arn(seeded, "replicated");
-    let sl501 = on_arn(&r, "SL501", replicated);
+    let sl501 = r.on_arn("SL501", replicated);
     assert_eq!(sl501["status"], "pass", "{sl501:#}");
     assert_eq!(
         sl501["evidence"]["replica_regions"],
@@ -242,8 +173,8 @@ fn replicated_secret_passes_sl501_once_and_unreplicated_fails() {
     }
 
     // Health: InSync passes; the name conflict in eu-west-1 made moto fail the replica.
-    assert_eq!(on_arn(&r, "SL502", replicated)["status"], "pass");
-    let conflict = on_arn(&r, "SL502", arn(seeded, "conflict"));
+    assert_eq!(r.on_arn("SL502", replicated)["status"], "pass");
+    let conflict = r.on_arn("SL502", arn(seeded, "conflict"));
     assert_eq!(conflict["status"], "fail", "{conflict:#}");
     assert_eq!(conflict["evidence"]["replicas"][0]["region"], "eu-west-1");
     assert!(
@@ -256,7 +187,7 @@ fn replicated_secret_passes_sl501_once_and_unreplicated_fails() {
     r.assert_status("SL502", "prod/dr/single", "not_applicable");
 
     // The primary uses alias/dr, the replica was created without a key: aws/secretsmanager.
-    let sl503 = on_arn(&r, "SL503", replicated);
+    let sl503 = r.on_arn("SL503", replicated);
     assert_eq!(sl503["status"], "fail", "{sl503:#}");
     assert_eq!(
         sl503["evidence"]["default_key_regions"],
@@ -274,10 +205,10 @@ fn replication_is_read_from_the_primary_without_auditing_the_replica_region() {
     let seeded = moto.seed("replication_health", epoch);
     let seeded = &seeded["replication_health"];
     let sb = Sandbox::new();
-    let (run, r) = audit(&sb, &moto, "us-east-1", &as_of, &[]);
+    let (run, r) = audit(&sb, &moto, &as_of, Audit::default());
 
     assert_eq!(
-        on_arn(&r, "SL501", arn(seeded, "replicated"))["status"],
+        r.on_arn("SL501", arn(seeded, "replicated"))["status"],
         "pass"
     );
     assert_eq!(
@@ -302,13 +233,15 @@ fn required_tag_selects_secrets_for_collection_and_sl501() {
     let (run, r) = audit(
         &sb,
         &moto,
-        "us-east-1",
         &as_of,
-        &["--config", "tag-only.toml"],
+        Audit {
+            extra: &["--config", "tag-only.toml"],
+            ..Audit::default()
+        },
     );
 
     // Collection described the tagged secret (else SL501 would be `error`, not `fail`).
-    let tagged = on_arn(&r, "SL501", arn(seeded, "tagged"));
+    let tagged = r.on_arn("SL501", arn(seeded, "tagged"));
     assert_eq!(tagged["status"], "fail", "{tagged:#}");
     assert_eq!(tagged["evidence"]["selected_by"], "tag DR=required");
     // Without the name rule, prod/ secrets are not selected.

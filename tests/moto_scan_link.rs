@@ -4,41 +4,16 @@
 
 mod common;
 
-use chrono::{SecondsFormat, Utc};
-use common::{MotoServer, Run, Sandbox};
+use common::{Audit, MotoServer, Sandbox, audit, now};
 use serde_json::Value;
 
-fn audit_with_scan(sb: &Sandbox, moto: &MotoServer, as_of: &str, out: &str) -> (Run, Value) {
-    let run = sb.run([
-        "audit",
-        "--endpoint-url",
-        &moto.endpoint(),
-        "--regions",
-        "us-east-1",
-        "--as-of",
-        as_of,
-        "--config",
-        "secretlens.toml",
-        "--scan",
-        "tree",
-        "--out",
-        out,
-        "--format",
-        "json,html,text",
-    ]);
-    assert!(
-        !run.stderr.contains("panicked"),
-        "secretlens panicked\n{}",
-        run.describe()
-    );
-    let path = sb.join(out).join("report.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}\n{}", path.display(), run.describe()));
-    (
-        run,
-        serde_json::from_str(&text).expect("report.json is JSON"),
-    )
-}
+/// How these tests audit: the secretlens.toml of the sandbox, scanning `tree/`, every format.
+const WITH_SCAN: Audit<'static> = Audit {
+    regions: "us-east-1",
+    out: "out",
+    format: "json,html,text",
+    extra: &["--config", "secretlens.toml", "--scan", "tree"],
+};
 
 fn key_finding<'a>(report: &'a Value, key_id: &str) -> &'a Value {
     let findings = report["scan"]["findings"]
@@ -53,9 +28,8 @@ fn key_finding<'a>(report: &'a Value, key_id: &str) -> &'a Value {
 #[test]
 fn a_leaked_key_id_is_linked_to_the_live_iam_key() {
     let moto = MotoServer::start();
-    let t = Utc::now();
-    let as_of = t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let seeded = moto.seed("rotation,leaked_key", t.timestamp());
+    let (epoch, as_of) = now();
+    let seeded = moto.seed("rotation,leaked_key", epoch);
     let key_id = seeded["leaked_key"]["key_id"]
         .as_str()
         .expect("key id")
@@ -72,8 +46,8 @@ fn a_leaked_key_id_is_linked_to_the_live_iam_key() {
     sb.write("tree/README.md", "nothing to see here\n");
 
     // Active key: critical, and it drives the exit code.
-    let (run, r) = audit_with_scan(&sb, &moto, &as_of, "out");
-    let f = key_finding(&r, &key_id);
+    let (run, r) = audit(&sb, &moto, &as_of, WITH_SCAN);
+    let f = key_finding(&r.0, &key_id);
     assert_eq!(f["key_status"], "active_in_this_account", "{f:#}");
     assert_eq!(f["severity"], "critical", "{f:#}");
     assert_eq!(f["aws_account_id"], "123456789012", "{f:#}");
@@ -105,9 +79,17 @@ fn a_leaked_key_id_is_linked_to_the_live_iam_key() {
     assert!(!html.contains(&key_id), "the HTML shows the full key id");
 
     // The same key, deactivated: inactive, no longer critical.
-    moto.seed("leaked_key_inactive", t.timestamp());
-    let (run, r) = audit_with_scan(&sb, &moto, &as_of, "out2");
-    let f = key_finding(&r, &key_id);
+    moto.seed("leaked_key_inactive", epoch);
+    let (run, r) = audit(
+        &sb,
+        &moto,
+        &as_of,
+        Audit {
+            out: "out2",
+            ..WITH_SCAN
+        },
+    );
+    let f = key_finding(&r.0, &key_id);
     assert_eq!(
         f["key_status"],
         "inactive_in_this_account",

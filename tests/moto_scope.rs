@@ -7,35 +7,29 @@
 
 mod common;
 
-use chrono::{SecondsFormat, Utc};
-use common::{MotoServer, Sandbox};
+use common::{Audit, MotoServer, Sandbox, audit, now};
 
 #[test]
 fn two_accounts_in_one_report_with_account_and_region_on_every_finding() {
     let moto = MotoServer::start();
-    let t = Utc::now();
-    let seeded = moto.seed("multi_account", t.timestamp());
-    let as_of = t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let (epoch, as_of) = now();
+    let seeded = moto.seed("multi_account", epoch);
     let sb = Sandbox::new();
-    let run = sb.run([
-        "audit",
-        "--endpoint-url",
-        &moto.endpoint(),
-        "--regions",
-        "all",
-        "--accounts",
-        "111111111111,222222222222",
-        "--role-name",
-        "SecretlensAudit",
-        "--as-of",
+    let (run, report) = audit(
+        &sb,
+        &moto,
         &as_of,
-        "--out",
-        "out",
-        "--format",
-        "json",
-    ]);
-    assert!(!run.stderr.contains("panicked"), "{}", run.describe());
-    let report = sb.report("out");
+        Audit {
+            regions: "all",
+            extra: &[
+                "--accounts",
+                "111111111111,222222222222",
+                "--role-name",
+                "SecretlensAudit",
+            ],
+            ..Audit::default()
+        },
+    );
     assert!(
         report.0["coverage_complete"].as_bool().expect("bool"),
         "{}\n{:#?}",

@@ -3,15 +3,13 @@
 
 mod common;
 
-use chrono::{SecondsFormat, Utc};
-use common::{MotoServer, Sandbox};
+use common::{Audit, MotoServer, Sandbox, audit, now};
 
 #[test]
 fn a_waiver_suppresses_a_fail_and_an_expired_one_is_sl902() {
     let moto = MotoServer::start();
-    let t = Utc::now();
-    moto.seed("rotation", t.timestamp());
-    let as_of = t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let (epoch, as_of) = now();
+    moto.seed("rotation", epoch);
     let sb = Sandbox::new();
     let cfg = sb.write(
         "waivers.toml",
@@ -31,24 +29,19 @@ expires = "2020-01-01"
 owner = "team-db"
 "#,
     );
-    let run = sb.run([
-        "audit",
-        "--endpoint-url",
-        &moto.endpoint(),
-        "--regions",
-        "us-east-1",
-        "--as-of",
+    let (_, report) = audit(
+        &sb,
+        &moto,
         &as_of,
-        "--config",
-        cfg.to_str().expect("utf-8 path"),
-        "--out",
-        "out",
-        "--format",
-        "json",
-        "--allow-partial",
-    ]);
-    assert!(!run.stderr.contains("panicked"), "{}", run.describe());
-    let report = sb.report("out");
+        Audit {
+            extra: &[
+                "--config",
+                cfg.to_str().expect("utf-8 path"),
+                "--allow-partial",
+            ],
+            ..Audit::default()
+        },
+    );
 
     let sl101 = report.findings_for("SL101", "prod/legacy/db");
     assert_eq!(sl101.len(), 1, "{sl101:#?}");

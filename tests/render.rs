@@ -3,18 +3,17 @@
 //!
 //! Regenerate the samples with `UPDATE_SAMPLES=1 cargo test --test render`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, TimeZone, Utc};
+use common::{ACCOUNT, REGION, fixture_now as now, one_account_inventory as inventory};
 use secretlens::config::Config;
 use secretlens::evaluate::evaluate;
-use secretlens::inventory::{Gap, Inventory, Operation, Scope, Secret};
+use secretlens::inventory::{Gap, Inventory, Operation, Secret};
 use secretlens::render::{html, json, text};
 use secretlens::report::{Report, Severity, Status};
-
-const ACCOUNT: &str = "111122223333";
-const REGION: &str = "us-east-1";
 
 const PAYLOADS: &[&str] = &[
     "<script>window.__pwned=1</script>",
@@ -29,32 +28,9 @@ const PAYLOADS: &[&str] = &[
     "\u{2066}isolate\u{2069}\u{200f}rlm",
 ];
 
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
-        .single()
-        .expect("valid date")
-}
-
+/// A secret of the one-account fixture inventory, created 400 days before [`now`].
 fn secret(name: &str) -> Secret {
-    Secret {
-        arn: format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"),
-        name: name.to_string(),
-        account: ACCOUNT.to_string(),
-        region: REGION.to_string(),
-        created_date: Some(now() - chrono::Duration::days(400)),
-        ..Default::default()
-    }
-}
-
-fn inventory(secrets: Vec<Secret>) -> Inventory {
-    let mut inv = Inventory::empty("fixture", now());
-    inv.accounts = vec![ACCOUNT.to_string()];
-    inv.scopes = vec![Scope {
-        account: ACCOUNT.to_string(),
-        region: REGION.to_string(),
-    }];
-    inv.secrets = secrets;
-    inv
+    common::fixture_secret(name, Some(400))
 }
 
 /// Every string AWS controls carries a payload.

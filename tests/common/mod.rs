@@ -1,5 +1,8 @@
-//! Shared test harness: run the `secretlens` binary in isolation, and start a moto server
-//! (with the test-only extension `tests/moto/secretlens_moto.py`) on a free loopback port.
+//! Shared test harness: run the `secretlens` binary in isolation, start a moto server (with
+//! the test-only extension `tests/moto/secretlens_moto.py`) on a free loopback port, run
+//! `secretlens audit` against it ([`audit`]), look findings up in its report ([`Report`]), and
+//! build the one-account fixture inventory the library-level tests start from
+//! ([`one_account_inventory`]).
 //!
 //! The Python interpreter is `$SECRETLENS_TEST_PYTHON` (set by `scripts/test.sh`), else
 //! `.venv/bin/python`, else `python3`. Every test starts its own server, so tests run in
@@ -16,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
 
 /// How long the server may take to print its port (imports of moto take ~1 s).
@@ -288,6 +292,91 @@ impl Drop for MotoServer {
     }
 }
 
+/// "Now", to the second, as (epoch seconds, RFC 3339): the instant seeding backdates against
+/// (`MotoServer::seed`) and the audit's `--as-of`.
+pub fn now() -> (i64, String) {
+    let t = Utc::now();
+    (t.timestamp(), t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// How [`audit`] runs `secretlens audit`; `Audit::default()` is one region (us-east-1), the
+/// report in `out/`, JSON only, nothing else.
+#[derive(Debug, Clone, Copy)]
+pub struct Audit<'a> {
+    /// `--regions`.
+    pub regions: &'a str,
+    /// `--out`, relative to the sandbox.
+    pub out: &'a str,
+    /// `--format`.
+    pub format: &'a str,
+    /// Further arguments (`--config F`, `--allow-partial`, `--accounts …`).
+    pub extra: &'a [&'a str],
+}
+
+impl Default for Audit<'_> {
+    fn default() -> Self {
+        Audit {
+            regions: "us-east-1",
+            out: "out",
+            format: "json",
+            extra: &[],
+        }
+    }
+}
+
+/// `secretlens audit --endpoint-url SERVER --as-of AS_OF` in the sandbox, against moto or the
+/// fault proxy in front of it. Asserts that it did not panic and wrote `report.json`; returns
+/// the run and the report.
+pub fn audit(sb: &Sandbox, server: &MotoServer, as_of: &str, opts: Audit<'_>) -> (Run, Report) {
+    let endpoint = server.endpoint();
+    let mut args = vec![
+        "audit",
+        "--endpoint-url",
+        &endpoint,
+        "--regions",
+        opts.regions,
+        "--as-of",
+        as_of,
+        "--out",
+        opts.out,
+        "--format",
+        opts.format,
+    ];
+    args.extend_from_slice(opts.extra);
+    let run = sb.run(&args);
+    assert!(
+        !run.stderr.contains("panicked"),
+        "secretlens panicked\n{}",
+        run.describe()
+    );
+    assert!(
+        sb.join(opts.out).join("report.json").is_file(),
+        "no report.json written\n{}\nserver log {}:\n{}",
+        run.describe(),
+        server.log().display(),
+        tail(server.log(), 20)
+    );
+    let report = sb.report(opts.out);
+    (run, report)
+}
+
+/// moto implements every call collection makes: nothing may be missing, and a complete audit
+/// exits 0 or 1.
+pub fn assert_complete(run: &Run, report: &Report) {
+    assert_eq!(
+        report.0["coverage_complete"],
+        true,
+        "{}\n{}",
+        report.context(),
+        run.describe()
+    );
+    assert!(
+        run.code == 0 || run.code == 1,
+        "a complete audit exits 0 or 1\n{}",
+        run.describe()
+    );
+}
+
 /// The outcome of one run of the binary.
 #[derive(Debug)]
 pub struct Run {
@@ -430,6 +519,35 @@ impl Report {
             .collect()
     }
 
+    /// The one finding of `check` on resources named `name`.
+    pub fn finding(&self, check: &str, name: &str) -> &Value {
+        let found = self.findings_for(check, name);
+        assert_eq!(
+            found.len(),
+            1,
+            "expected exactly one {check} finding on {name:?}, got {}: {found:#?}\n{}",
+            found.len(),
+            self.context()
+        );
+        found[0]
+    }
+
+    /// The one finding of `check` on the resource with this ARN.
+    pub fn on_arn(&self, check: &str, arn: &str) -> &Value {
+        let found: Vec<&Value> = self
+            .findings()
+            .iter()
+            .filter(|f| f["check_id"] == check && f["resource"]["arn"] == arn)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "expected one {check} finding on {arn}: {found:#?}\n{}",
+            self.context()
+        );
+        found[0]
+    }
+
     /// The status of the one finding of `check` on `name`.
     pub fn status(&self, check: &str, name: &str) -> String {
         let found = self.findings_for(check, name);
@@ -483,5 +601,46 @@ impl Report {
             "coverage_complete = {}, gaps = {:#}",
             self.0["coverage_complete"], self.0["gaps"]
         )
+    }
+}
+
+/// The account of the fixture inventories built in code.
+pub const ACCOUNT: &str = "111122223333";
+/// Their one region.
+pub const REGION: &str = "us-east-1";
+
+/// 2026-06-01T00:00:00Z: when the one-account fixture inventory was collected, and the instant
+/// it is evaluated at.
+pub fn fixture_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+/// An inventory of one account ([`ACCOUNT`]) and one region ([`REGION`]), collected at
+/// [`fixture_now`], with these secrets.
+pub fn one_account_inventory(
+    secrets: Vec<secretlens::inventory::Secret>,
+) -> secretlens::inventory::Inventory {
+    let mut inv = secretlens::inventory::Inventory::empty("fixture", fixture_now());
+    inv.accounts = vec![ACCOUNT.to_string()];
+    inv.scopes = vec![secretlens::inventory::Scope {
+        account: ACCOUNT.to_string(),
+        region: REGION.to_string(),
+    }];
+    inv.secrets = secrets;
+    inv
+}
+
+/// A secret named `name` in [`ACCOUNT`] and [`REGION`], created `created_days_ago` days before
+/// [`fixture_now`] (`None`: no creation date), with nothing else set.
+pub fn fixture_secret(name: &str, created_days_ago: Option<i64>) -> secretlens::inventory::Secret {
+    secretlens::inventory::Secret {
+        arn: format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"),
+        name: name.to_string(),
+        account: ACCOUNT.to_string(),
+        region: REGION.to_string(),
+        created_date: created_days_ago.map(|d| fixture_now() - chrono::Duration::days(d)),
+        ..Default::default()
     }
 }
