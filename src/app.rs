@@ -175,16 +175,16 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 }
 
 /// The config named on the command line, else `./secretlens.toml` when present, else the
-/// defaults.
+/// defaults. Its waivers must name registered checks.
 pub fn load_config(explicit: Option<&Path>) -> Result<Config, Error> {
-    if let Some(p) = explicit {
-        return Ok(Config::load(&p.display().to_string())?);
-    }
-    let default = PathBuf::from("secretlens.toml");
-    if default.is_file() {
-        return Ok(Config::load("secretlens.toml")?);
-    }
-    Ok(Config::default())
+    let path = match explicit {
+        Some(p) => p.display().to_string(),
+        None if PathBuf::from("secretlens.toml").is_file() => "secretlens.toml".to_string(),
+        None => return Ok(Config::default()),
+    };
+    let cfg = Config::load(&path)?;
+    cfg.check_waiver_ids(&path, &|id| checks::meta(id).is_some())?;
+    Ok(cfg)
 }
 
 fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {

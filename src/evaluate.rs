@@ -14,9 +14,9 @@ use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::kms::resolve_key;
 use crate::report::{
-    CheckSummary, REPORT_SCHEMA_VERSION, ReaderSummary, Report, SecretSummary, Severity, Status,
-    Summary, ToolInfo,
+    CheckSummary, REPORT_SCHEMA_VERSION, ReaderSummary, Report, SecretSummary, Summary,
 };
+use crate::vocab::{Severity, Status, ToolInfo};
 
 /// Evaluates every check over the inventory as of `now`.
 pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {

@@ -13,7 +13,8 @@
 //!   inventory [`inventory::Gap`].
 //! - [`inventory`] is the versioned snapshot model.
 //! - [`evaluate::evaluate`] runs the [`checks::ALL`] registry: pure and deterministic.
-//! - [`render`] turns a [`report::Report`] into JSON, HTML and a terminal summary.
+//! - [`render`] turns a [`report::Report`] into JSON, HTML and a terminal summary; it reads
+//!   nothing but the report (and [`vocab`], the words every module shares).
 
 pub mod access;
 pub mod app;
@@ -34,6 +35,7 @@ pub mod report;
 pub mod scan;
 pub mod schedule;
 pub mod simulate;
+pub mod vocab;
 pub mod waiver;
 
 pub use error::Error;

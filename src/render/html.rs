@@ -24,9 +24,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::text::{clean, clean_multiline, plural};
+use crate::report::scan::KeyStatus;
 use crate::report::{
-    Category, Change, ControlStatus, Finding, Report, SecretSummary, Severity, Status, finding_id,
+    Change, CheckSummary, ControlStatus, DidRead, Finding, Gap, Report, SecretSummary, finding_id,
 };
+use crate::vocab::{Category, Severity, Status};
 
 /// The page's stylesheet, inlined verbatim (its hash is in the CSP).
 pub const STYLE: &str = include_str!("../../templates/report.css");
@@ -914,7 +916,7 @@ struct DidReadRow {
     source_ips: String,
 }
 
-fn did_read_view(d: &crate::report::DidRead, as_of: DateTime<Utc>) -> DidReadView {
+fn did_read_view(d: &DidRead, as_of: DateTime<Utc>) -> DidReadView {
     let days = (d.window_end - d.window_start).num_days();
     DidReadView {
         window: format!(
@@ -1167,7 +1169,7 @@ struct ScanRow {
 
 fn scan_view(r: &Report) -> Option<ScanView> {
     let scan = r.scan.as_ref()?;
-    let mut findings: Vec<&crate::scan::Finding> = scan.findings.iter().collect();
+    let mut findings: Vec<&crate::report::scan::Finding> = scan.findings.iter().collect();
     findings.sort_by(|a, b| {
         (std::cmp::Reverse(a.severity), &a.file, a.line).cmp(&(
             std::cmp::Reverse(b.severity),
@@ -1183,15 +1185,11 @@ fn scan_view(r: &Report) -> Option<ScanView> {
                 key.push(format!("account {acct}"));
             }
             match f.key_status {
-                Some(crate::scan::KeyStatus::ActiveInThisAccount) => {
-                    key.push("ACTIVE in this account".into())
-                }
-                Some(crate::scan::KeyStatus::InactiveInThisAccount) => {
+                Some(KeyStatus::ActiveInThisAccount) => key.push("ACTIVE in this account".into()),
+                Some(KeyStatus::InactiveInThisAccount) => {
                     key.push("inactive in this account".into())
                 }
-                Some(crate::scan::KeyStatus::Unknown) => {
-                    key.push("not a key of this account".into())
-                }
+                Some(KeyStatus::Unknown) => key.push("not a key of this account".into()),
                 None => {}
             }
             if let Some(u) = &f.key_user {
@@ -1814,7 +1812,7 @@ fn check_views(r: &Report, anchors: &Anchors, ctx: &Ctx) -> Vec<CheckView> {
     }
     let mut checks: Vec<_> = r.checks.iter().collect();
     checks.sort_by(|a, b| {
-        let key = |c: &crate::report::CheckSummary| {
+        let key = |c: &CheckSummary| {
             let n = |s| c.counts.get(&s).copied().unwrap_or(0);
             // Failing checks first, then checks with errors, then the rest.
             let rank = if n(Status::Fail) > 0 {
@@ -2085,7 +2083,7 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
         gap_ids.extend(c.gaps.get(s.name.as_str()).into_iter().flatten());
     }
     gap_ids.sort_unstable();
-    let gaps: Vec<&crate::inventory::Gap> = gap_ids.into_iter().map(|i| &r.gaps[i]).collect();
+    let gaps: Vec<&Gap> = gap_ids.into_iter().map(|i| &r.gaps[i]).collect();
     let policy_note = match gaps.iter().find(|g| g.operation == "GetResourcePolicy") {
         Some(g) => format!(
             "Not collected: GetResourcePolicy failed ({}).",

@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::report::{Report, Severity, Status};
+use crate::report::Report;
+use crate::report::scan::KeyStatus;
+use crate::vocab::{Severity, Status, WAIVER_CHECK};
 
 /// How many checks the summary lists before pointing at the full report.
 const MAX_CHECKS: usize = 10;
@@ -142,7 +144,7 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
         let live = scan
             .findings
             .iter()
-            .filter(|f| f.key_status == Some(crate::scan::KeyStatus::ActiveInThisAccount))
+            .filter(|f| f.key_status == Some(KeyStatus::ActiveInThisAccount))
             .count();
         let _ = writeln!(
             out,
@@ -297,7 +299,7 @@ fn render_waivers(out: &mut String, report: &Report) {
     let stale = report
         .findings
         .iter()
-        .filter(|f| f.check_id == crate::waiver::WAIVER_CHECK && f.status == Status::Fail)
+        .filter(|f| f.check_id == WAIVER_CHECK && f.status == Status::Fail)
         .count();
     if suppressed.is_empty() && stale == 0 {
         return;
@@ -348,7 +350,7 @@ fn render_waivers(out: &mut String, report: &Report) {
             plural(stale, "waiver"),
             if stale == 1 { "has" } else { "have" },
             if stale == 1 { "suppresses" } else { "suppress" },
-            crate::waiver::WAIVER_CHECK
+            WAIVER_CHECK
         );
     }
 }
