@@ -83,6 +83,8 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
             category: m.category,
             severity: m.severity,
             remediation: m.remediation.clone(),
+            remediation_cli: m.remediation_cli.clone(),
+            documentation: m.body.clone(),
             frameworks: crate::frameworks::refs_for(&m.id),
             counts: per_check.get(m.id.as_str()).cloned().unwrap_or_default(),
         })

@@ -1835,7 +1835,6 @@ fn check_views(r: &Report, anchors: &Anchors, ctx: &Ctx) -> Vec<CheckView> {
     checks
         .into_iter()
         .map(|c| {
-            let meta = crate::checks::meta(&c.id);
             let mut list = rows.remove(c.id.as_str()).unwrap_or_default();
             let order = |a: &(&Finding, usize), b: &(&Finding, usize)| {
                 (
@@ -1875,19 +1874,17 @@ fn check_views(r: &Report, anchors: &Anchors, ctx: &Ctx) -> Vec<CheckView> {
                 cat_key: code(category_code(c.category)),
                 counts: Counts::from_map(&c.counts),
                 remediation: clean(&c.remediation),
-                remediation_cli: meta
-                    .map(|m| m.remediation_cli.trim())
+                remediation_cli: Some(c.remediation_cli.trim())
                     .filter(|s| !s.is_empty())
                     .map(clean_multiline),
-                frameworks: crate::frameworks::refs_for(&c.id)
+                frameworks: c
+                    .frameworks
                     .iter()
                     .map(|f| clean(&format!("{} {}", f.framework, f.control)))
                     .collect::<Vec<_>>()
                     .join(" · "),
-                rationale: meta
-                    .map(|m| rationale(&doc_blocks(&m.body)))
-                    .unwrap_or_default(),
-                body: meta.map(|m| doc_blocks(&m.body)).unwrap_or_default(),
+                rationale: rationale(&doc_blocks(&c.documentation)),
+                body: doc_blocks(&c.documentation),
                 more_rows: total - list.len(),
                 rows: list
                     .into_iter()

@@ -16,7 +16,11 @@ pub use crate::inventory::{Gap, ReaderActivity, Scope};
 /// checks know (see [`crate::vocab`]).
 pub use crate::vocab::{Category, Severity, Status, ToolInfo, WaiverRef};
 
-/// Bumped when a field of the report changes meaning.
+/// Bumped when a field of the report changes meaning or is removed, so that a reader of an
+/// older report (`compare`, `--baseline`) can tell. Fields are also added without a bump:
+/// an added field is `#[serde(default)]` (or optional), so that reports written before it
+/// still read, and readers ignore fields they do not know. (Schema 2 gained
+/// `checks[].remediation_cli` and `checks[].documentation` that way.)
 pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// Shared, immutable text: a secret's ARN, name, account and region are stored once and
@@ -243,8 +247,13 @@ pub fn finding_id(check_id: &str, resource_arn: &str) -> String {
     id
 }
 
-/// Description of a check as it appears in the report (for the HTML checks view and for
-/// consumers that want titles without the binary).
+/// Description of a check as it appears in the report: everything a renderer or a consumer
+/// needs to explain and fix its findings without the binary (or with a newer one) — titles,
+/// remediation, the CLI fix, the documentation and the framework controls. Renderers read
+/// the check's description from here only, never from the check registry.
+///
+/// `remediation_cli` and `documentation` were added within schema version 2: reports written
+/// before them read as empty (renderers then show no CLI fix and no documentation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckSummary {
     pub id: String,
@@ -252,7 +261,15 @@ pub struct CheckSummary {
     pub title: String,
     pub category: Category,
     pub severity: Severity,
+    /// One or two sentences: what to do.
     pub remediation: String,
+    /// The AWS CLI command that fixes it, placeholders in capitals; empty when there is none.
+    #[serde(default)]
+    pub remediation_cli: String,
+    /// The check's documentation: the Markdown body of `checks/SLnnn-name.md` (its sections
+    /// *What it checks*, *Why it matters*, *Example*, *Known limitations*, *Remediation*).
+    #[serde(default)]
+    pub documentation: String,
     /// The framework controls the check maps to (from `checks/frameworks/`).
     pub frameworks: Vec<FrameworkRef>,
     pub counts: BTreeMap<Status, usize>,
