@@ -14,8 +14,8 @@ use super::format::{
     push_token, row_class, secret_anchor, severity_class, status_code, waiver_note,
 };
 use super::page::{Anchors, Ctx, finding_order};
-use crate::render::text::{clean, clean_multiline};
 use crate::report::{DidRead, Finding, Gap, Report, SecretSummary};
+use crate::sanitize::{clean, clean_multiline};
 use crate::vocab::{Category, Severity, Status};
 
 #[derive(Serialize)]

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::format::{severity_class, status_class, status_label};
-use crate::render::text::clean;
 use crate::report::Report;
+use crate::sanitize::clean;
 use crate::vocab::{Severity, Status};
 
 /// The SVG width of a bar of `count` out of `total` in a track of `BAR_TRACK` units; at

@@ -11,8 +11,8 @@ use super::format::{
     waiver_note,
 };
 use super::page::{Anchors, Ctx};
-use crate::render::text::{clean, clean_multiline};
 use crate::report::{CheckSummary, Finding, Report};
+use crate::sanitize::{clean, clean_multiline};
 use crate::vocab::Status;
 
 /// A failing, error or suppressed finding listed under its check.

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::render::text::{clean, plural};
+use crate::render::text::plural;
 use crate::report::{Change, Finding, finding_id};
+use crate::sanitize::clean;
 use crate::vocab::{Category, Severity, Status};
 
 /// The stable anchor of a secret's block: never raw AWS text.

@@ -18,8 +18,9 @@ use super::sections::{
     finding_row, framework_views, meta_view, scan_view, selects,
 };
 use super::{Options, PASSING_SUMMARY_THRESHOLD, Passing};
-use crate::render::text::{clean, clean_multiline, plural};
+use crate::render::text::plural;
 use crate::report::{Finding, Report, SecretSummary};
+use crate::sanitize::{clean, clean_multiline};
 use crate::vocab::Status;
 
 /// Attribute-safe tokens for regions and accounts (`r0`, `a0`; in the order of the names, so

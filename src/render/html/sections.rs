@@ -13,9 +13,10 @@ use super::format::{
     status_label, waiver_note,
 };
 use super::page::{Anchors, Ctx, finding_order};
-use crate::render::text::{clean, clean_multiline, plural};
+use crate::render::text::plural;
 use crate::report::scan::KeyStatus;
 use crate::report::{Change, ControlStatus, Finding, Report};
+use crate::sanitize::{clean, clean_multiline};
 use crate::vocab::{Category, Severity, Status};
 
 #[derive(Serialize)]
