@@ -394,3 +394,34 @@ fn run_scan(args: &crate::cli::ScanArgs) -> Result<i32, Error> {
         exit::OK
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The config does not know the check registry; loading one for an audit checks its
+    /// waivers' check ids against it, with the message config validation gives.
+    #[test]
+    fn load_config_rejects_waivers_of_unknown_checks() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let waiver = |check: &str| {
+            format!(
+                "[[waiver]]\ncheck = \"{check}\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"2026-12-31\"\nowner = \"o\"\n"
+            )
+        };
+        let path = dir.path().join("secretlens.toml");
+        std::fs::write(&path, waiver("sl101") + &waiver("SL999")).expect("write config");
+        let e = load_config(Some(&path)).expect_err("SL999 is not a check");
+        assert!(matches!(e, Error::Config(_)), "{e:?}");
+        let e = e.to_string();
+        assert!(
+            e.contains(
+                "`waiver[1].check`: unknown check \"SL999\": use a check id such as \"SL101\""
+            ),
+            "{e}"
+        );
+        std::fs::write(&path, waiver("sl101")).expect("write config");
+        let cfg = load_config(Some(&path)).expect("SL101 is a check");
+        assert_eq!(cfg.waivers[0].check, "SL101");
+    }
+}

@@ -5,11 +5,11 @@
 //! Everything here is a view model computed from the [`Report`]; the askama templates in
 //! `templates/` only loop and branch. Every string that came from AWS (names, ARNs, tags,
 //! descriptions, policies, error messages) is attacker-controllable: it is passed through
-//! [`clean`](crate::sanitize::clean) (which makes bidi overrides and control characters visible) and stays
-//! auto-escaped by askama. Nothing from AWS ever goes into an attribute: element ids and
-//! `href`s are derived from hashes and our own check ids, and the `data-*` attributes the
-//! triage script filters on hold our own enum names or tokens (`r0`, `a1`) that index the
-//! region and account lists.
+//! [`clean`](crate::sanitize::clean) (which makes bidi overrides and control characters
+//! visible) and stays auto-escaped by askama. Nothing from AWS ever goes into an attribute:
+//! element ids and `href`s are derived from hashes and our own check ids, and the `data-*`
+//! attributes the triage script filters on hold our own enum names or tokens (`r0`, `a1`)
+//! that index the region and account lists.
 //!
 //! The overview charts are inline SVG whose geometry is computed here; the template only
 //! writes numbers into attributes and escaped text into `<text>` and `<title>`.
