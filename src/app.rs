@@ -186,16 +186,16 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
 }
 
 /// The config named on the command line, else `./secretlens.toml` when present, else the
-/// defaults.
+/// defaults. Its waivers must name registered checks.
 pub fn load_config(explicit: Option<&Path>) -> Result<Config, Error> {
-    if let Some(p) = explicit {
-        return Ok(Config::load(&p.display().to_string())?);
-    }
-    let default = PathBuf::from("secretlens.toml");
-    if default.is_file() {
-        return Ok(Config::load("secretlens.toml")?);
-    }
-    Ok(Config::default())
+    let path = match explicit {
+        Some(p) => p.display().to_string(),
+        None if PathBuf::from("secretlens.toml").is_file() => "secretlens.toml".to_string(),
+        None => return Ok(Config::default()),
+    };
+    let cfg = Config::load(&path)?;
+    cfg.check_waiver_ids(&path, &|id| checks::meta(id).is_some())?;
+    Ok(cfg)
 }
 
 fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
@@ -404,4 +404,35 @@ fn run_scan(args: &crate::cli::ScanArgs) -> Result<i32, Error> {
     } else {
         exit::OK
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The config does not know the check registry; loading one for an audit checks its
+    /// waivers' check ids against it, with the message config validation gives.
+    #[test]
+    fn load_config_rejects_waivers_of_unknown_checks() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let waiver = |check: &str| {
+            format!(
+                "[[waiver]]\ncheck = \"{check}\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"2026-12-31\"\nowner = \"o\"\n"
+            )
+        };
+        let path = dir.path().join("secretlens.toml");
+        std::fs::write(&path, waiver("sl101") + &waiver("SL999")).expect("write config");
+        let e = load_config(Some(&path)).expect_err("SL999 is not a check");
+        assert!(matches!(e, Error::Config(_)), "{e:?}");
+        let e = e.to_string();
+        assert!(
+            e.contains(
+                "`waiver[1].check`: unknown check \"SL999\": use a check id such as \"SL101\""
+            ),
+            "{e}"
+        );
+        std::fs::write(&path, waiver("sl101")).expect("write config");
+        let cfg = load_config(Some(&path)).expect("SL101 is a check");
+        assert_eq!(cfg.waivers[0].check, "SL101");
+    }
 }

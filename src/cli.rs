@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::render::Format;
-use crate::report::Severity;
+use crate::vocab::Severity;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -461,6 +461,28 @@ impl Config {
         })
     }
 
+    /// Fails on the first `[[waiver]]` whose check is not a known check id, with the error
+    /// [`Config::load`] gives for an invalid key (`waiver[1].check`: unknown check …).
+    /// `is_known` gets the canonical id (`SL101`). The config does not know the check
+    /// registry (the checks read the config): whoever loads a config for evaluation passes it
+    /// (`app::load_config`).
+    pub fn check_waiver_ids(
+        &self,
+        path: &str,
+        is_known: &dyn Fn(&str) -> bool,
+    ) -> Result<(), ConfigError> {
+        crate::waiver::check_known(
+            &self.raw.waiver,
+            &self.waivers,
+            is_known,
+            &|key: &str, message: String| ConfigError::Invalid {
+                path: path.to_string(),
+                key: key.to_string(),
+                message,
+            },
+        )
+    }
+
     /// The effective configuration, as embedded in the report.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(&self.raw).expect("the config is plain data")

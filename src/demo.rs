@@ -14,8 +14,12 @@ pub fn inventory() -> Inventory {
 /// suppression and SL902 (`secretlens demo --config demo/secretlens.toml`; the sample
 /// reports are rendered with it). `secretlens demo` alone uses the defaults.
 pub fn config() -> crate::config::Config {
-    crate::config::Config::from_toml("<embedded demo config>", DEMO_CONFIG)
-        .expect("the embedded demo config is valid (tested)")
+    let path = "<embedded demo config>";
+    let cfg = crate::config::Config::from_toml(path, DEMO_CONFIG).and_then(|c| {
+        c.check_waiver_ids(path, &|id| crate::checks::meta(id).is_some())?;
+        Ok(c)
+    });
+    cfg.expect("the embedded demo config is valid (tested)")
 }
 
 #[cfg(test)]

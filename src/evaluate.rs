@@ -14,9 +14,9 @@ use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::kms::resolve_key;
 use crate::report::{
-    CheckSummary, REPORT_SCHEMA_VERSION, ReaderSummary, Report, SecretSummary, Severity, Status,
-    Summary, ToolInfo,
+    CheckSummary, REPORT_SCHEMA_VERSION, ReaderSummary, Report, SecretSummary, Summary,
 };
+use crate::vocab::{Severity, Status, ToolInfo};
 
 /// Evaluates every check over the inventory as of `now`.
 pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
@@ -83,6 +83,8 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
             category: m.category,
             severity: m.severity,
             remediation: m.remediation.clone(),
+            remediation_cli: m.remediation_cli.clone(),
+            documentation: m.body.clone(),
             frameworks: crate::frameworks::refs_for(&m.id),
             counts: per_check.get(m.id.as_str()).cloned().unwrap_or_default(),
         })

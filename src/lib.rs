@@ -13,7 +13,9 @@
 //!   inventory [`inventory::Gap`].
 //! - [`inventory`] is the versioned snapshot model.
 //! - [`evaluate::evaluate`] runs the [`checks::ALL`] registry: pure and deterministic.
-//! - [`render`] turns a [`report::Report`] into JSON, HTML and a terminal summary.
+//! - [`render`] turns a [`report::Report`] into JSON, HTML and a terminal summary; it reads
+//!   nothing but the report (with [`vocab`], the words every module shares, and
+//!   [`sanitize`], which makes untrusted text safe to show).
 
 pub mod access;
 pub mod app;
@@ -32,9 +34,11 @@ pub mod operation;
 pub mod policy;
 pub mod render;
 pub mod report;
+pub mod sanitize;
 pub mod scan;
 pub mod schedule;
 pub mod simulate;
+pub mod vocab;
 pub mod waiver;
 
 pub use error::Error;

@@ -9,16 +9,17 @@
 //!
 //! Like every other part of evaluation this is pure: "expired" is judged as of the `now`
 //! passed to [`apply`], never the wall clock.
+//!
+//! This module knows neither the config's error type nor the check registry: validation
+//! takes a constructor for the caller's error, and whether a waiver's check exists is asked
+//! of a predicate the caller passes ([`check_known`]; the app passes the registry).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::config::ConfigError;
-use crate::report::{Finding, Status};
-
-/// The check that reports expired and unused waivers; it cannot itself be waived.
-pub const WAIVER_CHECK: &str = "SL902";
+use crate::report::Finding;
+use crate::vocab::{Status, WAIVER_CHECK, WaiverRef};
 
 /// One `[[waiver]]` entry as written. Every field defaults to empty so that validation, not
 /// the TOML parser, reports a missing key — by waiver index and key name.
@@ -71,19 +72,6 @@ pub struct Waiver {
     pub expires: NaiveDate,
 }
 
-/// The waiver a suppressed finding carries in the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaiverRef {
-    /// Position in the config's `[[waiver]]` list, from 0.
-    pub index: usize,
-    /// The resource pattern that matched.
-    pub resource: String,
-    pub reason: String,
-    pub owner: String,
-    /// Last day the waiver applies, `YYYY-MM-DD` (UTC).
-    pub expires: NaiveDate,
-}
-
 impl Waiver {
     /// `waiver[2]`: how messages and the SL902 resource name the waiver.
     pub fn label(&self) -> String {
@@ -129,22 +117,46 @@ pub fn apply(waivers: &[Waiver], findings: &mut [Finding], now: DateTime<Utc>) {
     }
 }
 
-/// Validates the `[[waiver]]` entries. Errors name the waiver and key: `waiver[2].expires`.
-pub fn validate_all(
+/// Validates the `[[waiver]]` entries. Errors name the waiver and key: `waiver[2].expires`;
+/// `invalid(key, message)` makes the caller's error. Check ids are canonicalised (trimmed,
+/// upper case) but not looked up: see [`check_known`].
+pub fn validate_all<E>(
     raw: &[RawWaiver],
-    invalid: &dyn Fn(&str, String) -> ConfigError,
-) -> Result<Vec<Waiver>, ConfigError> {
+    invalid: &dyn Fn(&str, String) -> E,
+) -> Result<Vec<Waiver>, E> {
     raw.iter()
         .enumerate()
         .map(|(i, w)| validate(i, w, invalid))
         .collect()
 }
 
-fn validate(
+/// The first waiver (in config order) whose check is not a known check id, as the error
+/// `invalid(key, message)` makes: `waiver[2].check`: unknown check "SL999" …. `is_known` gets
+/// the canonical id (`SL101`); `raw` and `waivers` are the entries as written and validated.
+pub fn check_known<E>(
+    raw: &[RawWaiver],
+    waivers: &[Waiver],
+    is_known: &dyn Fn(&str) -> bool,
+    invalid: &dyn Fn(&str, String) -> E,
+) -> Result<(), E> {
+    match waivers.iter().find(|w| !is_known(&w.check)) {
+        None => Ok(()),
+        Some(w) => Err(invalid(
+            &format!("waiver[{}].check", w.index),
+            format!(
+                "unknown check {:?}: use a check id such as \"SL101\" (`secretlens checks` lists them)",
+                raw.get(w.index)
+                    .map_or(w.check.as_str(), |r| r.check.as_str())
+            ),
+        )),
+    }
+}
+
+fn validate<E>(
     index: usize,
     w: &RawWaiver,
-    invalid: &dyn Fn(&str, String) -> ConfigError,
-) -> Result<Waiver, ConfigError> {
+    invalid: &dyn Fn(&str, String) -> E,
+) -> Result<Waiver, E> {
     let key = |k: &str| format!("waiver[{index}].{k}");
     let required = |k: &str, v: &str| {
         if v.trim().is_empty() {
@@ -154,17 +166,7 @@ fn validate(
         }
     };
     required("check", &w.check)?;
-    let check = crate::checks::meta(w.check.trim().to_ascii_uppercase().as_str())
-        .map(|m| m.id.clone())
-        .ok_or_else(|| {
-            invalid(
-                &key("check"),
-                format!(
-                    "unknown check {:?}: use a check id such as \"SL101\" (`secretlens checks` lists them)",
-                    w.check
-                ),
-            )
-        })?;
+    let check = w.check.trim().to_ascii_uppercase();
     if check == WAIVER_CHECK {
         return Err(invalid(
             &key("check"),
@@ -233,10 +235,17 @@ mod tests {
     use super::*;
     use crate::checks::testutil::{self, now};
     use crate::config::Config;
-    use crate::report::Severity;
+    use crate::vocab::Severity;
 
     fn cfg(toml: &str) -> Config {
-        Config::from_toml("x.toml", toml).unwrap_or_else(|e| panic!("{e}"))
+        parse(toml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// As `app::load_config` loads a config: its waivers' checks looked up in the registry.
+    fn parse(toml: &str) -> Result<Config, crate::config::ConfigError> {
+        let c = Config::from_toml("x.toml", toml)?;
+        c.check_waiver_ids("x.toml", &|id| crate::checks::meta(id).is_some())?;
+        Ok(c)
     }
 
     fn waiver_toml(check: &str, resource: &str, expires: &str) -> String {
@@ -468,7 +477,7 @@ mod tests {
                 "invalid date",
             ),
         ] {
-            let e = Config::from_toml("x.toml", &toml).unwrap_err().to_string();
+            let e = parse(&toml).unwrap_err().to_string();
             assert!(e.contains(&format!("`{key}`")), "{toml}\n→ {e}");
             assert!(e.contains(needle), "{toml}\n→ {e}");
             assert!(!e.contains('\n'), "{e}");

@@ -64,3 +64,48 @@ pub fn write_files(
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::report::Report;
+    use crate::vocab::Severity;
+
+    /// A report written before `checks[]` carried `remediation_cli` and `documentation` (the
+    /// same schema version 2) still reads, and every renderer renders it, from the report
+    /// alone: without the CLI fix and the documentation, everything else as before.
+    #[test]
+    fn reports_without_the_check_documentation_still_render() {
+        let inv = crate::demo::inventory();
+        let now = inv.as_of.expect("the demo carries its as-of instant");
+        let report = crate::evaluate::evaluate(&inv, &crate::demo::config(), now);
+        assert!(report.checks.iter().all(|c| !c.documentation.is_empty()));
+        let mut v: serde_json::Value =
+            serde_json::from_str(&super::json::render(&report)).expect("report.json is JSON");
+        for c in v["checks"].as_array_mut().expect("checks[]") {
+            let c = c.as_object_mut().expect("a check is an object");
+            assert!(c.remove("remediation_cli").is_some());
+            assert!(c.remove("documentation").is_some());
+        }
+        let old: Report = serde_json::from_value(v).expect("an older report reads");
+        assert_eq!(old.checks.len(), report.checks.len());
+        assert!(
+            old.checks
+                .iter()
+                .all(|c| c.remediation_cli.is_empty() && c.documentation.is_empty())
+        );
+
+        let (html, full) = (super::html::render(&old), super::html::render(&report));
+        for c in &report.checks {
+            let anchor = format!("id=\"check-{}\"", c.id.to_ascii_lowercase());
+            assert!(html.contains(&anchor), "{anchor}");
+        }
+        // The documentation is what is missing: the SL101 card's "Why it matters" text.
+        let why = "Why it matters";
+        assert!(full.contains(why) && !html.contains(why));
+        assert!(html.len() < full.len());
+        assert_eq!(
+            super::text::render(&old, &[], Severity::High),
+            super::text::render(&report, &[], Severity::High)
+        );
+    }
+}

@@ -2,12 +2,15 @@
 //! reports were written, and the verdict the exit code follows. Plain text and deterministic.
 //!
 //! Strings from AWS can carry terminal escape sequences or bidi overrides; they go through
-//! [`clean`] before they are printed.
+//! [`clean`] (the shared [`crate::sanitize`]) before they are printed.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::report::{Report, Severity, Status};
+use crate::report::Report;
+use crate::report::scan::KeyStatus;
+use crate::sanitize::clean;
+use crate::vocab::{Severity, Status, WAIVER_CHECK};
 
 /// How many checks the summary lists before pointing at the full report.
 const MAX_CHECKS: usize = 10;
@@ -15,43 +18,6 @@ const MAX_CHECKS: usize = 10;
 const MAX_GAPS: usize = 10;
 /// How many suppressed findings the summary lists.
 const MAX_SUPPRESSED: usize = 5;
-
-/// Characters that can make displayed text lie: bidi embeddings/overrides/isolates and
-/// invisible joiners.
-fn is_deceptive(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
-    )
-}
-
-fn clean_impl(s: &str, keep_newlines: bool) -> String {
-    if !s.chars().any(|c| c.is_control() || is_deceptive(c)) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if keep_newlines && (c == '\n' || c == '\t') {
-            out.push(c);
-        } else if c.is_control() || is_deceptive(c) {
-            let _ = write!(out, "[U+{:04X}]", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Makes control characters (escape sequences, newlines) and bidi/invisible characters
-/// visible as `[U+202E]`, so that untrusted text shows what it is.
-pub fn clean(s: &str) -> String {
-    clean_impl(s, false)
-}
-
-/// [`clean`], keeping newlines and tabs (for policies, descriptions and prose).
-pub fn clean_multiline(s: &str) -> String {
-    clean_impl(s, true)
-}
 
 /// `1 secret`, `2 secrets`.
 pub fn plural(n: usize, word: &str) -> String {
@@ -142,7 +108,7 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
         let live = scan
             .findings
             .iter()
-            .filter(|f| f.key_status == Some(crate::scan::KeyStatus::ActiveInThisAccount))
+            .filter(|f| f.key_status == Some(KeyStatus::ActiveInThisAccount))
             .count();
         let _ = writeln!(
             out,
@@ -297,7 +263,7 @@ fn render_waivers(out: &mut String, report: &Report) {
     let stale = report
         .findings
         .iter()
-        .filter(|f| f.check_id == crate::waiver::WAIVER_CHECK && f.status == Status::Fail)
+        .filter(|f| f.check_id == WAIVER_CHECK && f.status == Status::Fail)
         .count();
     if suppressed.is_empty() && stale == 0 {
         return;
@@ -348,7 +314,7 @@ fn render_waivers(out: &mut String, report: &Report) {
             plural(stale, "waiver"),
             if stale == 1 { "has" } else { "have" },
             if stale == 1 { "suppresses" } else { "suppress" },
-            crate::waiver::WAIVER_CHECK
+            WAIVER_CHECK
         );
     }
 }
@@ -356,15 +322,6 @@ fn render_waivers(out: &mut String, report: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clean_makes_hostile_characters_visible() {
-        assert_eq!(clean("plain/name"), "plain/name");
-        assert_eq!(clean("a\u{202e}b"), "a[U+202E]b");
-        assert_eq!(clean("\u{1b}[31mred"), "[U+001B][31mred");
-        assert_eq!(clean("two\nlines"), "two[U+000A]lines");
-        assert_eq!(clean_multiline("two\nlines\u{2066}"), "two\nlines[U+2066]");
-    }
 
     #[test]
     fn plural_counts() {

@@ -10,8 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Finding;
-use crate::report::Severity;
+use super::{Finding, KeyStatus};
+use crate::vocab::Severity;
 
 fn base32_value(c: u8) -> Option<u64> {
     match c {
@@ -50,18 +50,6 @@ pub struct KnownAccessKey {
     /// `Active` or `Inactive`, as IAM reports it.
     pub status: String,
     pub user: String,
-}
-
-/// What linking says about a leaked access key id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyStatus {
-    /// The key exists and is active in the audited account: rotate it now.
-    ActiveInThisAccount,
-    /// The key exists in the audited account but is inactive.
-    InactiveInThisAccount,
-    /// The key is not one of the audited account's keys (deleted, another account, temporary).
-    Unknown,
 }
 
 /// The IAM access keys (ids, status, user) in an inventory, or `None` when no user's access keys

@@ -23,63 +23,16 @@ pub mod walk;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 
-use crate::report::Severity;
+use crate::vocab::{Severity, ToolInfo};
 
+/// The scan's result types belong to the report model (a report embeds a scan).
+pub use crate::report::scan::{
+    Finding, KeyStatus, SCAN_SCHEMA_VERSION, ScanReport, Skipped, Stats,
+};
 pub use engine::Engine;
-pub use keyid::{KeyStatus, KnownAccessKey, link_keys};
-
-/// Bumped when a field of the scan JSON changes meaning.
-pub const SCAN_SCHEMA_VERSION: u32 = 1;
-
-/// One hardcoded credential.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub rule_id: String,
-    pub description: String,
-    pub severity: Severity,
-    /// Path relative to the scanned root (forward slashes), or the path in the repository.
-    pub file: String,
-    pub line: usize,
-    /// 1-based, in Unicode scalar values.
-    pub column: usize,
-    /// SHA-256 of rule id, NUL, secret: first 16 hex digits. Stable across runs and files.
-    pub fingerprint: String,
-    /// First 4 and last 2 characters of the secret (less for short secrets).
-    pub preview: String,
-    /// History scans: the oldest commit (by commit time) whose tree has the secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author_date: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    /// History scans: the blob the secret was found in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub blob: Option<String>,
-    /// AWS access key findings: the key id (not a secret) and its decoded account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aws_account_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_status: Option<KeyStatus>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_user: Option<String>,
-    /// The file is test, fixture or example code: the severity was lowered to `low` (the
-    /// finding is still reported; a key linked as active in the account is critical anyway).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub test_path: bool,
-}
-
-/// A file or object that could not be scanned, and why.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Skipped {
-    pub path: String,
-    pub reason: String,
-}
+pub use keyid::{KnownAccessKey, link_keys};
 
 /// What was asked for.
 #[derive(Debug, Clone)]
@@ -110,47 +63,7 @@ impl Default for ScanOptions {
     }
 }
 
-/// Run metadata and results; serialised as the scan JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScanReport {
-    pub schema_version: u32,
-    pub tool: crate::report::ToolInfo,
-    pub generated_at: DateTime<Utc>,
-    /// The scanned path as given.
-    pub target: String,
-    /// `tree` or `git`.
-    pub mode: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-    pub rules: Vec<String>,
-    pub stats: Stats,
-    /// Failing findings by severity.
-    pub by_severity: BTreeMap<Severity, usize>,
-    pub findings: Vec<Finding>,
-    pub skipped: Vec<Skipped>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub files_scanned: usize,
-    pub bytes_scanned: u64,
-    /// History scans: commits walked and distinct blobs scanned.
-    pub commits: usize,
-    pub blobs: usize,
-    /// Findings dropped because their fingerprint is in the baseline.
-    pub baselined: usize,
-    pub duration_ms: u64,
-}
-
 impl ScanReport {
-    /// Findings at or above `threshold`.
-    pub fn at_or_above(&self, threshold: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity >= threshold)
-            .count()
-    }
-
     /// Links the AWS access key ids found against an inventory's IAM access keys (ids only; see
     /// [`keyid::link_keys`]) and recounts `by_severity`. Returns whether the inventory had IAM
     /// access keys to link against (when it has none, key findings keep no `key_status`).
@@ -359,7 +272,7 @@ pub fn scan(target: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError> 
     skipped.sort();
     Ok(ScanReport {
         schema_version: SCAN_SCHEMA_VERSION,
-        tool: crate::report::ToolInfo {
+        tool: ToolInfo {
             name: "secretlens".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },

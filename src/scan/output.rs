@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::{ScanReport, rules};
-use crate::report::Severity;
+use crate::vocab::Severity;
 
 /// Output formats of `secretlens scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::report::Severity;
+use crate::vocab::Severity;
 
 /// The built-in rule file.
 pub const RULES_TOML: &str = include_str!("rules.toml");

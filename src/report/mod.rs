@@ -9,123 +9,20 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{Gap, Scope};
+pub mod scan;
 
-/// Bumped when a field of the report changes meaning.
+pub use crate::inventory::{Gap, ReaderActivity, Scope};
+pub use crate::operation::Operation;
+/// The shared vocabulary, re-exported: `report::Severity` is the path library users and the
+/// checks know (see [`crate::vocab`]).
+pub use crate::vocab::{Category, Severity, Status, ToolInfo, WaiverRef};
+
+/// Bumped when a field of the report changes meaning or is removed, so that a reader of an
+/// older report (`compare`, `--baseline`) can tell. Fields are also added without a bump:
+/// an added field is `#[serde(default)]` (or optional), so that reports written before it
+/// still read, and readers ignore fields they do not know. (Schema 2 gained
+/// `checks[].remediation_cli` and `checks[].documentation` that way.)
 pub const REPORT_SCHEMA_VERSION: u32 = 2;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Fail,
-    Error,
-    Suppressed,
-    Pass,
-    NotApplicable,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Fail,
-        Status::Error,
-        Status::Suppressed,
-        Status::Pass,
-        Status::NotApplicable,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::Error => "error",
-            Status::NotApplicable => "not_applicable",
-            Status::Suppressed => "suppressed",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    Rotation,
-    Usage,
-    Naming,
-    Tagging,
-    Encryption,
-    Replication,
-    Access,
-    Lifecycle,
-    Logging,
-    Collection,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Rotation => "rotation",
-            Category::Usage => "usage",
-            Category::Naming => "naming",
-            Category::Tagging => "tagging",
-            Category::Encryption => "encryption",
-            Category::Replication => "replication",
-            Category::Access => "access",
-            Category::Lifecycle => "lifecycle",
-            Category::Logging => "logging",
-            Category::Collection => "collection",
-        }
-    }
-}
-
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Shared, immutable text: a secret's ARN, name, account and region are stored once and
 /// shared by all of its findings (a 100,000-secret report has millions of findings).
@@ -257,7 +154,7 @@ pub struct Finding {
     pub evidence: Evidence,
     /// The waiver that suppressed this finding (only on `suppressed` findings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<Box<crate::waiver::WaiverRef>>,
+    pub waiver: Option<Box<WaiverRef>>,
     /// With `--baseline`: how this finding compares to the baseline report (only on
     /// findings that fail now, or that failed in the baseline and no longer do).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -351,8 +248,13 @@ pub fn finding_id(check_id: &str, resource_arn: &str) -> String {
     id
 }
 
-/// Description of a check as it appears in the report (for the HTML checks view and for
-/// consumers that want titles without the binary).
+/// Description of a check as it appears in the report: everything a renderer or a consumer
+/// needs to explain and fix its findings without the binary (or with a newer one) — titles,
+/// remediation, the CLI fix, the documentation and the framework controls. Renderers read
+/// the check's description from here only, never from the check registry.
+///
+/// `remediation_cli` and `documentation` were added within schema version 2: reports written
+/// before them read as empty (renderers then show no CLI fix and no documentation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckSummary {
     pub id: String,
@@ -360,7 +262,15 @@ pub struct CheckSummary {
     pub title: String,
     pub category: Category,
     pub severity: Severity,
+    /// One or two sentences: what to do.
     pub remediation: String,
+    /// The AWS CLI command that fixes it, placeholders in capitals; empty when there is none.
+    #[serde(default)]
+    pub remediation_cli: String,
+    /// The check's documentation: the Markdown body of `checks/SLnnn-name.md` (its sections
+    /// *What it checks*, *Why it matters*, *Example*, *Known limitations*, *Remediation*).
+    #[serde(default)]
+    pub documentation: String,
     /// The framework controls the check maps to (from `checks/frameworks/`).
     pub frameworks: Vec<FrameworkRef>,
     pub counts: BTreeMap<Status, usize>,
@@ -463,7 +373,7 @@ pub struct DidRead {
     /// The lookup stopped at its bounds: older reads may be missing.
     pub truncated: bool,
     /// Principals with at least one successful read, most reads first.
-    pub readers: Vec<crate::inventory::ReaderActivity>,
+    pub readers: Vec<ReaderActivity>,
 }
 
 /// One principal that can read a secret.
@@ -492,12 +402,6 @@ pub struct Summary {
     pub failing_by_category: BTreeMap<Category, usize>,
     /// Failing findings by region.
     pub failing_by_region: BTreeMap<String, usize>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToolInfo {
-    pub name: String,
-    pub version: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -531,7 +435,7 @@ pub struct Report {
     /// With `--scan PATH`: the hardcoded-credential scan (same JSON as `secretlens scan
     /// --format json`: findings with redacted previews, never secrets, and its summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scan: Option<crate::scan::ScanReport>,
+    pub scan: Option<scan::ScanReport>,
 }
 
 impl Report {
