@@ -17,6 +17,7 @@
 //! conditions on unknown keys, `NotPrincipal`, cross-account and service grants, key policies
 //! naming roles, encryption-context conditions, missing policies …): two builds that print the
 //! same digests give the same answers.
+#![allow(clippy::print_stdout)] // a benchmark prints its measurements.
 
 use std::time::Instant;
 

@@ -5,6 +5,7 @@
 //!
 //! `cargo run --release --example floor -- ENDPOINT REGION [CONCURRENCY]`; used by
 //! `scripts/bench-audit.sh` to show how close the audit is to the cost of its API calls.
+#![allow(clippy::print_stdout)] // a benchmark prints its measurements.
 
 use std::collections::BTreeSet;
 

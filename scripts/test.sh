@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: `./scripts/test.sh [extra cargo test args]`.
+# Runs the whole test suite: `./scripts/test.sh [extra cargo test args]`: cargo fmt --check,
+# cargo clippy --all-targets -D warnings, then every test.
 #
 # The moto-backed collection tests (tests/moto_audit.rs) need moto and boto3: they are
 # installed from tests/moto/requirements.txt into .venv/ (gitignored). pip runs only when the
@@ -54,4 +55,14 @@ fi
 log "moto tests use $SECRETLENS_TEST_PYTHON"
 # Chromium and playwright-core for tests/browser.rs (quick when already installed).
 bash tests/browser/setup.sh || log "warning: no browser: tests/browser.rs will fail with CI=true, and be skipped otherwise"
+# Style gates first: a formatting or lint failure fails the run before the long tests.
+# (`SECRETLENS_SKIP_LINT=1` skips them for a quick local re-run; CI never sets it.)
+if [[ ${SECRETLENS_SKIP_LINT:-0} != 1 ]]; then
+    cargo fmt --version >/dev/null 2>&1 || { log "error: rustfmt is not installed (rustup component add rustfmt)"; exit 2; }
+    cargo clippy --version >/dev/null 2>&1 || { log "error: clippy is not installed (rustup component add clippy)"; exit 2; }
+    log "cargo fmt --check"
+    cargo fmt --check
+    log "cargo clippy --all-targets -- -D warnings (lints: Cargo.toml [lints])"
+    cargo clippy --all-targets --quiet -- -D warnings
+fi
 exec cargo test --all-targets --no-fail-fast "$@"

@@ -1,5 +1,6 @@
 //! Runs a parsed command line: the glue between the CLI, collection, evaluation and
 //! rendering. `main` only maps the outcome to an exit code.
+#![allow(clippy::print_stdout)] // app.rs runs commands whose output is stdout (`checks`, `explain`, `simulate` …).
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

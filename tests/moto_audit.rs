@@ -4,6 +4,7 @@
 //! and the test-only extension backdates secrets (moto has no clock control).
 //!
 //! Every test computes "now" once, backdates against it and passes it as `--as-of`.
+#![allow(clippy::print_stdout)] // timings are printed for the benchmark notes.
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! CloudTrail collection against moto (trails) and the test extension (LookupEvents, which
 //! moto lacks, served from seeded events): SL801, SL802, RotationFailed evidence on SL103,
 //! the calls made per region, and a timing of a 7-day window of 10,000 events (ignored).
+#![allow(clippy::print_stdout)] // timings are printed for the benchmark notes.
 
 mod common;
 

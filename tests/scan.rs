@@ -69,7 +69,7 @@ fn aws_secret_keys_named_or_near_a_key_id() {
     let mut r = rng();
     let sk = loop {
         let s = r.string(B64, 40);
-        if secretlens::scan::engine::aws_secret_shape(&s) {
+        if scan::engine::aws_secret_shape(&s) {
             break s;
         }
     };
@@ -426,7 +426,7 @@ fn tree_scan_respects_gitignore_vendored_binary_and_reports_positions() {
         [&b"\0\x01\x02"[..], t.as_bytes()].concat(),
     );
     write(d.path(), ".env", format!("GITHUB_TOKEN={t}\n"));
-    std::process::Command::new("git")
+    Command::new("git")
         .arg("init")
         .arg("-q")
         .arg(d.path())

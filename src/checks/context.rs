@@ -24,7 +24,7 @@ pub struct Context<'a> {
     access: OnceLock<crate::access::AccessIndex>,
     /// Every reported secret's readers (by ARN), computed once by [`Context::readers`]: SL604,
     /// SL605, SL802 and the report's per-secret view all need them.
-    readers: OnceLock<std::collections::HashMap<String, crate::access::SecretAccess>>,
+    readers: OnceLock<HashMap<String, crate::access::SecretAccess>>,
     /// Regions of the replicas listed by `ListSecrets`, by (account, name, primary region).
     listed_replicas: OnceLock<HashMap<SecretKey<'a>, BTreeSet<&'a str>>>,
     /// The position of the first gap per (operation, resource), for [`Context::secret_gap`].

@@ -78,7 +78,7 @@ impl Emitter<'_> {
             return None;
         }
         // A reference into the slice points at the start of an element.
-        let i = (p as usize - range.start as usize) / std::mem::size_of::<Secret>();
+        let i = (p as usize - range.start as usize) / size_of::<Secret>();
         self.resources.get(i)
     }
 }

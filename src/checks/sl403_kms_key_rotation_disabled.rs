@@ -411,7 +411,7 @@ mod tests {
             inv.gaps.push(Gap {
                 account: ACCOUNT.into(),
                 region: REGION.into(),
-                operation: crate::operation::Operation::from_name(op),
+                operation: Operation::from_name(op),
                 resource: res,
                 error_code: "AccessDeniedException".into(),
                 message: String::new(),

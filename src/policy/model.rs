@@ -228,8 +228,7 @@ fn parse_value(v: &Value, lenient: bool) -> Result<(Policy, Vec<PolicyError>), P
             return Err(PolicyError::new(
                 "Version",
                 format!("{other} is not a policy version (use \"2012-10-17\")"),
-            )
-            .into());
+            ));
         }
     };
     let id = match obj.get("Id") {
@@ -239,8 +238,7 @@ fn parse_value(v: &Value, lenient: bool) -> Result<(Policy, Vec<PolicyError>), P
             return Err(PolicyError::new(
                 "Id",
                 format!("must be a string, not {}", type_name(other)),
-            )
-            .into());
+            ));
         }
     };
     let stmts: Vec<(String, &Value)> = match obj.get("Statement") {
@@ -263,8 +261,7 @@ fn parse_value(v: &Value, lenient: bool) -> Result<(Policy, Vec<PolicyError>), P
                     "must be an object or an array of objects, not {}",
                     type_name(other)
                 ),
-            )
-            .into());
+            ));
         }
     };
     let mut warnings = Vec::new();
@@ -312,8 +309,7 @@ fn string_list(v: &Value, path: &str) -> Result<Vec<String>, PolicyError> {
                 other => Err(PolicyError::new(
                     format!("{path}[{i}]"),
                     format!("must be a string, not {}", type_name(other)),
-                )
-                .into()),
+                )),
             })
             .collect(),
         other => Err(PolicyError::new(
@@ -322,8 +318,7 @@ fn string_list(v: &Value, path: &str) -> Result<Vec<String>, PolicyError> {
                 "must be a string or an array of strings, not {}",
                 type_name(other)
             ),
-        )
-        .into()),
+        )),
     }
 }
 
@@ -365,8 +360,7 @@ fn parse_statement(
             return Err(PolicyError::new(
                 p("Sid"),
                 format!("must be a string, not {}", type_name(other)),
-            )
-            .into());
+            ));
         }
     };
     let effect = match obj.get("Effect") {
@@ -376,8 +370,7 @@ fn parse_statement(
             return Err(PolicyError::new(
                 p("Effect"),
                 format!("{other} is not \"Allow\" or \"Deny\""),
-            )
-            .into());
+            ));
         }
         None => {
             return Err(PolicyError::new(
@@ -445,8 +438,7 @@ fn parse_actions(v: &Value, path: &str, negated: bool) -> Result<ActionMatch, Po
             return Err(PolicyError::new(
                 format!("{path}[{i}]"),
                 format!("{a:?} is not \"*\" or \"service:Action\""),
-            )
-            .into());
+            ));
         }
         patterns.push(Glob::plain(a, true));
     }
@@ -476,8 +468,7 @@ fn parse_resources(
             return Err(PolicyError::new(
                 format!("{path}[{i}]"),
                 format!("{r:?} is not an ARN or \"*\""),
-            )
-            .into());
+            ));
         }
         let pieces = if version.variables_enabled() {
             parse_pieces(r)
@@ -540,14 +531,13 @@ fn parse_principal(v: &Value, path: &str, negated: bool) -> Result<PrincipalMatc
                 format!(
                     "{s:?}: a string principal must be \"*\"; use {{\"AWS\": …}} or {{\"Service\": …}}"
                 ),
-            ).into());
+            ));
         }
         other => {
             return Err(PolicyError::new(
                 path,
                 format!("must be \"*\" or an object, not {}", type_name(other)),
-            )
-            .into());
+            ));
         }
     }
     Ok(PrincipalMatch { negated, entries })
