@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{Category, Severity};
+use crate::vocab::{Category, Severity, Status};
 
 /// A check document (`checks/SLnnn-name.md`) that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +34,9 @@ pub struct CheckMeta {
     pub summary: String,
     pub category: Category,
     pub severity: Severity,
+    /// Every status the check's code can report (`pass`, `fail`, `error`, `not_applicable`):
+    /// tests/checks.rs requires a fixture for each.
+    pub statuses: Vec<Status>,
     /// Config keys the check reads, e.g. `rotation.max_interval_days`.
     #[serde(default)]
     pub parameters: Vec<String>,

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates every derived file after a change to the checks or the demo, then shows what
+# changed for review: the README's check table (from checks/*.md), the per-check insta
+# snapshots (tests/checks/SLnnn/*.snap) and the sample reports (sample-reports/).
+# Usage: scripts/regen.sh          (review with `git diff` before committing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECRETLENS_UPDATE=1 cargo test --quiet --test cli readme_check_table
+INSTA_UPDATE=always cargo test --quiet --test checks
+UPDATE_SAMPLES=1 cargo test --quiet --test render sample_reports_are_fresh
+# Then the same tests must pass without the update switches.
+cargo test --quiet --test cli readme_check_table
+cargo test --quiet --test checks
+cargo test --quiet --test render sample_reports_are_fresh
+git status --short -- README.md tests/checks sample-reports
