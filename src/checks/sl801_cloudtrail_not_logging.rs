@@ -79,25 +79,22 @@ impl Check for CloudTrailNotLogging {
                 covering_trail: None,
                 gaps: gaps.iter().map(|g| super::GapEvidence::from(*g)).collect(),
             };
-            let trails = match ctx
+            let Some(trails) = ctx
                 .inv
                 .cloudtrail_for(account, region)
                 .and_then(|c| c.trails.as_ref())
-            {
-                Some(t) => t,
-                None => {
-                    let why = match gaps.first() {
-                        Some(g) => format!("DescribeTrails failed ({})", g.error_code),
-                        None => "CloudTrail was not collected for this region ([cloudtrail] enabled = false, or an older inventory)".to_string(),
-                    };
-                    out.push(
-                        resource(account, region),
-                        Status::Error,
-                        format!("cannot tell whether secret reads are logged: {why}"),
-                        ev,
-                    );
-                    continue;
-                }
+            else {
+                let why = match gaps.first() {
+                    Some(g) => format!("DescribeTrails failed ({})", g.error_code),
+                    None => "CloudTrail was not collected for this region ([cloudtrail] enabled = false, or an older inventory)".to_string(),
+                };
+                out.push(
+                    resource(account, region),
+                    Status::Error,
+                    format!("cannot tell whether secret reads are logged: {why}"),
+                    ev,
+                );
+                continue;
             };
             ev.trails = trails
                 .iter()
