@@ -238,9 +238,11 @@ pub struct AccessIndex {
     resource_tag_keys: Vec<String>,
     principal_tag_keys: Vec<String>,
     /// Decisions already made, by what they depend on (see [`CacheKey`]): sharded.
-    cache: Vec<Mutex<HashMap<CacheKey, Arc<Verdict>, BuildFnv>>>,
+    cache: Vec<Mutex<HashMap<CacheKey, Arc<Verdict>, BuildWords>>>,
+    /// The exact contexts the memo keys refer to.
+    contexts: Contexts,
     /// Account ids in a fixed order, for cache keys.
-    account_ord: HashMap<String, u64>,
+    account_ord: HashMap<String, u32>,
     /// Per (account ordinal, action, [`CacheKey::context`]): every subject's verdict when none
     /// of the resource elements its statements test matches the resource (its "baseline"
     /// matches), the common case for principals with `Resource: "*"` grants.
@@ -250,7 +252,7 @@ pub struct AccessIndex {
 }
 
 /// (account ordinal, action, context) → baseline verdicts.
-type DenseMap = HashMap<(u64, u8, u64), Arc<Dense>, BuildFnv>;
+type DenseMap = HashMap<DenseKey, Arc<Dense>, BuildWords>;
 
 /// At most this many [`Dense`] slots (4 bytes each, plus the verdicts) per index; beyond,
 /// the per-key cache alone is used.
@@ -292,57 +294,88 @@ impl Found<'_> {
     }
 }
 
-/// FNV-1a: the cache keys are a few machine words, SipHash is needlessly slow for them.
-#[derive(Debug, Default, Clone, Copy)]
-struct BuildFnv;
-
-struct Fnv(u64);
-
-impl std::hash::BuildHasher for BuildFnv {
-    type Hasher = Fnv;
-    fn build_hasher(&self) -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    /// Whole words (the [`CacheKey`] fields): one multiply per word.
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(23) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-fn fnv(parts: &[&str]) -> u64 {
-    use std::hash::Hasher;
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    for p in parts {
-        h.write(p.as_bytes());
-        h.write(&[0xff]);
-    }
-    h.finish()
-}
+/// Hasher of the memo tables, whose keys are a few small integers (ids, ordinals, a bitset)
+/// compared in full: the hash only picks a bucket, never stands for the key.
+type BuildWords = rustc_hash::FxBuildHasher;
 
 /// What a subject's decision depends on when the resource policy plays no part (identity
-/// side of `GetSecretValue`) or is the same for many secrets (a key policy): the subject, the
-/// action, which of its statements' `Resource` elements match the resource, the values of the
-/// resource-tag keys policies test, and the resource (key actions) or primary region.
-/// `who` packs the account ordinal, the subject and the action; `matches` is a bitset over
-/// the subject's (≤ 64) statements; `context` is an FNV hash of the tag values and the
-/// resource or region.
+/// side of `GetSecretValue`) or is the same for many secrets (a key policy): the account
+/// ordinal, the subject, the action, which of its statements' `Resource` elements match the
+/// resource (`matches`, a bitset over the subject's ≤ 64 statements), and everything else the
+/// request takes from the secret (`context`, an id from [`Contexts`]). Compared field by
+/// field: two keys are equal only when every input of the decision is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct CacheKey {
-    who: u64,
+    ord: u32,
+    subject: u32,
+    act: u8,
     matches: u64,
-    context: u64,
+    context: u32,
+}
+
+/// (account ordinal, action, context id): the key of a [`Dense`] table.
+type DenseKey = (u32, u8, u32);
+
+/// Exact identities of decision contexts: a dense `u32` per distinct tuple of the values a
+/// decision reads from the secret (see [`AccessIndex::context_of`]).
+///
+/// Why exact: the tuple holds the values of resource tags that policies test — text anyone
+/// allowed to tag a secret chooses. The memo used to be keyed by a 64-bit FNV hash of it with
+/// no equality check, so two secrets whose tag values collided (FNV is not collision
+/// resistant: a collision takes minutes to find) shared one memoised verdict, and a secret
+/// could be reported with another secret's readers. Here the tuple itself is the key: it is
+/// encoded injectively (each value length-prefixed, absence distinct from every value) and
+/// compared in full; the map's hasher (SipHash, randomly keyed, so crafted values cannot
+/// degrade it either) only picks buckets.
+#[derive(Debug, Default)]
+struct Contexts {
+    ids: std::sync::RwLock<HashMap<Box<[u8]>, u32>>,
+}
+
+impl Contexts {
+    /// The id of the encoded tuple (see [`ContextTuple`]); `None` when the ids are exhausted
+    /// (more than `u32::MAX` distinct contexts: the decision is then not memoised).
+    fn id(&self, tuple: &ContextTuple) -> Option<u32> {
+        let key = tuple.0.as_slice();
+        if let Some(&id) = self.ids.read().expect("contexts lock").get(key) {
+            return Some(id);
+        }
+        let mut ids = self.ids.write().expect("contexts lock");
+        if let Some(&id) = ids.get(key) {
+            return Some(id);
+        }
+        let id = u32::try_from(ids.len()).ok()?;
+        ids.insert(key.into(), id);
+        Some(id)
+    }
+}
+
+/// An injective encoding of a tuple of optional strings: a kind byte, then per value `0` for
+/// absent or `1`, its length (8 bytes) and its bytes. Two tuples have the same encoding only
+/// when they are equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ContextTuple(Vec<u8>);
+
+impl ContextTuple {
+    /// Secret-side (`GetSecretValue`, `PutResourcePolicy`) and key-side contexts never share
+    /// an encoding.
+    const SECRET: u8 = 0;
+    const KEY: u8 = 1;
+
+    fn new(kind: u8) -> ContextTuple {
+        ContextTuple(vec![kind])
+    }
+
+    fn push(&mut self, value: Option<&str>) {
+        match value {
+            None => self.0.push(0),
+            Some(v) => {
+                self.0.push(1);
+                self.0.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                self.0.extend_from_slice(v.as_bytes());
+            }
+        }
+    }
 }
 
 const SHARDS: usize = 64;
@@ -590,14 +623,14 @@ impl AccessIndex {
         }
         idx.resource_tag_keys = tag_keys.into_iter().collect();
         idx.cache = (0..SHARDS)
-            .map(|_| Mutex::new(HashMap::with_hasher(BuildFnv)))
+            .map(|_| Mutex::new(HashMap::with_hasher(BuildWords::default())))
             .collect();
         let mut ids: Vec<&String> = idx.accounts.keys().collect();
         ids.sort();
         idx.account_ord = ids
             .into_iter()
             .enumerate()
-            .map(|(i, a)| (a.clone(), i as u64))
+            .map(|(i, a)| (a.clone(), i as u32))
             .collect();
         idx.principal_tag_keys = ptag_keys.into_iter().collect();
         idx
@@ -963,21 +996,13 @@ impl AccessIndex {
             // are therefore determined by `resource` too.
             let ok = rpol.is_none()
                 || key_policy.is_some_and(|k| self.key_cacheable.get(k).copied().unwrap_or(false));
-            ok.then(|| fnv(&[resource, &secret.region]))
-        } else {
-            let mut parts: Vec<&str> = Vec::with_capacity(self.resource_tag_keys.len() + 1);
-            parts.push(secret.primary_region.as_deref().unwrap_or(&secret.region));
-            for k in &self.resource_tag_keys {
-                let tag = k.split_once('/').map_or("", |(_, t)| t);
-                parts.push(
-                    secret
-                        .tags
-                        .iter()
-                        .find(|(t, _)| t.eq_ignore_ascii_case(tag))
-                        .map_or("\u{0}absent", |(_, v)| v.as_str()),
-                );
+            if ok {
+                self.contexts.id(&self.context_of(secret, act, resource))
+            } else {
+                None
             }
-            Some(fnv(&parts))
+        } else {
+            self.contexts.id(&self.context_of(secret, act, resource))
         };
         let ord = ord.unwrap_or(0);
         let (mut hit, mut special, mut dense) = (Vec::new(), Vec::new(), None);
@@ -1058,7 +1083,35 @@ impl AccessIndex {
         q
     }
 
-    fn dense_table(&self, ord: u64, act: Act, context: u64, n: usize) -> Option<Arc<Dense>> {
+    /// Everything a memoisable decision reads from the secret besides the statement matches
+    /// (see [`Self::decide`]), as an exact tuple:
+    /// - key actions: the key (`resource`: its policy and `aws:ResourceAccount` follow from
+    ///   it) and the secret's region (`kms:ViaService`);
+    /// - secret actions: `aws:ResourceAccount` (from the secret's ARN), the primary region
+    ///   (`secretsmanager:SecretPrimaryRegion`) and the value, or absence, of every resource
+    ///   tag a policy tests.
+    ///
+    /// Principal tags belong to the subject, which the key names; decisions that depend on
+    /// the secret's ARN otherwise (encryption-context conditions, policy variables in
+    /// `Resource`) are not memoised at all.
+    fn context_of(&self, secret: &Secret, act: Act, resource: &str) -> ContextTuple {
+        if act.on_key() {
+            let mut t = ContextTuple::new(ContextTuple::KEY);
+            t.push(Some(resource));
+            t.push(Some(&secret.region));
+            t
+        } else {
+            let mut t = ContextTuple::new(ContextTuple::SECRET);
+            t.push(arn_account(resource));
+            t.push(Some(primary_region(secret)));
+            for k in &self.resource_tag_keys {
+                t.push(resource_tag(secret, k));
+            }
+            t
+        }
+    }
+
+    fn dense_table(&self, ord: u32, act: Act, context: u32, n: usize) -> Option<Arc<Dense>> {
         use std::sync::atomic::Ordering;
         let mut map = self.dense.lock().expect("dense lock");
         if let Some(d) = map.get(&(ord, act as u8, context)) {
@@ -1118,12 +1171,16 @@ impl AccessIndex {
             }
         }
         let key = CacheKey {
-            who: (q.ord << 40) | ((i as u64) << 8) | q.act as u64,
+            ord: q.ord,
+            subject: i as u32,
+            act: q.act as u8,
             matches,
             context,
         };
+        // Only picks a shard: the key is compared in full inside it.
+        let who = (u64::from(key.ord) << 40) ^ (u64::from(key.subject) << 8) ^ u64::from(key.act);
         let shard = &self.cache
-            [(key.who.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ key.context) as usize % SHARDS];
+            [(who.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(key.context)) as usize % SHARDS];
         if let Some(v) = shard.lock().expect("cache lock").get(&key) {
             return Found::Owned(v.clone());
         }
@@ -1215,24 +1272,60 @@ impl AccessIndex {
             }
         } else {
             for k in &self.resource_tag_keys {
-                let tag = k.split_once('/').map_or("", |(_, t)| t);
-                match secret.tags.iter().find(|(t, _)| t.to_lowercase() == tag) {
-                    Some((_, v)) => c.insert(k, vec![v.clone()]),
+                match resource_tag(secret, k) {
+                    Some(v) => c.insert(k, vec![v.to_string()]),
                     None => c.mark_absent(k),
                 }
             }
-            let primary = secret
-                .primary_region
-                .clone()
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| secret.region.clone());
-            c.insert("secretsmanager:SecretPrimaryRegion", vec![primary]);
+            c.insert(
+                "secretsmanager:SecretPrimaryRegion",
+                vec![primary_region(secret).to_string()],
+            );
         }
         if rpol.is_some() {
             refs.resource = rpol;
         }
         evaluate_refs(refs, &req)
     }
+}
+
+/// The primary region a request about the secret carries: its own region unless it is a
+/// replica.
+fn primary_region(secret: &Secret) -> &str {
+    secret
+        .primary_region
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .unwrap_or(&secret.region)
+}
+
+/// The secret's value of the tag a resource-tag condition key names (`…resourcetag/TAG`,
+/// lowercased): tag keys compare case-insensitively.
+fn resource_tag<'s>(secret: &'s Secret, key_lc: &str) -> Option<&'s str> {
+    let tag = key_lc.split_once('/').map_or("", |(_, t)| t);
+    secret
+        .tags
+        .iter()
+        .find(|(t, _)| {
+            // `tag` is lowercased: for an ASCII key this is `t.to_lowercase() == tag` without
+            // the allocation.
+            if t.is_ascii() {
+                t.eq_ignore_ascii_case(tag)
+            } else {
+                t.to_lowercase() == tag
+            }
+        })
+        .map(|(_, v)| v.as_str())
+}
+
+/// The account `aws:ResourceAccount` takes from a resource ARN, as
+/// [`crate::policy::Request::resource_account`] derives it.
+fn arn_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let arn_prefix = parts.next();
+    let account = parts.nth(3);
+    let whole = parts.next().is_some();
+    account.filter(|a| arn_prefix == Some("arn") && whole && !a.is_empty())
 }
 
 /// Per-thread buffers reused from query to query (they are large enough that allocating them
@@ -1271,9 +1364,9 @@ struct Query<'q> {
     /// Evidence label of the resource (or key) policy.
     rlabel: &'q str,
     /// The account's ordinal, for cache keys.
-    ord: u64,
+    ord: u32,
     /// [`CacheKey::context`]; `None`: nothing is memoised.
-    context: Option<u64>,
+    context: Option<u32>,
     /// Per [`AccountIdx::elems`]: whether one of its patterns matches `resource`.
     hit: Vec<bool>,
     /// Per subject: whether it tests an element in `hit` (its matches are not its baseline).

@@ -381,3 +381,114 @@ fn resource_tags_are_known() {
         .is_none()
     );
 }
+
+/// One account whose only principal is the role `reader` with the given identity statement,
+/// and the given secrets.
+fn one_reader(statement: &str, secrets: Vec<Secret>) -> Inventory {
+    let mut inv = Inventory::empty("memo", chrono::Utc::now());
+    inv.accounts = vec![A.into()];
+    inv.iam = vec![IamAccount {
+        account: A.into(),
+        roles: vec![role("reader", vec![inline("p", statement)], &[], None)],
+        ..Default::default()
+    }];
+    inv.secrets = secrets;
+    inv
+}
+
+/// Whether `role/reader` reads each secret, asking in the given order on one index (so the
+/// answer for the first is memoised when the second is asked).
+fn reads_in_order(inv: &Inventory, order: &[usize]) -> Vec<(usize, bool)> {
+    let idx = AccessIndex::build(inv);
+    order
+        .iter()
+        .map(|&i| {
+            let a = idx.readers(&inv.secrets[i]);
+            (i, by_arn(&a, "role/reader").is_some_and(|r| r.allowed()))
+        })
+        .collect()
+}
+
+#[test]
+fn memo_context_ids_are_exact() {
+    let c = Contexts::default();
+    let tuple = |kind: u8, values: &[Option<&str>]| {
+        let mut t = ContextTuple::new(kind);
+        values.iter().for_each(|v| t.push(*v));
+        t
+    };
+    let s = ContextTuple::SECRET;
+    let cases = [
+        tuple(s, &[Some("us-east-1"), Some("ab"), Some("c")]),
+        tuple(s, &[Some("us-east-1"), Some("a"), Some("bc")]),
+        tuple(s, &[Some("us-east-1"), Some("abc"), None]),
+        tuple(s, &[Some("us-east-1"), Some("abc"), Some("")]),
+        tuple(s, &[Some("us-east-1"), Some("abc"), Some("\u{0}absent")]),
+        tuple(s, &[Some("us-east-1"), Some("abc")]),
+        tuple(ContextTuple::KEY, &[Some("us-east-1"), Some("abc")]),
+    ];
+    let ids: Vec<u32> = cases.iter().map(|t| c.id(t).expect("id")).collect();
+    // Distinct tuples, distinct ids (the encodings differ too: they are the map's keys).
+    for i in 0..cases.len() {
+        for j in 0..i {
+            assert_ne!(cases[i], cases[j], "{i} {j}");
+            assert_ne!(ids[i], ids[j], "{i} {j}");
+        }
+    }
+    // Equal tuples, the same id, however often asked.
+    for (t, &id) in cases.iter().zip(&ids) {
+        assert_eq!(c.id(&t.clone()), Some(id));
+    }
+    assert_eq!(ids, (0..cases.len() as u32).collect::<Vec<_>>());
+}
+
+#[test]
+fn arn_account_is_the_request_resource_account() {
+    use crate::policy::{Principal, Request};
+    let p = Principal::parse(&format!("arn:aws:iam::{A}:role/x")).unwrap();
+    for arn in [
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:a:b:c",
+        "arn:aws:secretsmanager:us-east-1::secret:a",
+        "arn:aws:secretsmanager:us-east-1:111122223333",
+        "nra:aws:secretsmanager:us-east-1:111122223333:secret:a",
+        "",
+        "*",
+    ] {
+        let req = Request::new(p.clone(), GET_SECRET_VALUE, arn);
+        assert_eq!(
+            arn_account(arn).map(str::to_string),
+            req.resource_account(),
+            "{arn}"
+        );
+    }
+}
+
+#[test]
+fn secrets_whose_tag_keys_differ_beyond_ascii_get_their_own_verdicts() {
+    // A condition on a non-ASCII tag key: the tagged secret reads, the untagged one does not,
+    // whichever is asked first (the memo once looked tags up ASCII-case-insensitively while the
+    // decision used Unicode lowercasing, so both secrets shared one context).
+    let stmt = r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/Équipe":"rouge"}}}"#;
+    let mut tagged = secret("tagged", None, None);
+    tagged.tags.insert("ÉQUIPE".into(), "rouge".into());
+    let inv = one_reader(stmt, vec![tagged, secret("untagged", None, None)]);
+    assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
+    assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
+}
+
+#[test]
+fn replicas_with_an_empty_primary_region_get_their_own_verdicts() {
+    // An empty primary region means the secret's own region, in the memo key as in the
+    // decision.
+    let stmt = r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"secretsmanager:SecretPrimaryRegion":"us-east-1"}}}"#;
+    let mut east = secret("east", None, None);
+    east.primary_region = Some(String::new());
+    let mut west = secret("west", None, None);
+    west.region = "eu-west-1".into();
+    west.arn = format!("arn:aws:secretsmanager:eu-west-1:{A}:secret:west-AbCdEf");
+    west.primary_region = Some(String::new());
+    let inv = one_reader(stmt, vec![east, west]);
+    assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
+    assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
+}
