@@ -1,6 +1,7 @@
 use super::*;
 use crate::inventory::{
-    AccessKey, IamGroup, IamRole, IamUser, InlinePolicy, KmsKey, ManagedPolicy,
+    AccessKey, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, Inventory, KmsKey,
+    ManagedPolicy, Secret,
 };
 
 const A: &str = "111122223333";
@@ -407,61 +408,6 @@ fn reads_in_order(inv: &Inventory, order: &[usize]) -> Vec<(usize, bool)> {
             (i, by_arn(&a, "role/reader").is_some_and(|r| r.allowed()))
         })
         .collect()
-}
-
-#[test]
-fn memo_context_ids_are_exact() {
-    let c = Contexts::default();
-    let tuple = |kind: u8, values: &[Option<&str>]| {
-        let mut t = ContextTuple::new(kind);
-        values.iter().for_each(|v| t.push(*v));
-        t
-    };
-    let s = ContextTuple::SECRET;
-    let cases = [
-        tuple(s, &[Some("us-east-1"), Some("ab"), Some("c")]),
-        tuple(s, &[Some("us-east-1"), Some("a"), Some("bc")]),
-        tuple(s, &[Some("us-east-1"), Some("abc"), None]),
-        tuple(s, &[Some("us-east-1"), Some("abc"), Some("")]),
-        tuple(s, &[Some("us-east-1"), Some("abc"), Some("\u{0}absent")]),
-        tuple(s, &[Some("us-east-1"), Some("abc")]),
-        tuple(ContextTuple::KEY, &[Some("us-east-1"), Some("abc")]),
-    ];
-    let ids: Vec<u32> = cases.iter().map(|t| c.id(t).expect("id")).collect();
-    // Distinct tuples, distinct ids (the encodings differ too: they are the map's keys).
-    for i in 0..cases.len() {
-        for j in 0..i {
-            assert_ne!(cases[i], cases[j], "{i} {j}");
-            assert_ne!(ids[i], ids[j], "{i} {j}");
-        }
-    }
-    // Equal tuples, the same id, however often asked.
-    for (t, &id) in cases.iter().zip(&ids) {
-        assert_eq!(c.id(&t.clone()), Some(id));
-    }
-    assert_eq!(ids, (0..cases.len() as u32).collect::<Vec<_>>());
-}
-
-#[test]
-fn arn_account_is_the_request_resource_account() {
-    use crate::policy::{Principal, Request};
-    let p = Principal::parse(&format!("arn:aws:iam::{A}:role/x")).unwrap();
-    for arn in [
-        "arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf",
-        "arn:aws:secretsmanager:us-east-1:111122223333:secret:a:b:c",
-        "arn:aws:secretsmanager:us-east-1::secret:a",
-        "arn:aws:secretsmanager:us-east-1:111122223333",
-        "nra:aws:secretsmanager:us-east-1:111122223333:secret:a",
-        "",
-        "*",
-    ] {
-        let req = Request::new(p.clone(), GET_SECRET_VALUE, arn);
-        assert_eq!(
-            arn_account(arn).map(str::to_string),
-            req.resource_account(),
-            "{arn}"
-        );
-    }
 }
 
 #[test]
