@@ -115,9 +115,10 @@ type DenseKey = (u32, u8, u32);
 ///
 /// Why exact: the tuple holds the values of resource tags that policies test — text anyone
 /// allowed to tag a secret chooses. The memo used to be keyed by a 64-bit FNV hash of it with
-/// no equality check, so two secrets whose tag values collided (FNV is not collision
-/// resistant: a collision takes minutes to find) shared one memoised verdict, and a secret
-/// could be reported with another secret's readers. Here the tuple itself is the key: it is
+/// no equality check, so two secrets whose tag values collided shared one memoised verdict,
+/// and a secret could be reported with another secret's readers. FNV is not collision
+/// resistant: a pair of colliding tag values takes minutes of one core to find (the test
+/// `secrets_whose_tag_values_collided_in_the_old_memo_hash_get_their_own_verdicts` uses one). Here the tuple itself is the key: it is
 /// encoded injectively (each value length-prefixed, absence distinct from every value) and
 /// compared in full; the map's hasher (SipHash, randomly keyed, so crafted values cannot
 /// degrade it either) only picks buckets.

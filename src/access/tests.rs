@@ -438,3 +438,33 @@ fn replicas_with_an_empty_primary_region_get_their_own_verdicts() {
     assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
     assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
 }
+
+#[test]
+fn secrets_whose_tag_values_collided_in_the_old_memo_hash_get_their_own_verdicts() {
+    // Two tag values whose 64-bit FNV-1a context hashes (the memo key before it was made
+    // exact: FNV-1a over "us-east-1", 0xff, the value, 0xff) are equal, found by a Pollard
+    // rho search with distinguished points (about 3·10⁹ hash evaluations): a secret tagged
+    // with one was reported with the readers of a secret tagged with the other, whichever
+    // was asked first.
+    let (granted, other) = ("VwlqpMoWz5A", "AHGLyuP68hG");
+    let old_context = |value: &str| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in [R, value] {
+            for b in part.bytes().chain([0xff]) {
+                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+        h
+    };
+    assert_eq!(old_context(granted), old_context(other));
+    let stmt = format!(
+        r#"{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{{"StringEquals":{{"aws:ResourceTag/team":"{granted}"}}}}}}"#
+    );
+    let mut a = secret("a", None, None);
+    a.tags.insert("team".into(), granted.into());
+    let mut b = secret("b", None, None);
+    b.tags.insert("team".into(), other.into());
+    let inv = one_reader(&stmt, vec![a, b]);
+    assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
+    assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
+}
