@@ -17,6 +17,11 @@
 //! conditions on unknown keys, `NotPrincipal`, cross-account and service grants, key policies
 //! naming roles, encryption-context conditions, missing policies …): two builds that print the
 //! same digests give the same answers.
+//!
+//!     cargo run --release --example bench_access -- --inventory-out DIR
+//!
+//! only writes those inventories as JSON (`DIR/bench.json`, `DIR/varied-1.json` …), for
+//! comparing `secretlens who-can-read SECRET --inventory DIR/bench.json` between builds.
 #![allow(clippy::print_stdout)] // a benchmark prints its measurements.
 
 use std::time::Instant;
@@ -531,7 +536,25 @@ fn varied(seed: u64) -> Inventory {
 }
 
 fn main() {
-    let want_digest = std::env::args().any(|a| a == "--digest");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--inventory-out")
+        .map(|i| args.get(i + 1).expect("--inventory-out DIR"))
+    {
+        let dir = std::path::Path::new(dir);
+        std::fs::create_dir_all(dir).expect("create the output directory");
+        let mut all = vec![("bench".to_string(), synthetic())];
+        all.extend((1..=4).map(|seed| (format!("varied-{seed}"), varied(seed))));
+        for (name, inv) in all {
+            let path = dir.join(format!("{name}.json"));
+            let json = serde_json::to_vec(&inv).expect("json");
+            std::fs::write(&path, json).expect("write the inventory");
+            println!("{}: {} secrets", path.display(), inv.secrets.len());
+        }
+        return;
+    }
+    let want_digest = args.iter().any(|a| a == "--digest");
     let t = Instant::now();
     let inv = synthetic();
     let principals = inv.iam[0].users.len() + inv.iam[0].roles.len();

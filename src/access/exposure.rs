@@ -14,7 +14,8 @@
 
 use serde::Serialize;
 
-use super::{StatementTexts, allow_all_identity, any_principal, named_outsiders, verdict};
+use super::decide::{allow_all_identity, any_principal, named_outsiders};
+use super::explain::{StatementTexts, verdict};
 use crate::policy::{Policy, PolicySet, Request, evaluate};
 
 const PROBE_ACCOUNT: &str = "999999999999";

@@ -1,6 +1,7 @@
 use super::*;
 use crate::inventory::{
-    AccessKey, IamGroup, IamRole, IamUser, InlinePolicy, KmsKey, ManagedPolicy,
+    AccessKey, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, Inventory, KmsKey,
+    ManagedPolicy, Secret,
 };
 use crate::operation::Operation;
 
@@ -381,4 +382,90 @@ fn resource_tags_are_known() {
         )
         .is_none()
     );
+}
+
+/// One account whose only principal is the role `reader` with the given identity statement,
+/// and the given secrets.
+fn one_reader(statement: &str, secrets: Vec<Secret>) -> Inventory {
+    let mut inv = Inventory::empty("memo", chrono::Utc::now());
+    inv.accounts = vec![A.into()];
+    inv.iam = vec![IamAccount {
+        account: A.into(),
+        roles: vec![role("reader", vec![inline("p", statement)], &[], None)],
+        ..Default::default()
+    }];
+    inv.secrets = secrets;
+    inv
+}
+
+/// Whether `role/reader` reads each secret, asking in the given order on one index (so the
+/// answer for the first is memoised when the second is asked).
+fn reads_in_order(inv: &Inventory, order: &[usize]) -> Vec<(usize, bool)> {
+    let idx = AccessIndex::build(inv);
+    order
+        .iter()
+        .map(|&i| {
+            let a = idx.readers(&inv.secrets[i]);
+            (i, by_arn(&a, "role/reader").is_some_and(|r| r.allowed()))
+        })
+        .collect()
+}
+
+#[test]
+fn secrets_whose_tag_keys_differ_beyond_ascii_get_their_own_verdicts() {
+    // A condition on a non-ASCII tag key: the tagged secret reads, the untagged one does not,
+    // whichever is asked first (the memo once looked tags up ASCII-case-insensitively while the
+    // decision used Unicode lowercasing, so both secrets shared one context).
+    let stmt = r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/Équipe":"rouge"}}}"#;
+    let mut tagged = secret("tagged", None, None);
+    tagged.tags.insert("ÉQUIPE".into(), "rouge".into());
+    let inv = one_reader(stmt, vec![tagged, secret("untagged", None, None)]);
+    assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
+    assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
+}
+
+#[test]
+fn replicas_with_an_empty_primary_region_get_their_own_verdicts() {
+    // An empty primary region means the secret's own region, in the memo key as in the
+    // decision.
+    let stmt = r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"secretsmanager:SecretPrimaryRegion":"us-east-1"}}}"#;
+    let mut east = secret("east", None, None);
+    east.primary_region = Some(String::new());
+    let mut west = secret("west", None, None);
+    west.region = "eu-west-1".into();
+    west.arn = format!("arn:aws:secretsmanager:eu-west-1:{A}:secret:west-AbCdEf");
+    west.primary_region = Some(String::new());
+    let inv = one_reader(stmt, vec![east, west]);
+    assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
+    assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
+}
+
+#[test]
+fn secrets_whose_tag_values_collided_in_the_old_memo_hash_get_their_own_verdicts() {
+    // Two tag values whose 64-bit FNV-1a context hashes (the memo key before it was made
+    // exact: FNV-1a over "us-east-1", 0xff, the value, 0xff) are equal, found by a Pollard
+    // rho search with distinguished points (about 3·10⁹ hash evaluations): a secret tagged
+    // with one was reported with the readers of a secret tagged with the other, whichever
+    // was asked first.
+    let (granted, other) = ("VwlqpMoWz5A", "AHGLyuP68hG");
+    let old_context = |value: &str| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in [R, value] {
+            for b in part.bytes().chain([0xff]) {
+                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+        h
+    };
+    assert_eq!(old_context(granted), old_context(other));
+    let stmt = format!(
+        r#"{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{{"StringEquals":{{"aws:ResourceTag/team":"{granted}"}}}}}}"#
+    );
+    let mut a = secret("a", None, None);
+    a.tags.insert("team".into(), granted.into());
+    let mut b = secret("b", None, None);
+    b.tags.insert("team".into(), other.into());
+    let inv = one_reader(&stmt, vec![a, b]);
+    assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
+    assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
 }

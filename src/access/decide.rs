@@ -1,0 +1,289 @@
+//! One request evaluated: who is asking, what the request carries, the decision.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use super::account::AccountIdx;
+use super::explain::{Labels, Verdict};
+use super::index::AccessIndex;
+use super::model::Act;
+use super::query::Query;
+use crate::inventory::Secret;
+use crate::policy::{
+    Decision, Effect, Policy, PolicyRefs, Principal, PrincipalEntry, PrincipalKind, Request,
+    evaluate_refs,
+};
+
+impl AccessIndex {
+    /// Evaluates one request and turns the decision into a verdict with its evidence.
+    pub(super) fn decide_verdict(
+        &self,
+        q: &Query<'_>,
+        actor: &Actor,
+        rpol: Option<&Policy>,
+    ) -> Verdict {
+        let d = self.decide(q, actor, rpol);
+        match actor {
+            Actor::Subject(i) => {
+                let set = q.acct.map(|a| &a.subjects[*i].sets[q.act as usize]);
+                let labels = Labels {
+                    identity: set.map_or(&[], |s| s.labels.as_slice()),
+                    boundary: set.map_or("", |s| s.boundary_label.as_str()),
+                    resource: q.rlabel,
+                };
+                Verdict::new(&d, &labels)
+            }
+            Actor::Outside(p) => {
+                let identity = [format!(
+                    "policies of account {} (not collected; assumed to allow)",
+                    p.account.as_deref().unwrap_or("?")
+                )];
+                Verdict::new(
+                    &d,
+                    &Labels {
+                        identity: &identity,
+                        boundary: "",
+                        resource: q.rlabel,
+                    },
+                )
+            }
+        }
+    }
+
+    /// Evaluates one request.
+    pub(super) fn decide(&self, q: &Query<'_>, actor: &Actor, rpol: Option<&Policy>) -> Decision {
+        let (secret, act, resource) = (q.secret, q.act, q.resource);
+        let outside_identity;
+        let (principal, mut refs, tags): (&Principal, PolicyRefs<'_>, &[(String, String)]) =
+            match actor {
+                Actor::Subject(i) => {
+                    let s = &q.acct.expect("a subject's account").subjects[*i];
+                    (
+                        &s.principal,
+                        PolicyRefs::of(&s.sets[act as usize].set),
+                        &s.tags,
+                    )
+                }
+                Actor::Outside(p) => {
+                    outside_identity = if p.is_iam() {
+                        std::slice::from_ref(allow_all_identity())
+                    } else {
+                        &[]
+                    };
+                    (
+                        p,
+                        PolicyRefs {
+                            identity: outside_identity,
+                            ..Default::default()
+                        },
+                        &[],
+                    )
+                }
+            };
+        let mut req = Request::new(principal.clone(), act.name(), resource);
+        let c = &mut req.context;
+        if let PrincipalKind::Other(_) = principal.kind {
+            // "Any principal": nothing about it is known.
+        } else {
+            for k in &self.principal_tag_keys {
+                let tag = &k["aws:principaltag/".len()..];
+                match tags.iter().find(|(t, _)| t == tag) {
+                    Some((_, v)) => c.insert(k, vec![v.clone()]),
+                    None => c.mark_absent(k),
+                }
+            }
+        }
+        if act.on_key() {
+            if act == Act::Decrypt {
+                c.insert(
+                    "kms:ViaService",
+                    vec![format!("secretsmanager.{}.amazonaws.com", secret.region)],
+                );
+                c.insert("kms:EncryptionContext:SecretARN", vec![secret.arn.clone()]);
+            }
+        } else {
+            for k in &self.resource_tag_keys {
+                match resource_tag(secret, k) {
+                    Some(v) => c.insert(k, vec![v.to_string()]),
+                    None => c.mark_absent(k),
+                }
+            }
+            c.insert(
+                "secretsmanager:SecretPrimaryRegion",
+                vec![primary_region(secret).to_string()],
+            );
+        }
+        if rpol.is_some() {
+            refs.resource = rpol;
+        }
+        evaluate_refs(refs, &req)
+    }
+}
+
+/// The primary region a request about the secret carries: its own region unless it is a
+/// replica.
+pub(super) fn primary_region(secret: &Secret) -> &str {
+    secret
+        .primary_region
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .unwrap_or(&secret.region)
+}
+
+/// The secret's value of the tag a resource-tag condition key names (`…resourcetag/TAG`,
+/// lowercased): tag keys compare case-insensitively.
+pub(super) fn resource_tag<'s>(secret: &'s Secret, key_lc: &str) -> Option<&'s str> {
+    let tag = key_lc.split_once('/').map_or("", |(_, t)| t);
+    secret
+        .tags
+        .iter()
+        .find(|(t, _)| {
+            // `tag` is lowercased: for an ASCII key this is `t.to_lowercase() == tag` without
+            // the allocation.
+            if t.is_ascii() {
+                t.eq_ignore_ascii_case(tag)
+            } else {
+                t.to_lowercase() == tag
+            }
+        })
+        .map(|(_, v)| v.as_str())
+}
+
+/// The account `aws:ResourceAccount` takes from a resource ARN, as
+/// [`crate::policy::Request::resource_account`] derives it.
+pub(super) fn arn_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let arn_prefix = parts.next();
+    let account = parts.nth(3);
+    let whole = parts.next().is_some();
+    account.filter(|a| arn_prefix == Some("arn") && whole && !a.is_empty())
+}
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub(super) enum Actor {
+    /// A subject of the secret's account: its index.
+    Subject(usize),
+    /// A principal named by the resource policy that is not a collected subject.
+    Outside(Box<Principal>),
+}
+
+/// The principals a resource policy's `Allow` statements name that are not subjects of the
+/// secret's account: (principal, kind, arn, account).
+pub(super) fn named_outsiders(
+    p: &Policy,
+    account: &str,
+    acct: Option<&AccountIdx>,
+) -> Vec<(Principal, &'static str, String, String)> {
+    let mut out: Vec<(Principal, &'static str, String, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    let mk = |raw: &str| Principal::parse(raw).ok();
+    for s in p.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        let Some(pm) = &s.principal else { continue };
+        if pm.negated {
+            if seen.insert("*".to_string()) {
+                out.push((any_principal(), "any", "*".into(), "*".into()));
+            }
+            continue;
+        }
+        for e in &pm.entries {
+            let item = match e {
+                PrincipalEntry::Any => {
+                    Some((any_principal(), "any", "*".to_string(), "*".to_string()))
+                }
+                PrincipalEntry::Account(a) if a != account => {
+                    let arn = format!("arn:aws:iam::{a}:root");
+                    mk(&arn).map(|p| (p, "account", arn, a.clone()))
+                }
+                PrincipalEntry::User { account: a, name } => {
+                    let known = a == account
+                        && acct.is_some_and(|x| {
+                            x.by_name.contains_key(&("user", name.to_lowercase()))
+                        });
+                    let arn = format!("arn:aws:iam::{a}:user/{name}");
+                    (!known)
+                        .then(|| mk(&arn).map(|p| (p, "user", arn, a.clone())))
+                        .flatten()
+                }
+                PrincipalEntry::Role { account: a, name } => {
+                    let known = a == account
+                        && acct.is_some_and(|x| {
+                            x.by_name.contains_key(&("role", name.to_lowercase()))
+                        });
+                    let arn = format!("arn:aws:iam::{a}:role/{name}");
+                    (!known)
+                        .then(|| mk(&arn).map(|p| (p, "role", arn, a.clone())))
+                        .flatten()
+                }
+                PrincipalEntry::AssumedRole {
+                    account: a,
+                    role,
+                    session,
+                } if a != account => {
+                    let arn = format!("arn:aws:sts::{a}:assumed-role/{role}/{session}");
+                    mk(&arn).map(|p| (p, "role", arn, a.clone()))
+                }
+                PrincipalEntry::FederatedUser { account: a, name } if a != account => {
+                    let arn = format!("arn:aws:sts::{a}:federated-user/{name}");
+                    mk(&arn).map(|p| (p, "user", arn, a.clone()))
+                }
+                PrincipalEntry::Service(svc) => {
+                    mk(svc).map(|p| (p, "service", svc.clone(), String::new()))
+                }
+                _ => None,
+            };
+            if let Some(item) = item
+                && seen.insert(item.2.clone())
+            {
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+/// "Any principal": a caller about whom nothing is known (no account, no org, no tags), so
+/// every condition on it stays undecided.
+pub(super) fn any_principal() -> Principal {
+    Principal {
+        raw: "*".into(),
+        kind: PrincipalKind::Other("*".into()),
+        account: None,
+        partition: "aws".into(),
+        path: "/".into(),
+    }
+}
+
+pub(super) fn allow_all_identity() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(|| {
+        Policy::parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#)
+            .expect("valid policy")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_account_is_the_request_resource_account() {
+        let p = Principal::parse("arn:aws:iam::111122223333:role/x").unwrap();
+        for arn in [
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:a:b:c",
+            "arn:aws:secretsmanager:us-east-1::secret:a",
+            "arn:aws:secretsmanager:us-east-1:111122223333",
+            "nra:aws:secretsmanager:us-east-1:111122223333:secret:a",
+            "",
+            "*",
+        ] {
+            let req = Request::new(p.clone(), crate::access::GET_SECRET_VALUE, arn);
+            assert_eq!(
+                arn_account(arn).map(str::to_string),
+                req.resource_account(),
+                "{arn}"
+            );
+        }
+    }
+}
