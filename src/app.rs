@@ -163,7 +163,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             };
             print!(
                 "{}",
-                crate::access::cli::who_can_read(&inv, &secret, &format).map_err(Error::Usage)?
+                crate::access::cli::who_can_read(&inv, &secret, &format)
+                    .map_err(|e| Error::Usage(e.0))?
             );
             Ok(exit::OK)
         }

@@ -8,7 +8,7 @@ use super::index::parse_policy;
 use super::model::ACTIONS;
 use crate::inventory::IamAccount;
 use crate::policy::model::ResourceMatch;
-use crate::policy::{Effect, Policy, PolicySet, Principal};
+use crate::policy::{Effect, Policy, PolicyError, PolicySet, Principal};
 
 /// One identity-side policy set of a principal for one action.
 #[derive(Debug, Clone, Default)]
@@ -194,9 +194,21 @@ pub(super) fn literal_prefix(raw: &str) -> String {
 
 pub(super) struct Builder<'a> {
     pub(super) acct: &'a IamAccount,
-    pub(super) managed: HashMap<&'a str, Result<Policy, String>>,
+    pub(super) managed: HashMap<&'a str, Result<Policy, PolicyError>>,
     pub(super) reduced: HashMap<(&'a str, usize), Option<Policy>>,
     pub(super) notes: Vec<String>,
+}
+
+/// Why a principal's policies cannot be reduced for an action: a managed policy it attaches is
+/// missing or does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct AccessError(pub String);
+
+impl From<String> for AccessError {
+    fn from(s: String) -> Self {
+        AccessError(s)
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -204,17 +216,20 @@ impl<'a> Builder<'a> {
         &mut self,
         arn: &'a str,
         act: usize,
-    ) -> Result<Option<Policy>, String> {
+    ) -> Result<Option<Policy>, AccessError> {
         if let Some(r) = self.reduced.get(&(arn, act)) {
             return Ok(r.clone());
         }
         let parsed = match self.managed.get(arn) {
             Some(Ok(p)) => p,
-            Some(Err(e)) => return Err(format!("managed policy {arn} could not be parsed: {e}")),
+            Some(Err(e)) => {
+                return Err(format!("managed policy {arn} could not be parsed: {e}").into());
+            }
             None => {
                 return Err(format!(
                     "managed policy {arn} is attached but its document was not collected"
-                ));
+                )
+                .into());
             }
         };
         let r = reduce(parsed, &ACTIONS[act].to_lowercase());
@@ -236,7 +251,10 @@ pub(super) fn build_account(acct: &IamAccount) -> AccountIdx {
             .map(|p| {
                 let parsed = match &p.document {
                     Some(d) => parse_policy(d),
-                    None => Err("no document collected".to_string()),
+                    None => Err(PolicyError {
+                        path: String::new(),
+                        message: "no document collected".to_string(),
+                    }),
                 };
                 (p.arn.as_str(), parsed)
             })

@@ -15,9 +15,20 @@ struct Out<'a> {
     access: &'a SecretAccess,
 }
 
+/// Why `who-can-read` cannot answer: the secret is not found, or the name is ambiguous.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct WhoCanReadError(pub String);
+
+impl From<String> for WhoCanReadError {
+    fn from(s: String) -> Self {
+        WhoCanReadError(s)
+    }
+}
+
 /// Finds the secret by ARN, else by name (a name present in several regions or accounts is
 /// ambiguous: the message lists the ARNs).
-pub fn find<'a>(inv: &'a Inventory, query: &str) -> Result<&'a Secret, String> {
+pub fn find<'a>(inv: &'a Inventory, query: &str) -> Result<&'a Secret, WhoCanReadError> {
     let primaries = || inv.secrets.iter().filter(|s| !s.is_replica());
     if let Some(s) = primaries().find(|s| s.arn == query) {
         return Ok(s);
@@ -25,16 +36,17 @@ pub fn find<'a>(inv: &'a Inventory, query: &str) -> Result<&'a Secret, String> {
     let by_name: Vec<&Secret> = primaries().filter(|s| s.name == query).collect();
     match by_name.as_slice() {
         [one] => Ok(one),
-        [] => Err(format!(
-            "no secret named {query:?} in the inventory (give its name or ARN)"
-        )),
+        [] => {
+            Err(format!("no secret named {query:?} in the inventory (give its name or ARN)").into())
+        }
         many => Err(format!(
             "{query:?} names several secrets; give the ARN: {}",
             many.iter()
                 .map(|s| s.arn.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        )),
+        )
+        .into()),
     }
 }
 
@@ -45,7 +57,7 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
-pub fn who_can_read(inv: &Inventory, query: &str, format: &str) -> Result<String, String> {
+pub fn who_can_read(inv: &Inventory, query: &str, format: &str) -> Result<String, WhoCanReadError> {
     let secret = find(inv, query)?;
     let idx = AccessIndex::build(inv);
     let access = idx.readers(secret);

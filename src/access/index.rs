@@ -7,7 +7,7 @@ use super::memo::Memo;
 use crate::inventory::{Inventory, Secret};
 use crate::kms::{KeyRef, resolve_key};
 use crate::operation::Operation;
-use crate::policy::Policy;
+use crate::policy::{Policy, PolicyError};
 
 /// What the index knows about a secret's key.
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ pub(super) enum KeyInfo {
 #[derive(Debug, Clone)]
 pub(super) struct SecretInfo {
     /// Parsed resource policy (`Err`: could not be parsed).
-    pub(super) resource_policy: Option<Result<Policy, String>>,
+    pub(super) resource_policy: Option<Result<Policy, PolicyError>>,
     /// A `GetResourcePolicy` gap.
     pub(super) policy_gap: Option<String>,
     pub(super) key: KeyInfo,
@@ -37,7 +37,7 @@ pub struct AccessIndex {
     /// Accounts whose IAM authorization details could not be read (a gap).
     pub(super) iam_gaps: HashMap<String, String>,
     pub(super) secrets: HashMap<String, SecretInfo>,
-    pub(super) key_policies: Vec<(String, Result<Policy, String>)>,
+    pub(super) key_policies: Vec<(String, Result<Policy, PolicyError>)>,
     /// Per key policy: whether decisions under it may be memoised (no policy variable in a
     /// `Resource`, no encryption-context condition).
     pub(super) key_cacheable: Vec<bool>,
@@ -51,11 +51,20 @@ pub struct AccessIndex {
     pub(super) memo: Memo,
 }
 
-/// Parses a policy read from AWS; errors become text.
-pub fn parse_policy(text: &str) -> Result<Policy, String> {
-    Policy::parse_lenient(text)
-        .map(|(p, _)| p)
-        .map_err(|e| e.to_string())
+/// Why a principal's access in an account cannot be judged: IAM data is missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IamUnavailable {
+    /// Collection tried and failed (a gap).
+    #[error("IAM data for account {account} could not be collected: {why}")]
+    Gap { account: String, why: String },
+    /// IAM was not collected for the account.
+    #[error("IAM data for account {account} was not collected (collection.iam)")]
+    NotCollected { account: String },
+}
+
+/// Parses a policy read from AWS.
+pub fn parse_policy(text: &str) -> Result<Policy, PolicyError> {
+    Policy::parse_lenient(text).map(|(p, _)| p)
 }
 
 impl AccessIndex {
@@ -161,17 +170,18 @@ impl AccessIndex {
     }
 
     /// Whether IAM data was collected for the account, or why not.
-    pub fn iam_status(&self, account: &str) -> Result<(), String> {
+    pub fn iam_status(&self, account: &str) -> Result<(), IamUnavailable> {
         if self.accounts.contains_key(account) {
             return Ok(());
         }
         match self.iam_gaps.get(account) {
-            Some(g) => Err(format!(
-                "IAM data for account {account} could not be collected: {g}"
-            )),
-            None => Err(format!(
-                "IAM data for account {account} was not collected (collection.iam)"
-            )),
+            Some(g) => Err(IamUnavailable::Gap {
+                account: account.to_string(),
+                why: g.clone(),
+            }),
+            None => Err(IamUnavailable::NotCollected {
+                account: account.to_string(),
+            }),
         }
     }
 
@@ -206,7 +216,7 @@ impl AccessIndex {
     }
 
     /// The secret's parsed resource policy: `None` when it has none.
-    pub fn resource_policy(&self, secret: &Secret) -> Option<Result<Policy, String>> {
+    pub fn resource_policy(&self, secret: &Secret) -> Option<Result<Policy, PolicyError>> {
         match self.secrets.get(&secret.arn) {
             Some(i) => i.resource_policy.clone(),
             None => secret.resource_policy.as_deref().map(parse_policy),

@@ -35,7 +35,7 @@ mod memo;
 mod model;
 mod query;
 
-pub use index::{AccessIndex, parse_policy};
+pub use index::{AccessIndex, IamUnavailable, parse_policy};
 pub use model::{
     Act, GET_SECRET_VALUE, KMS_CREATE_GRANT, KMS_DECRYPT, KMS_PUT_KEY_POLICY, PUT_RESOURCE_POLICY,
     Reader, SecretAccess,

@@ -119,7 +119,7 @@ impl AccessIndex {
         let acct = self.accounts.get(&secret.account);
         if let Err(e) = self.iam_status(&secret.account) {
             out.complete = false;
-            out.notes.push(e);
+            out.notes.push(e.to_string());
         }
         if let Some(a) = acct
             && !a.notes.is_empty()

@@ -73,7 +73,7 @@ impl Check for KmsKeyPolicyTooBroad {
             let policy = match k.policy.as_deref().map(parse_policy) {
                 Some(Ok(p)) => p,
                 Some(Err(e)) => {
-                    ev.problem = Some(e.clone());
+                    ev.problem = Some(e.to_string());
                     out.push(
                         resource,
                         Status::Error,

@@ -9,7 +9,7 @@ use super::support::access::iam_unavailable;
 use super::{Check, Context, Emitter};
 use crate::access::parse_policy;
 use crate::inventory::IamAccount;
-use crate::policy::{Effect, Policy};
+use crate::policy::{Effect, Policy, PolicyError};
 use crate::report::{Resource, Status};
 
 pub struct IdentityWildcardSecretRead;
@@ -92,7 +92,7 @@ fn wildcard_statements(p: &Policy) -> (Vec<StatementEv>, Vec<String>) {
 }
 
 /// (policy id, the group it comes through, its parsed document; `None`: not collected).
-type Attached<'a> = (String, Option<&'a str>, Option<Result<Policy, String>>);
+type Attached<'a> = (String, Option<&'a str>, Option<Result<Policy, PolicyError>>);
 
 fn principal_resource(acct: &str, arn: &str, name: &str, kind: &str) -> Resource {
     Resource::new(

@@ -1,6 +1,7 @@
 //! What the access checks (SL601–SL606) share: the resource policy or why it cannot be
 //! judged, and whether IAM data is available.
 
+use crate::access::IamUnavailable;
 use crate::checks::Context;
 use crate::inventory::Secret;
 use crate::operation::Operation;
@@ -41,11 +42,11 @@ pub(crate) fn resource_policy_or_error(
 /// `not_applicable` when IAM collection is turned off in the config.
 pub(crate) fn iam_unavailable(ctx: &Context<'_>, account: &str) -> Option<(Status, String)> {
     let e = ctx.access().iam_status(account).err()?;
-    if !ctx.cfg.raw.collection.iam && !e.contains("could not be collected") {
+    if !ctx.cfg.raw.collection.iam && matches!(e, IamUnavailable::NotCollected { .. }) {
         return Some((
             Status::NotApplicable,
             format!("{e}: IAM collection is off (collection.iam = false)"),
         ));
     }
-    Some((Status::Error, e))
+    Some((Status::Error, e.to_string()))
 }
