@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Check, Context, Emitter};
-use super::support::{rfc3339};
+use super::support::{ago, rfc3339};
 use crate::report::Status;
 
 pub struct SecretNotRotatedRecently;
@@ -62,7 +62,7 @@ impl Check for SecretNotRotatedRecently {
                 }
             };
             ev.days_since_rotation = Some(days);
-            let msg = format!("{what} {days} days ago (limit {max})");
+            let msg = format!("{what} {} (limit {max})", ago(days));
             let status = if days > max {
                 Status::Fail
             } else {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Check, Context, Emitter};
-use super::support::{rfc3339};
+use super::support::{ago, rfc3339};
 use crate::report::Status;
 
 pub struct SecretUnused;
@@ -50,25 +50,25 @@ impl Check for SecretUnused {
                 (Some(d), _) if d > limit => out.secret(
                     s,
                     Status::Fail,
-                    format!("last accessed {d} days ago (limit {limit})"),
+                    format!("last accessed {} (limit {limit})", ago(d)),
                     ev,
                 ),
                 (Some(d), _) => out.secret(
                     s,
                     Status::Pass,
-                    format!("last accessed {d} days ago (limit {limit})"),
+                    format!("last accessed {} (limit {limit})", ago(d)),
                     ev,
                 ),
                 (None, Some(c)) if c > limit => out.secret(
                     s,
                     Status::Fail,
-                    format!("never accessed; created {c} days ago (limit {limit})"),
+                    format!("never accessed; created {} (limit {limit})", ago(c)),
                     ev,
                 ),
                 (None, Some(c)) => out.secret(
                     s,
                     Status::Pass,
-                    format!("never accessed, but created only {c} days ago (limit {limit})"),
+                    format!("never accessed, but created only {} (limit {limit})", ago(c)),
                     ev,
                 ),
                 (None, None) => out.secret(

@@ -12,6 +12,16 @@ pub(crate) fn ymd(d: DateTime<Utc>) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// How long ago, for messages: `today`, `1 day ago`, `12 days ago` (negative: in the future).
+pub(crate) fn ago(days: i64) -> String {
+    match days {
+        0 => "today".to_string(),
+        1 => "1 day ago".to_string(),
+        d if d < 0 => format!("in {} days", -d),
+        d => format!("{d} days ago"),
+    }
+}
+
 /// Days for messages: whole numbers without decimals, fractions with two.
 pub(crate) fn fmt_days(days: f64) -> String {
     if (days - days.round()).abs() < 1e-9 {
@@ -24,4 +34,15 @@ pub(crate) fn fmt_days(days: f64) -> String {
 /// A duration of (possibly fractional) days.
 pub(crate) fn days_duration(days: f64) -> chrono::Duration {
     chrono::Duration::seconds((days * 86_400.0).round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ago_reads_naturally() {
+        assert_eq!(super::ago(0), "today");
+        assert_eq!(super::ago(1), "1 day ago");
+        assert_eq!(super::ago(91), "91 days ago");
+        assert_eq!(super::ago(-3), "in 3 days");
+    }
 }

@@ -8,5 +8,5 @@ pub(crate) mod kms;
 pub(crate) mod replicas;
 pub(crate) mod rotation;
 
-pub(crate) use fmt::{days_duration, fmt_days, rfc3339, ymd};
+pub(crate) use fmt::{ago, days_duration, fmt_days, rfc3339, ymd};
 pub(crate) use rotation::rotation_interval;
