@@ -18,6 +18,7 @@ pub mod git;
 pub mod keyid;
 pub mod output;
 pub mod rules;
+pub mod validate;
 pub mod walk;
 
 use std::collections::{BTreeMap, HashSet};
