@@ -243,10 +243,10 @@ pub struct RenderArgs {
     pub scan: Option<PathBuf>,
 }
 
-/// A command-line value that does not parse (clap prints it as the usage error).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ArgError(pub String);
+crate::error::message_error!(
+    /// A command-line value that does not parse (clap prints it as the usage error).
+    pub ArgError
+);
 
 fn parse_severity(s: &str) -> Result<Severity, ArgError> {
     Severity::parse(s).ok_or_else(|| {

@@ -20,3 +20,28 @@ pub enum Error {
     #[error("collection failed: {0}")]
     Collect(String),
 }
+
+/// Declares an error type that carries a message: `struct Name(pub String)` with `Display`,
+/// `std::error::Error`, and `From<String>` / `From<&str>` (so `Err(format!(…).into())` and `?`
+/// on a message work). One type per module keeps errors from different places apart.
+macro_rules! message_error {
+    ($(#[$attr:meta])* $vis:vis $name:ident) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        #[error("{0}")]
+        $vis struct $name(pub String);
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_string())
+            }
+        }
+    };
+}
+pub(crate) use message_error;

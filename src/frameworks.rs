@@ -15,22 +15,10 @@ use crate::report::{
     ControlStatus, ControlSummary, Finding, FrameworkRef, FrameworkSummary, Status,
 };
 
-/// A framework mapping file (`checks/frameworks/*.toml`) that does not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct FrameworkError(pub String);
-
-impl From<String> for FrameworkError {
-    fn from(s: String) -> Self {
-        FrameworkError(s)
-    }
-}
-
-impl From<&str> for FrameworkError {
-    fn from(s: &str) -> Self {
-        FrameworkError(s.to_string())
-    }
-}
+crate::error::message_error!(
+    /// A framework mapping file (`checks/frameworks/*.toml`) that does not parse.
+    pub FrameworkError
+);
 
 /// The embedded mapping files, in the order the report lists them.
 const FILES: &[(&str, &str)] = &[

@@ -112,12 +112,6 @@ impl<'de> Deserialize<'de> for Operation {
     }
 }
 
-impl Default for Operation {
-    fn default() -> Self {
-        Operation::Other("".into())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::Operation;

@@ -10,22 +10,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use crate::inventory::RotationRules;
 
-/// A rotation schedule that cannot be understood (the reason, for the finding's message).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ScheduleError(pub String);
-
-impl From<String> for ScheduleError {
-    fn from(s: String) -> Self {
-        ScheduleError(s)
-    }
-}
-
-impl From<&str> for ScheduleError {
-    fn from(s: &str) -> Self {
-        ScheduleError(s.to_string())
-    }
-}
+crate::error::message_error!(
+    /// A rotation schedule that cannot be understood (the reason, for the finding's message).
+    pub ScheduleError
+);
 
 /// How far ahead a cron schedule is enumerated: five years, so that schedules tied to leap days
 /// or rare weekday/date combinations fire at least once more.

@@ -67,22 +67,10 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::policy::{Decision, Policy, PolicySet, Principal, Request, evaluate};
 
-/// A `simulate` request that is not valid (where and why).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SimulateError(pub String);
-
-impl From<String> for SimulateError {
-    fn from(s: String) -> Self {
-        SimulateError(s)
-    }
-}
-
-impl From<&str> for SimulateError {
-    fn from(s: &str) -> Self {
-        SimulateError(s.to_string())
-    }
-}
+crate::error::message_error!(
+    /// A `simulate` request that is not valid (where and why).
+    pub SimulateError
+);
 
 /// A parsed simulate request.
 #[derive(Debug, Clone)]

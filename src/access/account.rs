@@ -199,17 +199,11 @@ pub(super) struct Builder<'a> {
     pub(super) notes: Vec<String>,
 }
 
-/// Why a principal's policies cannot be reduced for an action: a managed policy it attaches is
-/// missing or does not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub(super) struct AccessError(pub String);
-
-impl From<String> for AccessError {
-    fn from(s: String) -> Self {
-        AccessError(s)
-    }
-}
+crate::error::message_error!(
+    /// Why a principal's policies cannot be reduced for an action: a managed policy it attaches is
+    /// missing or does not parse.
+    pub(super) AccessError
+);
 
 impl<'a> Builder<'a> {
     pub(super) fn managed_reduced(

@@ -15,16 +15,10 @@ struct Out<'a> {
     access: &'a SecretAccess,
 }
 
-/// Why `who-can-read` cannot answer: the secret is not found, or the name is ambiguous.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct WhoCanReadError(pub String);
-
-impl From<String> for WhoCanReadError {
-    fn from(s: String) -> Self {
-        WhoCanReadError(s)
-    }
-}
+crate::error::message_error!(
+    /// Why `who-can-read` cannot answer: the secret is not found, or the name is ambiguous.
+    pub WhoCanReadError
+);
 
 /// Finds the secret by ARN, else by name (a name present in several regions or accounts is
 /// ambiguous: the message lists the ARNs).

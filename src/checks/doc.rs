@@ -5,22 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::{Category, Severity, Status};
 
-/// A check document (`checks/SLnnn-name.md`) that does not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct DocError(pub String);
-
-impl From<String> for DocError {
-    fn from(s: String) -> Self {
-        DocError(s)
-    }
-}
-
-impl From<&str> for DocError {
-    fn from(s: &str) -> Self {
-        DocError(s.to_string())
-    }
-}
+crate::error::message_error!(
+    /// A check document (`checks/SLnnn-name.md`) that does not parse.
+    pub DocError
+);
 
 /// Front matter of a check's Markdown file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

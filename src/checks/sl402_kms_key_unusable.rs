@@ -39,16 +39,10 @@ struct Evidence<'a> {
     gaps: Vec<GapEvidence<'a>>,
 }
 
-/// Why a key's state cannot be judged (the key's state was not collected, or is one this version does not know).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct KeyStateUnknown(pub String);
-
-impl From<String> for KeyStateUnknown {
-    fn from(s: String) -> Self {
-        KeyStateUnknown(s)
-    }
-}
+crate::error::message_error!(
+    /// Why a key's state cannot be judged (the key's state was not collected, or is one this version does not know).
+    pub KeyStateUnknown
+);
 
 /// What a key state means for the secret: `Ok(None)` usable, `Ok(Some(why))` unusable,
 /// `Err(why)` cannot tell.

@@ -24,22 +24,10 @@ use super::matching::{ArnPattern, Glob, Piece};
 use super::request::{Context, Lookup};
 use super::variables::{parse_pieces, resolve_as_absent};
 
-/// A condition value that does not compile for its operator.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConditionError(pub String);
-
-impl From<String> for ConditionError {
-    fn from(s: String) -> Self {
-        ConditionError(s)
-    }
-}
-
-impl From<&str> for ConditionError {
-    fn from(s: &str) -> Self {
-        ConditionError(s.to_string())
-    }
-}
+crate::error::message_error!(
+    /// A condition value that does not compile for its operator.
+    pub ConditionError
+);
 
 /// The comparison of a numeric or date operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

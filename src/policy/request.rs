@@ -13,22 +13,10 @@
 
 use std::collections::BTreeMap;
 
-/// A principal ARN or name that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct PrincipalError(pub String);
-
-impl From<String> for PrincipalError {
-    fn from(s: String) -> Self {
-        PrincipalError(s)
-    }
-}
-
-impl From<&str> for PrincipalError {
-    fn from(s: &str) -> Self {
-        PrincipalError(s.to_string())
-    }
-}
+crate::error::message_error!(
+    /// A principal ARN or name that cannot be read.
+    pub PrincipalError
+);
 
 /// What kind of principal makes the request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,22 +20,10 @@ use rayon::prelude::*;
 use super::walk::{looks_binary, looks_minified, skip_by_name};
 use super::{Engine, Finding, ScanError, ScanOptions, Skipped, Stats, make_finding};
 
-/// A git object or commit that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct GitError(pub String);
-
-impl From<String> for GitError {
-    fn from(s: String) -> Self {
-        GitError(s)
-    }
-}
-
-impl From<&str> for GitError {
-    fn from(s: &str) -> Self {
-        GitError(s.to_string())
-    }
-}
+crate::error::message_error!(
+    /// A git object or commit that cannot be read.
+    pub GitError
+);
 
 struct CommitInfo {
     id: ObjectId,

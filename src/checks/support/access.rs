@@ -7,16 +7,10 @@ use crate::inventory::Secret;
 use crate::operation::Operation;
 use crate::report::Status;
 
-/// Why a secret's resource policy cannot be judged (a collection gap, or it does not parse).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct PolicyUnavailable(pub String);
-
-impl From<String> for PolicyUnavailable {
-    fn from(s: String) -> Self {
-        PolicyUnavailable(s)
-    }
-}
+crate::error::message_error!(
+    /// Why a secret's resource policy cannot be judged (a collection gap, or it does not parse).
+    pub PolicyUnavailable
+);
 
 /// The parsed resource policy, or the `error` finding that explains why it cannot be judged.
 /// `Ok(None)`: the secret has no resource policy.
