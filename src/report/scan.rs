@@ -17,7 +17,14 @@ pub const SCAN_SCHEMA_VERSION: u32 = 1;
 pub struct Finding {
     pub rule_id: String,
     pub description: String,
+    /// The kind of credential (absent in scans written before categories existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<RuleCategory>,
     pub severity: Severity,
+    /// Rules whose format carries a checksum: whether the token's checksum holds. A token that
+    /// fails it keeps its finding, at severity `low` (a sample, a truncation or a typo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_valid: Option<bool>,
     /// Path relative to the scanned root (forward slashes), or the path in the repository.
     pub file: String,
     pub line: usize,
@@ -110,5 +117,65 @@ impl ScanReport {
             .iter()
             .filter(|f| f.severity >= threshold)
             .count()
+    }
+}
+
+/// What kind of credential a rule finds (reports group findings, and the evaluation grades
+/// recall, by category).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleCategory {
+    Aws,
+    Cloud,
+    VcsCi,
+    Registry,
+    Chat,
+    Payments,
+    Ai,
+    Saas,
+    PrivateKey,
+    PasswordHash,
+    EncodedCredential,
+    Jwt,
+    Generic,
+}
+
+impl RuleCategory {
+    pub const ALL: [RuleCategory; 13] = [
+        RuleCategory::Aws,
+        RuleCategory::Cloud,
+        RuleCategory::VcsCi,
+        RuleCategory::Registry,
+        RuleCategory::Chat,
+        RuleCategory::Payments,
+        RuleCategory::Ai,
+        RuleCategory::Saas,
+        RuleCategory::PrivateKey,
+        RuleCategory::PasswordHash,
+        RuleCategory::EncodedCredential,
+        RuleCategory::Jwt,
+        RuleCategory::Generic,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleCategory::Aws => "aws",
+            RuleCategory::Cloud => "cloud",
+            RuleCategory::VcsCi => "vcs-ci",
+            RuleCategory::Registry => "registry",
+            RuleCategory::Chat => "chat",
+            RuleCategory::Payments => "payments",
+            RuleCategory::Ai => "ai",
+            RuleCategory::Saas => "saas",
+            RuleCategory::PrivateKey => "private-key",
+            RuleCategory::PasswordHash => "password-hash",
+            RuleCategory::EncodedCredential => "encoded-credential",
+            RuleCategory::Jwt => "jwt",
+            RuleCategory::Generic => "generic",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleCategory> {
+        RuleCategory::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }

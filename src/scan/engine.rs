@@ -1,6 +1,6 @@
 //! The matching engine: one Aho-Corasick pass over a buffer finds rule keywords; each rule's
 //! regex then runs only on the line (bounded window) around a keyword hit, and the named
-//! validators of `rules.toml` filter the candidates.
+//! validators of the rule files (`rules/*.toml`) filter the candidates.
 
 use std::collections::HashSet;
 
@@ -498,6 +498,51 @@ fn line_has_allow(data: &[u8], off: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Worst cases from the issue: a 10 MB single line dense with keywords and assignments, and
+    /// a file of 1,000,000 `=` signs. Work per keyword is bounded by the per-rule window (see
+    /// `window_in_line`), so both finish in time linear in the input; the token at the end of
+    /// the long line is still found.
+    #[test]
+    fn a_10_mb_line_and_a_million_equals_signs_are_scanned_linearly() {
+        let engine = Engine::new(super::super::rules::builtin());
+        assert!(engine.scan(&vec![b'='; 1_000_000]).is_empty());
+        let unit =
+            "password=a1 token: b2 api_key='c3' aws_secret_access_key= ghp_ AKIA eyJ http://u:p@ ";
+        let mut line = unit.repeat(10 * 1024 * 1024 / unit.len());
+        line.push_str(" ghp_");
+        line.push_str(&"aB3dE5gH7j".repeat(3));
+        line.push_str("Q1w2E3");
+        let hits = engine.scan(line.as_bytes());
+        let gh = engine
+            .rules()
+            .iter()
+            .position(|r| r.id == "github-token")
+            .unwrap();
+        assert!(hits.iter().any(|h| h.rule == gh && h.line == 1), "{hits:?}");
+    }
+
+    #[test]
+    fn github_checksums_are_verified() {
+        use super::super::rules::Checksum;
+        // Random part and its CRC32 computed independently (Python zlib.crc32, base62 0-9A-Za-z).
+        let body = "aB3dE5gH7jaB3dE5gH7jaB3dE5gH7j";
+        let sum = "1qTHNg";
+        assert!(checksum_ok(
+            Checksum::GithubCrc32,
+            &format!("ghp_{body}{sum}")
+        ));
+        assert!(!checksum_ok(
+            Checksum::GithubCrc32,
+            &format!("ghp_{body}000000")
+        ));
+        // GitHub's documentation sample has the shape but not the checksum.
+        assert!(!checksum_ok(
+            Checksum::GithubCrc32,
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
+        ));
+        assert!(!checksum_ok(Checksum::GithubCrc32, "ghp_"));
+    }
 
     #[test]
     fn entropy_of_uniform_and_constant_strings() {

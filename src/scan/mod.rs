@@ -9,7 +9,7 @@
 //!                             line around each hit
 //! ```
 //!
-//! Rules are data (`rules.toml`); [`keyid`] decodes AWS account ids offline and links found keys
+//! Rules are data (`rules/*.toml`, one file per provider family); [`keyid`] decodes AWS account ids offline and links found keys
 //! to the audited account's IAM keys. Secrets never leave the process: findings carry a redacted
 //! preview and a fingerprint (SHA-256 of rule id and secret), never the secret.
 
@@ -128,14 +128,17 @@ pub fn make_finding(engine: &Engine, hit: &engine::Hit, file: String) -> Finding
     let rule = &engine.rules()[hit.rule];
     let is_key = rule.id == "aws-access-key-id";
     let test_path = is_test_path(&file);
+    let checksum_valid = rule.checksum.map(|c| validate::checksum_ok(c, &hit.secret));
     Finding {
         rule_id: rule.id.clone(),
         description: rule.description.clone(),
-        severity: if test_path {
+        category: Some(rule.category),
+        severity: if test_path || checksum_valid == Some(false) {
             rule.severity.min(Severity::Low)
         } else {
             rule.severity
         },
+        checksum_valid,
         test_path,
         file,
         line: hit.line,
@@ -339,7 +342,9 @@ pub mod testutil {
         Finding {
             rule_id: rule_id.into(),
             description: String::new(),
+            category: None,
             severity: Severity::High,
+            checksum_valid: None,
             file: "f".into(),
             line: 1,
             column: 1,

@@ -1,13 +1,33 @@
-//! The rule set: data in `rules.toml` (embedded), parsed then validated into compiled rules.
+//! The rule set: data in `src/scan/rules/*.toml` (one file per provider family, embedded by
+//! build.rs; the format is documented in `src/scan/rules/README.md`), parsed then validated into
+//! compiled rules.
 
 use serde::Deserialize;
 
 use crate::vocab::Severity;
 
-/// The built-in rule file.
-pub const RULES_TOML: &str = include_str!("rules.toml");
+include!(concat!(env!("OUT_DIR"), "/scan_rules.rs"));
 
-/// Named validators that need more than a regex (see the header of `rules.toml`).
+/// What kind of credential a rule finds (a report type: findings carry it).
+pub use crate::report::scan::RuleCategory as Category;
+
+/// A checksum a token format carries (see `src/scan/rules/README.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// Last 6 characters: base62 CRC32 of the random part after the `prefix_` (GitHub, npm).
+    GithubCrc32,
+}
+
+impl Checksum {
+    fn parse(s: &str) -> Option<Checksum> {
+        Some(match s {
+            "github-crc32" => Checksum::GithubCrc32,
+            _ => return None,
+        })
+    }
+}
+
+/// Named validators that need more than a regex (see `src/scan/rules/README.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
     Placeholder,
@@ -50,6 +70,7 @@ struct RawRule {
     id: String,
     description: String,
     severity: String,
+    category: String,
     keywords: Vec<String>,
     regex: String,
     entropy: Option<f64>,
@@ -58,6 +79,11 @@ struct RawRule {
     allow: Vec<String>,
     #[serde(default)]
     checks: Vec<String>,
+    checksum: Option<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    negatives: Vec<String>,
 }
 
 /// A validated, compiled rule.
@@ -66,12 +92,17 @@ pub struct Rule {
     pub id: String,
     pub description: String,
     pub severity: Severity,
+    pub category: Category,
     pub keywords: Vec<String>,
     pub regex: regex::bytes::Regex,
     pub entropy: Option<f64>,
     pub min_len: usize,
     pub allow: Vec<regex::Regex>,
     pub checks: Vec<Check>,
+    pub checksum: Option<Checksum>,
+    /// Snippets the rule must report in, and near-misses it must not (run by a unit test).
+    pub examples: Vec<String>,
+    pub negatives: Vec<String>,
     /// Rules whose match spans lines (PEM, PuTTY) get a forward window instead of one line.
     pub multiline: bool,
 }
@@ -87,13 +118,31 @@ impl Rule {
 #[error("invalid scan rules: {0}")]
 pub struct RuleError(pub String);
 
-/// Parses and validates a rule file.
+/// Parses and validates one rule file.
 pub fn parse(text: &str) -> Result<Vec<Rule>, RuleError> {
-    let file: RuleFile = toml::from_str(text).map_err(|e| RuleError(e.to_string()))?;
-    let mut out: Vec<Rule> = Vec::with_capacity(file.rule.len());
+    let mut out = Vec::new();
+    parse_into(text, "rules", &mut out)?;
+    Ok(out)
+}
+
+/// Parses and validates several rule files (name, text) into one rule set; ids are unique
+/// across files and errors name the file.
+pub fn parse_files(files: &[(&str, &str)]) -> Result<Vec<Rule>, RuleError> {
+    let mut out = Vec::new();
+    for (name, text) in files {
+        parse_into(text, name, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn parse_into(text: &str, file_name: &str, out: &mut Vec<Rule>) -> Result<(), RuleError> {
+    let file: RuleFile =
+        toml::from_str(text).map_err(|e| RuleError(format!("{file_name}: {e}")))?;
     for raw in file.rule {
         let id = raw.id.clone();
-        let err = |field: &str, msg: String| RuleError(format!("rule {id:?}, {field}: {msg}"));
+        let err = |field: &str, msg: String| {
+            RuleError(format!("{file_name}: rule {id:?}, {field}: {msg}"))
+        };
         if id.is_empty()
             || !id
                 .chars()
@@ -106,6 +155,15 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, RuleError> {
         }
         let severity = Severity::parse(&raw.severity)
             .ok_or_else(|| err("severity", format!("unknown severity {:?}", raw.severity)))?;
+        let category = Category::parse(&raw.category)
+            .ok_or_else(|| err("category", format!("unknown category {:?}", raw.category)))?;
+        let checksum = match &raw.checksum {
+            None => None,
+            Some(c) => Some(
+                Checksum::parse(c)
+                    .ok_or_else(|| err("checksum", format!("unknown checksum {c:?}")))?,
+            ),
+        };
         if raw.keywords.is_empty() || raw.keywords.iter().any(|k| k.len() < 3) {
             return Err(err(
                 "keywords",
@@ -131,21 +189,25 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, RuleError> {
             id: raw.id,
             description: raw.description,
             severity,
+            category,
             keywords: raw.keywords,
             regex,
             entropy: raw.entropy,
             min_len: raw.min_len.unwrap_or(0),
             allow,
             checks,
+            checksum,
+            examples: raw.examples,
+            negatives: raw.negatives,
             multiline,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The built-in rules.
 pub fn builtin() -> Vec<Rule> {
-    parse(RULES_TOML).expect("the embedded rules.toml is validated by a unit test")
+    parse_files(RULE_FILES).expect("the embedded rule files are validated by a unit test")
 }
 
 #[cfg(test)]
@@ -159,17 +221,71 @@ mod tests {
         for r in &rules {
             assert!(!r.description.is_empty());
         }
+        let e =
+            parse_files(&[("a.toml", RULE_FILES[0].1), ("b.toml", RULE_FILES[0].1)]).unwrap_err();
+        assert!(
+            e.to_string().contains("b.toml") && e.to_string().contains("duplicate id"),
+            "{e}"
+        );
+    }
+
+    /// Every built-in rule carries examples it must report in and negatives it must not, run
+    /// through the whole rule set (so a generic rule's suppression or another rule's filter
+    /// shows up here too).
+    #[test]
+    fn every_rule_fires_on_its_examples_and_not_on_its_negatives() {
+        let engine = super::super::Engine::new(builtin());
+        let mut failures = Vec::new();
+        for (ri, r) in engine.rules().iter().enumerate() {
+            if r.examples.is_empty() || r.negatives.is_empty() {
+                failures.push(format!(
+                    "{}: needs at least one example and one negative",
+                    r.id
+                ));
+            }
+            for ex in &r.examples {
+                if !engine.scan(ex.as_bytes()).iter().any(|h| h.rule == ri) {
+                    failures.push(format!("{}: example not reported: {ex:?}", r.id));
+                }
+            }
+            for neg in &r.negatives {
+                if engine.scan(neg.as_bytes()).iter().any(|h| h.rule == ri) {
+                    failures.push(format!("{}: negative reported: {neg:?}", r.id));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn rule_files_are_named_by_family_and_every_category_parses() {
+        for (name, _) in RULE_FILES {
+            assert!(name.ends_with(".toml"), "{name}");
+        }
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(c));
+        }
+        let e = parse(
+            "[[rule]]\nid='x'\ndescription='d'\nseverity='low'\ncategory='nope'\nkeywords=['abc']\nregex='a'\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("category"), "{e}");
     }
 
     #[test]
     fn bad_rules_are_rejected_with_the_rule_named() {
         let e = parse(
-            "[[rule]]\nid='x'\ndescription='d'\nseverity='nope'\nkeywords=['abc']\nregex='a'\n",
+            "[[rule]]\nid='x'\ndescription='d'\nseverity='nope'\ncategory='aws'\nkeywords=['abc']\nregex='a'\n",
         )
         .unwrap_err();
         assert!(e.to_string().contains("\"x\""), "{e}");
         let e = parse(
-            "[[rule]]\nid='x'\ndescription='d'\nseverity='low'\nkeywords=['abc']\nregex='('\n",
+            "[[rule]]\nid='x'\ndescription='d'\nseverity='low'\ncategory='aws'\nkeywords=['abc']\nregex='('\n",
         )
         .unwrap_err();
         assert!(e.to_string().contains("regex"), "{e}");

@@ -2,7 +2,7 @@
 //! entropy, placeholders and documentation samples, code that only looks like an assignment,
 //! checksums and token shapes, and the bodies of PEM and PuTTY keys. Pure functions of the
 //! candidate text (or the buffer around it); the engine ([`super::engine`]) calls them by the
-//! names `rules.toml` gives.
+//! names the rule files (`rules/*.toml`) give.
 
 use memchr::memmem;
 
@@ -640,4 +640,32 @@ pub(super) fn putty_body(data: &[u8], from: usize) -> Option<String> {
         return None;
     }
     Some(b64)
+}
+
+/// Whether a token's format checksum holds (see `src/scan/rules/README.md`).
+pub fn checksum_ok(kind: super::rules::Checksum, token: &str) -> bool {
+    match kind {
+        super::rules::Checksum::GithubCrc32 => github_crc32_ok(token),
+    }
+}
+
+/// GitHub's 2021 token format (npm uses the same): after the last `_`, the random part, then
+/// 6 base62 characters (`0-9A-Za-z`, left-padded with `0`) encoding the CRC32 of the random part.
+fn github_crc32_ok(token: &str) -> bool {
+    let body = token.rsplit('_').next().unwrap_or(token);
+    if body.len() <= 6 || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let (random, check) = body.split_at(body.len() - 6);
+    base62_6(crc32fast::hash(random.as_bytes())) == check.as_bytes()
+}
+
+fn base62_6(mut n: u32) -> [u8; 6] {
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    out
 }
