@@ -13,6 +13,7 @@
 //! to the audited account's IAM keys. Secrets never leave the process: findings carry a redacted
 //! preview and a fingerprint (SHA-256 of rule id and secret), never the secret.
 
+pub mod config;
 pub mod engine;
 pub mod git;
 pub mod keyid;
