@@ -38,6 +38,7 @@ pub struct RawConfig {
     pub collection: CollectionConfig,
     pub access: AccessConfig,
     pub cloudtrail: CloudTrailConfig,
+    pub exposure: ExposureConfig,
     /// `[[waiver]]` entries: accepted risks with a reason, an owner and an expiry date.
     pub waiver: Vec<RawWaiver>,
 }
@@ -277,6 +278,48 @@ impl Default for CloudTrailConfig {
     }
 }
 
+/// `[exposure]`: credentials in configuration outside Secrets Manager (SL001–SL008).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExposureConfig {
+    /// Scan configuration for credentials during `audit` and `collect`.
+    pub enabled: bool,
+    /// Which sources: lambda, ecs, ec2, cloudformation, ssm, codebuild, step-functions, batch.
+    pub sources: Vec<String>,
+    /// ECS: every ACTIVE revision of each task definition family, not only the latest.
+    pub ecs_all_revisions: bool,
+}
+
+impl Default for ExposureConfig {
+    fn default() -> Self {
+        ExposureConfig {
+            enabled: true,
+            sources: crate::inventory::ExposureSource::ALL
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            ecs_all_revisions: false,
+        }
+    }
+}
+
+impl ExposureConfig {
+    /// The configured sources (validated by [`Config::validate`]).
+    pub fn source_set(&self) -> Vec<crate::inventory::ExposureSource> {
+        if !self.enabled {
+            return Vec::new();
+        }
+        let mut out: Vec<_> = self
+            .sources
+            .iter()
+            .filter_map(|s| crate::inventory::ExposureSource::parse(s))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 /// The validated configuration the checks read.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -387,6 +430,24 @@ impl Config {
                     format!("must be between 1 and {max}, got {v}"),
                 ));
             }
+        }
+        if let Some(bad) = raw
+            .exposure
+            .sources
+            .iter()
+            .find(|s| crate::inventory::ExposureSource::parse(s).is_none())
+        {
+            return Err(invalid(
+                "exposure.sources",
+                format!(
+                    "unknown source {bad:?}; known: {}",
+                    crate::inventory::ExposureSource::ALL
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         if !(1..=90).contains(&raw.cloudtrail.lookback_days) {
             return Err(invalid(

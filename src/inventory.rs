@@ -59,9 +59,112 @@ pub struct Inventory {
     /// Secrets Manager events of the look-back window. Empty when not collected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cloudtrail: Vec<CloudTrailRegion>,
+    /// Credentials found in configuration outside Secrets Manager (Lambda, ECS, EC2, …): one
+    /// entry per (account, region, source) that was collected. Empty when not collected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposure: Vec<ExposureScan>,
     /// Every call that failed: what could not be collected.
     #[serde(default)]
     pub gaps: Vec<Gap>,
+}
+
+/// Where configuration was scanned for credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExposureSource {
+    /// Lambda function environment variables.
+    Lambda,
+    /// ECS task definitions: container `environment`, `command`, `entryPoint`.
+    Ecs,
+    /// EC2 instance user data, launch template versions and Auto Scaling launch configurations.
+    Ec2,
+    /// CloudFormation stack outputs and parameters (not NoEcho).
+    Cloudformation,
+    /// SSM `String` and `StringList` parameters.
+    Ssm,
+    /// CodeBuild `PLAINTEXT` environment variables.
+    Codebuild,
+    /// Step Functions state machine definitions.
+    StepFunctions,
+    /// AWS Batch job definitions.
+    Batch,
+}
+
+impl ExposureSource {
+    pub const ALL: [ExposureSource; 8] = [
+        ExposureSource::Lambda,
+        ExposureSource::Ecs,
+        ExposureSource::Ec2,
+        ExposureSource::Cloudformation,
+        ExposureSource::Ssm,
+        ExposureSource::Codebuild,
+        ExposureSource::StepFunctions,
+        ExposureSource::Batch,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExposureSource::Lambda => "lambda",
+            ExposureSource::Ecs => "ecs",
+            ExposureSource::Ec2 => "ec2",
+            ExposureSource::Cloudformation => "cloudformation",
+            ExposureSource::Ssm => "ssm",
+            ExposureSource::Codebuild => "codebuild",
+            ExposureSource::StepFunctions => "step-functions",
+            ExposureSource::Batch => "batch",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExposureSource> {
+        ExposureSource::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// One source scanned in one account and region. `complete` is false when a listing call
+/// failed part-way (a [`Gap`] says which): resources not listed were not judged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExposureScan {
+    pub account: String,
+    pub region: String,
+    pub source: ExposureSource,
+    pub complete: bool,
+    /// Every resource listed, with or without hits (a clean resource is a `pass`).
+    #[serde(default)]
+    pub resources: Vec<ExposedResource>,
+}
+
+/// A resource whose configuration was scanned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExposedResource {
+    /// The resource's own ARN (function, task definition revision, instance, launch template,
+    /// stack id, parameter, project, state machine, job definition).
+    pub arn: String,
+    pub name: String,
+    /// `function`, `task-definition`, `instance`, `launch-template`, `launch-configuration`,
+    /// `stack`, `parameter`, `project`, `state-machine`, `job-definition`.
+    pub kind: String,
+    #[serde(default)]
+    pub hits: Vec<ExposureHit>,
+    /// Parts that could not be judged, and why (oversized, undecodable, a per-resource call that
+    /// failed). A resource with unjudged parts and no hit is an `error`, never a `pass`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+}
+
+/// One credential found: where and what, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExposureHit {
+    /// The variable, output or parameter name, or `userData line N`.
+    pub location: String,
+    pub rule_id: String,
+    pub category: crate::report::scan::RuleCategory,
+    pub severity: crate::vocab::Severity,
+    /// As in `scan`: first 16 hex of SHA-256(rule id, NUL, secret).
+    pub fingerprint: String,
+    pub preview: String,
+    /// An AWS access key id found (not a secret; linked to the account's IAM keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -253,6 +356,7 @@ impl Inventory {
             missing_kms_keys: Vec::new(),
             iam: Vec::new(),
             cloudtrail: Vec::new(),
+            exposure: Vec::new(),
             gaps: Vec::new(),
         }
     }
@@ -339,6 +443,12 @@ impl Inventory {
             if let Some(t) = &mut c.trails {
                 t.sort_by(|x, y| x.arn.cmp(&y.arn));
             }
+        }
+        self.exposure.sort_by(|a, b| {
+            (&a.account, &a.region, a.source).cmp(&(&b.account, &b.region, b.source))
+        });
+        for e in &mut self.exposure {
+            e.resources.sort_by(|x, y| x.arn.cmp(&y.arn));
         }
         self.gaps.sort();
         self.gaps.dedup();

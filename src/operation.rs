@@ -78,6 +78,38 @@ operations! {
     AssumeRole,
     /// `sts:GetCallerIdentity`.
     GetCallerIdentity,
+    /// `lambda:ListFunctions` (credentials in configuration).
+    ListFunctions,
+    /// `ecs:ListTaskDefinitions`.
+    ListTaskDefinitions,
+    /// `ecs:DescribeTaskDefinition`.
+    DescribeTaskDefinition,
+    /// `ec2:DescribeInstances`.
+    DescribeInstances,
+    /// `ec2:DescribeInstanceAttribute` (`userData`).
+    DescribeInstanceAttribute,
+    /// `ec2:DescribeLaunchTemplates`.
+    DescribeLaunchTemplates,
+    /// `ec2:DescribeLaunchTemplateVersions`.
+    DescribeLaunchTemplateVersions,
+    /// `autoscaling:DescribeLaunchConfigurations`.
+    DescribeLaunchConfigurations,
+    /// `cloudformation:DescribeStacks`.
+    DescribeStacks,
+    /// `ssm:DescribeParameters`.
+    DescribeParameters,
+    /// `ssm:GetParameters` (`String` and `StringList` only, never decrypted).
+    GetParameters,
+    /// `codebuild:ListProjects`.
+    ListProjects,
+    /// `codebuild:BatchGetProjects`.
+    BatchGetProjects,
+    /// `states:ListStateMachines`.
+    ListStateMachines,
+    /// `states:DescribeStateMachine`.
+    DescribeStateMachine,
+    /// `batch:DescribeJobDefinitions`.
+    DescribeJobDefinitions,
 }
 
 impl fmt::Display for Operation {
@@ -123,9 +155,9 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", op.as_str()));
             assert_eq!(&serde_json::from_str::<Operation>(&json).unwrap(), op);
         }
-        let other: Operation = serde_json::from_str("\"ListFunctions\"").unwrap();
-        assert_eq!(other, Operation::Other("ListFunctions".into()));
-        assert_eq!(serde_json::to_string(&other).unwrap(), "\"ListFunctions\"");
+        let other: Operation = serde_json::from_str("\"ListWidgets\"").unwrap();
+        assert_eq!(other, Operation::Other("ListWidgets".into()));
+        assert_eq!(serde_json::to_string(&other).unwrap(), "\"ListWidgets\"");
         assert!(!Operation::KNOWN.contains(&other));
         // Names are exact: AWS spells them one way.
         assert!(matches!(

@@ -96,6 +96,8 @@ pub enum Category {
     Lifecycle,
     Logging,
     Collection,
+    /// Credentials found outside Secrets Manager (Lambda, ECS, EC2, CloudFormation, SSM, …).
+    Exposure,
 }
 
 impl Category {
@@ -111,6 +113,7 @@ impl Category {
             Category::Lifecycle => "lifecycle",
             Category::Logging => "logging",
             Category::Collection => "collection",
+            Category::Exposure => "exposure",
         }
     }
 }

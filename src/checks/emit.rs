@@ -35,6 +35,20 @@ impl<'m> Emitter<'m> {
         message: impl Into<Cow<'static, str>>,
         evidence: impl Serialize,
     ) {
+        let severity = self.meta.severity;
+        self.push_with_severity(resource, status, severity, message, evidence);
+    }
+
+    /// A finding whose severity follows what was found (credentials outside Secrets Manager:
+    /// a private key is worse than a generic password) instead of the check's default.
+    pub fn push_with_severity(
+        &mut self,
+        resource: Resource,
+        status: Status,
+        severity: crate::vocab::Severity,
+        message: impl Into<Cow<'static, str>>,
+        evidence: impl Serialize,
+    ) {
         let meta = self.meta;
         self.findings.push(Finding {
             id: finding_id(&meta.id, &resource.arn),
@@ -42,7 +56,7 @@ impl<'m> Emitter<'m> {
             check_name: Cow::Borrowed(meta.name.as_str()),
             title: Cow::Borrowed(meta.title.as_ref()),
             category: meta.category,
-            severity: meta.severity,
+            severity,
             status,
             resource,
             message: message.into(),

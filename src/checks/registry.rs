@@ -128,7 +128,7 @@ mod registry_tests {
             assert!(
                 meta.name
                     .chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
                 "{}: name must be kebab-case",
                 c.id()
             );

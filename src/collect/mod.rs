@@ -12,6 +12,7 @@
 //! records every operation the SDK sends and enforces it.
 
 mod cloudtrail;
+mod exposure;
 mod iam;
 mod kms;
 mod secrets;
@@ -96,6 +97,8 @@ pub(crate) struct RegionResult {
     pub gaps: Vec<Gap>,
     /// Trails and Secrets Manager events, when CloudTrail is collected.
     pub cloudtrail: Option<crate::inventory::CloudTrailRegion>,
+    /// Credentials in configuration outside Secrets Manager, per source.
+    pub exposure: Vec<crate::inventory::ExposureScan>,
 }
 
 /// Shared, read-only state of one collection run.
@@ -108,6 +111,10 @@ pub(crate) struct Ctx {
     pub replication: crate::config::ReplicationSelector,
     /// `[cloudtrail]`: `None` when CloudTrail is not collected.
     pub cloudtrail: Option<cloudtrail::LookupSettings>,
+    /// `aws`, `aws-cn`, `aws-us-gov` (for ARNs collection builds itself).
+    pub partition: String,
+    /// `[exposure]`: `None` when no source is scanned.
+    pub exposure: Option<std::sync::Arc<exposure::Settings>>,
 }
 
 impl Ctx {
@@ -218,6 +225,14 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
     targets.sort();
     targets.dedup();
     progress.set_accounts(targets.len());
+    let exposure_sources = cfg.raw.exposure.source_set();
+    let exposure_settings = (!exposure_sources.is_empty()).then(|| {
+        std::sync::Arc::new(exposure::Settings {
+            sources: exposure_sources,
+            ecs_all_revisions: cfg.raw.exposure.ecs_all_revisions,
+            engine: std::sync::Arc::new(crate::scan::Engine::new(crate::scan::rules::builtin())),
+        })
+    });
 
     let jobs = targets.iter().map(|account| {
         let sdk = &sdk;
@@ -225,6 +240,7 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
         let explicit_regions = &explicit_regions;
         let partition = &partition;
         let progress = &progress;
+        let exposure_settings = exposure_settings.clone();
         async move {
             let mut out = AccountResult::default();
             // Credentials: the caller's own, or the assumed role's.
@@ -270,6 +286,8 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                         time_budget: opts.region_timeout / 2,
                         now: started,
                     }),
+                partition: partition.clone(),
+                exposure: exposure_settings,
             };
             collect_account(
                 &ctx,
@@ -323,6 +341,12 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
             }
         }
         inv.cloudtrail.append(&mut r.cloudtrail);
+        for e in &mut r.exposure {
+            if e.account.is_empty() {
+                e.account = account.clone();
+            }
+        }
+        inv.exposure.append(&mut r.exposure);
         if let Some(iam) = &mut r.iam {
             iam.account = account.clone();
         }
@@ -379,6 +403,7 @@ struct AccountResult {
     gaps: Vec<Gap>,
     iam: Option<crate::inventory::IamAccount>,
     cloudtrail: Vec<crate::inventory::CloudTrailRegion>,
+    exposure: Vec<crate::inventory::ExposureScan>,
 }
 
 async fn collect_account(
@@ -453,6 +478,7 @@ async fn collect_account(
         out.missing_kms_keys.append(&mut r.missing_kms_keys);
         out.gaps.append(&mut r.gaps);
         out.cloudtrail.extend(r.cloudtrail);
+        out.exposure.append(&mut r.exposure);
     }
 }
 
@@ -640,6 +666,16 @@ async fn collect_region(ctx: &Ctx, region: &str) -> RegionResult {
     if let Some(settings) = &ctx.cloudtrail {
         out.cloudtrail =
             Some(cloudtrail::collect(ctx, region, settings, &out.secrets, &mut out.gaps).await);
+    }
+    if let Some(settings) = &ctx.exposure {
+        let refs = out
+            .secrets
+            .iter()
+            .flat_map(|s| [s.name.clone(), s.arn.clone()])
+            .collect();
+        let (mut scans, mut gaps) = exposure::collect(ctx, settings, region, refs).await;
+        out.exposure.append(&mut scans);
+        out.gaps.append(&mut gaps);
     }
     out
 }

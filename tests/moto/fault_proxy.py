@@ -12,6 +12,9 @@ Control routes (never forwarded):
 
       {"operation": "secretsmanager.GetResourcePolicy",   # X-Amz-Target, or "sts.<Action>"
        "body_contains": "prod/app",                       # optional: substring of the body
+       "path_contains": "/2015-03-31/functions",          # optional: substring of the request
+                                                          # path (REST APIs such as Lambda; their
+                                                          # operation is "unknown")
        "fault": "throttle" | "http500" | "http503" | "slow" | "drop" | "access_denied",
        "times": 2,                                        # optional: then the rule is spent
        "delay_ms": 1500}                                  # for "slow"
@@ -57,10 +60,12 @@ def operation_of(headers, body):
     return "unknown"
 
 
-def pick_rule(operation, body):
+def pick_rule(operation, body, path=""):
     with LOCK:
         for rule in RULES:
             if rule.get("operation") not in (None, operation):
+                continue
+            if rule.get("path_contains") and rule["path_contains"] not in path:
                 continue
             needle = rule.get("body_contains")
             if needle and needle.encode() not in body:
@@ -173,7 +178,8 @@ async def handle(reader, writer, upstream):
                 if close:
                     return
                 continue
-            rule = pick_rule(operation_of(headers, body), body)
+            path = line.decode("latin-1").split(" ")[1] if b" " in line else ""
+            rule = pick_rule(operation_of(headers, body), body, path)
             if rule and rule["fault"] == "drop":
                 return  # close without an answer
             if rule and rule["fault"] in FAULTS:

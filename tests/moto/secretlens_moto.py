@@ -45,6 +45,9 @@ under ``/_secretlens_test/``, are:
   ``EventSource``/``EventName`` lookup attribute, newest first, ``MaxResults`` (default and
   at most 50) per page with an opaque ``NextToken``. Unseeded regions answer no events.
 
+* CloudFormation ``DescribeStacks`` masks NoEcho parameters as ``****`` (moto 5.2 compares the
+  parameter's value, not its key, with the NoEcho names).
+
 Options: ``--load-iam-managed-policies`` sets ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` (off by
 default: it makes IAM start slowly); ``--exit-on-stdin-eof`` exits when standard input closes,
 so that a test process that dies never leaves a server behind.
@@ -96,6 +99,23 @@ def patch_moto():
 
     to_dict._secretlens_patched = True
     models.FakeSecret.to_dict = to_dict
+    patch_cloudformation_no_echo()
+
+
+def patch_cloudformation_no_echo():
+    """moto 5.2 masks a stack parameter in DescribeStacks when its *value* equals the name of a
+    NoEcho parameter, instead of when its *key* is one; AWS returns ``****`` for every NoEcho
+    parameter. Fixed here so that the exposure tests see what AWS returns."""
+    from moto.cloudformation import models as cfn
+
+    def parameter_list(self):
+        no_echo = self.resource_map.no_echo_parameter_keys
+        return [
+            {"ParameterKey": k, "ParameterValue": "****" if k in no_echo else v}
+            for k, v in self.resource_map.resolved_parameters.items()
+        ]
+
+    cfn.Stack.parameter_list = property(parameter_list)
 
 
 class Recorder:

@@ -427,6 +427,242 @@ class Seeder:
             sm.put_resource_policy(SecretId=f"access/{name}", ResourcePolicy=policy)
         return out
 
+    def exposure(self):
+        """Credentials outside Secrets Manager (tests/moto_exposure.rs), us-east-1. Plants:
+        synthetic credentials in Lambda environments, ECS task definitions, EC2 user data (plain,
+        gzip, MIME), a launch template, a launch configuration, CloudFormation outputs and
+        parameters, SSM String/StringList parameters, CodeBuild PLAINTEXT variables, a Step
+        Functions definition and a Batch job definition. Decoys: references to secrets,
+        placeholders, flags, identifiers, a terminated instance, an old ECS revision, NoEcho
+        parameters, SecureString parameters and non-PLAINTEXT CodeBuild variables. Returns
+        {"plants": [{arn_contains, location, value}], "decoys": [{arn_contains, location}],
+        "secret_values": [every planted value, and the values that must never be read]}."""
+        import base64, gzip, random, string, zlib
+
+        rnd = random.Random(14)
+        acct = "123456789012"
+        alnum = string.ascii_letters + string.digits
+
+        def r(alpha, n):
+            return "".join(rnd.choice(alpha) for _ in range(n))
+
+        def password():
+            while True:
+                v = r(alnum + "#%+=!", 18)
+                if any(c.isupper() for c in v) and any(c.islower() for c in v) and any(c.isdigit() for c in v):
+                    return v
+
+        def github():
+            body = r(alnum, 30)
+            n, out = zlib.crc32(body.encode()), ""
+            b62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+            while n:
+                n, m = divmod(n, 62)
+                out = b62[m] + out
+            return "ghp_" + body + out.rjust(6, "0")
+
+        def pem():
+            lines = "\n".join(r(alnum + "+/", 64) for _ in range(8))
+            return f"-----BEGIN RSA PRIVATE KEY-----\nMIIEow{lines}\n-----END RSA PRIVATE KEY-----"
+
+        plants, decoys, never = [], [], []
+
+        def plant(arn_contains, location, value):
+            plants.append({"arn_contains": arn_contains, "location": location, "value": value})
+            return value
+
+        def decoy(arn_contains, location):
+            decoys.append({"arn_contains": arn_contains, "location": location})
+
+        sm = self.client("secretsmanager")
+        ref_arn = sm.create_secret(Name="prod/orders/db", SecretString="not-read")["ARN"]
+        iam = self.client("iam")
+        role = iam.create_role(RoleName="exposure-lambda", AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        iam.create_user(UserName="exposed-ci")
+        live_key = iam.create_access_key(UserName="exposed-ci")["AccessKey"]["AccessKeyId"]
+
+        # Lambda: one leaky function, one clean one full of decoys.
+        lam = self.client("lambda")
+        import io, zipfile
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("index.py", "def handler(e, c):\n    return 1\n")
+        code = {"ZipFile": buf.getvalue()}
+        env = {
+            "DB_PASSWORD": plant("function:orders-api", "DB_PASSWORD", password()),
+            "STRIPE_SECRET_KEY": plant("function:orders-api", "STRIPE_SECRET_KEY", "sk_live_" + r(alnum, 24)),
+            "GITHUB_TOKEN": plant("function:orders-api", "GITHUB_TOKEN", github()),
+            "AWS_ACCESS_KEY_ID": plant("function:orders-api", "AWS_ACCESS_KEY_ID", live_key),
+            "AWS_SECRET_ACCESS_KEY": plant("function:orders-api", "AWS_SECRET_ACCESS_KEY", r(alnum, 18) + "/" + r(alnum, 10) + "+" + r(alnum, 10)),
+            "SLACK_WEBHOOK_URL": plant("function:orders-api", "SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T" + r(string.ascii_uppercase + string.digits, 8) + "/B" + r(string.ascii_uppercase + string.digits, 10) + "/" + r(alnum, 24)),
+            "DATABASE_URL": plant("function:orders-api", "DATABASE_URL", "postgres://orders:" + r(alnum, 20) + "@db.internal:5432/orders"),
+            "SERVICE_API_KEY": plant("function:orders-api", "SERVICE_API_KEY", r(alnum, 32)),
+        }
+        lam.create_function(FunctionName="orders-api", Runtime="python3.12", Role=role, Handler="index.handler", Code=code, Environment={"Variables": env})
+        clean = {
+            "DB_SECRET_ARN": ref_arn,
+            "DB_PASSWORD": ref_arn,
+            "DB_SECRET": "prod/orders/db",
+            "MYSQL_ALLOW_EMPTY_PASSWORD": "yes",
+            "REQUEST_ID": "3f2b8c1e-9a4d-4e6f-8b7a-2c1d0e9f8a7b",
+            "PASSWORD_MIN_LENGTH": "12",
+            "API_KEY": "changeme",
+            "ADMIN_PASSWORD": "<password>",
+            "AUTH_TOKEN": "${AUTH_TOKEN}",
+            "TOKEN_URL": "https://auth.internal/oauth2/token",
+            "BUILD_SHA": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+            "SECRET_NAME": "prod/orders/api-key-2024",
+            "AWS_ACCESS_KEY_ID_PARAM": "/prod/keys/ci",
+            "ENABLE_TOKEN_CACHE": "true",
+        }
+        for k in clean:
+            decoy("function:clean-fn", k)
+        header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').decode().rstrip("=")
+        claims = base64.urlsafe_b64encode(json.dumps({"sub": "svc-notifier", "iat": 1767225600}).encode()).decode().rstrip("=")
+        notifier = {
+            "SMTP_PASSWORD": plant("function:notifier", "SMTP_PASSWORD", password()),
+            "JWT_SIGNING_KEY": plant("function:notifier", "JWT_SIGNING_KEY", r(alnum, 40)),
+            "UPSTREAM_BEARER": plant("function:notifier", "UPSTREAM_BEARER", f"{header}.{claims}." + r(alnum + "-_", 43)),
+            "TWILIO_AUTH_TOKEN": plant("function:notifier", "TWILIO_AUTH_TOKEN", r("0123456789abcdef", 32)),
+        }
+        lam.create_function(FunctionName="notifier", Runtime="python3.12", Role=role, Handler="index.handler", Code=code, Environment={"Variables": notifier})
+        lam.create_function(FunctionName="clean-fn", Runtime="python3.12", Role=role, Handler="index.handler", Code=code, Environment={"Variables": clean})
+
+        # ECS: revision 1 of `web` is old (decoys only), revision 2 is the latest, with plants.
+        ecs = self.client("ecs")
+        ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128,
+            "environment": [{"name": "LOG_LEVEL", "value": "info"}]}])
+        ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128,
+            "environment": [
+                {"name": "SENDGRID_PASSWORD", "value": plant("task-definition/web:2", "container web: SENDGRID_PASSWORD", password())},
+                {"name": "GITLAB_TOKEN", "value": plant("task-definition/web:2", "container web: GITLAB_TOKEN", "glpat-" + r(alnum, 20))},
+                {"name": "CONFIG_HASH", "value": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+            ],
+            "secrets": [{"name": "DB_PASSWORD", "valueFrom": ref_arn}],
+            "command": ["sh", "-c", "curl -fsS https://deploy:" + plant("task-definition/web:2", "container web: command line 1", r(alnum, 22)) + "@artifacts.internal/pkg.tgz | tar xz"],
+        }])
+        decoy("task-definition/web:2", "container web: CONFIG_HASH")
+        decoy("task-definition/web:2", "container web: DB_PASSWORD")
+        ecs.register_task_definition(family="api", containerDefinitions=[{"name": "api", "image": "api", "memory": 128,
+            "environment": [{"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "yes"}, {"name": "JAVA_OPTS", "value": "-Xmx512m"},
+                            {"name": "PASSWORD_FILE", "value": "/run/secrets/db_password"}]}])
+        for k in ("MYSQL_ALLOW_EMPTY_PASSWORD", "JAVA_OPTS", "PASSWORD_FILE"):
+            decoy("task-definition/api:1", "container api: " + k)
+
+        # EC2: plain and gzip user data on live instances, a terminated instance, a launch
+        # template (two versions) and a launch configuration.
+        ec2 = self.client("ec2")
+        ami = "ami-12c6146b"
+        gl = plant("build-runner", "userData line 3", "glpat-" + r(alnum, 20))
+        script = f"#!/bin/bash\nyum -y update\nexport GITLAB_TOKEN={gl}\necho done\n"
+        ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, UserData=script,
+                          TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "build-runner"}]}])
+        key = pem()
+        plants.append({"arn_contains": "bastion", "location": "userData line 3", "value": key})
+        gz = gzip.compress(f"#!/bin/bash\ncat > /root/.ssh/id_rsa <<'EOF'\n{key}\nEOF\n".encode())
+        ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, UserData=gz,
+                          TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "bastion"}]}])
+        dead = r(alnum, 20)
+        never.append("glpat-" + dead)
+        t = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, UserData=f"export GITLAB_TOKEN=glpat-{dead}\n")["Instances"][0]["InstanceId"]
+        ec2.terminate_instances(InstanceIds=[t])
+        lt_v1 = plant("launch-template/", "version 1 userData line 1", github())
+        lt = ec2.create_launch_template(LaunchTemplateName="web-lt", LaunchTemplateData={"ImageId": ami,
+            "UserData": base64.b64encode(f"export GH_TOKEN={lt_v1}\n".encode()).decode()})["LaunchTemplate"]["LaunchTemplateId"]
+        slack = "xoxb-" + r(string.digits, 11) + "-" + r(string.digits, 13) + "-" + r(alnum, 24)
+        plant("launch-template/", "version 2 userData line 2", slack)
+        ec2.create_launch_template_version(LaunchTemplateId=lt, LaunchTemplateData={"ImageId": ami,
+            "UserData": base64.b64encode(f"#!/bin/sh\nSLACK_BOT_TOKEN={slack}\n".encode()).decode()})
+        asg = self.client("autoscaling")
+        lc_pw = plant("launchConfigurationName/legacy-lc", "userData line 2", "mysql://app:" + r(alnum, 20) + "@db.internal/app")
+        asg.create_launch_configuration(LaunchConfigurationName="legacy-lc", ImageId=ami, InstanceType="t3.micro",
+                                        UserData=f"#!/bin/sh\nDATABASE_URL={lc_pw}\n")
+
+        # CloudFormation: outputs and parameters; a NoEcho parameter and a dynamic reference are decoys.
+        cfn = self.client("cloudformation")
+        api_key = plant("stack/payments", "parameter PaymentApiKey", r(alnum, 32))
+        out_token = plant("stack/payments", "output ServiceToken", "sk_live_" + r(alnum, 24))
+        template = {
+            "Parameters": {
+                "PaymentApiKey": {"Type": "String"},
+                "DbPassword": {"Type": "String", "NoEcho": True},
+                "Stage": {"Type": "String"},
+            },
+            "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {
+                "ServiceToken": {"Value": out_token},
+                "BucketId": {"Value": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"},
+                "DbSecretArn": {"Value": ref_arn},
+                "ApiEndpoint": {"Value": "https://api.internal/v1"},
+            },
+        }
+        noecho = password()
+        never.append(noecho)
+        cfn.create_stack(StackName="payments", TemplateBody=json.dumps(template), Parameters=[
+            {"ParameterKey": "PaymentApiKey", "ParameterValue": api_key},
+            {"ParameterKey": "DbPassword", "ParameterValue": noecho},
+            {"ParameterKey": "Stage", "ParameterValue": "prod"},
+        ])
+        for loc in ("parameter DbPassword", "parameter Stage", "output BucketId", "output DbSecretArn", "output ApiEndpoint"):
+            decoy("stack/payments", loc)
+
+        # SSM: String/StringList plants; references, flags and a SecureString are decoys.
+        ssm = self.client("ssm")
+        ssm.put_parameter(Name="/prod/orders/db_password", Type="String", Value=plant("parameter/prod/orders/db_password", "/prod/orders/db_password", password()))
+        ssm.put_parameter(Name="/prod/alerts/slack_webhook", Type="String", Value=plant("parameter/prod/alerts/slack_webhook", "/prod/alerts/slack_webhook",
+            "https://hooks.slack.com/services/T" + r(string.ascii_uppercase + string.digits, 8) + "/B" + r(string.ascii_uppercase + string.digits, 10) + "/" + r(alnum, 24)))
+        ssm.put_parameter(Name="/prod/ci/tokens", Type="StringList", Value="ci," + plant("parameter/prod/ci/tokens", "/prod/ci/tokens", github()))
+        ssm.put_parameter(Name="/prod/orders/db_secret_arn", Type="String", Value=ref_arn)
+        ssm.put_parameter(Name="/prod/flags/use_token_cache", Type="String", Value="true")
+        ssm.put_parameter(Name="/prod/orders/db_password_length", Type="String", Value="24")
+        secure = password()
+        never.append(secure)
+        ssm.put_parameter(Name="/prod/orders/real_password", Type="SecureString", Value=secure)
+        for n in ("/prod/orders/db_secret_arn", "/prod/flags/use_token_cache", "/prod/orders/db_password_length"):
+            decoy("parameter" + n, n)
+
+        # CodeBuild: PLAINTEXT plants; SECRETS_MANAGER and PARAMETER_STORE variables are decoys.
+        cb = self.client("codebuild")
+        cb.create_project(name="release", source={"type": "S3", "location": "artifacts-bucket/release/source.zip"}, artifacts={"type": "NO_ARTIFACTS"},
+            serviceRole=role, environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL",
+            "environmentVariables": [
+                {"name": "GITHUB_TOKEN", "value": plant("project/release", "GITHUB_TOKEN", github()), "type": "PLAINTEXT"},
+                {"name": "DOCKER_PASSWORD", "value": plant("project/release", "DOCKER_PASSWORD", password()), "type": "PLAINTEXT"},
+                {"name": "NPM_TOKEN", "value": "prod/ci/npm", "type": "SECRETS_MANAGER"},
+                {"name": "SONAR_TOKEN", "value": "/prod/ci/sonar", "type": "PARAMETER_STORE"},
+                {"name": "NODE_ENV", "value": "production", "type": "PLAINTEXT"},
+            ]})
+        for k in ("NPM_TOKEN", "SONAR_TOKEN", "NODE_ENV"):
+            decoy("project/release", k)
+
+        # Step Functions: a definition with a webhook and a key; the secret ARN is a decoy.
+        sfn = self.client("stepfunctions")
+        hook = "https://hooks.slack.com/services/T" + r(string.ascii_uppercase + string.digits, 8) + "/B" + r(string.ascii_uppercase + string.digits, 10) + "/" + r(alnum, 24)
+        gkey = "AIza" + r(alnum + "-_", 35)
+        definition = json.dumps({"StartAt": "Fetch", "States": {
+            "Fetch": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue",
+                      "Parameters": {"SecretId": ref_arn}, "Next": "Notify"},
+            "Notify": {"Type": "Pass", "Parameters": {"url": hook, "mapsKey": gkey}, "End": True}}}, indent=2)
+        lines = definition.split("\n")
+        line_of = lambda v: next(i + 1 for i, l in enumerate(lines) if v in l)
+        plant("stateMachine:nightly-export", f"definition line {line_of(hook)}", hook)
+        plant("stateMachine:nightly-export", f"definition line {line_of(gkey)}", gkey)
+        decoy("stateMachine:nightly-export", f"definition line {line_of(ref_arn)}")
+        sfn.create_state_machine(name="nightly-export", definition=definition, roleArn=role)
+
+        # Batch: a job definition with a password in its environment.
+        batch = self.client("batch")
+        batch.register_job_definition(jobDefinitionName="etl", type="container", containerProperties={
+            "image": "etl", "vcpus": 1, "memory": 512,
+            "environment": [
+                {"name": "WAREHOUSE_PASSWORD", "value": plant("job-definition/etl", "WAREHOUSE_PASSWORD", password())},
+                {"name": "WAREHOUSE_USER", "value": "etl_loader"},
+            ],
+            "command": ["python", "etl.py", "--since", "yesterday"]})
+        decoy("job-definition/etl", "WAREHOUSE_USER")
+        return {"plants": plants, "decoys": decoys, "never": never, "live_key": live_key}
+
     SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication", "kms_state", "replication_health", "multi_account")
     # Accepted by name, not part of "all".
     EXTRA_SCENARIOS = (
@@ -436,6 +672,7 @@ class Seeder:
         "leaked_key",
         "leaked_key_inactive",
         "access",
+        "exposure",
     )
 
 

@@ -46,3 +46,13 @@ mod tests {
         assert_eq!(super::ago(-3), "in 3 days");
     }
 }
+
+/// At most `n` items joined with ", ", then "and K more".
+pub(crate) fn list_bounded(items: &[String], n: usize) -> String {
+    let shown = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        format!("{shown} and {} more", items.len() - n)
+    } else {
+        shown
+    }
+}

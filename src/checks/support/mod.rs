@@ -3,6 +3,7 @@
 
 pub(crate) mod access;
 pub(crate) mod cloudtrail;
+pub(crate) mod exposure;
 pub(crate) mod fmt;
 pub(crate) mod kms;
 pub(crate) mod replicas;

@@ -111,6 +111,13 @@ pub(super) fn kpis(r: &Report) -> Vec<Kpi> {
             class: if error > 0 { "kpi-warn" } else { "" },
         },
     ];
+    if let Some((hits, _, _)) = super::sections::exposure_counts(r) {
+        kpis.push(Kpi {
+            value: hits,
+            label: "credentials outside Secrets Manager",
+            class: if hits > 0 { "kpi-bad" } else { "kpi-good" },
+        });
+    }
     if let Some(c) = &r.comparison {
         kpis.push(Kpi {
             value: c.new,

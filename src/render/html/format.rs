@@ -113,7 +113,7 @@ pub(super) fn severity_code(s: Severity) -> char {
 
 /// Every category, for the tests (the match below is exhaustive).
 #[cfg(test)]
-const CATEGORIES: [Category; 10] = [
+const CATEGORIES: [Category; 11] = [
     Category::Rotation,
     Category::Usage,
     Category::Naming,
@@ -124,6 +124,7 @@ const CATEGORIES: [Category; 10] = [
     Category::Lifecycle,
     Category::Logging,
     Category::Collection,
+    Category::Exposure,
 ];
 
 pub(super) fn category_code(c: Category) -> char {
@@ -138,6 +139,7 @@ pub(super) fn category_code(c: Category) -> char {
         Category::Lifecycle => 'l',
         Category::Logging => 'g',
         Category::Collection => 'c',
+        Category::Exposure => 'o',
     }
 }
 

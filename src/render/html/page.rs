@@ -14,8 +14,8 @@ use super::checks::{CheckView, check_views};
 use super::csp::{SCRIPT, STYLE, csp};
 use super::format::{Counts, cl, finding_anchor, secret_anchor, severity_class};
 use super::sections::{
-    ComparisonView, FindingRow, FrameworkView, GapRow, MetaView, ScanView, Select, comparison_view,
-    finding_row, framework_views, meta_view, scan_view, selects,
+    ComparisonView, ExposureView, FindingRow, FrameworkView, GapRow, MetaView, ScanView, Select,
+    comparison_view, exposure_view, finding_row, framework_views, meta_view, scan_view, selects,
 };
 use super::{Options, PASSING_SUMMARY_THRESHOLD, Passing};
 use crate::render::text::plural;
@@ -116,6 +116,7 @@ pub(super) struct ReportPage<'a> {
     pub(super) others: Vec<FindingRow>,
     /// With `--scan PATH`: the "Hardcoded credentials" section.
     pub(super) scan: Option<ScanView>,
+    pub(super) exposure: Option<ExposureView>,
     pub(super) config: String,
 }
 
@@ -306,6 +307,7 @@ impl<'a> ReportPage<'a> {
             },
             others,
             scan: scan_view(r),
+            exposure: exposure_view(r),
             config: clean_multiline(
                 &serde_json::to_string_pretty(&r.config).expect("a JSON value serialises"),
             ),

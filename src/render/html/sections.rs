@@ -260,6 +260,130 @@ pub(super) fn scan_view(r: &Report) -> Option<ScanView> {
     })
 }
 
+/// "Credentials outside Secrets Manager": the exposure checks' failing findings, one row per
+/// credential found, grouped by service. Only locations, rules and redacted previews.
+#[derive(Serialize)]
+pub(super) struct ExposureView {
+    pub(super) summary: String,
+    pub(super) groups: Vec<ExposureGroup>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ExposureGroup {
+    pub(super) service: String,
+    pub(super) summary: String,
+    pub(super) rows: Vec<ExposureRow>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ExposureRow {
+    #[serde(skip)]
+    pub(super) rank: std::cmp::Reverse<Severity>,
+    pub(super) severity: &'static str,
+    pub(super) severity_class: &'static str,
+    pub(super) resource: String,
+    pub(super) arn: String,
+    pub(super) location: String,
+    pub(super) rule: String,
+    pub(super) preview: String,
+    pub(super) key: String,
+}
+
+/// Counts for the overview: (credentials found, resources holding them, resources checked).
+pub(super) fn exposure_counts(r: &Report) -> Option<(usize, usize, usize)> {
+    let mut any = false;
+    let (mut hits, mut failing, mut checked) = (0, 0, 0);
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| f.category == Category::Exposure)
+    {
+        any = true;
+        match f.status {
+            Status::Fail => {
+                failing += 1;
+                checked += 1;
+                hits += f.evidence()["hits"].as_array().map_or(0, Vec::len);
+            }
+            Status::Pass | Status::Suppressed => checked += 1,
+            _ => {}
+        }
+    }
+    any.then_some((hits, failing, checked))
+}
+
+pub(super) fn exposure_view(r: &Report) -> Option<ExposureView> {
+    let (hits, failing, checked) = exposure_counts(r)?;
+    let mut groups: BTreeMap<String, Vec<ExposureRow>> = BTreeMap::new();
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| f.category == Category::Exposure && f.status == Status::Fail)
+    {
+        let ev = f.evidence();
+        let service = ev["source"].as_str().unwrap_or("other").to_string();
+        for h in ev["hits"].as_array().into_iter().flatten() {
+            let sev = h["severity"]
+                .as_str()
+                .and_then(Severity::parse)
+                .unwrap_or(f.severity);
+            let mut key = Vec::new();
+            match h["key_status"].as_str() {
+                Some("active_in_this_account") => key.push("ACTIVE in this account".to_string()),
+                Some("inactive_in_this_account") => {
+                    key.push("inactive in this account".to_string())
+                }
+                Some("unknown") => key.push("not a key of this account".to_string()),
+                _ => {}
+            }
+            if let Some(u) = h["key_user"].as_str() {
+                key.push(format!("user {u}"));
+            }
+            groups
+                .entry(service.clone())
+                .or_default()
+                .push(ExposureRow {
+                    rank: std::cmp::Reverse(sev),
+                    severity: sev.as_str(),
+                    severity_class: severity_class(sev),
+                    resource: clean(&f.resource.name),
+                    arn: clean(&f.resource.arn),
+                    location: clean(h["location"].as_str().unwrap_or("")),
+                    rule: clean(h["rule_id"].as_str().unwrap_or("")),
+                    preview: clean(h["preview"].as_str().unwrap_or("")),
+                    key: clean(&key.join(" · ")),
+                });
+        }
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(service, mut rows)| {
+            rows.sort_by(|a, b| {
+                (a.rank, &a.resource, &a.location).cmp(&(b.rank, &b.resource, &b.location))
+            });
+            let resources: BTreeSet<&str> = rows.iter().map(|r| r.arn.as_str()).collect();
+            ExposureGroup {
+                summary: format!(
+                    "{} in {}",
+                    plural(rows.len(), "credential"),
+                    plural(resources.len(), "resource")
+                ),
+                service: clean(&service),
+                rows,
+            }
+        })
+        .collect();
+    Some(ExposureView {
+        summary: format!(
+            "{} in {} of {} checked.",
+            plural(hits, "credential"),
+            plural(failing, "resource"),
+            plural(checked, "resource")
+        ),
+        groups,
+    })
+}
+
 pub(super) fn meta_view(r: &Report) -> MetaView {
     let join = |v: &[String]| {
         if v.is_empty() {
