@@ -296,10 +296,23 @@ fn audit_never_reads_secret_values() {
     let writes: Vec<&String> = counts
         .keys()
         .filter(|op| {
+            // REST services are recorded as `service.METHOD /path` (Lambda, Batch): a GET, or a
+            // POST whose path names a read (`/v1/describejobdefinitions`).
+            if let Some((_, call)) = op.split_once('.')
+                && let Some((method, path)) = call.split_once(' ')
+            {
+                let last = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+                return !(method == "GET"
+                    || (method == "POST"
+                        && ["describe", "list", "get"]
+                            .iter()
+                            .any(|p| last.starts_with(p))));
+            }
             let action = op.rsplit('.').next().unwrap_or(op);
             !(action.starts_with("List")
                 || action.starts_with("Get")
                 || action.starts_with("Describe")
+                || action.starts_with("BatchGet")
                 || action == "LookupEvents")
         })
         .collect();

@@ -417,6 +417,16 @@ mod tests {
             err.to_string().contains("over the 8192-byte limit"),
             "{err}"
         );
+        // A definition or template over 1 MiB is refused whole, with a reason.
+        let huge = "x".repeat(MAX_TEXT + 1);
+        let err = s.text("definition", &huge).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("definition: value of 1048577 bytes"),
+            "{err}"
+        );
+        // A full 4 KB Lambda environment block is judged.
+        assert!(s.pair("BLOCK", &"A".repeat(4 * 1024)).unwrap().is_empty());
         let text =
             "#!/bin/bash\nyum -y update\nexport GH=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\n";
         let hits = s.text("userData", text).unwrap();

@@ -368,16 +368,25 @@ pub(super) fn exposure_view(r: &Report) -> Option<ExposureView> {
                     plural(rows.len(), "credential"),
                     plural(resources.len(), "resource")
                 ),
-                service: clean(&service),
+                service: match service.as_str() {
+                    "lambda" => "Lambda".to_string(),
+                    "ecs" => "ECS".to_string(),
+                    "ec2" => "EC2".to_string(),
+                    "cloudformation" => "CloudFormation".to_string(),
+                    "ssm" => "SSM Parameter Store".to_string(),
+                    "codebuild" => "CodeBuild".to_string(),
+                    "step-functions" => "Step Functions".to_string(),
+                    "batch" => "AWS Batch".to_string(),
+                    other => clean(other),
+                },
                 rows,
             }
         })
         .collect();
     Some(ExposureView {
         summary: format!(
-            "{} in {} of {} checked.",
+            "{} in {failing} of {} checked.",
             plural(hits, "credential"),
-            plural(failing, "resource"),
             plural(checked, "resource")
         ),
         groups,
