@@ -2170,12 +2170,133 @@ def configs_and_docs(C):
     f.n("REDIS_URL=redis://user:${REDIS_PASSWORD}@localhost:6379", "encoded-credential", "interpolated URL")
 
 
+def hard_cases(C):
+    """Code that names passwords, tokens and keys without holding one, and more tokens in code."""
+    f = C.file("services/orders/orders/auth.py")
+    f("import hmac", "import os", "import secrets", "", "from transformers import AutoTokenizer", "")
+    f.n('tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")', "generic", "tokenizer, not a token")
+    f.n("MAX_TOKENS = 4096", "ai", "token count")
+    f.n('secret_key = settings.SECRET_KEY', "generic", "attribute reference")
+    f.n("api_key = self._api_key", "generic", "attribute reference")
+    f.n('PASSWORD_FIELD = "password_confirmation"', "generic", "field name")
+    f.n('TOKEN_URL = "https://auth.corp.internal/oauth2/token"', "generic", "URL")
+    f.n('auth_token = request.headers.get("X-Auth-Token")', "generic", "header read")
+    f.n("client = Client(client_id=client_id, client_secret=client_secret)", "generic", "kwarg passthrough")
+    f.n('password = "password"', "generic", "trivial value equal to the name")
+    f.n('token_type = "Bearer"', "generic", "token type")
+    f.n(f'commit_sha = "{sha1hex()}"', "generic", "git SHA under a non-secret name")
+    f.n(f'idempotency_key = "{uuid4()}"', "generic", "idempotency key UUID")
+    f.n('cache_key = f"user:{user_id}:profile"', "generic", "cache key template")
+    f.n("reset_token = secrets.token_urlsafe(32)", "generic", "generated at runtime")
+    f.n('password_reset_url = reverse("password_reset_confirm")', "generic", "URL name")
+    f.n("if hmac.compare_digest(signature, expected): return True", "generic", "code")
+    f.n('if pem.startswith("-----BEGIN PRIVATE KEY-----"):', "private-key", "PEM header literal in code")
+    f.n('BCRYPT_PREFIX = re.compile(r"^\\$2[aby]\\$\\d{2}\\$")', "password-hash", "bcrypt regex")
+    f.n('HASH_ALGORITHM = "argon2id"', "password-hash", "algorithm name")
+    f.n(f'STRIPE_PRICE_ID = "price_{rs(ALNUM, 24)}"', "payments", "Stripe price id (object id)")
+    f.n(f'STRIPE_PRODUCT = "prod_{rs(ALNUM, 14)}"', "payments", "Stripe product id")
+    f.n(f'customer = stripe.Customer.retrieve("cus_{rs(ALNUM, 14)}")', "payments", "Stripe customer id")
+    f.s(f'service_token = "{jwt({"sub": "orders", "aud": "payments", "exp": 1900000000}, "HS512")}"', "jwt",
+        "HS512 JWT literal")
+    f.s(f'API_PASSWORD = "{human_pw()}"', "generic", "module constant password")
+    f.s(f'requests.get(url, auth=("svc-orders", "{rand_pw(20, symbols=False)}"))', "generic", "requests auth tuple")
+    f.s(f'redis.Redis(host="cache", password="{rand_pw(24)}")', "generic", "redis password kwarg")
+
+    f = C.file("web/api/src/auth/session.ts")
+    f.n("export const MAX_PASSWORD_LENGTH = 128;", "generic", "policy")
+    f.n("const { password, ...rest } = req.body;", "generic", "destructuring")
+    f.n("const secret = await secretsManager.getSecretValue({ SecretId: 'prod/api/jwt' }).promise();", "aws",
+        "Secrets Manager call")
+    f.n("const token = req.headers.authorization?.split(' ')[1];", "jwt", "header read")
+    f.n('const JWT_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";', "jwt", "JWT header constant alone")
+    f.n(f"const prefs = '{b64(json.dumps({'theme': 'dark', 'lang': 'en', 'sidebar': False}).encode())}';", "jwt",
+        "base64 JSON that is not a token")
+    f.n("apiKey: `${process.env.API_KEY}`,", "generic", "template")
+    f.n("password: '{{ password }}',", "generic", "template placeholder")
+    f.n("const passwordInput = screen.getByLabelText(/password/i);", "generic", "UI code")
+    f.s(f"const INTERNAL_TOKEN = '{jwt({'sub': 'web', 'roles': ['internal'], 'iat': 1710000000}, 'ES256')}';", "jwt",
+        "ES256 JWT literal")
+    f.s(f"const webhookSecret = '{rand_pw(32, symbols=False)}';", "generic", "TS webhook secret")
+    f.s(f"export const adminPassword = \"{human_pw()}\";", "generic", "exported password")
+    f.n("npm_config_registry=https://registry.npmjs.org/", "registry", "npm_ config variable")
+    f.n("export const SLACK_CHANNEL_ID = 'C0" + rs(UP + DIG, 9) + "';", "chat", "Slack channel id")
+    f.n("export const SLACK_TEAM = 'T0" + rs(UP + DIG, 9) + "';", "chat", "Slack team id")
+    f.n("const spinner = 'sk-spinner sk-fading-circle';", "ai", "CSS class starting with sk-")
+    f.n("const model = 'claude-3-5-sonnet-20241022';", "ai", "model name")
+
+    f = C.file("services/gateway/internal/auth/auth.go")
+    f("package auth", "")
+    f.n("\tPassword: cfg.Password,", "generic", "field copy")
+    f.n('\ttoken := r.Header.Get("Authorization")', "generic", "header read")
+    f.n("\tsecret := []byte(os.Getenv(\"JWT_SECRET\"))", "generic", "env read")
+    f.n('\tconst tokenPrefix = "Bearer "', "generic", "prefix constant")
+    f.n(f'\tvar githubSHA = "{sha1hex()}"', "vcs-ci", "git SHA")
+    f.s(f'\tjwtKey := []byte("{rand_pw(32, symbols=False)}")', "generic", "Go JWT key literal")
+    f.s(f'\tconst sessionToken = "{jwt({"sid": rs(HEX, 16), "uid": 42, "exp": 1900000000})}"', "jwt", "Go JWT const")
+    f.s(f'\tdb, _ := sql.Open("postgres", "host=pg user=gateway password={rand_pw(18, symbols=False)} dbname=gw sslmode=require")',
+        "encoded-credential", "libpq key/value password")
+
+    f = C.file("services/billing/src/main/java/com/corp/billing/User.java")
+    f("package com.corp.billing;", "", "public class User {")
+    f.n('    @JsonProperty("password") private String password;', "generic", "annotation")
+    f.n("    @Column(name = \"password_hash\", nullable = false) private String passwordHash;", "password-hash", "column")
+    f.n("    public String getToken() { return token; }", "generic", "getter")
+    f.n('    private static final String TOKEN_HEADER = "X-Auth-Token";', "generic", "header constant")
+    f.s(f'    private static final String SIGNING_SECRET = "{rs(B64URL, 43)}";', "generic", "Java signing secret")
+    f.s(f'    private static final String SERVICE_JWT = "{jwt({"sub": "billing", "scope": "ledger:write"}, "RS256")}";', "jwt",
+        "Java JWT constant")
+    f("}")
+
+    f = C.file("services/cms/src/Api.php")
+    f("<?php", "", "class Api", "{")
+    f.n("    private string $password = '';", "generic", "empty")
+    f.n("    public function __construct(private string $apiKey = '') {}", "generic", "constructor param")
+    f.s(f"    private const TOKEN = '{jwt({'sub': 'cms', 'iat': 1700000000})}';", "jwt", "PHP JWT const")
+    f.s(f"    private $apiSecret = '{rand_pw(28, symbols=False)}';", "generic", "PHP property secret")
+    f.n("    $hash = password_hash($password, PASSWORD_ARGON2ID);", "password-hash", "hashing call")
+    f("}")
+
+    f = C.file("services/ledger/src/Client.cs")
+    f("namespace Ledger;", "public class Client", "{")
+    f.n("    public string Password { get; init; } = string.Empty;", "generic", "property")
+    f.n("    Password = model.Password,", "generic", "assignment from model")
+    f.s(f'    private const string BearerToken = "{jwt({"sub": "ledger", "tid": uuid4()}, "RS256")}";', "jwt", "C# JWT const")
+    f.s(f'    private static readonly string ConnectionString = "Server=sql;Database=ledger;User ID=ledger;Password={human_pw()};";',
+        "encoded-credential", "ADO.NET in C#")
+    f("}")
+
+    f = C.file("infra/k8s/monitoring/har-capture.json")
+    f("{", '  "log": {', '    "entries": [', "      {", '        "request": {', '          "headers": [')
+    f.s(f'            {{ "name": "Cookie", "value": "session={jwt({"uid": R.randrange(1000), "adm": False, "exp": 1900000000})}" }},',
+        "jwt", "JWT in HAR cookie")
+    f.s(f'            {{ "name": "Authorization", "value": "Basic {b64(("grafana:" + rand_pw(16)).encode())}" }},',
+        "encoded-credential", "Basic in HAR")
+    f.n(f'            {{ "name": "X-Request-Id", "value": "{uuid4()}" }}', "generic", "request id")
+    f("          ]", "        }", "      }", "    ]", "  }", "}")
+
+    f = C.file("docs/security-notes.md")
+    f("# Security notes", "")
+    f.n("GitHub tokens start with `ghp_`, `gho_`, `ghu_`, `ghs_` or `ghr_`; fine-grained ones with `github_pat_`.", "vcs-ci",
+        "prose about prefixes")
+    f.n("Vault tokens start with `hvs.`; set `VAULT_TOKEN_TTL=768h` for CI roles.", "registry", "prose")
+    f.n("npm automation tokens look like `npm_` followed by 36 characters.", "registry", "prose")
+    f.n("PyPI tokens start with `pypi-`; upload with `twine upload --repository-url https://upload.pypi.org/legacy/`.",
+        "registry", "prose")
+    f.n("Use `$6$` (sha512crypt) or `$y$` (yescrypt) in /etc/shadow, never `$1$`.", "password-hash", "prose")
+    f.n("An example redacted key:", "private-key", "prose")
+    f.n("-----BEGIN RSA PRIVATE KEY-----\n...redacted...\n-----END RSA PRIVATE KEY-----", "private-key", "redacted PEM")
+    f.n("Slack bot tokens (`xoxb-`) belong in the secret store, never in `.env`.", "chat", "prose")
+    f.n("Set `GITLAB_TOKEN: $CI_JOB_TOKEN` in jobs instead of a personal token.", "vcs-ci", "variable reference")
+    f.n("Runner registration uses `gitlab-runner register --token $RUNNER_TOKEN`.", "vcs-ci", "variable reference")
+    f.n("The AWS key `AKIAIOSFODNN7EXAMPLE` in our docs is AWS's documented example.", "aws", "documented example")
+
+
 def main():
     check = "--check" in sys.argv
     here = os.path.dirname(os.path.abspath(__file__))
     C = Corpus()
     for build in (home_dotfiles, system_files, infra, ci, env_files, python_src, js_src, go_src, java_src,
-                  ruby_php_dotnet, data_files, web_and_locks, configs_and_docs):
+                  ruby_php_dotnet, data_files, web_and_locks, configs_and_docs, hard_cases):
         build(C)
     out_root = tempfile.mkdtemp(prefix="sl-corpus-") if check else here
     tree = os.path.join(out_root, "tree")
