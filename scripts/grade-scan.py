@@ -7,7 +7,8 @@ usage: scripts/grade-scan.py [--secretlens BIN] [--peers] [--misses] [--json OUT
   --secretlens BIN   the binary to grade (default: $CARGO_TARGET_DIR/release/secretlens, else
                      target/release/secretlens)
   --peers            also run Kingfisher and Betterleaks (found with --kingfisher/--betterleaks,
-                     $KINGFISHER/$BETTERLEAKS, PATH, .venv-peers/bin, /work/peers/bin)
+                     $KINGFISHER/$BETTERLEAKS, PATH, /work/peers/bin, or the venv scripts/bench-scan.sh
+                     installs them into: $BENCH_DIR/peers-venv, default /tmp/secretlens-bench)
   --misses           list secretlens's false negatives and false positives (file:line, label note)
   --json OUT         also write the numbers as JSON
 
@@ -45,8 +46,8 @@ CATEGORIES = ["aws", "cloud", "vcs-ci", "registry", "chat", "payments", "ai", "s
 
 
 def find_bin(explicit, env, name):
-    cands = [explicit, os.environ.get(env), shutil.which(name), os.path.join(ROOT, ".venv-peers", "bin", name),
-             os.path.join("/work/peers/bin", name)]
+    cands = [explicit, os.environ.get(env), shutil.which(name), os.path.join("/work/peers/bin", name),
+             os.path.join(os.environ.get("BENCH_DIR", "/tmp/secretlens-bench"), "peers-venv", "bin", name)]
     for c in cands:
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
             return c
