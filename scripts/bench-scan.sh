@@ -141,16 +141,19 @@ PY
 }
 noise_row() { # tool, format, tree name, MiB, output json, command...
   local tool=$1 fmt=$2 name=$3 size=$4 out=$5; shift 5
-  local rc=0 wall u s
+  local rc=0 wall u s cpu
   rm -f "$out"
   /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" timeout "$PEER_TIMEOUT" "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" || rc=$?
   read -r wall u s < <(tail -1 "$WORK/time.txt")
+  cpu=$(awk -v a="$u" -v b="$s" 'BEGIN{printf "%.2f", a+b}')
   if [ "$rc" -eq 124 ]; then
-    printf '| %s | %s | %s | > %s (killed) | < %s | ? | ? |\n' "$tool" "$name" "$size" "$PEER_TIMEOUT" "$(rate "$size" "$PEER_TIMEOUT")"
+    printf '| %s | %s | %s | > %s (killed) | > %s | < %s | < %s | ? | ? |\n' "$tool" "$name" "$size" "$PEER_TIMEOUT" "$cpu" \
+      "$(rate "$size" "$PEER_TIMEOUT")" "$(rate "$size" "$cpu")"
     return
   fi
   read -r hits lines < <(count_hits "$fmt" "$out")
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$tool" "$name" "$size" "$wall" "$(rate "$size" "$wall")" "$hits" "$lines"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$tool" "$name" "$size" "$wall" "$cpu" "$(rate "$size" "$wall")" \
+    "$(rate "$size" "$cpu")" "$hits" "$lines"
 }
 if has peers; then
   # Warm Kingfisher's compiled-rule cache so the timed runs measure scanning, not rule compilation.
@@ -158,8 +161,8 @@ if has peers; then
   "$KINGFISHER" --no-update-check -q scan "$WORK/warm" --no-validate --format json --output "$WORK/warm.json" >/dev/null 2>&1 || true
   echo "## Clean trees: noise and speed (2 threads)"
   echo
-  echo "| tool | tree | MiB | wall s | MiB/s | hits | distinct lines |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| tool | tree | MiB given | wall s | CPU s | MiB/s | MiB/CPU-s | hits | distinct lines |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   for T in registry pystdlib; do
     if [ "$T" = registry ]; then
       dirs=("$HOME"/.cargo/registry/src/*/); name="cargo registry"
@@ -169,13 +172,14 @@ if has peers; then
     fi
     size=$(du -scb "${dirs[@]}" | tail -1 | awk '{printf "%.1f", $1/1048576}')
     # secretlens takes one path: scan each root into its own report and add them up.
-    rm -f "$WORK/noise-secretlens-$T"*.json
-    i=0; start=$(now)
+    rm -f "$WORK/noise-secretlens-$T"*.json "$WORK/time-sl.txt"
+    i=0
     for d in "${dirs[@]}"; do
-      "$BIN" scan "$d" --threads 2 --format json --fail-on critical --out "$WORK/noise-secretlens-$T-$i.json" || true
+      /usr/bin/time -a -f '%e %U %S' -o "$WORK/time-sl.txt" "$BIN" scan "$d" --threads 2 --format json \
+        --fail-on critical --out "$WORK/noise-secretlens-$T-$i.json" 2>>"$WORK/err.txt" || true
       i=$((i + 1))
     done
-    wall=$(awk -v a="$start" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}')
+    read -r wall cpu < <(awk '{w+=$1; c+=$2+$3} END{printf "%.2f %.2f\n", w, c}' "$WORK/time-sl.txt")
     python3 - "$WORK" "$T" >"$WORK/noise-secretlens-$T.json" <<'PY'
 import glob, json, sys
 work, t = sys.argv[1], sys.argv[2]
@@ -185,7 +189,8 @@ for p in sorted(glob.glob(f"{work}/noise-secretlens-{t}-*.json")):
 print(json.dumps({"findings": fs}))
 PY
     read -r hits lines < <(count_hits secretlens "$WORK/noise-secretlens-$T.json")
-    printf '| secretlens | %s | %s | %s | %s | %s | %s |\n' "$name" "$size" "$wall" "$(rate "$size" "$wall")" "$hits" "$lines"
+    printf '| secretlens | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$size" "$wall" "$cpu" "$(rate "$size" "$wall")" \
+      "$(rate "$size" "$cpu")" "$hits" "$lines"
     noise_row "Kingfisher 2.14" kingfisher "$name" "$size" "$WORK/noise-kingfisher-$T.json" \
       "$KINGFISHER" --no-update-check -q scan "${dirs[@]}" --no-validate --no-dedup --git-history none \
       --no-extract-archives --no-binary --jobs 2 --format json --output "$WORK/noise-kingfisher-$T.json"

@@ -1154,7 +1154,7 @@ fn scan_corpus_precision_stays_above_095() {
             .or_else(|| {
                 same_file().find(|(_, l)| {
                     l.end_line
-                        .is_some_and(|end| l.line.saturating_sub(1) <= f.line && f.line <= end)
+                        .is_some_and(|end| (l.line.saturating_sub(1)..=end).contains(&f.line))
                 })
             })
             .map(|(i, _)| i);
