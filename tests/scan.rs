@@ -178,7 +178,7 @@ fn github_gitlab_slack_stripe_google_tokens() {
         assert_finds(rule, &format!("const T = \"{t}\";\n"));
         assert_finds(rule, &format!("{t}\n"));
     }
-    // Negatives: too short, placeholder bodies, prefix inside an identifier, test-mode Stripe keys.
+    // Negatives: too short, placeholder bodies, prefix inside an identifier.
     assert_clean(&format!("{}abc123\n", "ghp_"));
     assert_clean(&format!("token = \"{}{}\"\n", "ghp_", "x".repeat(36)));
     assert_clean(&format!(
@@ -188,7 +188,16 @@ fn github_gitlab_slack_stripe_google_tokens() {
     assert_clean(&format!("my_ghp_{}\n", r.string(ALNUM, 36)));
     assert_clean(&format!("{}{}\n", "glpat-", "xxxxxxxxxxxxxxxxxxxx"));
     assert_clean(&format!("{}\n", "xoxb-not-a-real-token"));
-    assert_clean(&format!("{}{}\n", "sk_test_", r.string(ALNUM, 24)));
+    // rules-saas: test-mode Stripe keys are reported by their own rule, at low severity only.
+    let test_key = format!("{}{}\n", "sk_test_", r.string(ALNUM, 24));
+    let e = engine();
+    let hits = e.scan(test_key.as_bytes());
+    assert_eq!(hits.len(), 1, "{test_key:?}");
+    assert_eq!(e.rules()[hits[0].rule].id, "stripe-test-key");
+    assert_eq!(
+        e.rules()[hits[0].rule].severity,
+        secretlens::report::Severity::Low
+    );
     assert_clean(&format!("{}{}\n", "AIza", "x".repeat(35)));
     assert_clean("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n");
 }

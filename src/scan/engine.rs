@@ -289,6 +289,10 @@ impl Engine {
                     continue;
                 }
             }
+            // rules-saas
+            if rule.has(Check::DiscordId) && !discord_id_ok(&secret) {
+                continue;
+            }
             if line_has_allow(data, off) {
                 continue;
             }

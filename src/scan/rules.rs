@@ -39,6 +39,9 @@ pub enum Check {
     UrlPassword,
     AwsSecret,
     CharMix,
+    // rules-saas
+    /// `discord-id`: the first part of a Discord bot token decodes to a numeric user id.
+    DiscordId,
 }
 
 impl Check {
@@ -53,6 +56,8 @@ impl Check {
             "url-password" => Check::UrlPassword,
             "aws-secret" => Check::AwsSecret,
             "charmix" => Check::CharMix,
+            // rules-saas
+            "discord-id" => Check::DiscordId,
             _ => return None,
         })
     }

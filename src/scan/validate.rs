@@ -669,3 +669,15 @@ fn base62_6(mut n: u32) -> [u8; 6] {
     }
     out
 }
+
+// --- rules-saas: provider-format validators ---
+
+/// A Discord bot token's first part is the bot's user id (a 17-20 digit snowflake) in base64
+/// without padding; random base64url text of the same shape almost never decodes to digits.
+pub fn discord_id_ok(token: &str) -> bool {
+    let first = token.split('.').next().unwrap_or("");
+    match base64url_decode(first) {
+        Some(id) => (17..=20).contains(&id.len()) && id.iter().all(u8::is_ascii_digit),
+        None => false,
+    }
+}
