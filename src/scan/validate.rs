@@ -773,16 +773,22 @@ pub(super) fn keys_encoded_check(
 
 /// Splits `data[from..hi]` into logical lines: a newline, an escaped `\n` or `\r` inside a
 /// string literal, or an XML newline reference (`&#10;`, `&#xA;`) ends a line.
+/// A run of four dashes (a PEM/SSH2 BEGIN or END line) also starts a new line, and a line
+/// longer than `max` ends the iteration, so a validator never reads past the next header and
+/// the work per header stays bounded on a pathological single line.
 struct LogicalLines<'a> {
     data: &'a [u8],
     pos: usize,
+    max: usize,
 }
 
 impl<'a> LogicalLines<'a> {
     fn new(data: &'a [u8], from: usize, hi: usize) -> Self {
+        let data = &data[..hi.min(data.len())];
         LogicalLines {
-            data: &data[..hi.min(data.len())],
-            pos: from,
+            data,
+            pos: from.min(data.len()),
+            max: 8 * 1024,
         }
     }
 }
@@ -796,7 +802,19 @@ impl<'a> Iterator for LogicalLines<'a> {
         }
         let start = self.pos;
         let mut i = start;
+        // A line that starts with dashes keeps them (`-----END …`).
+        while i < d.len() && d[i] == b'-' {
+            i += 1;
+        }
         while i < d.len() {
+            if i - start > self.max {
+                self.pos = d.len();
+                return Some(&d[start..i]);
+            }
+            if d[i] == b'-' && d[i..].starts_with(b"----") {
+                self.pos = i;
+                return Some(&d[start..i]);
+            }
             let sep = match d[i] {
                 b'\n' | b'\r' => 1,
                 b'\\' if matches!(d.get(i + 1), Some(b'n' | b'r')) => 2,
@@ -1102,15 +1120,20 @@ pub fn netrc_password(data: &[u8], from: usize) -> Option<(usize, String, String
     Some((off, pw, login))
 }
 
-/// A kubeconfig user's `token:`: the nearest less-indented line above it (within 4 KiB) is
-/// `user:` (or `- user:`).
+/// A kubeconfig user's `token:`: the nearest less-indented line above it (within 12 lines and
+/// 4 KiB) is `user:` (or `- user:`).
 pub fn kube_user_parent(data: &[u8], off: usize) -> bool {
     let ls = memchr::memrchr(b'\n', &data[..off]).map_or(0, |i| i + 1);
     let indent = |l: &[u8]| l.iter().take_while(|&&b| b == b' ').count();
     let own = indent(&data[ls..off]);
     let lo = ls.saturating_sub(4096);
     let mut end = ls;
-    while end > lo {
+    // At most 12 lines up (a kubeconfig user has a handful of keys), so a file of a million
+    // `token:` lines costs a bounded amount per line.
+    for _ in 0..12 {
+        if end <= lo {
+            break;
+        }
         let prev_end = end - 1; // the '\n' that ends the previous line
         let start = memchr::memrchr(b'\n', &data[lo..prev_end]).map_or(lo, |i| lo + i + 1);
         let line = &data[start..prev_end];
@@ -1295,7 +1318,8 @@ mod keys_encoded_tests {
     }
 
     fn body_after_header(text: &str) -> Option<String> {
-        let from = text.find("KEY-----").map(|i| i + 8)?;
+        let begin = text.find("BEGIN")?;
+        let from = text[begin..].find("-----").map(|i| begin + i + 5)?;
         pem_block(text.as_bytes(), from)
     }
 
