@@ -238,6 +238,15 @@ impl Engine {
                     None => continue,
                 }
             }
+            // rules-keys-encoded: validators that read the buffer around the match or decode the
+            // secret (they may replace the secret and its offset; see validate.rs).
+            if !rule
+                .checks
+                .iter()
+                .all(|&c| keys_encoded_check(c, data, (ws, we), &caps, &mut secret, &mut off))
+            {
+                continue;
+            }
             if secret.chars().count() < rule.min_len {
                 continue;
             }

@@ -16,12 +16,15 @@ pub use crate::report::scan::RuleCategory as Category;
 pub enum Checksum {
     /// Last 6 characters: base62 CRC32 of the random part after the `prefix_` (GitHub, npm).
     GithubCrc32,
+    /// rules-keys-encoded: bech32 (BIP 173) checksum of an age identity (`AGE-SECRET-KEY-1…`).
+    AgeBech32,
 }
 
 impl Checksum {
     fn parse(s: &str) -> Option<Checksum> {
         Some(match s {
             "github-crc32" => Checksum::GithubCrc32,
+            "age-bech32" => Checksum::AgeBech32,
             _ => return None,
         })
     }
@@ -42,6 +45,19 @@ pub enum Check {
     // rules-saas
     /// `discord-id`: the first part of a Discord bot token decodes to a numeric user id.
     DiscordId,
+    // rules-keys-encoded: validators of keys/hashes/encoded/jwt.toml (validate.rs, same block).
+    PemBlock,
+    PuttyBlock,
+    Base64Pem,
+    JwkPrivate,
+    UserPassBase64,
+    PasswordBase64,
+    Netrc,
+    KubeUser,
+    ConnString,
+    DocPassword,
+    Jose,
+    HashDoc,
 }
 
 impl Check {
@@ -58,6 +74,19 @@ impl Check {
             "charmix" => Check::CharMix,
             // rules-saas
             "discord-id" => Check::DiscordId,
+            // rules-keys-encoded
+            "pem-block" => Check::PemBlock,
+            "putty-block" => Check::PuttyBlock,
+            "base64-pem" => Check::Base64Pem,
+            "jwk-private" => Check::JwkPrivate,
+            "userpass-base64" => Check::UserPassBase64,
+            "password-base64" => Check::PasswordBase64,
+            "netrc" => Check::Netrc,
+            "kube-user" => Check::KubeUser,
+            "conn-string" => Check::ConnString,
+            "doc-password" => Check::DocPassword,
+            "jose" => Check::Jose,
+            "hash-doc" => Check::HashDoc,
             _ => return None,
         })
     }
