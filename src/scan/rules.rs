@@ -39,6 +39,8 @@ pub enum Check {
     UrlPassword,
     AwsSecret,
     CharMix,
+    // rules-generic: natural-language, non-ASCII and keyword values (see validate.rs `looks_like_words`).
+    Words,
 }
 
 impl Check {
@@ -53,6 +55,8 @@ impl Check {
             "url-password" => Check::UrlPassword,
             "aws-secret" => Check::AwsSecret,
             "charmix" => Check::CharMix,
+            // rules-generic
+            "words" => Check::Words,
             _ => return None,
         })
     }
