@@ -1159,7 +1159,10 @@ const GENERIC_CHECKSET: &[(bool, &str)] = &[
     (true, "SECRET_KEY=\"{B}\"\n"),
     (true, "JWT_SECRET={H}\n"),
     (true, "db_password = \"{P}\"\n"),
-    (true, "APP_KEY=base64:{B}\n"),
+    (true, "APP_KEY=base64:{B}abc=\n"),
+    (false, "PUSHER_APP_KEY=292f8062f270c25c189c\n"),
+    (false, "export const mapboxToken = 'pk.{A}.{A}';\n"),
+    (false, "  \"password\": \"!{A}{A}\",\n"),
     (false, "DB_PASSWORD=\n"),
     (false, "DB_PASSWORD=${DB_PASSWORD:-}\n"),
     (false, "password = %(db_password)s\n"),
@@ -1342,6 +1345,31 @@ const GENERIC_CHECKSET: &[(bool, &str)] = &[
     (false, "api_key = \"sk-xxxxxxxxxxxxxxxxxxxxxxxx\"\n"),
     (false, "api_key = \"<API_KEY>\"\n"),
     (false, "password = \"<password>\"\n"),
+    // Values holding `#`, `$`, `(`, `<`, `%s` that are still random; typed declarations.
+    (true, "mail.password=Kx7#mQ2-vLp9Rw\n"),
+    (true, "bind_password = {P}$\n"),
+    (true, "SECRET_KEY = 'k3)(*v+{A}^j()'\n"),
+    (true, "define( 'AUTH_KEY', '&dg]7{A}|l3V<Kj~{B}' );\n"),
+    (true, "<password>{A}%sQ</password>\n"),
+    (true, "api_key: str = \"{H}\"\n"),
+    (true, "  private readonly apiSecret: string = \"{A}\";\n"),
+    (true, "var password string = \"{P}\"\n"),
+    (true, "const TOKEN: &str = \"{A}\";\n"),
+    (
+        true,
+        "        { \"name\": \"ORDERS_API_SECRET\", \"value\": \"{A}\" },\n",
+    ),
+    (true, "requirepass {A}\n"),
+    (true, "  'password' => \"P3pp3r666!\",\n"),
+    (false, "  admin.passwordMtime: '2024-03-01T10:11:12Z'\n"),
+    (
+        false,
+        "<input type=\"hidden\" name=\"authenticity_token\" value=\"{B}\">\n",
+    ),
+    (false, "password = \"prefix-%s\"\n"),
+    (false, "api_key: str = \"\"\n"),
+    (false, "password: Optional[str] = None\n"),
+    (false, "  token_expires_at: \"2031-01-01T00:00:00Z\"\n"),
 ];
 
 #[test]

@@ -272,6 +272,15 @@ impl Engine {
             if rule.has(Check::Assignee) && name.as_deref().is_some_and(assignee_is_metadata) {
                 continue;
             }
+            // rules-generic: a value equal to its name (`"password": "password"`, tables of names).
+            if rule.has(Check::Assignee)
+                && name.as_deref().is_some_and(|n| {
+                    n.trim_start_matches(['-', '$', '.'])
+                        .eq_ignore_ascii_case(&secret)
+                })
+            {
+                continue;
+            }
             if rule.has(Check::Placeholder) && is_placeholder(&secret) {
                 continue;
             }
@@ -282,6 +291,9 @@ impl Engine {
                 continue;
             }
             if rule.has(Check::Words) && looks_like_words(&secret) {
+                continue;
+            }
+            if rule.has(Check::Varied) && !is_varied(&secret) {
                 continue;
             }
             if rule.has(Check::AwsSecret) && !aws_secret_shape(&secret) {
@@ -416,6 +428,15 @@ impl Gate {
                 while i < le && matches!(data[i], b' ' | b'\t') {
                     i += 1;
                 }
+                let quoted_value = |mut i: usize| {
+                    while i < le && matches!(data[i], b' ' | b'\t') {
+                        i += 1;
+                    }
+                    if i < le && matches!(data[i], b'r' | b'b' | b'u' | b'R' | b'B' | b'U' | b'@') {
+                        i += 1;
+                    }
+                    i < le && matches!(data[i], b'"' | b'\'' | b'`')
+                };
                 let rest = &data[i..le];
                 let op = if rest.starts_with(b":=")
                     || rest.starts_with(b"=>")
@@ -425,16 +446,49 @@ impl Gate {
                 } else if rest.first().is_some_and(|&b| b == b'=' || b == b':') {
                     1
                 } else {
-                    return false;
+                    0
                 };
-                i += op;
-                while i < le && matches!(data[i], b' ' | b'\t') {
-                    i += 1;
+                if op > 0 && quoted_value(i + op) {
+                    return true;
                 }
-                if i < le && matches!(data[i], b'r' | b'b' | b'u' | b'R' | b'B' | b'U' | b'@') {
-                    i += 1;
+                // rules-generic: a type between the name and `=`: `api_key: str = "…"`,
+                // `apiSecret: string = '…'`, `var password string = "…"`, `TOKEN: &str = "…"`.
+                let mut j = i;
+                let colon = j < le && data[j] == b':';
+                if colon {
+                    j += 1;
+                    while j < le && matches!(data[j], b' ' | b'\t') {
+                        j += 1;
+                    }
                 }
-                i < le && matches!(data[i], b'"' | b'\'' | b'`')
+                if j < le && data[j] == b'&' {
+                    j += 1;
+                }
+                if data[j..le].starts_with(b"'static") {
+                    j += 7;
+                    while j < le && matches!(data[j], b' ' | b'\t') {
+                        j += 1;
+                    }
+                }
+                let t = j;
+                while j < le
+                    && (is_word(data[j])
+                        || matches!(data[j], b'.' | b'<' | b'>' | b'[' | b']' | b'?' | b'|'))
+                {
+                    j += 1;
+                }
+                while j < le && matches!(data[j], b' ' | b'\t') {
+                    j += 1;
+                }
+                let ty = &data[t..j];
+                (colon && j > t
+                    || [&b"string"[..], b"String", b"str"]
+                        .iter()
+                        .any(|w| ty.starts_with(w)))
+                    && j < le
+                    && data[j] == b'='
+                    && data.get(j + 1) != Some(&b'=')
+                    && quoted_value(j + 1)
             }
             Gate::LineAssignment => {
                 let mut i = ls.max(p.saturating_sub(300));
@@ -559,7 +613,16 @@ impl Gate {
                 while i < le && matches!(data[i], b' ' | b'\t') {
                     i += 1;
                 }
-                i < le && (data[i] == b'>' || data[i..le].starts_with(b"value"))
+                if !(i < le && (data[i] == b'>' || data[i..le].starts_with(b"value"))) {
+                    return false;
+                }
+                // rules-generic: HTML form fields (`<input name="authenticity_token" value=…>`)
+                // carry per-request values rendered by the server.
+                let tag = memrchr(b'<', &data[ls.max(p.saturating_sub(256))..p]);
+                !tag.is_some_and(|t| {
+                    let t = ls.max(p.saturating_sub(256)) + t + 1;
+                    data[t..p].len() >= 5 && data[t..t + 5].eq_ignore_ascii_case(b"input")
+                })
             }
             Gate::NamePair => {
                 let le = le.min(e + 256);

@@ -41,6 +41,8 @@ pub enum Check {
     CharMix,
     // rules-generic: natural-language, non-ASCII and keyword values (see validate.rs `looks_like_words`).
     Words,
+    // rules-generic: entropy >= 2.5, or >= 2.0 with three character classes (validate.rs `is_varied`).
+    Varied,
 }
 
 impl Check {
@@ -57,6 +59,7 @@ impl Check {
             "charmix" => Check::CharMix,
             // rules-generic
             "words" => Check::Words,
+            "varied" => Check::Varied,
             _ => return None,
         })
     }
