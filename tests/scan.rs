@@ -1370,6 +1370,49 @@ const GENERIC_CHECKSET: &[(bool, &str)] = &[
     (false, "api_key: str = \"\"\n"),
     (false, "password: Optional[str] = None\n"),
     (false, "  token_expires_at: \"2031-01-01T00:00:00Z\"\n"),
+    // Credential APIs with positional passwords, command lines, SQL, PowerShell.
+    (
+        true,
+        "var creds = new NetworkCredential(\"svc\", \"{P}\");\n",
+    ),
+    (true, "req.SetBasicAuth(\"deploy\", \"{A}\")\n"),
+    (
+        true,
+        "resp = requests.post(url, auth=(\"svc\", \"{P}\"), timeout=5)\n",
+    ),
+    (
+        true,
+        "Connection c = DriverManager.getConnection(jdbcUrl, \"app\", \"{P}\");\n",
+    ),
+    (
+        true,
+        "$db = new PDO('mysql:host=db;dbname=cms', 'cms', '{P}');\n",
+    ),
+    (
+        true,
+        "mysqldump -h db -u backup -p{P} --all-databases > all.sql\n",
+    ),
+    (true, "sshpass -p '{P}' scp dump.sql ops@backup:/srv\n"),
+    (true, "CREATE USER 'etl'@'%' IDENTIFIED BY '{P}';\n"),
+    (true, "ALTER ROLE reporting WITH PASSWORD '{A}';\n"),
+    (
+        true,
+        "$sec = ConvertTo-SecureString '{P}' -AsPlainText -Force\n",
+    ),
+    (
+        false,
+        "var creds = new NetworkCredential(user, password);\n",
+    ),
+    (false, "mysql -u root -p --database app\n"),
+    (
+        false,
+        "CREATE USER 'etl'@'%' IDENTIFIED BY '${ETL_PASSWORD}';\n",
+    ),
+    (
+        false,
+        "$sec = ConvertTo-SecureString $env:PW -AsPlainText -Force\n",
+    ),
+    (false, "resp = requests.post(url, auth=(user, password))\n"),
 ];
 
 #[test]

@@ -55,6 +55,8 @@ pub fn is_placeholder(secret: &str) -> bool {
         "fixme",
         "password",
         "passw0rd",
+        "p@ssw0rd",
+        "p@ssword",
         "secret",
         "lorem",
         "foobar",
