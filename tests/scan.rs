@@ -1211,3 +1211,429 @@ fn scan_corpus_precision_stays_above_095() {
     );
 }
 // ---- end scan-eval ---------------------------------------------------------------------------
+
+// ---------- rules-generic: a labelled check set of generic assignments ----------
+//
+// Realistic snippets in every common config format and language, each labelled: `true` = holds
+// a credential that some rule must report, `false` = must stay quiet. Secrets are generated at
+// test time: {A} 20 alphanumerics, {H} 32 hex digits, {B} 40 base64 characters, {U} a UUID,
+// {P} a human-made password with symbols; the literal passwords below are invented.
+
+fn fill_checkset(template: &str, r: &mut Rng) -> String {
+    const HEX: &str = "0123456789abcdef";
+    const SYM: &str = "!#%&*+-=?@^~";
+    let mut out = template.to_string();
+    while let Some(i) = out.find("{A}") {
+        out.replace_range(i..i + 3, &r.string(ALNUM, 20));
+    }
+    while let Some(i) = out.find("{H}") {
+        out.replace_range(i..i + 3, &r.string(HEX, 32));
+    }
+    while let Some(i) = out.find("{B}") {
+        out.replace_range(i..i + 3, &r.string(B64, 40));
+    }
+    while let Some(i) = out.find("{U}") {
+        let u = format!(
+            "{}-{}-4{}-a{}-{}",
+            r.string(HEX, 8),
+            r.string(HEX, 4),
+            r.string(HEX, 3),
+            r.string(HEX, 3),
+            r.string(HEX, 12)
+        );
+        out.replace_range(i..i + 3, &u);
+    }
+    while let Some(i) = out.find("{P}") {
+        let p = format!(
+            "{}{}{}{}",
+            r.string("BCDFGHJKLMNPRSVWZ", 1),
+            r.string("aeiou", 1).to_owned() + &r.string("bcdfghjkmnprstvwz", 3),
+            r.string(SYM, 1),
+            r.string("23456789", 3)
+        );
+        out.replace_range(i..i + 3, &p);
+    }
+    out
+}
+
+const GENERIC_CHECKSET: &[(bool, &str)] = &[
+    // YAML
+    (true, "database:\n  host: db.internal\n  password: {A}\n"),
+    (true, "spring:\n  datasource:\n    password: \"{P}\"\n"),
+    (true, "smtp:\n  user: mailer\n  pass: '{P}'\n"),
+    (true, "auth:\n  client_secret: {H}\n"),
+    (true, "api_key: {U}\n"),
+    (true, "redis:\n  password: Tr0ub4dor&9x\n"),
+    (true, "env:\n  - name: DB_PASSWORD\n    value: \"{P}\"\n"),
+    (true, "        - name: API_TOKEN\n          value: {A}\n"),
+    (true, "Environment:\n  Variables:\n    STRIPE_SECRET: {A}\n"),
+    (false, "database:\n  password: ${DB_PASSWORD}\n"),
+    (false, "password: \"{{ .Values.db.password }}\"\n"),
+    (false, "password: changeme\n"),
+    (false, "password: null\n"),
+    (false, "secret: true\n"),
+    (false, "token: ~\n"),
+    (false, "password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n"),
+    (false, "password: \"{{ lookup('env', 'DB_PASSWORD') }}\"\n"),
+    (
+        false,
+        "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: db\n        key: password\n",
+    ),
+    (
+        false,
+        "env:\n  - name: DB_PASSWORD_FILE\n    value: /run/secrets/db_password\n",
+    ),
+    (
+        false,
+        "MasterUserPassword: '{{resolve:secretsmanager:prod/db:SecretString:password}}'\n",
+    ),
+    (false, "password: !Ref DBPassword\n"),
+    (false, "secret_name: prod/app/db-credentials\n"),
+    (false, "token_type: bearer\n"),
+    (false, "max_tokens: 4096\n"),
+    (false, "password_min_length: 12\n"),
+    (false, "passwordPolicy: strong\n"),
+    (false, "password: Enter your password\n"),
+    (
+        false,
+        "  password_hint: \"Must be at least 8 characters\"\n",
+    ),
+    (
+        false,
+        "token_endpoint: https://login.example.org/oauth2/token\n",
+    ),
+    (false, "private_key: /etc/ssl/private/server.key\n"),
+    (
+        false,
+        "  - name: password\n    in: query\n    required: true\n",
+    ),
+    (
+        false,
+        "secret: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf\n",
+    ),
+    (false, "vault_path: secret/data/prod/db\n"),
+    // JSON
+    (
+        true,
+        "{\n  \"username\": \"svc\",\n  \"password\": \"{P}\"\n}\n",
+    ),
+    (true, "{\"apiKey\": \"{A}\", \"region\": \"eu\"}\n"),
+    (true, "  \"client_secret\": \"{B}\",\n"),
+    (true, "{\"name\": \"DB_PASSWORD\", \"value\": \"{A}\"}\n"),
+    (
+        true,
+        "        {\n          \"name\": \"API_KEY\",\n          \"value\": \"{H}\"\n        },\n",
+    ),
+    (false, "{\"password\": \"\", \"token\": null}\n"),
+    (
+        false,
+        "{\"token_type\": \"Bearer\", \"expires_in\": 3600}\n",
+    ),
+    (
+        false,
+        "{\"passwordField\": \"password\", \"tokenField\": \"access_token\"}\n",
+    ),
+    (false, "{\"password\": \"********\"}\n"),
+    (
+        false,
+        "{\"name\": \"DB_PASSWORD\", \"valueFrom\": \"arn:aws:ssm:us-east-1:123456789012:parameter/db\"}\n",
+    ),
+    (false, "  \"secret\": \"Your secret key. Keep it safe.\",\n"),
+    (false, "  \"tokens\": 12000,\n"),
+    // INI, properties, .env, tfvars
+    (true, "[database]\nhost = db\npassword = {P}\n"),
+    (true, "db.password={A}\n"),
+    (true, "spring.datasource.password = {P}\n"),
+    (true, "mail.smtp.pass={A}\n"),
+    (true, "DB_PASSWORD={A}\n"),
+    (true, "SECRET_KEY=\"{B}\"\n"),
+    (true, "JWT_SECRET={H}\n"),
+    (true, "db_password = \"{P}\"\n"),
+    (true, "APP_KEY=base64:{B}abc=\n"),
+    (false, "PUSHER_APP_KEY=292f8062f270c25c189c\n"),
+    (false, "export const mapboxToken = 'pk.{A}.{A}';\n"),
+    (false, "  \"password\": \"!{A}{A}\",\n"),
+    (false, "DB_PASSWORD=\n"),
+    (false, "DB_PASSWORD=${DB_PASSWORD:-}\n"),
+    (false, "password = %(db_password)s\n"),
+    (false, "db.password=${DB_PASS}\n"),
+    (false, "API_KEY=your_api_key_here\n"),
+    (false, "SECRET_KEY=REPLACE_ME\n"),
+    (false, "TOKEN=TODO\n"),
+    (false, "db_password = var.db_password\n"),
+    (
+        false,
+        "password = data.aws_secretsmanager_secret_version.db.secret_string\n",
+    ),
+    (
+        false,
+        "PASSWORD_HASHERS=django.contrib.auth.hashers.Argon2PasswordHasher\n",
+    ),
+    (
+        false,
+        "token_file=/var/run/secrets/kubernetes.io/serviceaccount/token\n",
+    ),
+    // XML and .NET config
+    (
+        true,
+        "<datasource user=\"app\" password=\"{P}\" url=\"jdbc:postgresql://db/app\"/>\n",
+    ),
+    (
+        true,
+        "<server>\n  <id>nexus</id>\n  <username>deploy</username>\n  <password>{A}</password>\n</server>\n",
+    ),
+    (
+        true,
+        "<appSettings>\n  <add key=\"ApiKey\" value=\"{A}\" />\n</appSettings>\n",
+    ),
+    (true, "<add key=\"ClientSecret\" value=\"{B}\"/>\n"),
+    (true, "<property name=\"password\" value=\"{P}\"/>\n"),
+    (true, "<entry key=\"auth.token\">{H}</entry>\n"),
+    (false, "<password>${env.NEXUS_PASSWORD}</password>\n"),
+    (false, "<add key=\"ApiKey\" value=\"\" />\n"),
+    (
+        false,
+        "<input type=\"password\" name=\"password\" placeholder=\"Password\"/>\n",
+    ),
+    (
+        false,
+        "<string name=\"password_hint\">Enter your password</string>\n",
+    ),
+    (
+        false,
+        "<property name=\"password\" value=\"${db.password}\"/>\n",
+    ),
+    (false, "<secret>true</secret>\n"),
+    (
+        false,
+        "<xs:element name=\"password\" type=\"xs:string\"/>\n",
+    ),
+    // Dockerfile, shell, command lines
+    (true, "FROM python:3.12\nENV DB_PASSWORD={P}\n"),
+    (true, "ENV API_TOKEN {A}\n"),
+    (true, "ARG NPM_TOKEN={A}\n"),
+    (true, "export GITHUB_TOKEN={A}\n"),
+    (true, "export DB_PASS='{P}'\n"),
+    (true, "PGPASSWORD='{P}' psql -h db -U app\n"),
+    (true, "mysql -h db -u root --password={P} app < dump.sql\n"),
+    (true, "curl -s https://api.internal/v1 --token {A}\n"),
+    (false, "ARG NPM_TOKEN\nENV NPM_TOKEN=${NPM_TOKEN}\n"),
+    (false, "export GITHUB_TOKEN=$(gh auth token)\n"),
+    (false, "export DB_PASSWORD=\"$(cat /run/secrets/db)\"\n"),
+    (false, "mysql -u root --password=\"$MYSQL_ROOT_PASSWORD\"\n"),
+    (false, "read -s -p \"Password: \" PASSWORD\n"),
+    (false, "  --password-stdin \\\n"),
+    // Python
+    (true, "API_KEY = \"{A}\"\n"),
+    (
+        true,
+        "conn = psycopg2.connect(host=\"db\", user=\"app\", password=\"{P}\")\n",
+    ),
+    (true, "client = Client(api_key='{H}')\n"),
+    (true, "SECRET_KEY = 'django-insecure-{A}'\n"),
+    (true, "headers = {\"X-Auth-Token\": \"{A}\"}\n"),
+    (false, "API_KEY = os.getenv(\"API_KEY\")\n"),
+    (false, "password = os.environ.get(\"DB_PASSWORD\", \"\")\n"),
+    (false, "token = request.headers.get(\"Authorization\")\n"),
+    (false, "password = getpass.getpass(\"Password: \")\n"),
+    (false, "password = \"password_field\"\n"),
+    (false, "TOKEN_KEY = \"auth_token\"\n"),
+    (false, "secret = hashlib.sha256(data).hexdigest()\n"),
+    (
+        false,
+        "parser.add_argument(\"--password\", help=\"database password\")\n",
+    ),
+    (false, "self.password = password\n"),
+    (false, "raise ValueError(\"Invalid password\")\n"),
+    (false, "password = _(\"Password\")\n"),
+    (false, "token = next_page_token or \"\"\n"),
+    // JS / TS
+    (true, "const apiKey = '{A}';\n"),
+    (
+        true,
+        "export const config = { apiKey: \"{A}\", authDomain: \"app.internal\" };\n",
+    ),
+    (true, "  password: \"{P}\",\n"),
+    (true, "let accessToken = `{H}`;\n"),
+    (false, "const apiKey = process.env.API_KEY;\n"),
+    (false, "const token = localStorage.getItem('token');\n"),
+    (false, "  password: req.body.password,\n"),
+    (false, "  label: 'Password',\n  type: 'password',\n"),
+    (false, "const PASSWORD_REGEX = /^(?=.*[A-Z]).{8,}$/;\n"),
+    (false, "if (token === \"undefined\") return;\n"),
+    // Go
+    (true, "token := \"{A}\"\n"),
+    (
+        true,
+        "cfg := Config{\n\tUser:     \"app\",\n\tPassword: \"{P}\",\n}\n",
+    ),
+    (false, "token := os.Getenv(\"TOKEN\")\n"),
+    (
+        false,
+        "Password string `json:\"password\" yaml:\"password\"`\n",
+    ),
+    // Java / Kotlin
+    (true, "private static final String API_KEY = \"{A}\";\n"),
+    (true, "String password = \"{P}\";\n"),
+    (true, "dataSource.setPassword(\"{P}\");\n"),
+    (true, "val clientSecret = \"{A}\"\n"),
+    (true, "props.setProperty(\"db.password\", \"{P}\");\n"),
+    (
+        false,
+        "dataSource.setPassword(System.getenv(\"DB_PASSWORD\"));\n",
+    ),
+    (
+        false,
+        "String password = config.getString(\"db.password\");\n",
+    ),
+    (false, "@Value(\"${app.secret}\")\nprivate String secret;\n"),
+    (
+        false,
+        "private static final String PASSWORD_KEY = \"password\";\n",
+    ),
+    // Ruby
+    (true, "  password: '{P}',\n"),
+    (true, "config.secret_key_base = '{H}{H}'\n"),
+    (true, ":api_key => \"{A}\",\n"),
+    (false, "  password: ENV['DB_PASSWORD'],\n"),
+    (
+        false,
+        "  password: Rails.application.credentials.db_password,\n",
+    ),
+    (
+        false,
+        "  secret_key_base: <%= ENV[\"SECRET_KEY_BASE\"] %>\n",
+    ),
+    // PHP
+    (true, "$password = '{P}';\n"),
+    (true, "    'password' => '{P}',\n"),
+    (true, "define('DB_PASSWORD', '{P}');\n"),
+    (true, "define( 'AUTH_KEY', '{A}{P}' );\n"),
+    (false, "$password = $_POST['password'];\n"),
+    (false, "    'password' => env('DB_PASSWORD'),\n"),
+    (false, "define('DB_PASSWORD', getenv('DB_PASSWORD'));\n"),
+    (
+        false,
+        "define( 'AUTH_KEY', 'put your unique phrase here' );\n",
+    ),
+    // C#
+    (true, "public const string ApiKey = \"{A}\";\n"),
+    (
+        true,
+        "var creds = new NetworkCredential(\"svc\", \"{P}\") { Password = \"{P}\" };\n",
+    ),
+    (
+        false,
+        "Password = Environment.GetEnvironmentVariable(\"DB_PASSWORD\"),\n",
+    ),
+    (false, "[Required] public string Password { get; set; }\n"),
+    // Generic value shapes under secret names
+    (false, "password = \"aaaaaaaaaaaa\"\n"),
+    (false, "password = \"abcdefgh1234\"\n"),
+    (false, "secret = \"None\"\n"),
+    (false, "token = \"false\"\n"),
+    (false, "api_key = \"sk-xxxxxxxxxxxxxxxxxxxxxxxx\"\n"),
+    (false, "api_key = \"<API_KEY>\"\n"),
+    (false, "password = \"<password>\"\n"),
+    // Values holding `#`, `$`, `(`, `<`, `%s` that are still random; typed declarations.
+    (true, "mail.password=Kx7#mQ2-vLp9Rw\n"),
+    (true, "bind_password = {P}$\n"),
+    (true, "SECRET_KEY = 'k3)(*v+{A}^j()'\n"),
+    (true, "define( 'AUTH_KEY', '&dg]7{A}|l3V<Kj~{B}' );\n"),
+    (true, "<password>{A}%sQ</password>\n"),
+    (true, "api_key: str = \"{H}\"\n"),
+    (true, "  private readonly apiSecret: string = \"{A}\";\n"),
+    (true, "var password string = \"{P}\"\n"),
+    (true, "const TOKEN: &str = \"{A}\";\n"),
+    (
+        true,
+        "        { \"name\": \"ORDERS_API_SECRET\", \"value\": \"{A}\" },\n",
+    ),
+    (true, "requirepass {A}\n"),
+    (true, "  'password' => \"P3pp3r666!\",\n"),
+    (false, "  admin.passwordMtime: '2024-03-01T10:11:12Z'\n"),
+    (
+        false,
+        "<input type=\"hidden\" name=\"authenticity_token\" value=\"{B}\">\n",
+    ),
+    (false, "password = \"prefix-%s\"\n"),
+    (false, "api_key: str = \"\"\n"),
+    (false, "password: Optional[str] = None\n"),
+    (false, "  token_expires_at: \"2031-01-01T00:00:00Z\"\n"),
+    // Credential APIs with positional passwords, command lines, SQL, PowerShell.
+    (
+        true,
+        "var creds = new NetworkCredential(\"svc\", \"{P}\");\n",
+    ),
+    (true, "req.SetBasicAuth(\"deploy\", \"{A}\")\n"),
+    (
+        true,
+        "resp = requests.post(url, auth=(\"svc\", \"{P}\"), timeout=5)\n",
+    ),
+    (
+        true,
+        "Connection c = DriverManager.getConnection(jdbcUrl, \"app\", \"{P}\");\n",
+    ),
+    (
+        true,
+        "$db = new PDO('mysql:host=db;dbname=cms', 'cms', '{P}');\n",
+    ),
+    (
+        true,
+        "mysqldump -h db -u backup -p{P} --all-databases > all.sql\n",
+    ),
+    (true, "sshpass -p '{P}' scp dump.sql ops@backup:/srv\n"),
+    (true, "CREATE USER 'etl'@'%' IDENTIFIED BY '{P}';\n"),
+    (true, "ALTER ROLE reporting WITH PASSWORD '{A}';\n"),
+    (
+        true,
+        "$sec = ConvertTo-SecureString '{P}' -AsPlainText -Force\n",
+    ),
+    (
+        false,
+        "var creds = new NetworkCredential(user, password);\n",
+    ),
+    (false, "mysql -u root -p --database app\n"),
+    (
+        false,
+        "CREATE USER 'etl'@'%' IDENTIFIED BY '${ETL_PASSWORD}';\n",
+    ),
+    (
+        false,
+        "$sec = ConvertTo-SecureString $env:PW -AsPlainText -Force\n",
+    ),
+    (false, "resp = requests.post(url, auth=(user, password))\n"),
+];
+
+#[test]
+fn generic_checkset_recall_and_precision() {
+    let e = engine();
+    let mut r = Rng(0x6E4E_21C5_0000_0015);
+    let (mut tp, mut fneg, mut fpos, mut tn) = (0, 0, 0, 0);
+    let mut report = String::new();
+    for (secret, template) in GENERIC_CHECKSET {
+        let text = fill_checkset(template, &mut r);
+        let hits: Vec<String> = e
+            .scan(text.as_bytes())
+            .iter()
+            .map(|h| format!("{}:{}", e.rules()[h.rule].id, h.secret))
+            .collect();
+        match (*secret, hits.is_empty()) {
+            (true, false) => tp += 1,
+            (true, true) => {
+                fneg += 1;
+                report.push_str(&format!("missed: {text:?}\n"));
+            }
+            (false, false) => {
+                fpos += 1;
+                report.push_str(&format!("false positive {hits:?}: {text:?}\n"));
+            }
+            (false, true) => tn += 1,
+        }
+    }
+    eprintln!("generic check set: tp {tp} fn {fneg} fp {fpos} tn {tn}\n{report}");
+    assert!(
+        fneg == 0 && fpos == 0,
+        "generic check set: {fneg} missed, {fpos} false positives\n{report}"
+    );
+}

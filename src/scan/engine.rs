@@ -130,6 +130,11 @@ impl Engine {
                 let rule = &self.rules[ri];
                 let (ws, we) = if rule.multiline {
                     (ls, data.len().min(ls + BLOCK_WINDOW))
+                } else if self.gates[ri] == Gate::NamePair && le < data.len() {
+                    // rules-generic: a name/value pair may put the value on the next line.
+                    let hi = data.len().min(le + 1 + LINE_WINDOW);
+                    let next = memchr(b'\n', &data[le + 1..hi]).map_or(hi, |i| le + 1 + i);
+                    (ls, next)
                 } else {
                     (ls, le)
                 };
@@ -176,6 +181,18 @@ impl Engine {
             });
         }
         raw.sort_by_key(|a| (a.1, a.0));
+        // rules-generic: one secret matched by two generic shapes is reported once (the first rule).
+        let mut last_generic_end = 0usize;
+        raw.retain(|h| {
+            if !self.rules[h.0].id.starts_with("generic-") {
+                return true;
+            }
+            if h.1 < last_generic_end {
+                return false;
+            }
+            last_generic_end = h.1 + h.2.len();
+            true
+        });
         // Line and column, computed incrementally in offset order.
         let mut out = Vec::with_capacity(raw.len());
         let mut line = 1usize;
@@ -264,6 +281,15 @@ impl Engine {
             if rule.has(Check::Assignee) && name.as_deref().is_some_and(assignee_is_metadata) {
                 continue;
             }
+            // rules-generic: a value equal to its name (`"password": "password"`, tables of names).
+            if rule.has(Check::Assignee)
+                && name.as_deref().is_some_and(|n| {
+                    n.trim_start_matches(['-', '$', '.'])
+                        .eq_ignore_ascii_case(&secret)
+                })
+            {
+                continue;
+            }
             if rule.has(Check::Placeholder) && is_placeholder(&secret) {
                 continue;
             }
@@ -271,6 +297,12 @@ impl Engine {
                 continue;
             }
             if rule.has(Check::CharMix) && !char_mix(&secret) {
+                continue;
+            }
+            if rule.has(Check::Words) && looks_like_words(&secret) {
+                continue;
+            }
+            if rule.has(Check::Varied) && !is_varied(&secret) {
                 continue;
             }
             if rule.has(Check::AwsSecret) && !aws_secret_shape(&secret) {
@@ -328,6 +360,21 @@ pub enum Gate {
     /// `NAME=value` on its own line: only a name (after optional `export ` or `- `) before the
     /// keyword, and `=`/`:` then a value after it.
     LineAssignment,
+    // rules-generic: the shapes of the other generic rules.
+    /// `ENV NAME value`: only `ENV` and a name before the keyword, whitespace then a value after.
+    DockerEnv,
+    /// `setPassword("…")` / `"password", "…"`: after the name, `(` or a closing quote and `,`.
+    CallArgument,
+    /// `<password>…`: a `<` before the name and `>` right after it.
+    XmlElement,
+    /// `key="ApiKey" value="…"` / `name="token">…`: a closing quote then `value` or `>`.
+    XmlAttribute,
+    /// `name: DB_PASSWORD` then `value: …` on the same or the next line.
+    NamePair,
+    /// `--password=…` / `--api-key …`: a `--` flag holding the keyword.
+    Flag,
+    /// `"X-Api-Key: …"`: a quote before the header name, `:` and an unquoted value after it.
+    Header,
 }
 
 impl Gate {
@@ -336,6 +383,14 @@ impl Gate {
             "url-password" => Gate::UrlCredentials,
             "generic-secret" => Gate::QuotedAssignment,
             "generic-secret-env" => Gate::LineAssignment,
+            // rules-generic
+            "generic-secret-dockerfile" => Gate::DockerEnv,
+            "generic-secret-call" => Gate::CallArgument,
+            "generic-secret-xml" => Gate::XmlElement,
+            "generic-secret-xml-attr" => Gate::XmlAttribute,
+            "generic-secret-pair" => Gate::NamePair,
+            "generic-secret-flag" => Gate::Flag,
+            "generic-secret-header" => Gate::Header,
             _ => Gate::Always,
         }
     }
@@ -373,15 +428,28 @@ impl Gate {
             Gate::QuotedAssignment => {
                 let le = le.min(e + 256);
                 let mut i = e;
-                while i < le && is_word(data[i]) {
+                while i < le && (is_word(data[i]) || data[i] == b'-') {
                     i += 1;
                 }
                 if i < le && matches!(data[i], b'"' | b'\'' | b']') {
                     i += 1;
                 }
+                // rules-generic: `config['SECRET_KEY'] = …`, `ENV["API_KEY"] = …`.
+                if i < le && data[i] == b']' && matches!(data[i - 1], b'"' | b'\'') {
+                    i += 1;
+                }
                 while i < le && matches!(data[i], b' ' | b'\t') {
                     i += 1;
                 }
+                let quoted_value = |mut i: usize| {
+                    while i < le && matches!(data[i], b' ' | b'\t') {
+                        i += 1;
+                    }
+                    if i < le && matches!(data[i], b'r' | b'b' | b'u' | b'R' | b'B' | b'U' | b'@') {
+                        i += 1;
+                    }
+                    i < le && matches!(data[i], b'"' | b'\'' | b'`')
+                };
                 let rest = &data[i..le];
                 let op = if rest.starts_with(b":=")
                     || rest.starts_with(b"=>")
@@ -391,27 +459,65 @@ impl Gate {
                 } else if rest.first().is_some_and(|&b| b == b'=' || b == b':') {
                     1
                 } else {
-                    return false;
+                    0
                 };
-                i += op;
-                while i < le && matches!(data[i], b' ' | b'\t') {
-                    i += 1;
+                if op > 0 && quoted_value(i + op) {
+                    return true;
                 }
-                if i < le && matches!(data[i], b'r' | b'b' | b'u' | b'R' | b'B' | b'U' | b'@') {
-                    i += 1;
+                // rules-generic: a type between the name and `=`: `api_key: str = "…"`,
+                // `apiSecret: string = '…'`, `var password string = "…"`, `TOKEN: &str = "…"`.
+                let mut j = i;
+                let colon = j < le && data[j] == b':';
+                if colon {
+                    j += 1;
+                    while j < le && matches!(data[j], b' ' | b'\t') {
+                        j += 1;
+                    }
                 }
-                i < le && matches!(data[i], b'"' | b'\'' | b'`')
+                if j < le && data[j] == b'&' {
+                    j += 1;
+                }
+                if data[j..le].starts_with(b"'static") {
+                    j += 7;
+                    while j < le && matches!(data[j], b' ' | b'\t') {
+                        j += 1;
+                    }
+                }
+                let t = j;
+                while j < le
+                    && (is_word(data[j])
+                        || matches!(data[j], b'.' | b'<' | b'>' | b'[' | b']' | b'?' | b'|'))
+                {
+                    j += 1;
+                }
+                while j < le && matches!(data[j], b' ' | b'\t') {
+                    j += 1;
+                }
+                let ty = &data[t..j];
+                (colon && j > t
+                    || [&b"string"[..], b"String", b"str"]
+                        .iter()
+                        .any(|w| ty.starts_with(w)))
+                    && j < le
+                    && data[j] == b'='
+                    && data.get(j + 1) != Some(&b'=')
+                    && quoted_value(j + 1)
             }
             Gate::LineAssignment => {
                 let mut i = ls.max(p.saturating_sub(300));
                 while i < p && matches!(data[i], b' ' | b'\t') {
                     i += 1;
                 }
-                if data[i..p].len() >= 7
-                    && data[i..i + 6].eq_ignore_ascii_case(b"export")
-                    && matches!(data[i + 6], b' ' | b'\t')
-                {
-                    i += 6;
+                // `export NAME=`, and (rules-generic) Dockerfile `ENV NAME=` / `ARG NAME=`, `set NAME=`.
+                let prefix = [&b"export"[..], b"env", b"arg", b"set"]
+                    .into_iter()
+                    .find(|w| {
+                        data[i..p].len() > w.len()
+                            && data[i..i + w.len()].eq_ignore_ascii_case(w)
+                            && matches!(data[i + w.len()], b' ' | b'\t')
+                    });
+                if let Some(w) = prefix {
+                    i += w.len();
                     while i < p && matches!(data[i], b' ' | b'\t') {
                         i += 1;
                     }
@@ -441,6 +547,164 @@ impl Gate {
                     j += 1;
                 }
                 j < le && matches!(data[j], b'=' | b':')
+            }
+            Gate::DockerEnv => {
+                let mut i = ls.max(p.saturating_sub(300));
+                while i < p && matches!(data[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if !(data[i..p].starts_with(b"ENV")
+                    && p > i + 3
+                    && matches!(data[i + 3], b' ' | b'\t'))
+                {
+                    return false;
+                }
+                i += 3;
+                while i < p && matches!(data[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if !data[i..p]
+                    .iter()
+                    .all(|&b| is_word(b) || b == b'.' || b == b'-')
+                {
+                    return false;
+                }
+                let le = le.min(e + 256);
+                let mut j = e;
+                while j < le && (is_word(data[j]) || data[j] == b'.' || data[j] == b'-') {
+                    j += 1;
+                }
+                j < le && matches!(data[j], b' ' | b'\t')
+            }
+            Gate::CallArgument => {
+                let le = le.min(e + 256);
+                let mut i = e;
+                while i < le && (is_word(data[i]) || data[i] == b'.' || data[i] == b'-') {
+                    i += 1;
+                }
+                if i < le && matches!(data[i], b'"' | b'\'') {
+                    i += 1;
+                    while i < le && matches!(data[i], b' ' | b'\t') {
+                        i += 1;
+                    }
+                    i < le && data[i] == b','
+                } else {
+                    while i < le && matches!(data[i], b' ' | b'\t') {
+                        i += 1;
+                    }
+                    i < le && data[i] == b'('
+                }
+            }
+            Gate::XmlElement => {
+                let le = le.min(e + 256);
+                let mut i = e;
+                while i < le && (is_word(data[i]) || data[i] == b'.' || data[i] == b'-') {
+                    i += 1;
+                }
+                if !(i < le && data[i] == b'>') {
+                    return false;
+                }
+                let mut k = p;
+                while k > ls
+                    && p - k < 256
+                    && (is_word(data[k - 1]) || matches!(data[k - 1], b'.' | b'-' | b':'))
+                {
+                    k -= 1;
+                }
+                k > ls && data[k - 1] == b'<'
+            }
+            Gate::XmlAttribute => {
+                let le = le.min(e + 256);
+                let mut i = e;
+                while i < le && (is_word(data[i]) || matches!(data[i], b'.' | b'-' | b':')) {
+                    i += 1;
+                }
+                if !(i < le && data[i] == b'"') {
+                    return false;
+                }
+                i += 1;
+                while i < le && matches!(data[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if !(i < le && (data[i] == b'>' || data[i..le].starts_with(b"value"))) {
+                    return false;
+                }
+                // rules-generic: HTML form fields (`<input name="authenticity_token" value=…>`)
+                // carry per-request values rendered by the server.
+                let tag = memrchr(b'<', &data[ls.max(p.saturating_sub(256))..p]);
+                !tag.is_some_and(|t| {
+                    let t = ls.max(p.saturating_sub(256)) + t + 1;
+                    data[t..p].len() >= 5 && data[t..t + 5].eq_ignore_ascii_case(b"input")
+                })
+            }
+            Gate::NamePair => {
+                let le = le.min(e + 256);
+                let mut i = e;
+                while i < le && (is_word(data[i]) || data[i] == b'.' || data[i] == b'-') {
+                    i += 1;
+                }
+                while i < le && matches!(data[i], b'"' | b'\'' | b' ' | b'\t' | b',' | b'\r') {
+                    i += 1;
+                }
+                let value_next = i == le
+                    || (data[i..le].len() >= 5 && data[i..i + 5].eq_ignore_ascii_case(b"value"))
+                    || (data[i..le].len() >= 9
+                        && data[i..i + 9].eq_ignore_ascii_case(b"parameter"));
+                // Only then look back for the `name`/`key` that introduces the pair.
+                value_next
+                    && data[ls.max(p.saturating_sub(64))..p]
+                        .windows(3)
+                        .any(|w| w.eq_ignore_ascii_case(b"key") || w.eq_ignore_ascii_case(b"nam"))
+            }
+            Gate::Flag => {
+                let mut k = p;
+                while k > ls
+                    && p - k < 256
+                    && (data[k - 1].is_ascii_alphanumeric() || data[k - 1] == b'-')
+                {
+                    k -= 1;
+                }
+                if !(data[k..p].starts_with(b"--")
+                    && (k == ls || matches!(data[k - 1], b' ' | b'\t' | b'"' | b'\'')))
+                {
+                    return false;
+                }
+                let le = le.min(e + 256);
+                let mut i = e;
+                while i < le
+                    && (data[i].is_ascii_alphanumeric() || data[i] == b'-' || data[i] == b'_')
+                {
+                    i += 1;
+                }
+                i < le && matches!(data[i], b'=' | b' ' | b'\t')
+            }
+            Gate::Header => {
+                let mut k = p;
+                while k > ls
+                    && p - k < 256
+                    && (data[k - 1].is_ascii_alphanumeric() || data[k - 1] == b'-')
+                {
+                    k -= 1;
+                }
+                if !(k > ls && matches!(data[k - 1], b'"' | b'\'')) {
+                    return false;
+                }
+                let le = le.min(e + 256);
+                let mut i = e;
+                while i < le && (data[i].is_ascii_alphanumeric() || data[i] == b'-') {
+                    i += 1;
+                }
+                while i < le && matches!(data[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if !(i < le && data[i] == b':') {
+                    return false;
+                }
+                i += 1;
+                while i < le && matches!(data[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                i < le && !matches!(data[i], b'"' | b'\'' | b'`' | b' ' | b'\t')
             }
         }
     }

@@ -58,6 +58,10 @@ pub enum Check {
     DocPassword,
     Jose,
     HashDoc,
+    // rules-generic: natural-language, non-ASCII and keyword values (see validate.rs `looks_like_words`).
+    Words,
+    // rules-generic: entropy >= 2.5, or >= 2.0 with three character classes (validate.rs `is_varied`).
+    Varied,
 }
 
 impl Check {
@@ -87,6 +91,9 @@ impl Check {
             "doc-password" => Check::DocPassword,
             "jose" => Check::Jose,
             "hash-doc" => Check::HashDoc,
+            // rules-generic
+            "words" => Check::Words,
+            "varied" => Check::Varied,
             _ => return None,
         })
     }

@@ -55,6 +55,8 @@ pub fn is_placeholder(secret: &str) -> bool {
         "fixme",
         "password",
         "passw0rd",
+        "p@ssw0rd",
+        "p@ssword",
         "secret",
         "lorem",
         "foobar",
@@ -71,9 +73,6 @@ pub fn is_placeholder(secret: &str) -> bool {
         "${",
         "{{",
         "}}",
-        "<",
-        ">",
-        "%s",
         "%(",
         "$(",
         "#{",
@@ -115,6 +114,11 @@ pub fn is_placeholder(secret: &str) -> bool {
     if l.starts_with('$') || l.starts_with('%') || l.starts_with(':') {
         return true;
     }
+    // Format strings and angle-bracket slots: `prefix-%s`, `<password>`, `sk-<your key>`; a
+    // random key may hold `<`, `>` or `%s` elsewhere (WordPress salts, generated passwords).
+    if l.ends_with("%s") || l.starts_with('<') || has_angle_slot(&l) {
+        return true;
+    }
     // Five or more of the same character in a row: xxxxx, 00000, *****.
     let b = l.as_bytes();
     let mut run = 1;
@@ -133,12 +137,7 @@ pub fn is_placeholder(secret: &str) -> bool {
 
 /// Values that are code (calls, attribute paths, constant or identifier names, file paths).
 pub fn looks_like_code(s: &str) -> bool {
-    if s.contains('(')
-        || s.contains(')')
-        || s.contains("::")
-        || s.contains("->")
-        || s.contains("://")
-    {
+    if is_call_shaped(s) || s.contains("::") || s.contains("->") || s.contains("://") {
         return true;
     }
     // Markup: HTML/XML character references (`&quot;`, `&#39;`) are escaped text, not keys.
@@ -203,6 +202,21 @@ pub fn looks_like_code(s: &str) -> bool {
     {
         return true;
     }
+    // rules-generic: names joined by `-`, `_` or `.` whose parts are words with at most a
+    // number after them: x-aws-ec2-metadata-token, X-Amz-Credential, remarks-x509.
+    if s.contains(['-', '_', '.'])
+        && s.split(['-', '_', '.']).all(|t| {
+            let letters = t.bytes().take_while(u8::is_ascii_alphabetic).count();
+            letters > 0
+                && t.bytes().skip(letters).all(|b| b.is_ascii_digit())
+                && (letters <= 14 || t.bytes().all(|b| !b.is_ascii_uppercase()))
+        })
+    {
+        return true;
+    }
+    // Padding does not make a word a key: `alternatetoken==`.
+    let s = s.trim_end_matches('=');
+    let letters_only = |t: &str| t.chars().all(|c| c.is_ascii_alphabetic());
     // camelCase / PascalCase words without digits: getToken, PasswordField.
     if letters_only(s) {
         let humps = s.chars().filter(|c| c.is_ascii_uppercase()).count();
@@ -264,6 +278,10 @@ pub fn assignee_is_metadata(name: &str) -> bool {
         "secretkeyref",
         "valuefrom",
         "fingerprint",
+        // rules-generic: per-request anti-forgery tokens (Rails, ASP.NET) rendered into forms.
+        "authenticity",
+        "request_verification",
+        "requestverification",
     ];
     if CONTAINS.iter().any(|c| n.contains(c)) {
         return true;
@@ -366,6 +384,61 @@ pub fn assignee_is_metadata(name: &str) -> bool {
         "state",
         "store_path",
         "keys",
+        "tokens",
+        // rules-generic: hashes and identifiers of a secret, UI and policy settings about one.
+        "sha",
+        "sha1",
+        "sha256",
+        "sha512",
+        "md5",
+        "checksum",
+        "uuid",
+        "guid",
+        "template",
+        "host",
+        "port",
+        "user",
+        "username",
+        "email",
+        "region",
+        "tooltip",
+        "caption",
+        "hasher",
+        "hashers",
+        "generator",
+        "validation",
+        "reset",
+        "expired",
+        "expire",
+        "age",
+        "history",
+        "complexity",
+        "attempts",
+        "retries",
+        "limit",
+        "budget",
+        "usage",
+        "visible",
+        "visibility",
+        "toggle",
+        "button",
+        "btn",
+        "form",
+        "page",
+        "view",
+        "screen",
+        "route",
+        "component",
+        "widget",
+        "dialog",
+        "modal",
+        "schema",
+        "mtime",
+        "time",
+        "timestamp",
+        "date",
+        "since",
+        "until",
     ];
     let last = n.rsplit('_').next().unwrap_or(&n);
     SUFFIX
@@ -1579,4 +1652,148 @@ mod keys_encoded_tests {
             assert!(ids.is_empty(), "input {i}: {ids:?}");
         }
     }
+}
+
+// ---- rules-generic: value filters of the generic assignment rules ----
+
+/// Values of a secret-named variable that are text rather than a credential: non-ASCII text
+/// (translations: `Contraseña`, `パスワード`), keyword values (`undefined`, `required`,
+/// `disabled`…), whole-value templates (`{password}`, `{0}`), version numbers (`v1.2.3-rc1`),
+/// and HTML/CSS-like values (`#fff`, `1.5em`).
+pub fn looks_like_words(s: &str) -> bool {
+    if !s.is_ascii() {
+        return true;
+    }
+    let l = s.to_ascii_lowercase();
+    const KEYWORDS: &[&str] = &[
+        "undefined",
+        "required",
+        "optional",
+        "disabled",
+        "enabled",
+        "boolean",
+        "unknown",
+        "nullable",
+        "readonly",
+        "readwrite",
+        "hidden",
+        "masked",
+        "sensitive",
+        "protected",
+        "inherit",
+        "default",
+        "generated",
+        "autogenerated",
+        "anonymous",
+        "unset",
+        "not-set",
+        "not_set",
+        "notset",
+        "missing",
+        "omitted",
+        "removed",
+        "deleted",
+        "encrypted",
+        "plaintext",
+        "on-demand",
+        "strong",
+        "no-store",
+        "no-cache",
+        "keychain",
+        "osxkeychain",
+        "manager-core",
+        "wincred",
+    ];
+    if KEYWORDS.contains(&l.as_str()) {
+        return true;
+    }
+    // Dates and times: 2024-03-01, 2024-03-01T10:11:12Z.
+    let b = s.as_bytes();
+    if b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+    {
+        return true;
+    }
+    // Publishable keys, public by design: Stripe `pk_live_…`/`pk_test_…`, Mapbox `pk.…`.
+    if l.starts_with("pk_") || l.starts_with("pk.") {
+        return true;
+    }
+    // Django's unusable-password marker (`make_password(None)`): `!` and 40 random characters.
+    if s.len() == 41 && s.starts_with('!') && s[1..].bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return true;
+    }
+    // A template standing for the whole value.
+    if (s.starts_with('{') && s.ends_with('}')) || (s.starts_with('[') && s.ends_with(']')) {
+        return true;
+    }
+    // Version numbers: v1.2.3, 2.0.1-beta.4.
+    let v = l.strip_prefix('v').unwrap_or(&l);
+    if v.split(['.', '-', '+'])
+        .next()
+        .is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        && v.matches('.').count() >= 2
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+'))
+    {
+        return true;
+    }
+    false
+}
+
+/// `<…>` holding only letters, digits, spaces, `_`, `-` or `.`: a slot to fill in.
+fn has_angle_slot(l: &str) -> bool {
+    let b = l.as_bytes();
+    let mut i = 0;
+    while let Some(o) = memchr::memchr(b'<', &b[i..]) {
+        let start = i + o + 1;
+        let mut j = start;
+        while j < b.len()
+            && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'_' | b'-' | b' ' | b'.'))
+        {
+            j += 1;
+        }
+        if j > start && j < b.len() && b[j] == b'>' {
+            return true;
+        }
+        i = start;
+    }
+    false
+}
+
+/// A call: `name(…)`, `obj.method(…)`, `Class::new(…)`, `ENC(…)` — a callable path then
+/// parentheses closing at the end. A random value that merely holds `(` or `)` is not one.
+fn is_call_shaped(s: &str) -> bool {
+    let Some(open) = s.find('(') else {
+        return false;
+    };
+    let head = &s[..open];
+    s.ends_with(')')
+        && !head.is_empty()
+        && head
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+        && head
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'$' | b':'))
+}
+
+/// Enough variety for a credential: entropy of at least 2.5 bits per character, or 2.0 with
+/// three character classes (human passwords such as `P3pp3r666!` repeat characters).
+pub fn is_varied(s: &str) -> bool {
+    let classes = [
+        s.bytes().any(|b| b.is_ascii_lowercase()),
+        s.bytes().any(|b| b.is_ascii_uppercase()),
+        s.bytes().any(|b| b.is_ascii_digit()),
+        s.bytes().any(|b| !b.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|&&c| c)
+    .count();
+    let e = shannon_entropy(s);
+    e >= 2.5 || (classes >= 3 && e >= 2.0)
 }
