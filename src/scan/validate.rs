@@ -825,7 +825,11 @@ pub(super) fn keys_encoded_check(
         Check::Netrc => match netrc_password(data, ws + whole.end()) {
             Some((pw_off, pw, login)) => {
                 let host = group("host").unwrap_or_default();
-                if weak_password(&login, &pw, &host) {
+                // Anonymous FTP (RFC 1635): the password is by convention an e-mail address.
+                let anonymous = ["anonymous", "ftp"]
+                    .iter()
+                    .any(|a| login.eq_ignore_ascii_case(a));
+                if anonymous || weak_password(&login, &pw, &host) {
                     return false;
                 }
                 *secret = pw;
