@@ -31,8 +31,9 @@ export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 
     AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
 
 # The comparison covers what Prowler's `--service secretsmanager` covers: Secrets Manager and
-# KMS. IAM and CloudTrail collection are switched off (plain moto has no LookupEvents).
-printf '[collection]\niam = false\n[cloudtrail]\nenabled = false\n' >"$TMP/bench.toml"
+# KMS. IAM, CloudTrail (plain moto has no LookupEvents) and exposure collection are switched off;
+# scripts/bench-exposure.sh measures exposure against its own floor.
+printf '[collection]\niam = false\n[cloudtrail]\nenabled = false\n[exposure]\nenabled = false\n' >"$TMP/bench.toml"
 
 # measure NAME CMD... -> appends "NAME wall_s maxrss_kib" lines to $TMP/results
 measure() {
