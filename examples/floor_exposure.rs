@@ -35,7 +35,13 @@ async fn main() {
     let lambda = aws_sdk_lambda::Client::new(&sdk);
     let (mut marker, mut functions) = (None, 0usize);
     loop {
-        let page = lambda.list_functions().max_items(50).set_marker(marker).send().await.expect("ListFunctions");
+        let page = lambda
+            .list_functions()
+            .max_items(50)
+            .set_marker(marker)
+            .send()
+            .await
+            .expect("ListFunctions");
         calls += 1;
         functions += page.functions().len();
         marker = page.next_marker().map(str::to_string);
@@ -58,7 +64,9 @@ async fn main() {
         for arn in page.task_definition_arns() {
             if let Some((family, rev)) = arn.rsplit_once(':') {
                 let rev: u64 = rev.parse().unwrap_or(0);
-                let e = latest.entry(family.to_string()).or_insert((rev, arn.clone()));
+                let e = latest
+                    .entry(family.to_string())
+                    .or_insert((rev, arn.clone()));
                 if rev >= e.0 {
                     *e = (rev, arn.clone());
                 }
@@ -71,7 +79,13 @@ async fn main() {
     }
     let described = futures::stream::iter(latest.into_values().map(|(_, arn)| {
         let ecs = ecs.clone();
-        async move { ecs.describe_task_definition().task_definition(arn).send().await.is_ok() }
+        async move {
+            ecs.describe_task_definition()
+                .task_definition(arn)
+                .send()
+                .await
+                .is_ok()
+        }
     }))
     .buffer_unordered(concurrency)
     .collect::<Vec<bool>>()
@@ -97,14 +111,22 @@ async fn main() {
             .await
             .expect("DescribeParameters");
         calls += 1;
-        names.extend(page.parameters().iter().filter_map(|p| p.name().map(str::to_string)));
+        names.extend(
+            page.parameters()
+                .iter()
+                .filter_map(|p| p.name().map(str::to_string)),
+        );
         token = page.next_token().map(str::to_string);
         if token.is_none() {
             break;
         }
     }
     for batch in names.chunks(10) {
-        ssm.get_parameters().set_names(Some(batch.to_vec())).send().await.expect("GetParameters");
+        ssm.get_parameters()
+            .set_names(Some(batch.to_vec()))
+            .send()
+            .await
+            .expect("GetParameters");
         calls += 1;
     }
     println!(
