@@ -36,6 +36,16 @@ pub(crate) fn days_duration(days: f64) -> chrono::Duration {
     chrono::Duration::seconds((days * 86_400.0).round() as i64)
 }
 
+/// At most `n` items joined with ", ", then "and K more".
+pub(crate) fn list_bounded(items: &[String], n: usize) -> String {
+    let shown = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        format!("{shown} and {} more", items.len() - n)
+    } else {
+        shown
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -44,15 +54,5 @@ mod tests {
         assert_eq!(super::ago(1), "1 day ago");
         assert_eq!(super::ago(91), "91 days ago");
         assert_eq!(super::ago(-3), "in 3 days");
-    }
-}
-
-/// At most `n` items joined with ", ", then "and K more".
-pub(crate) fn list_bounded(items: &[String], n: usize) -> String {
-    let shown = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
-    if items.len() > n {
-        format!("{shown} and {} more", items.len() - n)
-    } else {
-        shown
     }
 }
