@@ -234,6 +234,8 @@ fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
         call_timeout: std::time::Duration::from_secs(c.call_timeout_secs),
         region_timeout: std::time::Duration::from_secs(c.region_timeout_secs),
         max_attempts: c.max_attempts,
+        retry_budget: std::time::Duration::from_secs(c.retry_budget_secs),
+        retry_mode: c.retry_mode,
         iam: c.iam,
         progress: std::io::stderr().is_terminal(),
     };

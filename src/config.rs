@@ -208,8 +208,15 @@ pub struct CollectionConfig {
     pub call_timeout_secs: u64,
     /// A region that has not finished after this many seconds becomes a gap.
     pub region_timeout_secs: u64,
-    /// Attempts per API call (adaptive retry with jittered backoff).
+    /// Attempts per API call at most, in the main pass (the time budget usually ends retries
+    /// first). With `retry_mode = "sdk-…"`, the SDK's attempts per call.
     pub max_attempts: u32,
+    /// Seconds one call may spend retrying throttling, 5xx and transport failures before its
+    /// second pass (a pause, then one last attempt). Permanent errors are never retried.
+    pub retry_budget_secs: u64,
+    /// `secretlens` (time budget, second pass, a per-API adaptive rate limiter),
+    /// `secretlens-no-limiter`, or the SDK's `sdk-adaptive` / `sdk-standard` (to compare).
+    pub retry_mode: crate::collect::RetryMode,
     /// Collect IAM users, groups, roles and policies (GetAccountAuthorizationDetails,
     /// ListAccessKeys, GetAccessKeyLastUsed).
     pub iam: bool,
@@ -222,7 +229,9 @@ impl Default for CollectionConfig {
             account_concurrency: 4,
             call_timeout_secs: 30,
             region_timeout_secs: 600,
-            max_attempts: 4,
+            max_attempts: 30,
+            retry_budget_secs: 60,
+            retry_mode: crate::collect::RetryMode::Secretlens,
             iam: true,
         }
     }
@@ -421,7 +430,12 @@ impl Config {
             (
                 "collection.max_attempts",
                 u64::from(raw.collection.max_attempts),
-                20,
+                100,
+            ),
+            (
+                "collection.retry_budget_secs",
+                raw.collection.retry_budget_secs,
+                3_600,
             ),
         ] {
             if !(1..=max).contains(&v) {

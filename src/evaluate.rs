@@ -161,6 +161,7 @@ pub fn evaluate(inv: &Inventory, cfg: &Config, now: DateTime<Utc>) -> Report {
         config: cfg.to_json(),
         coverage_complete: inv.gaps.is_empty(),
         gaps: inv.gaps.clone(),
+        call_stats: inv.call_stats.clone(),
         summary,
         checks,
         frameworks: crate::frameworks::rollup(&findings),

@@ -66,6 +66,10 @@ pub struct Inventory {
     /// Every call that failed: what could not be collected.
     #[serde(default)]
     pub gaps: Vec<Gap>,
+    /// Per (account, region): how many calls were made, retried and throttled. Empty when not
+    /// collected from AWS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_stats: Vec<CallStats>,
 }
 
 /// Where configuration was scanned for credentials.
@@ -304,6 +308,30 @@ pub struct MissingKey {
     pub reference: String,
 }
 
+/// What the calls to one (account, region) went through: retries, throttling, server errors.
+/// Attempts are counted by the retry layer (`collect::retry`); with the SDK's own retry modes
+/// (`retry_mode = "sdk-…"`) each call counts as one attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CallStats {
+    pub account: String,
+    pub region: String,
+    /// API calls (each may take several attempts).
+    pub calls: u64,
+    pub attempts: u64,
+    /// Calls that needed more than one attempt.
+    pub retried_calls: u64,
+    /// Attempts answered with throttling.
+    pub throttled: u64,
+    /// Attempts answered with HTTP 5xx or a transient service error.
+    pub server_errors: u64,
+    /// Attempts that timed out, lost the connection or got an unreadable answer.
+    pub transport_errors: u64,
+    /// Calls that reached the second pass (their time budget was spent).
+    pub second_pass_calls: u64,
+    /// Calls that met transient failures and still failed: each is also a gap.
+    pub failed_after_retries: u64,
+}
+
 /// A call that failed. Checks that needed its data report `error` for the resources it
 /// covers, and SL901 reports the gap itself.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -358,6 +386,7 @@ impl Inventory {
             cloudtrail: Vec::new(),
             exposure: Vec::new(),
             gaps: Vec::new(),
+            call_stats: Vec::new(),
         }
     }
 

@@ -2,7 +2,9 @@
 //! the SDK and moto and answers chosen calls with throttling, HTTP 500/503, slow responses,
 //! dropped connections or AccessDenied.
 //!
-//! - Transient faults: the audit completes with exactly the findings of a clean run.
+//! - Transient faults: the audit completes with exactly the findings of a clean run, whether
+//!   they are scripted, drawn at random (seeded: 30% throttling + 5% HTTP 500 on every request)
+//!   or come from a per-operation rate limit; the report counts them.
 //! - Persistent faults: the affected checks are `error` (never `pass`), SL901 names each gap,
 //!   the exit code is 2, and 0/1 with `--allow-partial`.
 
@@ -78,6 +80,148 @@ fn transient_faults_give_exactly_the_findings_of_a_clean_run() {
     assert_eq!(faulty_run.code, clean_run.code);
 }
 
+/// Sums a numeric field over the report's `call_stats` (one entry per account and region).
+fn call_stat(report: &common::Report, field: &str) -> u64 {
+    report.0["call_stats"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c[field].as_u64()).sum())
+        .unwrap_or(0)
+}
+
+fn injected(stats: &Value, fault: &str) -> u64 {
+    stats["faults"][fault].as_u64().unwrap_or(0)
+}
+
+/// Issue 20: every request has a 30% chance of ThrottlingException and a 5% chance of HTTP 500
+/// (drawn afresh per attempt, seeded). Nothing becomes a gap, the findings are those of the
+/// clean run, and the report counts exactly the faults the proxy injected.
+#[test]
+fn random_throttling_and_server_errors_leave_no_gap() {
+    let (_moto, proxy, as_of) = seeded();
+    let sb = Sandbox::new();
+    let (clean_run, clean) = audit(
+        &sb,
+        &proxy,
+        &as_of,
+        Audit {
+            out: "clean",
+            ..Audit::default()
+        },
+    );
+    assert!(
+        clean.0["coverage_complete"].as_bool().expect("bool"),
+        "{}",
+        clean_run.describe()
+    );
+    assert_eq!(call_stat(&clean, "throttled"), 0);
+    let clean_calls = call_stat(&clean, "calls");
+    assert!(
+        clean_calls > 20,
+        "the clean run counts its calls: {clean_calls}"
+    );
+
+    // 0.3 throttle, then 0.05 / 0.7 of the rest: 5% of all requests answer HTTP 500.
+    proxy.set_faults(&json!({"seed": 20, "rules": [
+        {"fault": "throttle", "probability": 0.3},
+        {"fault": "http500", "probability": 0.0714}
+    ]}));
+    let (run, faulty) = audit(
+        &sb,
+        &proxy,
+        &as_of,
+        Audit {
+            out: "random",
+            ..Audit::default()
+        },
+    );
+    let stats = proxy.fault_stats();
+    let (throttles, errors) = (injected(&stats, "throttle"), injected(&stats, "http500"));
+    assert!(
+        throttles >= 5 && errors >= 1,
+        "faults were injected: {stats}"
+    );
+    assert!(
+        faulty.0["coverage_complete"].as_bool().expect("bool"),
+        "no transient fault became a gap\n{}\n{:#?}",
+        run.describe(),
+        faulty.gaps()
+    );
+    assert_eq!(
+        faulty.findings(),
+        clean.findings(),
+        "same findings as the clean run"
+    );
+    assert_eq!(run.code, clean_run.code);
+    // Every injected fault was seen, retried and counted; the same calls were made.
+    assert_eq!(
+        call_stat(&faulty, "throttled"),
+        throttles,
+        "{}",
+        faulty.0["call_stats"]
+    );
+    assert_eq!(
+        call_stat(&faulty, "server_errors"),
+        errors,
+        "{}",
+        faulty.0["call_stats"]
+    );
+    assert_eq!(call_stat(&faulty, "failed_after_retries"), 0);
+    assert_eq!(call_stat(&faulty, "calls"), clean_calls);
+    assert_eq!(
+        call_stat(&faulty, "attempts"),
+        clean_calls + throttles + errors,
+        "one extra attempt per fault"
+    );
+    assert!(
+        run.stdout.contains("throttled") && run.stdout.contains("all retried successfully"),
+        "the summary says what happened\n{}",
+        run.stdout
+    );
+}
+
+/// Issue 20: AWS throttles by rate. Each operation gets a token bucket of 5 requests/s: the
+/// audit paces itself and still collects everything.
+#[test]
+fn rate_limited_operations_are_paced_without_gaps() {
+    let (_moto, proxy, as_of) = seeded();
+    let sb = Sandbox::new();
+    let (clean_run, clean) = audit(
+        &sb,
+        &proxy,
+        &as_of,
+        Audit {
+            out: "clean",
+            ..Audit::default()
+        },
+    );
+    proxy.set_faults(&json!({"rules": [{"fault": "rate_limit", "rate": 5, "burst": 5}]}));
+    let (run, limited) = audit(
+        &sb,
+        &proxy,
+        &as_of,
+        Audit {
+            out: "limited",
+            ..Audit::default()
+        },
+    );
+    let stats = proxy.fault_stats();
+    let throttles = injected(&stats, "rate_limit");
+    assert!(
+        throttles > 0,
+        "the seeded account makes more than 5 calls of one operation: {stats}"
+    );
+    assert!(
+        limited.0["coverage_complete"].as_bool().expect("bool"),
+        "{}\n{:#?}",
+        run.describe(),
+        limited.gaps()
+    );
+    assert_eq!(limited.findings(), clean.findings());
+    assert_eq!(run.code, clean_run.code);
+    assert_eq!(call_stat(&limited, "throttled"), throttles);
+    assert_eq!(call_stat(&limited, "failed_after_retries"), 0);
+}
+
 #[test]
 fn persistent_faults_are_errors_and_gaps_never_passes() {
     let (_moto, proxy, as_of) = seeded();
@@ -86,7 +230,30 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
         {"operation": "TrentService.DescribeKey", "fault": "http500"}
     ]));
     let sb = Sandbox::new();
-    let (run, report) = audit(&sb, &proxy, &as_of, Audit::default());
+    // A short retry budget: the persistent HTTP 500 is retried until it is spent (then a second
+    // pass); the AccessDenied is not retried at all.
+    sb.write("budget.toml", "[collection]\nretry_budget_secs = 2\n");
+    let (run, report) = audit(
+        &sb,
+        &proxy,
+        &as_of,
+        Audit {
+            extra: &["--config", "budget.toml"],
+            ..Audit::default()
+        },
+    );
+    let stats = proxy.fault_stats();
+    assert_eq!(
+        injected(&stats, "access_denied"),
+        1,
+        "AccessDenied is never retried: {stats}"
+    );
+    assert!(
+        injected(&stats, "http500") >= 3,
+        "HTTP 500 is retried within the budget, then once more: {stats}"
+    );
+    assert!(call_stat(&report, "second_pass_calls") >= 1);
+    assert!(call_stat(&report, "failed_after_retries") >= 1);
     assert_eq!(
         run.code,
         2,
@@ -162,7 +329,7 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
         &as_of,
         Audit {
             out: "partial",
-            extra: &["--allow-partial"],
+            extra: &["--allow-partial", "--config", "budget.toml"],
             ..Audit::default()
         },
     );
@@ -188,7 +355,7 @@ fn a_region_that_never_answers_does_not_hang_the_run() {
     let sb = Sandbox::new();
     sb.write(
         "fast.toml",
-        "[collection]\ncall_timeout_secs = 1\nmax_attempts = 2\n",
+        "[collection]\ncall_timeout_secs = 1\nmax_attempts = 2\nretry_budget_secs = 2\n",
     );
     let started = std::time::Instant::now();
     let (run, report) = audit(

@@ -78,7 +78,12 @@ pub(crate) async fn collect(
         ..Default::default()
     };
     let c = client(ctx, region);
-    out.trails = match c.describe_trails().include_shadow_trails(true).send().await {
+    out.trails = match ctx
+        .call(region, Operation::DescribeTrails, || {
+            c.describe_trails().include_shadow_trails(true).send()
+        })
+        .await
+    {
         Ok(resp) => {
             let mut trails = Vec::new();
             for t in resp.trail_list() {
@@ -99,16 +104,21 @@ pub(crate) async fn collect(
                 } else {
                     client(ctx, &home)
                 };
-                match home_client.get_trail_status().name(arn).send().await {
+                match ctx
+                    .call(region, Operation::GetTrailStatus, || {
+                        home_client.get_trail_status().name(arn).send()
+                    })
+                    .await
+                {
                     Ok(s) => info.is_logging = Some(s.is_logging().unwrap_or(false)),
                     Err(e) => {
                         gaps.push(ctx.gap(region, Operation::GetTrailStatus, arn, error_parts(&e)))
                     }
                 }
-                match home_client
-                    .get_event_selectors()
-                    .trail_name(arn)
-                    .send()
+                match ctx
+                    .call(region, Operation::GetEventSelectors, || {
+                        home_client.get_event_selectors().trail_name(arn).send()
+                    })
                     .await
                 {
                     Ok(s) => info.event_selectors = Some(record_selectors(&s)),
@@ -149,20 +159,22 @@ pub(crate) async fn collect(
             lookup.truncated = true;
             break;
         }
-        let resp = c
-            .lookup_events()
-            .lookup_attributes(
-                LookupAttribute::builder()
-                    .attribute_key(LookupAttributeKey::EventSource)
-                    .attribute_value(EVENT_SOURCE)
-                    .build()
-                    .expect("key and value are set"),
-            )
-            .start_time(aws_smithy_types::DateTime::from_secs(start.timestamp()))
-            .end_time(aws_smithy_types::DateTime::from_secs(end.timestamp()))
-            .max_results(PAGE_SIZE)
-            .set_next_token(token.clone())
-            .send()
+        let resp = ctx
+            .call(region, Operation::LookupEvents, || {
+                c.lookup_events()
+                    .lookup_attributes(
+                        LookupAttribute::builder()
+                            .attribute_key(LookupAttributeKey::EventSource)
+                            .attribute_value(EVENT_SOURCE)
+                            .build()
+                            .expect("key and value are set"),
+                    )
+                    .start_time(aws_smithy_types::DateTime::from_secs(start.timestamp()))
+                    .end_time(aws_smithy_types::DateTime::from_secs(end.timestamp()))
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await;
         match resp {
             Ok(page) => {

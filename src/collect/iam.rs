@@ -73,11 +73,18 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
     // Bounded: a server that never stops paginating (or ignores MaxItems) cannot loop us
     // forever.
     for _page in 0..10_000 {
-        let resp = client
-            .get_account_authorization_details()
-            .set_marker(marker.clone())
-            .max_items(1000)
-            .send()
+        let resp = ctx
+            .call(
+                IAM_REGION,
+                Operation::GetAccountAuthorizationDetails,
+                || {
+                    client
+                        .get_account_authorization_details()
+                        .set_marker(marker.clone())
+                        .max_items(1000)
+                        .send()
+                },
+            )
             .await;
         let page = match resp {
             Ok(p) => p,
@@ -194,7 +201,7 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
     let jobs = acct.users.iter().enumerate().map(|(i, u)| {
         let client = client.clone();
         let name = u.name.clone();
-        async move { (i, list_keys(&client, &name).await) }
+        async move { (i, list_keys(ctx, &client, &name).await) }
     });
     let keys: Vec<_> = futures::stream::iter(jobs)
         .buffer_unordered(ctx.concurrency)
@@ -213,17 +220,21 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Option<IamAccount>, Vec<Gap>) {
 }
 
 async fn list_keys(
+    ctx: &Ctx,
     client: &Client,
     user: &str,
 ) -> Result<Vec<AccessKey>, (Operation, (String, String))> {
     let mut out = Vec::new();
     let mut marker = None;
     loop {
-        let page = client
-            .list_access_keys()
-            .user_name(user)
-            .set_marker(marker)
-            .send()
+        let page = ctx
+            .call(IAM_REGION, Operation::ListAccessKeys, || {
+                client
+                    .list_access_keys()
+                    .user_name(user)
+                    .set_marker(marker.clone())
+                    .send()
+            })
             .await
             .map_err(|e| (Operation::ListAccessKeys, error_parts(&e)))?;
         for k in page.access_key_metadata() {
@@ -246,10 +257,13 @@ async fn list_keys(
         }
     }
     for k in &mut out {
-        let used = client
-            .get_access_key_last_used()
-            .access_key_id(&k.id)
-            .send()
+        let used = ctx
+            .call(IAM_REGION, Operation::GetAccessKeyLastUsed, || {
+                client
+                    .get_access_key_last_used()
+                    .access_key_id(&k.id)
+                    .send()
+            })
             .await
             .map_err(|e| (Operation::GetAccessKeyLastUsed, error_parts(&e)))?;
         k.last_used = used

@@ -75,11 +75,14 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
 async fn list_aliases(ctx: &Ctx, client: &Client, region: &str, out: &mut RegionResult) {
     let mut marker: Option<String> = None;
     loop {
-        match client
-            .list_aliases()
-            .set_marker(marker.clone())
-            .limit(100)
-            .send()
+        match ctx
+            .call(region, Operation::ListAliases, || {
+                client
+                    .list_aliases()
+                    .set_marker(marker.clone())
+                    .limit(100)
+                    .send()
+            })
             .await
         {
             Ok(page) => {
@@ -151,7 +154,11 @@ async fn describe_keys(
     let jobs = groups.into_iter().map(|(key, references)| {
         let client = client.clone();
         async move {
-            let d = client.describe_key().key_id(&key).send().await;
+            let d = ctx
+                .call(region, Operation::DescribeKey, || {
+                    client.describe_key().key_id(&key).send()
+                })
+                .await;
             (references, d)
         }
     });
@@ -238,7 +245,11 @@ async fn describe_keys(
             let client = client.clone();
             let arn = k.arn.clone();
             async move {
-                let r = client.get_key_rotation_status().key_id(&arn).send().await;
+                let r = ctx
+                    .call(region, Operation::GetKeyRotationStatus, || {
+                        client.get_key_rotation_status().key_id(&arn).send()
+                    })
+                    .await;
                 (arn, r)
             }
         });
@@ -270,11 +281,14 @@ async fn describe_keys(
             let client = client.clone();
             let arn = k.arn.clone();
             async move {
-                let r = client
-                    .get_key_policy()
-                    .key_id(&arn)
-                    .policy_name("default")
-                    .send()
+                let r = ctx
+                    .call(region, Operation::GetKeyPolicy, || {
+                        client
+                            .get_key_policy()
+                            .key_id(&arn)
+                            .policy_name("default")
+                            .send()
+                    })
                     .await;
                 (arn, r)
             }

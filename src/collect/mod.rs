@@ -15,9 +15,14 @@ mod cloudtrail;
 mod exposure;
 mod iam;
 mod kms;
+mod retry;
 mod secrets;
 
+pub use retry::RetryMode;
+use retry::{Retrier, RetrySettings};
+
 use std::fmt::Debug;
+use std::future::Future;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -27,6 +32,7 @@ use futures::StreamExt;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::{DateTime, Utc};
@@ -57,8 +63,11 @@ pub struct CollectOptions {
     pub call_timeout: Duration,
     /// A region that has not finished by then becomes a gap instead of hanging the run.
     pub region_timeout: Duration,
-    /// Attempts per call (the SDK's adaptive retry with jittered backoff).
+    /// Attempts per call at most, in the main pass (see [`retry`]).
     pub max_attempts: u32,
+    /// Time one call may spend retrying transient failures before its second pass.
+    pub retry_budget: Duration,
+    pub retry_mode: RetryMode,
     /// Collect IAM principals and policies (`GetAccountAuthorizationDetails`).
     pub iam: bool,
     /// Show progress on stderr.
@@ -79,7 +88,9 @@ impl Default for CollectOptions {
             account_concurrency: 4,
             call_timeout: Duration::from_secs(30),
             region_timeout: Duration::from_secs(600),
-            max_attempts: 4,
+            max_attempts: 30,
+            retry_budget: Duration::from_secs(60),
+            retry_mode: RetryMode::Secretlens,
             iam: false,
             progress: false,
         }
@@ -115,9 +126,29 @@ pub(crate) struct Ctx {
     pub partition: String,
     /// `[exposure]`: `None` when no source is scanned.
     pub exposure: Option<std::sync::Arc<exposure::Settings>>,
+    /// Retries, pacing and call counts, shared by the whole run.
+    pub retry: std::sync::Arc<Retrier>,
 }
 
 impl Ctx {
+    /// One AWS call in `region` of this account, retried and paced (see [`retry`]):
+    /// `ctx.call(region, Operation::X, || client.x().send()).await`.
+    pub async fn call<T, E, F, Fut>(
+        &self,
+        region: &str,
+        operation: Operation,
+        attempt: F,
+    ) -> Result<T, SdkError<E, HttpResponse>>
+    where
+        E: ProvideErrorMetadata,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    {
+        self.retry
+            .call(&self.account, region, &operation, attempt)
+            .await
+    }
+
     pub fn gap(
         &self,
         region: &str,
@@ -138,15 +169,32 @@ impl Ctx {
 }
 
 pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, Error> {
+    // With secretlens's own retries (collect::retry) the SDK makes exactly one attempt per
+    // call; the SDK strategies remain selectable to benchmark against.
+    let (retry_config, sdk_attempts) = match opts.retry_mode {
+        RetryMode::SdkAdaptive => (
+            RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)),
+            opts.max_attempts.max(1),
+        ),
+        RetryMode::SdkStandard => (
+            RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)),
+            opts.max_attempts.max(1),
+        ),
+        RetryMode::Secretlens | RetryMode::SecretlensNoLimiter => (RetryConfig::disabled(), 1),
+    };
+    let retrier = std::sync::Arc::new(Retrier::new(RetrySettings {
+        mode: opts.retry_mode,
+        budget: opts.retry_budget,
+        max_attempts: opts.max_attempts.max(1),
+        ..RetrySettings::default()
+    }));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)))
+        .retry_config(retry_config)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5).min(opts.call_timeout))
                 .operation_attempt_timeout(opts.call_timeout)
-                .operation_timeout(
-                    opts.call_timeout * opts.max_attempts.max(1) + Duration::from_secs(10),
-                )
+                .operation_timeout(opts.call_timeout * sdk_attempts + Duration::from_secs(10))
                 .build(),
         );
     if let Some(p) = &opts.profile {
@@ -198,7 +246,12 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
 
     // Who are we? One STS call; on failure the account is taken from the ARNs collected.
     let sts = aws_sdk_sts::Client::new(&sdk);
-    let (caller_account, partition, sts_gap) = match sts.get_caller_identity().send().await {
+    let (caller_account, partition, sts_gap) = match retrier
+        .call("", &home_region, &Operation::GetCallerIdentity, || {
+            sts.get_caller_identity().send()
+        })
+        .await
+    {
         Ok(out) => {
             let partition = out
                 .arn()
@@ -216,7 +269,7 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
 
     // The accounts: the caller's, a list, or the organization's active accounts.
     let mut targets: Vec<String> = if opts.organization {
-        list_org_accounts(&sdk).await?
+        list_org_accounts(&sdk, &retrier, &home_region).await?
     } else if !opts.accounts.is_empty() {
         opts.accounts.clone()
     } else {
@@ -241,14 +294,23 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
         let partition = &partition;
         let progress = &progress;
         let exposure_settings = exposure_settings.clone();
+        let retrier = retrier.clone();
         async move {
             let mut out = AccountResult::default();
             // Credentials: the caller's own, or the assumed role's.
             let account_sdk = match &opts.role_name {
                 None => sdk.clone(),
                 Some(role) => {
-                    match assume_role(sdk, partition, account, role, opts.external_id.as_deref())
-                        .await
+                    match assume_role(
+                        sdk,
+                        &retrier,
+                        home_region,
+                        partition,
+                        account,
+                        role,
+                        opts.external_id.as_deref(),
+                    )
+                    .await
                     {
                         Ok(s) => s,
                         Err(parts) => {
@@ -288,6 +350,7 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                     }),
                 partition: partition.clone(),
                 exposure: exposure_settings,
+                retry: retrier,
             };
             collect_account(
                 &ctx,
@@ -385,6 +448,41 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                 key_ids.contains(&(a.account.clone(), a.region.clone(), t.clone()))
             })
     });
+    // Call counts: the calls made before the caller's account was known count for it.
+    let mut stats: std::collections::BTreeMap<(String, String), crate::inventory::CallStats> =
+        std::collections::BTreeMap::new();
+    for mut c in retrier.stats() {
+        if c.account.is_empty() {
+            c.account = accounts
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "unknown".to_string());
+        }
+        let e = stats
+            .entry((c.account.clone(), c.region.clone()))
+            .or_insert_with(|| crate::inventory::CallStats {
+                account: c.account.clone(),
+                region: c.region.clone(),
+                ..Default::default()
+            });
+        e.calls += c.calls;
+        e.attempts += c.attempts;
+        e.retried_calls += c.retried_calls;
+        e.throttled += c.throttled;
+        e.server_errors += c.server_errors;
+        e.transport_errors += c.transport_errors;
+        e.second_pass_calls += c.second_pass_calls;
+        e.failed_after_retries += c.failed_after_retries;
+    }
+    inv.call_stats = stats.into_values().collect();
+    for c in &inv.call_stats {
+        tracing::info!(
+            account = %c.account, region = %c.region, calls = c.calls, attempts = c.attempts,
+            retried_calls = c.retried_calls, throttled = c.throttled, server_errors = c.server_errors,
+            transport_errors = c.transport_errors, second_pass_calls = c.second_pass_calls,
+            failed_after_retries = c.failed_after_retries, "calls"
+        );
+    }
     inv.accounts = accounts;
     inv.collected_at = Utc::now();
     inv.normalise();
@@ -483,8 +581,11 @@ async fn collect_account(
 }
 
 /// Credentials for `role` in `account`, assumed with the caller's credentials.
+#[allow(clippy::too_many_arguments)]
 async fn assume_role(
     sdk: &SdkConfig,
+    retrier: &Retrier,
+    home_region: &str,
     partition: &str,
     account: &str,
     role: &str,
@@ -492,13 +593,15 @@ async fn assume_role(
 ) -> Result<SdkConfig, (String, String)> {
     let sts = aws_sdk_sts::Client::new(sdk);
     let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
-    let resp = sts
-        .assume_role()
-        .role_arn(&role_arn)
-        .role_session_name("secretlens-audit")
-        .set_external_id(external_id.map(str::to_string))
-        .duration_seconds(3600)
-        .send()
+    let resp = retrier
+        .call(account, home_region, &Operation::AssumeRole, || {
+            sts.assume_role()
+                .role_arn(&role_arn)
+                .role_session_name("secretlens-audit")
+                .set_external_id(external_id.map(str::to_string))
+                .duration_seconds(3600)
+                .send()
+        })
         .await
         .map_err(|e| error_parts(&e))?;
     let c = resp.credentials().ok_or_else(|| {
@@ -523,12 +626,21 @@ async fn assume_role(
 
 /// The organization's active accounts. Failing to list them is fatal: the scope itself is
 /// unknown.
-async fn list_org_accounts(sdk: &SdkConfig) -> Result<Vec<String>, Error> {
+async fn list_org_accounts(
+    sdk: &SdkConfig,
+    retrier: &Retrier,
+    home_region: &str,
+) -> Result<Vec<String>, Error> {
     let client = aws_sdk_organizations::Client::new(sdk);
     let mut out = Vec::new();
     let mut token = None;
     for _ in 0..10_000 {
-        let page = client.list_accounts().set_next_token(token).send().await.map_err(|e| {
+        let page = retrier
+            .call("", home_region, &Operation::Other("ListAccounts".into()), || {
+                client.list_accounts().set_next_token(token.clone()).send()
+            })
+            .await
+            .map_err(|e| {
             let (code, message) = error_parts(&e);
             Error::Collect(format!(
                 "organizations:ListAccounts failed ({code}: {message}); run from the management account or a \
@@ -564,13 +676,16 @@ async fn enabled_regions(ctx: &Ctx, home_region: &str) -> Result<Vec<String>, (S
     let mut out = Vec::new();
     let mut token = None;
     for _ in 0..1_000 {
-        let page = client
-            .list_regions()
-            .region_opt_status_contains(RegionOptStatus::Enabled)
-            .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
-            .max_results(50)
-            .set_next_token(token)
-            .send()
+        let page = ctx
+            .call(home_region, Operation::ListRegions, || {
+                client
+                    .list_regions()
+                    .region_opt_status_contains(RegionOptStatus::Enabled)
+                    .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+                    .max_results(50)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
             .map_err(|e| error_parts(&e))?;
         for r in page.regions() {

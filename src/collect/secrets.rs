@@ -29,12 +29,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
     let mut token: Option<String> = None;
     // ListSecrets: every page. A failure part-way keeps what was listed and records a gap.
     loop {
-        let resp = client
-            .list_secrets()
-            .include_planned_deletion(true)
-            .max_results(100)
-            .set_next_token(token.clone())
-            .send()
+        let resp = ctx
+            .call(region, Operation::ListSecrets, || {
+                client
+                    .list_secrets()
+                    .include_planned_deletion(true)
+                    .max_results(100)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await;
         match resp {
             Ok(page) => {
@@ -71,9 +74,13 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
         let describe = ctx.replication.must_replicate(s).is_some();
         let client = client.clone();
         async move {
-            let policy = client.get_resource_policy().secret_id(&arn).send().await;
+            let policy = ctx
+                .call(region, Operation::GetResourcePolicy, || {
+                    client.get_resource_policy().secret_id(&arn).send()
+                })
+                .await;
             let replication = if describe {
-                Some(describe_replication(&client, &arn).await)
+                Some(describe_replication(ctx, region, &client, &arn).await)
             } else {
                 None
             };
@@ -110,13 +117,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str, out: &mut RegionResult) {
 }
 
 async fn describe_replication(
+    ctx: &Ctx,
+    region: &str,
     client: &Client,
     arn: &str,
 ) -> Result<Vec<Replica>, (String, String)> {
-    let d = client
-        .describe_secret()
-        .secret_id(arn)
-        .send()
+    let d = ctx
+        .call(region, Operation::DescribeSecret, || {
+            client.describe_secret().secret_id(arn).send()
+        })
         .await
         .map_err(|e| error_parts(&e))?;
     Ok(d.replication_status()
@@ -146,19 +155,20 @@ pub(crate) async fn describe_primaries_of_seen_replicas(
         }
     }
     for (region, r) in results.iter_mut() {
+        let region = region.as_str();
         let client = client(ctx, region);
         let todo: Vec<usize> = (0..r.secrets.len())
             .filter(|&i| {
                 let s = &r.secrets[i];
                 !s.is_replica()
                     && s.replication.is_none()
-                    && wanted.contains(&(region.clone(), s.name.clone()))
+                    && wanted.contains(&(region.to_string(), s.name.clone()))
             })
             .collect();
         let jobs = todo.iter().map(|&i| {
             let arn = r.secrets[i].arn.clone();
             let client = client.clone();
-            async move { (i, describe_replication(&client, &arn).await) }
+            async move { (i, describe_replication(ctx, region, &client, &arn).await) }
         });
         let done: Vec<_> = futures::stream::iter(jobs)
             .buffer_unordered(ctx.concurrency)

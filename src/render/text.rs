@@ -191,6 +191,7 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
     }
 
     render_waivers(&mut out, report);
+    render_call_stats(&mut out, report);
 
     if !report.coverage_complete {
         out.push('\n');
@@ -250,6 +251,57 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
     }
     let _ = writeln!(out, "{verdict}");
     out
+}
+
+/// One line when AWS pushed back (throttling, 5xx, timeouts): how much, and whether the
+/// retries absorbed it. Silent on a clean run.
+fn render_call_stats(out: &mut String, report: &Report) {
+    let sum =
+        |f: fn(&crate::report::CallStats) -> u64| report.call_stats.iter().map(f).sum::<u64>();
+    let (calls, throttled, server, transport, failed) = (
+        sum(|c| c.calls),
+        sum(|c| c.throttled),
+        sum(|c| c.server_errors),
+        sum(|c| c.transport_errors),
+        sum(|c| c.failed_after_retries),
+    );
+    if throttled + server + transport == 0 {
+        return;
+    }
+    let mut what = Vec::new();
+    if throttled > 0 {
+        what.push(format!(
+            "{} throttled",
+            plural(throttled as usize, "attempt")
+        ));
+    }
+    if server > 0 {
+        what.push(format!(
+            "{} with a server error",
+            plural(server as usize, "attempt")
+        ));
+    }
+    if transport > 0 {
+        what.push(format!(
+            "{} timed out or lost",
+            plural(transport as usize, "attempt")
+        ));
+    }
+    let outcome = if failed == 0 {
+        "all retried successfully".to_string()
+    } else {
+        format!(
+            "{} still failed after retries (gaps below)",
+            plural(failed as usize, "call")
+        )
+    };
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "AWS calls: {}; {}: {outcome}.",
+        plural(calls as usize, "call"),
+        what.join(", ")
+    );
 }
 
 /// Suppressed findings with their waiver (reason, owner, expiry), and a note when SL902

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod scan;
 
-pub use crate::inventory::{Gap, ReaderActivity, Scope};
+pub use crate::inventory::{CallStats, Gap, ReaderActivity, Scope};
 pub use crate::operation::Operation;
 /// The shared vocabulary, re-exported: `report::Severity` is the path library users and the
 /// checks know (see [`crate::vocab`]).
@@ -423,6 +423,10 @@ pub struct Report {
     /// `false` when any call failed: some resources are `error`, not `pass`.
     pub coverage_complete: bool,
     pub gaps: Vec<Gap>,
+    /// Per (account, region): calls made, retried, throttled (absent for demo and fixture
+    /// inventories, which make no calls).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_stats: Vec<CallStats>,
     pub summary: Summary,
     pub checks: Vec<CheckSummary>,
     /// Per framework and control, the counts of the mapped checks' findings.

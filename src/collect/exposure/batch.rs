@@ -8,11 +8,14 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let client = client!(aws_sdk_batch, ctx, s.region);
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .describe_job_definitions()
-            .status("ACTIVE")
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::DescribeJobDefinitions, || {
+                client
+                    .describe_job_definitions()
+                    .status("ACTIVE")
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,

@@ -9,10 +9,13 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let client = client!(aws_sdk_cloudformation, ctx, s.region);
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .describe_stacks()
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::DescribeStacks, || {
+                client
+                    .describe_stacks()
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,

@@ -10,10 +10,10 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let mut names: Vec<String> = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .list_projects()
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::ListProjects, || {
+                client.list_projects().set_next_token(token.clone()).send()
+            })
             .await
         {
             Ok(p) => p,
@@ -35,10 +35,13 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     names.sort();
     names.dedup();
     for batch in names.chunks(100) {
-        match client
-            .batch_get_projects()
-            .set_names(Some(batch.to_vec()))
-            .send()
+        match ctx
+            .call(s.region, Operation::BatchGetProjects, || {
+                client
+                    .batch_get_projects()
+                    .set_names(Some(batch.to_vec()))
+                    .send()
+            })
             .await
         {
             Ok(out) => {

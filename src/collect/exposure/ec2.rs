@@ -35,20 +35,23 @@ async fn instances(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let mut ids: Vec<(String, String)> = Vec::new(); // (id, Name tag or id)
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .describe_instances()
-            .filters(
-                Filter::builder()
-                    .name("instance-state-name")
-                    .values("pending")
-                    .values("running")
-                    .values("stopping")
-                    .values("stopped")
-                    .build(),
-            )
-            .max_results(1000)
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::DescribeInstances, || {
+                client
+                    .describe_instances()
+                    .filters(
+                        Filter::builder()
+                            .name("instance-state-name")
+                            .values("pending")
+                            .values("running")
+                            .values("stopping")
+                            .values("stopped")
+                            .build(),
+                    )
+                    .max_results(1000)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,
@@ -78,14 +81,18 @@ async fn instances(ctx: &Ctx, s: &mut SourceScan<'_>) {
             break;
         }
     }
+    let region = s.region;
     let jobs = ids.into_iter().map(|(id, name)| {
         let client = client.clone();
         async move {
-            let r = client
-                .describe_instance_attribute()
-                .instance_id(&id)
-                .attribute(InstanceAttributeName::UserData)
-                .send()
+            let r = ctx
+                .call(region, Operation::DescribeInstanceAttribute, || {
+                    client
+                        .describe_instance_attribute()
+                        .instance_id(&id)
+                        .attribute(InstanceAttributeName::UserData)
+                        .send()
+                })
                 .await;
             (id, name, r)
         }
@@ -126,11 +133,14 @@ async fn launch_templates(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let mut templates: Vec<(String, String)> = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .describe_launch_templates()
-            .max_results(200)
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::DescribeLaunchTemplates, || {
+                client
+                    .describe_launch_templates()
+                    .max_results(200)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,
@@ -154,15 +164,19 @@ async fn launch_templates(ctx: &Ctx, s: &mut SourceScan<'_>) {
             break;
         }
     }
+    let region = s.region;
     let jobs = templates.into_iter().map(|(id, name)| {
         let client = client.clone();
         async move {
-            let r = client
-                .describe_launch_template_versions()
-                .launch_template_id(&id)
-                .versions("$Default")
-                .versions("$Latest")
-                .send()
+            let r = ctx
+                .call(region, Operation::DescribeLaunchTemplateVersions, || {
+                    client
+                        .describe_launch_template_versions()
+                        .launch_template_id(&id)
+                        .versions("$Default")
+                        .versions("$Latest")
+                        .send()
+                })
                 .await;
             (id, name, r)
         }
@@ -208,11 +222,14 @@ async fn launch_configurations(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let client = client!(aws_sdk_autoscaling, ctx, s.region);
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .describe_launch_configurations()
-            .max_records(100)
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::DescribeLaunchConfigurations, || {
+                client
+                    .describe_launch_configurations()
+                    .max_records(100)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,

@@ -15,11 +15,14 @@ pub(super) async fn collect(ctx: &Ctx, all_revisions: bool, s: &mut SourceScan<'
     let mut arns: Vec<String> = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .list_task_definitions()
-            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::ListTaskDefinitions, || {
+                client
+                    .list_task_definitions()
+                    .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,
@@ -41,13 +44,17 @@ pub(super) async fn collect(ctx: &Ctx, all_revisions: bool, s: &mut SourceScan<'
     if !all_revisions {
         arns = latest_per_family(arns);
     }
+    let region = s.region;
     let jobs = arns.into_iter().map(|arn| {
         let client = client.clone();
         async move {
-            let r = client
-                .describe_task_definition()
-                .task_definition(&arn)
-                .send()
+            let r = ctx
+                .call(region, Operation::DescribeTaskDefinition, || {
+                    client
+                        .describe_task_definition()
+                        .task_definition(&arn)
+                        .send()
+                })
                 .await;
             (arn, r)
         }

@@ -8,11 +8,14 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let client = client!(aws_sdk_lambda, ctx, s.region);
     let mut marker: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .list_functions()
-            .max_items(50)
-            .set_marker(marker.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::ListFunctions, || {
+                client
+                    .list_functions()
+                    .max_items(50)
+                    .set_marker(marker.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,

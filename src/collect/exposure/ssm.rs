@@ -31,12 +31,15 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
                 return;
             }
         };
-        let page = match client
-            .describe_parameters()
-            .parameter_filters(filter)
-            .max_results(50)
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::DescribeParameters, || {
+                client
+                    .describe_parameters()
+                    .parameter_filters(filter.clone())
+                    .max_results(50)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,
@@ -63,10 +66,13 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     names.sort();
     names.dedup();
     for batch in names.chunks(10) {
-        match client
-            .get_parameters()
-            .set_names(Some(batch.to_vec()))
-            .send()
+        match ctx
+            .call(s.region, Operation::GetParameters, || {
+                client
+                    .get_parameters()
+                    .set_names(Some(batch.to_vec()))
+                    .send()
+            })
             .await
         {
             Ok(out) => {

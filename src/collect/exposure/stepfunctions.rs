@@ -12,11 +12,14 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let mut machines: Vec<(String, String)> = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = match client
-            .list_state_machines()
-            .max_results(1000)
-            .set_next_token(token.take())
-            .send()
+        let page = match ctx
+            .call(s.region, Operation::ListStateMachines, || {
+                client
+                    .list_state_machines()
+                    .max_results(1000)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
         {
             Ok(p) => p,
@@ -37,13 +40,17 @@ pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
             break;
         }
     }
+    let region = s.region;
     let jobs = machines.into_iter().map(|(arn, name)| {
         let client = client.clone();
         async move {
-            let r = client
-                .describe_state_machine()
-                .state_machine_arn(&arn)
-                .send()
+            let r = ctx
+                .call(region, Operation::DescribeStateMachine, || {
+                    client
+                        .describe_state_machine()
+                        .state_machine_arn(&arn)
+                        .send()
+                })
                 .await;
             (arn, name, r)
         }

@@ -1,0 +1,479 @@
+//! Retries and pacing of every AWS call (issue 20): transient failures are retried against a
+//! time budget, permanent ones never; each (account, region, API) shares one adaptive rate
+//! limiter; what happened is counted per region for the report.
+//!
+//! - **Transient**: throttling (any throttling error code, HTTP 429), HTTP 5xx, timeouts,
+//!   dropped connections and unreadable responses. Retried with capped exponential backoff and
+//!   full jitter (`sleep = random(0, min(cap, base·2^n))`), never sooner than a `Retry-After`
+//!   header asks, until the call's time budget is spent. Then comes the **second pass**: after
+//!   a pause, one last attempt; only if that fails too does the call become a gap.
+//! - **Permanent**: everything else (AccessDenied, validation, not found): returned at once.
+//! - **Pacing**: one [`Limiter`] per (account, region, API). It does nothing until that API is
+//!   first throttled; from then it spaces the API's calls at a rate that grows additively with
+//!   each success and shrinks multiplicatively (×0.7, at most once a second) with throttles.
+//!   Throttled calls then wait their turn at the limiter instead of backing off blindly, so the
+//!   API's calls stay near the server's limit without a burst of retries. The once-a-second cut
+//!   is what keeps it from collapsing under throttling that is random rather than rate-based.
+//!
+//! The SDK's own retries are switched off in this mode (`RetryConfig::disabled()`), so every
+//! attempt passes through here and is counted. `retry_mode = "sdk-adaptive"` or
+//! `"sdk-standard"` give the SDK's strategies instead (kept to benchmark against, see
+//! docs/benchmarks.md): then each call is one pass through here and the SDK retries inside it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::Deserialize;
+
+use crate::inventory::{CallStats, Operation};
+
+/// How calls are retried (`[collection] retry_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetryMode {
+    /// Time budget, second pass, per-API adaptive limiter (this module).
+    #[default]
+    Secretlens,
+    /// The same without the limiter (throttled calls only back off).
+    SecretlensNoLimiter,
+    /// The SDK's adaptive mode with `max_attempts` (what secretlens did before issue 20).
+    SdkAdaptive,
+    /// The SDK's standard mode with `max_attempts`.
+    SdkStandard,
+}
+
+impl RetryMode {
+    pub fn is_sdk(self) -> bool {
+        matches!(self, RetryMode::SdkAdaptive | RetryMode::SdkStandard)
+    }
+}
+
+/// Retry settings of one run.
+#[derive(Debug, Clone)]
+pub struct RetrySettings {
+    pub mode: RetryMode,
+    /// Time a call may spend retrying transient failures before its second pass.
+    pub budget: Duration,
+    /// At most this many attempts in the main pass (the budget usually ends it first).
+    pub max_attempts: u32,
+    /// First backoff step, and the cap of any one backoff.
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for RetrySettings {
+    fn default() -> Self {
+        RetrySettings {
+            mode: RetryMode::Secretlens,
+            budget: Duration::from_secs(60),
+            max_attempts: 30,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetrySettings {
+    /// The pause before the second pass: long enough for a burst to pass, short against the
+    /// budget.
+    fn second_pass_pause(&self) -> Duration {
+        (self.budget / 4).min(Duration::from_secs(10))
+    }
+}
+
+/// Why an attempt failed, for retrying and counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    Throttled,
+    /// HTTP 5xx or a service-side transient error code.
+    Server,
+    /// Timeout, dropped connection, unreadable response.
+    Transport,
+    Permanent,
+}
+
+/// Error codes AWS services use for throttling (the SDKs' list, plus per-service spellings).
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Service error codes that mean "try again" rather than "no".
+const TRANSIENT_CODES: &[&str] = &[
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "InternalServiceError",
+    "InternalServiceErrorException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "IDPCommunicationError",
+];
+
+fn classify<E: ProvideErrorMetadata>(
+    err: &SdkError<E, HttpResponse>,
+) -> (Failure, Option<Duration>) {
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            let status = err.raw_response().map(|r| r.status().as_u16());
+            match status {
+                Some(429) => (Failure::Throttled, retry_after(err)),
+                Some(s) if s >= 500 => (Failure::Server, retry_after(err)),
+                _ => (Failure::Transport, None),
+            }
+        }
+        SdkError::ServiceError(_) => {
+            let code = err.code().unwrap_or("");
+            let status = err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
+            let failure = if THROTTLING_CODES.contains(&code) || status == 429 {
+                Failure::Throttled
+            } else if TRANSIENT_CODES.contains(&code) || status >= 500 {
+                Failure::Server
+            } else {
+                Failure::Permanent
+            };
+            (failure, retry_after(err))
+        }
+        _ => (Failure::Permanent, None),
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by AWS APIs), at most 5 minutes.
+fn retry_after<E>(err: &SdkError<E, HttpResponse>) -> Option<Duration> {
+    let v = err.raw_response()?.headers().get("retry-after")?;
+    let secs: f64 = v.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(300.0)))
+}
+
+/// The shared retry state of one collection run.
+#[derive(Debug)]
+pub struct Retrier {
+    settings: RetrySettings,
+    limiters: Mutex<HashMap<(String, String, String), Arc<Limiter>>>,
+    stats: Mutex<BTreeMap<(String, String), CallStats>>,
+    rng: Mutex<u64>,
+}
+
+impl Retrier {
+    pub fn new(settings: RetrySettings) -> Retrier {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9e37_79b9_7f4a_7c15);
+        Retrier {
+            settings,
+            limiters: Mutex::new(HashMap::new()),
+            stats: Mutex::new(BTreeMap::new()),
+            rng: Mutex::new(seed | 1),
+        }
+    }
+
+    /// Runs `attempt` (one SDK call) until it succeeds, fails permanently, or its budget and
+    /// second pass are spent. `account`/`region` name the scope it is counted and paced in.
+    pub async fn call<T, E, F, Fut>(
+        &self,
+        account: &str,
+        region: &str,
+        operation: &Operation,
+        mut attempt: F,
+    ) -> Result<T, SdkError<E, HttpResponse>>
+    where
+        E: ProvideErrorMetadata,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    {
+        let s = &self.settings;
+        let limiter = (s.mode == RetryMode::Secretlens)
+            .then(|| self.limiter(account, region, operation.as_str()));
+        let mut tally = Tally::default();
+        let mut deadline = Instant::now() + s.budget;
+        let mut attempts: u32 = 0;
+        let mut second_pass = false;
+        let result = loop {
+            if let Some(l) = &limiter {
+                let wait = l.reserve();
+                if !wait.is_zero() {
+                    deadline += wait;
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            attempts += 1;
+            let r = attempt().await;
+            let err = match r {
+                Ok(v) => {
+                    if let Some(l) = &limiter {
+                        l.succeeded();
+                    }
+                    break Ok(v);
+                }
+                Err(e) => e,
+            };
+            if s.mode.is_sdk() {
+                break Err(err);
+            }
+            let (failure, after) = classify(&err);
+            match failure {
+                Failure::Permanent => break Err(err),
+                Failure::Throttled => {
+                    tally.throttled += 1;
+                    if let Some(l) = &limiter {
+                        l.throttled();
+                    }
+                }
+                Failure::Server => tally.server += 1,
+                Failure::Transport => tally.transport += 1,
+            }
+            if second_pass {
+                break Err(err);
+            }
+            let backoff = self.backoff(attempts).max(after.unwrap_or_default());
+            let now = Instant::now();
+            if attempts >= s.max_attempts || now + backoff > deadline {
+                // Main pass over: one last attempt after a pause.
+                second_pass = true;
+                tally.second_pass = true;
+                tokio::time::sleep(s.second_pass_pause().max(after.unwrap_or_default())).await;
+                continue;
+            }
+            tokio::time::sleep(backoff).await;
+        };
+        tally.attempts = attempts;
+        self.record(account, region, &tally, result.is_ok());
+        result
+    }
+
+    /// Full jitter: a random delay in [0, min(cap, base·2^(attempt-1))].
+    fn backoff(&self, attempt: u32) -> Duration {
+        let s = &self.settings;
+        let ceiling = s
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+            .min(s.cap);
+        let r = {
+            let mut x = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+            // xorshift64*: jitter needs spread, not quality.
+            *x ^= *x >> 12;
+            *x ^= *x << 25;
+            *x ^= *x >> 27;
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        ceiling.mul_f64((r >> 11) as f64 / (1u64 << 53) as f64)
+    }
+
+    fn limiter(&self, account: &str, region: &str, op: &str) -> Arc<Limiter> {
+        let mut m = self.limiters.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry((account.to_string(), region.to_string(), op.to_string()))
+            .or_insert_with(|| Arc::new(Limiter::new()))
+            .clone()
+    }
+
+    fn record(&self, account: &str, region: &str, t: &Tally, ok: bool) {
+        let mut m = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        let e = m
+            .entry((account.to_string(), region.to_string()))
+            .or_insert_with(|| CallStats {
+                account: account.to_string(),
+                region: region.to_string(),
+                ..CallStats::default()
+            });
+        e.calls += 1;
+        e.attempts += u64::from(t.attempts);
+        if t.attempts > 1 {
+            e.retried_calls += 1;
+        }
+        e.throttled += t.throttled;
+        e.server_errors += t.server;
+        e.transport_errors += t.transport;
+        if t.second_pass {
+            e.second_pass_calls += 1;
+        }
+        let transient = t.throttled + t.server + t.transport > 0;
+        if transient && !ok {
+            e.failed_after_retries += 1;
+        }
+    }
+
+    /// The counts per (account, region), for the inventory. Calls made for an account before
+    /// its id was known are counted under an empty account.
+    pub fn stats(&self) -> Vec<CallStats> {
+        let m = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        m.values().cloned().collect()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    attempts: u32,
+    throttled: u64,
+    server: u64,
+    transport: u64,
+    second_pass: bool,
+}
+
+/// Additive-increase, multiplicative-decrease pacing of one API in one account and region.
+#[derive(Debug)]
+struct Limiter {
+    s: Mutex<LimiterState>,
+}
+
+#[derive(Debug)]
+struct LimiterState {
+    /// Pacing only after the first throttle.
+    active: bool,
+    /// Calls per second while active.
+    rate: f64,
+    /// The earliest instant the next call may start.
+    next: Instant,
+    last_cut: Option<Instant>,
+    /// Calls started in the current one-second window, and the rate of the last window.
+    window_start: Instant,
+    window_calls: u32,
+    measured: f64,
+}
+
+const MIN_RATE: f64 = 0.5;
+const MAX_RATE: f64 = 2_000.0;
+const CUT: f64 = 0.7;
+const STEP: f64 = 0.5;
+
+impl Limiter {
+    fn new() -> Limiter {
+        let now = Instant::now();
+        Limiter {
+            s: Mutex::new(LimiterState {
+                active: false,
+                rate: MAX_RATE,
+                next: now,
+                last_cut: None,
+                window_start: now,
+                window_calls: 0,
+                measured: 0.0,
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LimiterState> {
+        self.s.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes the next slot: how long to wait before starting the call.
+    fn reserve(&self) -> Duration {
+        let now = Instant::now();
+        let mut s = self.state();
+        let elapsed = now.duration_since(s.window_start);
+        if elapsed >= Duration::from_secs(1) {
+            s.measured = f64::from(s.window_calls) / elapsed.as_secs_f64();
+            s.window_start = now;
+            s.window_calls = 0;
+        }
+        s.window_calls += 1;
+        if !s.active {
+            return Duration::ZERO;
+        }
+        let slot = s.next.max(now);
+        s.next = slot + Duration::from_secs_f64(1.0 / s.rate);
+        slot - now
+    }
+
+    fn throttled(&self) {
+        let now = Instant::now();
+        let mut s = self.state();
+        if s.last_cut
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            return;
+        }
+        let current = if s.active {
+            s.rate
+        } else {
+            // The rate the API was being called at when the server first pushed back.
+            let elapsed = now.duration_since(s.window_start).as_secs_f64().max(0.25);
+            s.measured.max(f64::from(s.window_calls) / elapsed)
+        };
+        s.rate = (current * CUT).clamp(MIN_RATE, MAX_RATE);
+        s.active = true;
+        s.last_cut = Some(now);
+    }
+
+    fn succeeded(&self) {
+        let mut s = self.state();
+        if s.active {
+            s.rate += STEP;
+            if s.rate >= MAX_RATE {
+                s.active = false;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_is_idle_until_throttled_then_cuts_at_most_once_a_second() {
+        let l = Limiter::new();
+        for _ in 0..50 {
+            assert_eq!(l.reserve(), Duration::ZERO);
+        }
+        l.throttled();
+        let first = l.state().rate;
+        assert!(l.state().active);
+        assert!(
+            (MIN_RATE..=50.0 / 0.25 * CUT + 1e-9).contains(&first),
+            "{first}"
+        );
+        l.throttled(); // within the same second: no second cut
+        assert_eq!(l.state().rate, first);
+        l.succeeded();
+        assert!((l.state().rate - (first + STEP)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_active_limiter_spaces_calls_at_its_rate() {
+        let l = Limiter::new();
+        {
+            let mut s = l.state();
+            s.active = true;
+            s.rate = 10.0;
+        }
+        let waits: Vec<Duration> = (0..5).map(|_| l.reserve()).collect();
+        // Slots 100 ms apart: the fifth waits about 400 ms (minus the time this loop took).
+        assert!(waits[0] < Duration::from_millis(50), "{waits:?}");
+        assert!(waits[4] > Duration::from_millis(300), "{waits:?}");
+        assert!(waits[4] <= Duration::from_millis(400), "{waits:?}");
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_below_the_capped_exponential() {
+        let r = Retrier::new(RetrySettings::default());
+        for attempt in 1..40 {
+            let ceiling = Duration::from_millis(100)
+                .saturating_mul(1 << (attempt - 1).min(20))
+                .min(Duration::from_secs(10));
+            for _ in 0..20 {
+                assert!(r.backoff(attempt) <= ceiling);
+            }
+        }
+        let spread: std::collections::BTreeSet<Duration> = (0..50).map(|_| r.backoff(8)).collect();
+        assert!(spread.len() > 40, "jitter spreads the delays");
+    }
+}
