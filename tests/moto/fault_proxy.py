@@ -47,25 +47,23 @@ Control routes (never forwarded):
   ``throttle``. Like AWS, throttled requests take no token.
 
   ``drop`` closes the connection without an answer, ``slow`` waits ``delay_ms`` and then
-  forwards. ``throttle``, ``access_denied``, ``http500`` and ``http503`` answer in the error
-  format of the request's protocol, which the SDK parses like a real AWS error:
+  forwards. ``throttle`` (and an empty ``rate_limit`` bucket, counted as ``rate_limit``),
+  ``access_denied``, ``http500`` and ``http503`` answer in the error format of the request's
+  protocol, which the SDK parses like a real AWS error (throttle, access_denied, http500,
+  http503):
 
-  =====================  ==================================  ===============================
-  protocol (detected by)  throttle / access_denied            http500 / http503
-  =====================  ==================================  ===============================
-  awsJson (has            400 ``ThrottlingException`` /        500 ``InternalFailure`` /
-  ``X-Amz-Target``)       400 ``AccessDeniedException``        503 ``ServiceUnavailable``
-                          (``__type`` in a JSON 1.1 body)
-  awsQuery (form body:    400 ``Throttling`` /                 500 ``InternalFailure`` /
-  STS, IAM, SNS, CFN)     400 ``AccessDenied``                 503 ``ServiceUnavailable``
-                          (``<ErrorResponse>`` XML)            (``<Type>Receiver</Type>``)
-  ec2Query (form body,    503 ``RequestLimitExceeded`` /       500 ``InternalError`` /
-  service ``ec2``)        403 ``UnauthorizedOperation``        503 ``Unavailable``
-                          (``<Response><Errors>`` XML)
-  restJson (anything      429 ``TooManyRequestsException`` /   500 ``ServiceException`` /
-  else: Lambda, ...)      403 ``AccessDeniedException``        503 ``ServiceUnavailableException``
-                          (``x-amzn-ErrorType`` header)
-  =====================  ==================================  ===============================
+  - awsJson (the request has ``X-Amz-Target``: Secrets Manager, KMS, SSM, ECS, ...):
+    ``__type`` in a JSON 1.1 body; 400 ``ThrottlingException``, 400
+    ``AccessDeniedException``, 500 ``InternalFailure``, 503 ``ServiceUnavailable``.
+  - awsQuery (a form-urlencoded body: STS, IAM, CloudFormation, SNS): ``<ErrorResponse>``
+    XML; 400 ``Throttling``, 400 ``AccessDenied`` (Type Sender), 500 ``InternalFailure``,
+    503 ``ServiceUnavailable`` (Type Receiver).
+  - ec2Query (a form body signed for ``ec2``): ``<Response><Errors>`` XML; 503
+    ``RequestLimitExceeded``, 403 ``UnauthorizedOperation``, 500 ``InternalError``, 503
+    ``Unavailable``.
+  - restJson (anything else: Lambda, ...): the code in the ``x-amzn-ErrorType`` header, a
+    ``{"message"}`` body; 429 ``TooManyRequestsException``, 403 ``AccessDeniedException``,
+    500 ``ServiceException``, 503 ``ServiceUnavailableException``.
 
 * ``GET /_fault/stats`` -- ``{"requests": n, "forwarded": n, "faults": {fault: n},
   "by_operation": {operation: {"forwarded": n, fault: n}}}``: ``requests`` counts every
