@@ -9,32 +9,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
 REPS=${2:-3}
-PY=${SECRETLENS_TEST_PYTHON:-.venv/bin/python}
-MOTO=${PY%/python}/moto_server
-[[ -x $MOTO ]] || MOTO=$(command -v moto_server)
-TMP=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
+# shellcheck source=scripts/bench/lib.sh
+source scripts/bench/lib.sh
 
 cargo build --release -q --bin secretlens --example floor_exposure
 TARGET=${CARGO_TARGET_DIR:-target}
 BIN=$TARGET/release/secretlens
 FLOOR=$TARGET/release/examples/floor_exposure
 
-PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$MOTO" -H 127.0.0.1 -p "$PORT" >"$TMP/moto.log" 2>&1 &
-EP=http://127.0.0.1:$PORT
-for _ in $(seq 50); do curl -s "$EP" >/dev/null 2>&1 && break; sleep 0.2; done
+start_moto
 "$PY" scripts/bench/seed_exposure.py "$EP" "$N"
 
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
-    AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
+aws_env
 printf '[collection]\niam = false\n[cloudtrail]\nenabled = false\n[exposure]\nsources = ["lambda", "ecs", "ssm"]\n' >"$TMP/bench.toml"
 
-measure() {
-    local name=$1; shift
-    /usr/bin/time -f "%e %M" -o "$TMP/t" "$@" >"$TMP/out.$name" 2>"$TMP/err" || true
-    echo "$name $(cat "$TMP/t")" >>"$TMP/results"
-}
 for _ in $(seq "$REPS"); do
     measure audit "$BIN" audit --config "$TMP/bench.toml" --endpoint-url "$EP" --regions us-east-1 --out "$TMP/r" --format json --allow-partial
     measure floor "$FLOOR" "$EP" us-east-1 16
