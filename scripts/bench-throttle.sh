@@ -54,6 +54,8 @@ config() {
     {
         printf '[collection]\n'
         [[ $2 == none ]] || printf 'retry_mode = "%s"\n' "$2"
+        # The SDK strategies as secretlens used them before issue 20: 4 attempts per call.
+        [[ $2 == sdk-* ]] && printf 'max_attempts = 4\n'
         printf '%b' "${3:-}"
     } >"$1"
 }

@@ -7,6 +7,8 @@
 //!   full jitter (`sleep = random(0, min(cap, base·2^n))`), never sooner than a `Retry-After`
 //!   header asks, until the call's time budget is spent. Then comes the **second pass**: after
 //!   a pause, one last attempt; only if that fails too does the call become a gap.
+//!   A call that gets no answer at all from an endpoint that has never answered in this run
+//!   (wrong endpoint, no network) is tried three times only, without a second pass.
 //! - **Permanent**: everything else (AccessDenied, validation, not found): returned at once.
 //! - **Pacing**: one [`Limiter`] per (account, region, API). It does nothing until that API is
 //!   first throttled; from then it spaces the API's calls at a rate that grows additively with
@@ -94,6 +96,10 @@ enum Failure {
     Server,
     /// Timeout, dropped connection, unreadable response.
     Transport,
+    /// No answer at all (connection refused, DNS, TLS) from an endpoint that has not answered
+    /// anything yet in this run: probably the wrong endpoint, not a blip. A few attempts only,
+    /// so that a first run against a bad endpoint fails in seconds, not in minutes.
+    Unreachable,
     Permanent,
 }
 
@@ -169,6 +175,8 @@ pub struct Retrier {
     settings: RetrySettings,
     limiters: Mutex<HashMap<(String, String, String), Arc<Limiter>>>,
     stats: Mutex<BTreeMap<(String, String), CallStats>>,
+    /// (account, region) scopes that have answered at least once.
+    answered: Mutex<std::collections::HashSet<(String, String)>>,
     rng: Mutex<u64>,
 }
 
@@ -182,6 +190,7 @@ impl Retrier {
             settings,
             limiters: Mutex::new(HashMap::new()),
             stats: Mutex::new(BTreeMap::new()),
+            answered: Mutex::new(std::collections::HashSet::new()),
             rng: Mutex::new(seed | 1),
         }
     }
@@ -222,6 +231,7 @@ impl Retrier {
                     if let Some(l) = &limiter {
                         l.succeeded();
                     }
+                    self.answered(account, region);
                     break Ok(v);
                 }
                 Err(e) => e,
@@ -229,9 +239,24 @@ impl Retrier {
             if s.mode.is_sdk() {
                 break Err(err);
             }
-            let (failure, after) = classify(&err);
+            let (mut failure, after) = classify(&err);
+            if err.raw_response().is_some() {
+                self.answered(account, region);
+            } else if matches!(err, SdkError::DispatchFailure(_))
+                && !self.has_answered(account, region)
+            {
+                failure = Failure::Unreachable;
+            }
             match failure {
                 Failure::Permanent => break Err(err),
+                Failure::Unreachable => {
+                    tally.transport += 1;
+                    if attempts >= UNREACHABLE_ATTEMPTS {
+                        break Err(err);
+                    }
+                    tokio::time::sleep(self.backoff(attempts)).await;
+                    continue;
+                }
                 Failure::Throttled => {
                     tally.throttled += 1;
                     if let Some(l) = &limiter {
@@ -278,6 +303,20 @@ impl Retrier {
         ceiling.mul_f64((r >> 11) as f64 / (1u64 << 53) as f64)
     }
 
+    fn answered(&self, account: &str, region: &str) {
+        let mut m = self.answered.lock().unwrap_or_else(|p| p.into_inner());
+        if !m.contains(&(account.to_string(), region.to_string())) {
+            m.insert((account.to_string(), region.to_string()));
+        }
+    }
+
+    fn has_answered(&self, account: &str, region: &str) -> bool {
+        let m = self.answered.lock().unwrap_or_else(|p| p.into_inner());
+        // Any answer from the region counts (the account id may not be known yet).
+        m.iter()
+            .any(|(a, r)| r == region && (a == account || a.is_empty() || account.is_empty()))
+    }
+
     fn limiter(&self, account: &str, region: &str, op: &str) -> Arc<Limiter> {
         let mut m = self.limiters.lock().unwrap_or_else(|p| p.into_inner());
         m.entry((account.to_string(), region.to_string(), op.to_string()))
@@ -318,6 +357,9 @@ impl Retrier {
         m.values().cloned().collect()
     }
 }
+
+/// Attempts of a call to an endpoint that has never answered.
+const UNREACHABLE_ATTEMPTS: u32 = 3;
 
 #[derive(Debug, Default)]
 struct Tally {
