@@ -12,7 +12,8 @@
 //! - **Permanent**: everything else (AccessDenied, validation, not found): returned at once.
 //! - **Pacing**: one [`Limiter`] per (account, region, API). It does nothing until that API is
 //!   first throttled; from then it spaces the API's calls at a rate that grows additively with
-//!   each success and shrinks multiplicatively (×0.7, at most once a second) with throttles.
+//!   each success and shrinks multiplicatively (×0.7, at most once a second) with throttles,
+//!   starting from 0.7 × the rate the API was called at (at least 10 calls/s).
 //!   Throttled calls then wait their turn at the limiter instead of backing off blindly, so the
 //!   API's calls stay near the server's limit without a burst of retries. The once-a-second cut
 //!   is what keeps it from collapsing under throttling that is random rather than rate-based.
@@ -270,6 +271,10 @@ impl Retrier {
                 break Err(err);
             }
             let backoff = self.backoff(attempts).max(after.unwrap_or_default());
+            tracing::debug!(
+                account, region, operation = %operation, attempt = attempts, failure = ?failure,
+                backoff_ms = backoff.as_millis() as u64, "transient failure, retrying"
+            );
             let now = Instant::now();
             if attempts >= s.max_attempts || now + backoff > deadline {
                 // Main pass over: one last attempt after a pause.
@@ -392,6 +397,7 @@ struct LimiterState {
 }
 
 const MIN_RATE: f64 = 0.5;
+const START_RATE: f64 = 10.0;
 const MAX_RATE: f64 = 2_000.0;
 const CUT: f64 = 0.7;
 const STEP: f64 = 0.5;
@@ -450,7 +456,10 @@ impl Limiter {
             let elapsed = now.duration_since(s.window_start).as_secs_f64().max(0.25);
             s.measured.max(f64::from(s.window_calls) / elapsed)
         };
-        s.rate = (current * CUT).clamp(MIN_RATE, MAX_RATE);
+        // A first throttle of a sparse API (a few calls a second) says little about its limit:
+        // pacing starts no lower than START_RATE and comes down only if throttling goes on.
+        let floor = if s.active { MIN_RATE } else { START_RATE };
+        s.rate = (current * CUT).clamp(floor, MAX_RATE);
         s.active = true;
         s.last_cut = Some(now);
     }
