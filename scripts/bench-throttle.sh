@@ -20,6 +20,7 @@
 #                              key (binaries that do not know it)
 #   RATE=20                    tokens per second per operation in scenario 2
 #   RUN_TIMEOUT=600            seconds; a run killed at the timeout counts as failed
+#   KEEP=DIR                   copy every run (reports, logs, proxy stats) to DIR at the end
 # Needs .venv (./scripts/test.sh makes it) or SECRETLENS_TEST_PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -118,5 +119,9 @@ for mode in $MODES; do
     audit "rate.$mode" "$RP" "$TMP/rate-$mode.toml" "$RATE_AS_OF"
 done
 
+if [[ -n ${KEEP:-} ]]; then
+    mkdir -p "$KEEP" && cp -r "$RUNDIR"/. "$TMP"/*.log "$TMP"/*.toml "$KEEP"/
+    log "runs kept in $KEEP"
+fi
 "$PY" scripts/bench/throttle_report.py "$RUNDIR" --modes "$MODES" --runs "$RUNS" --rate "$RATE" --n "$N" \
     --timeout "$RUN_TIMEOUT"
