@@ -12,7 +12,7 @@
 #      max over operations of (calls ÷ RATE); the target is wall ≤ 1.2 × ideal, no gaps.
 #
 # Prints markdown tables (for docs/benchmarks.md) on stdout, progress on stderr.
-# Usage: scripts/bench-throttle.sh [N=1000] [RUNS=20]
+# Usage: scripts/bench-throttle.sh [N=1000] [RUNS=20]   (or N=... RUNS=... in the environment)
 #   BIN=/path/to/secretlens    use this binary (else: cargo build --release, then
 #                              ${CARGO_TARGET_DIR:-target}/release/secretlens)
 #   MODES="secretlens sdk-adaptive"
@@ -20,11 +20,12 @@
 #                              key (binaries that do not know it)
 #   RATE=20                    tokens per second per operation in scenario 2
 #   RUN_TIMEOUT=600            seconds; a run killed at the timeout counts as failed
+#   KEEP=DIR                   copy every run (reports, logs, proxy stats) to DIR at the end
 # Needs .venv (./scripts/test.sh makes it) or SECRETLENS_TEST_PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-1000}
-RUNS=${2:-20}
+N=${1:-${N:-1000}}
+RUNS=${2:-${RUNS:-20}}
 MODES=${MODES:-secretlens sdk-adaptive}
 RATE=${RATE:-20}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
@@ -41,6 +42,7 @@ BIN=$(realpath "$BIN")
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^AWS_' || true)
 aws_env
 log() { printf 'bench-throttle: %s\n' "$*" >&2; }
+log "N=$N RUNS=$RUNS MODES=\"$MODES\" RATE=$RATE RUN_TIMEOUT=$RUN_TIMEOUT BIN=$BIN"
 RUNDIR=$TMP/runs
 mkdir -p "$RUNDIR"
 
@@ -119,5 +121,9 @@ for mode in $MODES; do
     audit "rate.$mode" "$RP" "$TMP/rate-$mode.toml" "$RATE_AS_OF"
 done
 
+if [[ -n ${KEEP:-} ]]; then
+    mkdir -p "$KEEP" && cp -r "$RUNDIR"/. "$TMP"/*.log "$TMP"/*.toml "$KEEP"/
+    log "runs kept in $KEEP"
+fi
 "$PY" scripts/bench/throttle_report.py "$RUNDIR" --modes "$MODES" --runs "$RUNS" --rate "$RATE" --n "$N" \
     --timeout "$RUN_TIMEOUT"

@@ -26,13 +26,24 @@ def load(path):
         return None
 
 
+def text(path):
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return ""
+
+
 class Run:
     def __init__(self, d):
         d = Path(d)
         self.name = d.name
-        self.code = int((d / "code").read_text().strip() or -1)
-        self.wall = float((d / "end").read_text()) - float((d / "start").read_text())
+        # An interrupted run may lack any of these: then it counts as failed.
+        self.code = int(text(d / "code") or -1)
+        start, end = text(d / "start"), text(d / "end")
+        self.wall = float(end) - float(start) if start and end else 0.0
         before, after = load(d / "before.json") or {}, load(d / "after.json") or {}
+        if not after:  # interrupted: no counts
+            before = {}
         self.requests = after.get("requests", 0) - before.get("requests", 0)
         self.forwarded = after.get("forwarded", 0) - before.get("forwarded", 0)
         self.faults = Counter(after.get("faults", {})) - Counter(before.get("faults", {}))
