@@ -380,3 +380,20 @@ fn a_region_that_never_answers_does_not_hang_the_run() {
     assert_eq!(gap["error_code"], "Timeout", "{gap}");
     eprintln!("slow region gave up after {took:?}");
 }
+
+/// The proxy's own self-test (seeded probabilities, per-operation rate limits, each
+/// protocol's error shape as boto3 parses it): the fault tests above are only as good as the
+/// faults it injects.
+#[test]
+fn the_fault_proxy_passes_its_self_test() {
+    let out = std::process::Command::new(common::python())
+        .arg(common::repo_root().join("tests/moto/test_fault_proxy.py"))
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "tests/moto/test_fault_proxy.py failed\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
