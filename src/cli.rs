@@ -12,8 +12,8 @@ use crate::vocab::Severity;
 #[command(
     name = "secretlens",
     version,
-    about = "Audit AWS Secrets Manager posture: rotation, usage, naming, tags, encryption and collection gaps.",
-    long_about = "Audit AWS Secrets Manager posture: rotation, usage, naming, tags, encryption and collection gaps.\n\n\
+    about = "Audit AWS Secrets Manager posture (rotation, usage, naming, tags, encryption, replication, who can read each secret, CloudTrail evidence) and find credentials kept outside it (AWS configuration, source trees, git history).",
+    long_about = "Audit AWS Secrets Manager posture: rotation, usage, naming, tags, KMS encryption, replication, who can read each secret (IAM and resource policies), CloudTrail evidence, credentials left in Lambda/ECS/EC2/CloudFormation/SSM/CodeBuild configuration, and hardcoded credentials in source trees and git history.\n\n\
 secretlens is read-only and never reads secret values (it never calls GetSecretValue).\n\n\
 Start with `secretlens demo` (no AWS needed), then `secretlens audit --regions us-east-1`.\n\
 Exit codes: 0 = no failing finding at or above --fail-on; 1 = failing findings; \

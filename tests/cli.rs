@@ -512,3 +512,84 @@ fn readme_check_table_is_generated_from_the_checks() {
     }
     assert!(n >= 25, "`secretlens checks` listed {n} checks");
 }
+
+/// Issue 19, first contact: each failure to start is one plain `error:` line naming the cause
+/// and what to do, exit 2, and no report that could pass for an audit.
+fn first_contact(sb: &Sandbox, args: &[&str], set: &[(&str, &str)], remove: &[&str]) -> Run {
+    let mut all = vec!["audit", "--out", "out", "--format", "json,html"];
+    all.extend_from_slice(args);
+    let run = sb.run_env(&all, set, remove);
+    assert_one_error_line(&run);
+    assert!(
+        !sb.join("out/report.json").exists() && !sb.join("out/report.html").exists(),
+        "no report is written when nothing could be audited\n{}",
+        run.describe()
+    );
+    run
+}
+
+#[test]
+fn no_credentials_is_one_line_saying_so() {
+    let sb = Sandbox::new();
+    let dead = format!("http://127.0.0.1:{}", common::free_port());
+    let run = first_contact(
+        &sb,
+        &["--regions", "us-east-1", "--endpoint-url", &dead],
+        &[],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    );
+    assert!(
+        run.stderr.contains("no AWS credentials were found"),
+        "{}",
+        run.describe()
+    );
+    assert!(run.stderr.contains("aws sso login"), "{}", run.describe());
+}
+
+#[test]
+fn an_unknown_profile_is_named() {
+    let sb = Sandbox::new();
+    let config = sb.write("aws-config", "[profile other]\nregion = us-east-1\n");
+    let run = first_contact(
+        &sb,
+        &["--regions", "us-east-1", "--profile", "nope"],
+        &[("AWS_CONFIG_FILE", config.to_str().expect("utf-8 path"))],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    );
+    assert!(
+        run.stderr.contains("profile `nope` does not exist"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_is_one_line_with_the_cause() {
+    let sb = Sandbox::new();
+    let dead = format!("http://127.0.0.1:{}", common::free_port());
+    let run = first_contact(
+        &sb,
+        &["--regions", "us-east-1", "--endpoint-url", &dead],
+        &[],
+        &[],
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "could not reach the endpoint {dead}: connection refused"
+        )),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_region_typo_gets_a_suggestion_before_any_call() {
+    let sb = Sandbox::new();
+    let run = first_contact(&sb, &["--regions", "us-east-1,us-east1"], &[], &[]);
+    assert!(
+        run.stderr
+            .contains("`us-east1` is not an AWS region name: did you mean `us-east-1`?"),
+        "{}",
+        run.describe()
+    );
+}

@@ -397,3 +397,35 @@ fn the_fault_proxy_passes_its_self_test() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Issue 19: without the caller's identity nothing is audited: one line, exit 2, no report.
+#[test]
+fn a_denied_get_caller_identity_stops_before_any_collection() {
+    let (_moto, proxy, as_of) = seeded();
+    proxy.set_faults(&json!([{"operation": "sts.GetCallerIdentity", "fault": "access_denied"}]));
+    let sb = Sandbox::new();
+    let run = sb.run([
+        "audit",
+        "--endpoint-url",
+        &proxy.endpoint(),
+        "--regions",
+        "us-east-1",
+        "--as-of",
+        &as_of,
+        "--out",
+        "out",
+    ]);
+    run.assert_clean_error();
+    assert!(
+        run.stderr.contains("may not call sts:GetCallerIdentity")
+            && run.stderr.contains("AccessDenied"),
+        "{}",
+        run.describe()
+    );
+    assert!(!sb.join("out/report.json").exists(), "{}", run.describe());
+    let stats = proxy.fault_stats();
+    assert_eq!(
+        stats["forwarded"], 0,
+        "no call after the failed identity (and AccessDenied is not retried): {stats}"
+    );
+}

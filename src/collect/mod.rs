@@ -15,6 +15,7 @@ mod cloudtrail;
 mod exposure;
 mod iam;
 mod kms;
+mod preflight;
 mod retry;
 mod secrets;
 
@@ -169,6 +170,7 @@ impl Ctx {
 }
 
 pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, Error> {
+    preflight::check_regions(&opts.regions)?;
     // With secretlens's own retries (collect::retry) the SDK makes exactly one attempt per
     // call; the SDK strategies remain selectable to benchmark against.
     let (retry_config, sdk_attempts) = match opts.retry_mode {
@@ -246,7 +248,7 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
 
     // Who are we? One STS call; on failure the account is taken from the ARNs collected.
     let sts = aws_sdk_sts::Client::new(&sdk);
-    let (caller_account, partition, sts_gap) = match retrier
+    let (caller_account, partition) = match retrier
         .call("", &home_region, &Operation::GetCallerIdentity, || {
             sts.get_caller_identity().send()
         })
@@ -258,13 +260,16 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                 .and_then(|a| a.split(':').nth(1))
                 .unwrap_or("aws")
                 .to_string();
-            (
-                out.account().unwrap_or_default().to_string(),
-                partition,
-                None,
-            )
+            (out.account().unwrap_or_default().to_string(), partition)
         }
-        Err(e) => (String::new(), "aws".to_string(), Some(error_parts(&e))),
+        // Preflight: without the caller's identity nothing can be audited (issue 19).
+        Err(e) => {
+            return Err(preflight::identity_error(
+                &e,
+                opts.profile.as_deref(),
+                opts.endpoint_url.as_deref(),
+            ));
+        }
     };
 
     // The accounts: the caller's, a list, or the organization's active accounts.
@@ -421,19 +426,6 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
         inv.missing_kms_keys.append(&mut r.missing_kms_keys);
         inv.gaps.append(&mut r.gaps);
         inv.iam.extend(r.iam);
-    }
-    if let Some(parts) = sts_gap {
-        inv.gaps.push(Gap {
-            account: accounts
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "unknown".to_string()),
-            region: home_region.clone(),
-            operation: Operation::GetCallerIdentity,
-            resource: String::new(),
-            error_code: parts.0,
-            message: parts.1,
-        });
     }
     // Keep the aliases that matter: the default key's and those naming a collected key
     // (ListAliases also returns every AWS managed alias in the region).

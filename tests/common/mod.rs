@@ -453,6 +453,16 @@ impl Sandbox {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
+        self.run_env(args, &[], &[])
+    }
+
+    /// [`Sandbox::run`], then sets `set` and removes `remove` from the isolated environment
+    /// (e.g. removes the fake credentials to run as a machine without any).
+    pub fn run_env<I, S>(&self, args: I, set: &[(&str, &str)], remove: &[&str]) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
         let out_path = unique("secretlens-stdout", "txt");
         let err_path = unique("secretlens-stderr", "txt");
         let mut cmd = Command::new(bin());
@@ -462,6 +472,12 @@ impl Sandbox {
             .stdout(File::create(&out_path).expect("stdout file"))
             .stderr(File::create(&err_path).expect("stderr file"));
         isolate_aws_env(&mut cmd, self.path());
+        for (k, v) in set {
+            cmd.env(k, v);
+        }
+        for k in remove {
+            cmd.env_remove(k);
+        }
         let started = Instant::now();
         let mut child = cmd.spawn().expect("spawn secretlens");
         let status = loop {
