@@ -502,14 +502,14 @@ fn varied(seed: u64) -> Inventory {
                 }
             });
             if i % 50 == 7 {
-                inv.gaps.push(Gap {
-                    account: acct.into(),
-                    region: R.into(),
-                    operation: secretlens::inventory::Operation::GetResourcePolicy,
-                    resource: arn.clone(),
-                    error_code: "AccessDeniedException".into(),
-                    message: String::new(),
-                });
+                inv.gaps.push(Gap::new(
+                    acct,
+                    R,
+                    secretlens::inventory::Operation::GetResourcePolicy,
+                    arn.clone(),
+                    "AccessDeniedException",
+                    String::new(),
+                ));
             }
             inv.secrets.push(Secret {
                 arn,

@@ -348,6 +348,34 @@ pub struct Gap {
     pub error_code: String,
     #[serde(default)]
     pub message: String,
+    /// Why, in plain language ([`crate::cause::describe`]): "could not reach the endpoint:
+    /// connection refused", "access denied by an explicit deny in a service control policy".
+    /// Filled in when an older inventory without it is read.
+    #[serde(default)]
+    pub cause: String,
+}
+
+impl Gap {
+    /// A gap with its plain-language cause.
+    pub fn new(
+        account: impl Into<String>,
+        region: impl Into<String>,
+        operation: Operation,
+        resource: impl Into<String>,
+        error_code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Gap {
+        let (error_code, message) = (error_code.into(), message.into());
+        Gap {
+            cause: crate::cause::describe(&operation, &error_code, &message),
+            account: account.into(),
+            region: region.into(),
+            operation,
+            resource: resource.into(),
+            error_code,
+            message,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -478,6 +506,11 @@ impl Inventory {
         });
         for e in &mut self.exposure {
             e.resources.sort_by(|x, y| x.arn.cmp(&y.arn));
+        }
+        for g in &mut self.gaps {
+            if g.cause.is_empty() {
+                g.cause = crate::cause::describe(&g.operation, &g.error_code, &g.message);
+            }
         }
         self.gaps.sort();
         self.gaps.dedup();

@@ -19,6 +19,7 @@
 
 pub mod access;
 pub mod app;
+pub mod cause;
 pub mod checks;
 pub mod cli;
 pub mod collect;

@@ -241,6 +241,7 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
         &as_of,
         Audit {
             extra: &["--config", "budget.toml"],
+            format: "json,text",
             ..Audit::default()
         },
     );
@@ -288,6 +289,24 @@ fn persistent_faults_are_errors_and_gaps_never_passes() {
         .find(|g| g["operation"] == "DescribeKey")
         .expect("gap");
     assert_eq!(describe["error_code"], "InternalFailure", "{describe}");
+    // Each gap says why in plain words, the code beside it (JSON, terminal summary).
+    assert_eq!(
+        denied["cause"], "access denied: the caller may not call GetResourcePolicy",
+        "{denied}"
+    );
+    assert_eq!(
+        describe["cause"], "AWS answered with a server error, also on every retry",
+        "{describe}"
+    );
+    assert!(
+        run.stdout.contains(
+            "GetResourcePolicy on arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/shared"
+        ) && run
+            .stdout
+            .contains("access denied: the caller may not call GetResourcePolicy [AccessDeniedException]"),
+        "{}",
+        run.describe()
+    );
 
     // SL901 names every gap.
     let sl901_fails: Vec<&Value> = report
@@ -378,6 +397,12 @@ fn a_region_that_never_answers_does_not_hang_the_run() {
         .unwrap_or_else(|| panic!("a ListSecrets gap: {:#?}", report.gaps()))
         .clone();
     assert_eq!(gap["error_code"], "Timeout", "{gap}");
+    assert!(
+        gap["cause"]
+            .as_str()
+            .is_some_and(|c| c.contains("timed out")),
+        "{gap}"
+    );
     eprintln!("slow region gave up after {took:?}");
 }
 

@@ -113,3 +113,67 @@ fn accounts_without_a_role_name_is_a_usage_error() {
     assert_eq!(bad.code, 2, "{}", bad.describe());
     assert!(bad.stderr.contains("12 digits"), "{}", bad.describe());
 }
+
+/// A requested opt-in region the account has not enabled (ap-east-1 in the test extension's
+/// `account:ListRegions`) is one gap that says so, and nothing is called there; the enabled
+/// region is audited as usual.
+#[test]
+fn a_requested_region_that_is_not_enabled_is_named_and_not_called() {
+    let moto = MotoServer::start();
+    let (epoch, as_of) = now();
+    moto.seed("rotation", epoch);
+    moto.reset_calls();
+    let sb = Sandbox::new();
+    let (run, report) = audit(
+        &sb,
+        &moto,
+        &as_of,
+        Audit {
+            regions: "us-east-1,ap-east-1",
+            format: "json,text",
+            ..Audit::default()
+        },
+    );
+    assert_eq!(
+        run.code,
+        2,
+        "a region not audited is a gap\n{}",
+        run.describe()
+    );
+    let gaps = report.gaps();
+    assert_eq!(gaps.len(), 1, "{gaps:#?}");
+    let gap = &gaps[0];
+    assert_eq!(gap["region"], "ap-east-1", "{gap}");
+    assert_eq!(gap["error_code"], "RegionNotEnabled", "{gap}");
+    assert_eq!(
+        gap["cause"], "the region is not enabled for this account",
+        "{gap}"
+    );
+    assert!(
+        gap["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("aws account enable-region --region-name ap-east-1")),
+        "{gap}"
+    );
+    assert!(
+        run.stdout
+            .contains("ap-east-1 ListRegions on (region-wide): the region is not enabled"),
+        "{}",
+        run.describe()
+    );
+    let calls = moto.calls();
+    let in_ap_east: Vec<&serde_json::Value> = calls["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter(|c| c["region"] == "ap-east-1")
+        .collect();
+    assert!(in_ap_east.is_empty(), "{in_ap_east:#?}");
+    assert!(
+        report
+            .findings()
+            .iter()
+            .any(|f| f["resource"]["region"] == "us-east-1" && f["check_id"] == "SL101"),
+        "us-east-1 is audited"
+    );
+}

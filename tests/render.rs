@@ -73,13 +73,15 @@ fn hostile_inventory() -> Inventory {
     inv.source = format!("aws {}", PAYLOADS[0]);
     inv.gaps = PAYLOADS
         .iter()
-        .map(|p| Gap {
-            account: ACCOUNT.to_string(),
-            region: REGION.to_string(),
-            operation: Operation::from_name(&format!("GetResourcePolicy{p}")),
-            resource: format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{p}"),
-            error_code: format!("AccessDenied{p}"),
-            message: format!("User is not authorized {p}"),
+        .map(|p| {
+            Gap::new(
+                ACCOUNT.to_string(),
+                REGION.to_string(),
+                Operation::from_name(&format!("GetResourcePolicy{p}")),
+                format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{p}"),
+                format!("AccessDenied{p}"),
+                format!("User is not authorized {p}"),
+            )
         })
         .collect();
     inv
@@ -541,14 +543,14 @@ fn html_without_gaps_has_no_banner_and_sorts_failing_secrets_first() {
 fn html_says_when_a_policy_was_not_collected() {
     let s = secret("prod/app/denied");
     let mut inv = inventory(vec![s.clone()]);
-    inv.gaps.push(Gap {
-        account: ACCOUNT.to_string(),
-        region: REGION.to_string(),
-        operation: Operation::GetResourcePolicy,
-        resource: s.arn.clone(),
-        error_code: "AccessDeniedException".to_string(),
-        message: "denied".to_string(),
-    });
+    inv.gaps.push(Gap::new(
+        ACCOUNT.to_string(),
+        REGION.to_string(),
+        Operation::GetResourcePolicy,
+        s.arn.clone(),
+        "AccessDeniedException".to_string(),
+        "denied".to_string(),
+    ));
     let html = html::render(&evaluate(&inv, &Config::default(), now()));
     assert!(html.contains("Not collected: GetResourcePolicy failed (AccessDeniedException)."));
     assert!(
@@ -643,14 +645,14 @@ fn text_summary_says_what_failed() {
 #[test]
 fn text_summary_warns_about_gaps_and_neutralises_control_characters() {
     let mut inv = inventory(vec![secret("prod/app/off")]);
-    inv.gaps.push(Gap {
-        account: ACCOUNT.to_string(),
-        region: REGION.to_string(),
-        operation: Operation::ListSecrets,
-        resource: String::new(),
-        error_code: "AccessDeniedException\u{1b}[2J".to_string(),
-        message: "denied\nFAIL: forged line".to_string(),
-    });
+    inv.gaps.push(Gap::new(
+        ACCOUNT,
+        REGION,
+        Operation::ListSecrets,
+        "",
+        "AccessDeniedException\u{1b}[2J",
+        "denied\nFAIL: forged line",
+    ));
     let report = only_check(evaluate(&inv, &Config::default(), now()), "SL101");
     let out = text::render(&report, &[], Severity::High);
     assert!(
@@ -658,7 +660,10 @@ fn text_summary_warns_about_gaps_and_neutralises_control_characters() {
         "{out}"
     );
     assert!(
-        out.contains("ListSecrets: AccessDeniedException[U+001B][2J on (region-wide)"),
+        out.contains(
+            "ListSecrets on (region-wide): access denied: the caller may not call ListSecrets \
+             [AccessDeniedException[U+001B][2J]"
+        ),
         "{out}"
     );
     assert!(!out.contains('\u{1b}'));

@@ -327,14 +327,14 @@ fn missing_iam_or_policies_make_it_incomplete() {
     assert!(!idx.readers(&inv.secrets[0]).complete);
 
     let mut inv = fixture();
-    inv.gaps.push(crate::inventory::Gap {
-        account: A.into(),
-        region: R.into(),
-        operation: Operation::GetResourcePolicy,
-        resource: inv.secrets[1].arn.clone(),
-        error_code: "AccessDeniedException".into(),
-        message: String::new(),
-    });
+    inv.gaps.push(crate::inventory::Gap::new(
+        A,
+        R,
+        Operation::GetResourcePolicy,
+        inv.secrets[1].arn.clone(),
+        "AccessDeniedException",
+        String::new(),
+    ));
     let idx = AccessIndex::build(&inv);
     assert!(!idx.readers(&inv.secrets[1]).complete);
 }

@@ -454,22 +454,22 @@ mod tests {
             keyed("prod/app/a", Some("alias/app")),
             keyed("prod/app/b", Some("k-x")),
         ]);
-        inv.gaps.push(Gap {
-            account: ACCOUNT.into(),
-            region: REGION.into(),
-            operation: Operation::ListAliases,
-            resource: REGION.into(),
-            error_code: "AccessDeniedException".into(),
-            message: "not authorized to perform kms:ListAliases".into(),
-        });
-        inv.gaps.push(Gap {
-            account: ACCOUNT.into(),
-            region: REGION.into(),
-            operation: Operation::DescribeKey,
-            resource: "k-x".into(),
-            error_code: "ThrottlingException".into(),
-            message: String::new(),
-        });
+        inv.gaps.push(Gap::new(
+            ACCOUNT,
+            REGION,
+            Operation::ListAliases,
+            REGION,
+            "AccessDeniedException",
+            "not authorized to perform kms:ListAliases",
+        ));
+        inv.gaps.push(Gap::new(
+            ACCOUNT,
+            REGION,
+            Operation::DescribeKey,
+            "k-x",
+            "ThrottlingException",
+            String::new(),
+        ));
         let f = run(&DefaultKmsKey, &inv);
         assert_eq!(status_of(&f, "prod/app/a"), Status::Error);
         assert_eq!(status_of(&f, "prod/app/b"), Status::Error);

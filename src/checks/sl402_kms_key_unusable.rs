@@ -297,14 +297,14 @@ mod tests {
                 reference: "alias/gone".into(),
             },
         ];
-        inv.gaps.push(Gap {
-            account: ACCOUNT.into(),
-            region: REGION.into(),
-            operation: Operation::DescribeKey,
-            resource: "k-denied".into(),
-            error_code: "AccessDeniedException".into(),
-            message: "not authorized to perform kms:DescribeKey".into(),
-        });
+        inv.gaps.push(Gap::new(
+            ACCOUNT,
+            REGION,
+            Operation::DescribeKey,
+            "k-denied",
+            "AccessDeniedException",
+            "not authorized to perform kms:DescribeKey",
+        ));
         inv
     }
 

@@ -408,14 +408,14 @@ mod tests {
             ),
             ("DescribeKey", "k-denied".to_string()),
         ] {
-            inv.gaps.push(Gap {
-                account: ACCOUNT.into(),
-                region: REGION.into(),
-                operation: Operation::from_name(op),
-                resource: res,
-                error_code: "AccessDeniedException".into(),
-                message: String::new(),
-            });
+            inv.gaps.push(Gap::new(
+                ACCOUNT,
+                REGION,
+                Operation::from_name(op),
+                res,
+                "AccessDeniedException",
+                String::new(),
+            ));
         }
         inv
     }

@@ -198,16 +198,16 @@ mod tests {
                 deleted,
                 unknown,
             ]);
-            inv.gaps.push(Gap {
-                account: ACCOUNT.into(),
-                region: REGION.into(),
-                operation: Operation::DescribeSecret,
-                resource: format!(
+            inv.gaps.push(Gap::new(
+                ACCOUNT,
+                REGION,
+                Operation::DescribeSecret,
+                format!(
                     "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/app/unknown-AbCdEf"
                 ),
-                error_code: "AccessDeniedException".into(),
-                message: String::new(),
-            });
+                "AccessDeniedException",
+                String::new(),
+            ));
             inv
         };
         let f = run(&ReplicationMissing, &inv);

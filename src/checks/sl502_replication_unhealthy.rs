@@ -226,14 +226,14 @@ mod tests {
             unknown_prod,
             unknown_dev,
         ]);
-        inv.gaps.push(Gap {
-            account: ACCOUNT.into(),
-            region: REGION.into(),
-            operation: Operation::DescribeSecret,
-            resource: "prod/app/unknown".into(),
-            error_code: "ThrottlingException".into(),
-            message: String::new(),
-        });
+        inv.gaps.push(Gap::new(
+            ACCOUNT,
+            REGION,
+            Operation::DescribeSecret,
+            "prod/app/unknown",
+            "ThrottlingException",
+            String::new(),
+        ));
         let f = run(&ReplicationUnhealthy, &inv);
         assert_eq!(f.len(), 8, "replica not evaluated separately");
         assert_eq!(status_of(&f, "prod/app/insync"), Status::Pass);

@@ -269,14 +269,14 @@ mod tests {
             region: EU.into(),
             reference: "alias/gone".into(),
         });
-        inv.gaps.push(Gap {
-            account: ACCOUNT.into(),
-            region: EU.into(),
-            operation: Operation::DescribeKey,
-            resource: "k-denied".into(),
-            error_code: "AccessDeniedException".into(),
-            message: String::new(),
-        });
+        inv.gaps.push(Gap::new(
+            ACCOUNT,
+            EU,
+            Operation::DescribeKey,
+            "k-denied",
+            "AccessDeniedException",
+            String::new(),
+        ));
         let f = run(&ReplicaDefaultKmsKey, &inv);
         for (name, want) in [
             ("prod/app/fail-absent", Status::Fail),

@@ -219,14 +219,14 @@ mod tests {
     #[test]
     fn policy_gap_is_an_error() {
         let mut inv = inventory(vec![secret("x")]);
-        inv.gaps.push(crate::inventory::Gap {
-            account: ACCOUNT.into(),
-            region: REGION.into(),
-            operation: Operation::GetResourcePolicy,
-            resource: inv.secrets[0].arn.clone(),
-            error_code: "AccessDeniedException".into(),
-            message: String::new(),
-        });
+        inv.gaps.push(crate::inventory::Gap::new(
+            ACCOUNT,
+            REGION,
+            Operation::GetResourcePolicy,
+            inv.secrets[0].arn.clone(),
+            "AccessDeniedException",
+            String::new(),
+        ));
         assert_eq!(
             status_of(&run(&ResourcePolicyPublic, &inv), "x"),
             Status::Error

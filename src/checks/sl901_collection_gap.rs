@@ -23,6 +23,9 @@ struct Evidence<'a> {
     error_code: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
+    /// The cause in plain language ([`crate::cause::describe`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause: Option<&'a str>,
 }
 
 /// The pseudo ARN of an (account, region) scope.
@@ -59,12 +62,16 @@ fn gap_message(g: &Gap) -> String {
     } else {
         format!("in {}", g.region)
     };
+    // The cause in plain words, then AWS's own code and message (the evidence has them whole).
     let detail = if g.message.trim().is_empty() {
         String::new()
     } else {
-        format!(" ({})", short(&g.message, 200))
+        format!(": {}", short(&g.message, 160))
     };
-    format!("{} failed {place}: {}{detail}", g.operation, g.error_code)
+    format!(
+        "{} failed {place}: {} [{}{detail}]",
+        g.operation, g.cause, g.error_code
+    )
 }
 
 impl Check for CollectionGap {
@@ -99,6 +106,7 @@ impl Check for CollectionGap {
                         resource: None,
                         error_code: None,
                         message: None,
+                        cause: None,
                     },
                 );
             }
@@ -143,6 +151,7 @@ impl Check for CollectionGap {
                     resource: Some(&g.resource),
                     error_code: Some(&g.error_code),
                     message: Some(&g.message),
+                    cause: Some(&g.cause),
                 },
             );
         }
@@ -156,14 +165,14 @@ mod tests {
     use crate::inventory::Scope;
 
     fn gap(region: &str, operation: &str, resource: &str, code: &str, message: &str) -> Gap {
-        Gap {
-            account: ACCOUNT.into(),
-            region: region.into(),
-            operation: crate::operation::Operation::from_name(operation),
-            resource: resource.into(),
-            error_code: code.into(),
-            message: message.into(),
-        }
+        Gap::new(
+            ACCOUNT,
+            region,
+            crate::operation::Operation::from_name(operation),
+            resource,
+            code,
+            message,
+        )
     }
 
     #[test]
@@ -249,7 +258,8 @@ mod tests {
         );
         assert_eq!(
             list.message,
-            "ListSecrets failed in us-east-1: AccessDeniedException (User: arn:aws:iam::111122223333:role/audit is not authorized)"
+            "ListSecrets failed in us-east-1: access denied: the caller may not call ListSecrets \
+             [AccessDeniedException: User: arn:aws:iam::111122223333:role/audit is not authorized]"
         );
         assert_eq!(list.evidence()["error_code"], "AccessDeniedException");
         let policy = fails
@@ -264,7 +274,10 @@ mod tests {
         );
         assert_eq!(
             policy.message,
-            format!("GetResourcePolicy failed for {secret_arn}: ThrottlingException")
+            format!(
+                "GetResourcePolicy failed for {secret_arn}: throttled: AWS kept throttling the call \
+                 through every retry (collection.retry_budget_secs) [ThrottlingException]"
+            )
         );
         assert_eq!(policy.evidence()["resource"], secret_arn.as_str());
     }
@@ -276,7 +289,7 @@ mod tests {
         let f = run(&CollectionGap, &inv);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].status, Status::Fail);
-        assert!(f[0].message.chars().count() < 260, "{}", f[0].message);
+        assert!(f[0].message.chars().count() < 300, "{}", f[0].message);
         assert_eq!(
             f[0].evidence()["message"].as_str().map(str::len),
             Some(500),

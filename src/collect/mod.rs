@@ -158,14 +158,7 @@ impl Ctx {
         (code, message): (String, String),
     ) -> Gap {
         tracing::warn!(account = %self.account, region, operation = %operation, resource, code = %code, "call failed: {message}");
-        Gap {
-            account: self.account.clone(),
-            region: region.to_string(),
-            operation,
-            resource: resource.to_string(),
-            error_code: code,
-            message,
-        }
+        Gap::new(&*self.account, region, operation, resource, code, message)
     }
 }
 
@@ -320,14 +313,14 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                         Ok(s) => s,
                         Err(parts) => {
                             let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
-                            out.gaps.push(Gap {
-                                account: account.clone(),
-                                region: home_region.clone(),
-                                operation: Operation::AssumeRole,
-                                resource: role_arn,
-                                error_code: parts.0,
-                                message: parts.1,
-                            });
+                            out.gaps.push(Gap::new(
+                                account.clone(),
+                                home_region.clone(),
+                                Operation::AssumeRole,
+                                role_arn,
+                                parts.0,
+                                parts.1,
+                            ));
                             out.scopes.push(Scope {
                                 account: account.clone(),
                                 region: home_region.clone(),
@@ -513,6 +506,33 @@ async fn collect_account(
             Err(parts) => {
                 out.gaps
                     .push(ctx.gap(home_region, Operation::ListRegions, "", parts));
+                explicit_regions.to_vec()
+            }
+        }
+    } else if explicit_regions.iter().any(|r| preflight::opt_in(r)) {
+        // An opt-in region the account has not enabled cannot be read: say so instead of
+        // failing every call there with "invalid security token". Asked only when an opt-in
+        // region is requested; without account:ListRegions every region is tried.
+        match enabled_regions(ctx, home_region).await {
+            Ok(enabled) if !enabled.is_empty() => {
+                let (on, off): (Vec<String>, Vec<String>) = explicit_regions
+                    .iter()
+                    .cloned()
+                    .partition(|r| !preflight::opt_in(r) || enabled.contains(r));
+                for region in off {
+                    let why = preflight::not_enabled(&ctx.account, &region);
+                    out.gaps
+                        .push(ctx.gap(&region, Operation::ListRegions, "", why));
+                    out.scopes.push(Scope {
+                        account: ctx.account.clone(),
+                        region,
+                    });
+                }
+                on
+            }
+            Ok(_) => explicit_regions.to_vec(),
+            Err((code, message)) => {
+                tracing::debug!(account = %ctx.account, code, message, "account:ListRegions failed; every requested region is tried");
                 explicit_regions.to_vec()
             }
         }

@@ -51,6 +51,50 @@ pub(crate) const KNOWN_REGIONS: &[&str] = &[
     "us-west-2",
 ];
 
+/// Commercial regions every account has enabled by default (those launched before March
+/// 2019); every other commercial region is opt-in and may be disabled for the account.
+const ENABLED_BY_DEFAULT: &[&str] = &[
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// Whether `region` is an opt-in region (one an account may not have enabled). China,
+/// GovCloud and the isolated partitions have no opt-in regions.
+pub(crate) fn opt_in(region: &str) -> bool {
+    well_formed(region)
+        && !ENABLED_BY_DEFAULT.contains(&region)
+        && !region.starts_with("cn-")
+        && !region.starts_with("us-gov-")
+        && !region.contains("-iso")
+}
+
+/// The gap for a requested region that the account has not enabled: nothing there can be
+/// read, and nothing is called.
+pub(crate) fn not_enabled(account: &str, region: &str) -> (String, String) {
+    (
+        "RegionNotEnabled".to_string(),
+        format!(
+            "{region} is an opt-in region that account {account} has not enabled (account:ListRegions); \
+             enable it (`aws account enable-region --region-name {region}`) or leave it out of --regions"
+        ),
+    )
+}
+
 /// `xx-name-N`, `xx-gov-name-N`, `xx-iso[b|e|f]-name-N`: what every AWS region name looks like.
 fn well_formed(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
@@ -269,6 +313,29 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opt_in_regions_are_told_apart() {
+        for r in [
+            "ap-east-1",
+            "af-south-1",
+            "il-central-1",
+            "mx-central-1",
+            "xx-new-1",
+        ] {
+            assert!(opt_in(r), "{r}");
+        }
+        for r in [
+            "us-east-1",
+            "eu-west-1",
+            "cn-north-1",
+            "us-gov-west-1",
+            "us-isob-east-1",
+            "all",
+        ] {
+            assert!(!opt_in(r), "{r}");
+        }
+    }
 
     #[test]
     fn region_names_are_checked_with_a_suggestion() {

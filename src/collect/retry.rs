@@ -33,6 +33,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Deserialize;
 
+use crate::cause::{THROTTLING_CODES, TRANSIENT_CODES};
 use crate::inventory::{CallStats, Operation};
 
 /// How calls are retried (`[collection] retry_mode`).
@@ -103,37 +104,6 @@ enum Failure {
     Unreachable,
     Permanent,
 }
-
-/// Error codes AWS services use for throttling (the SDKs' list, plus per-service spellings).
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-];
-
-/// Service error codes that mean "try again" rather than "no".
-const TRANSIENT_CODES: &[&str] = &[
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "InternalError",
-    "InternalFailure",
-    "InternalServiceError",
-    "InternalServiceErrorException",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "IDPCommunicationError",
-];
 
 fn classify<E: ProvideErrorMetadata>(
     err: &SdkError<E, HttpResponse>,

@@ -208,12 +208,13 @@ pub fn render(report: &Report, written: &[PathBuf], fail_on: Severity) -> String
             };
             let _ = writeln!(
                 out,
-                "  {} {} {}: {} on {}",
+                "  {} {} {} on {}: {} [{}]",
                 clean(&g.account),
                 clean(&g.region),
                 clean(g.operation.as_str()),
+                resource,
+                clean(&g.cause),
                 clean(&g.error_code),
-                resource
             );
         }
         if report.gaps.len() > MAX_GAPS {

@@ -483,8 +483,9 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
             .iter()
             .map(|g| {
                 format!(
-                    "{} failed: {}",
+                    "{} failed: {} ({})",
                     clean(g.operation.as_str()),
+                    clean(&g.cause),
                     clean(&g.error_code)
                 )
             })

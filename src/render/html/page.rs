@@ -284,6 +284,7 @@ impl<'a> ReportPage<'a> {
                     resource: clean(&g.resource),
                     error_code: clean(&g.error_code),
                     message: clean(&g.message),
+                    cause: clean(&g.cause),
                 })
                 .collect(),
             gap_summary: format!(

@@ -87,6 +87,8 @@ pub(super) struct GapRow {
     pub(super) resource: String,
     pub(super) error_code: String,
     pub(super) message: String,
+    /// Why, in plain language.
+    pub(super) cause: String,
 }
 
 /// A finding in the "Other resources" table.
