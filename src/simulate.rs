@@ -79,6 +79,9 @@ pub struct Simulation {
     pub request: Request,
     /// Request fields that were not recognised (reported as warnings).
     pub ignored_fields: Vec<String>,
+    /// What AWS would refuse to store but evaluates anyway (`path: why`): the response's
+    /// `warnings`.
+    pub policy_notes: Vec<String>,
 }
 
 /// Reads, parses and evaluates a request file; returns the response JSON (pretty, with a
@@ -94,12 +97,24 @@ pub fn run(path: &Path) -> Result<String, Error> {
         eprintln!("warning: ignoring unknown request field {f:?}");
     }
     let d = evaluate(&sim.policies, &sim.request);
-    Ok(render(&d))
+    Ok(render_noted(&d, &sim.policy_notes))
 }
 
 /// The response JSON for a decision.
 pub fn render(d: &Decision) -> String {
-    serde_json::to_string_pretty(d).expect("a decision is plain data") + "\n"
+    render_noted(d, &[])
+}
+
+/// The response JSON for a decision, with `warnings` when the request's policies have
+/// constructs AWS would refuse to store.
+fn render_noted(d: &Decision, notes: &[String]) -> String {
+    let mut v = serde_json::to_value(d).expect("a decision is plain data");
+    if !notes.is_empty()
+        && let Value::Object(o) = &mut v
+    {
+        o.insert("warnings".into(), Value::from(notes.to_vec()));
+    }
+    serde_json::to_string_pretty(&v).expect("plain data") + "\n"
 }
 
 const FIELDS: &[(&str, &str)] = &[
@@ -215,30 +230,37 @@ pub fn parse(text: &str) -> Result<Simulation, SimulateError> {
     }
 
     let mut policies = PolicySet::default();
+    let mut notes = Vec::new();
     if let Some(v) = get(&obj, "identity_policies") {
         match v {
             Value::Array(a) => {
                 for (i, p) in a.iter().enumerate() {
-                    policies
-                        .identity
-                        .push(policy(p, &format!("identity_policies[{i}]"))?);
+                    policies.identity.push(policy(
+                        p,
+                        &format!("identity_policies[{i}]"),
+                        &mut notes,
+                    )?);
                 }
             }
             single => policies
                 .identity
-                .push(policy(&single, "identity_policies")?),
+                .push(policy(&single, "identity_policies", &mut notes)?),
         }
     }
-    policies.resource = optional_policy(get(&obj, "resource_policy"), "resource_policy")?;
-    policies.boundary = optional_policy(get(&obj, "permission_boundary"), "permission_boundary")?;
-    policies.session = optional_policy(get(&obj, "session_policy"), "session_policy")?;
-    policies.scps = levels(get(&obj, "scps"), "scps")?;
-    policies.rcps = levels(get(&obj, "rcps"), "rcps")?;
-    policies.validate().map_err(|e| e.to_string())?;
+    let n = &mut notes;
+    policies.resource = optional_policy(get(&obj, "resource_policy"), "resource_policy", n)?;
+    policies.boundary =
+        optional_policy(get(&obj, "permission_boundary"), "permission_boundary", n)?;
+    policies.session = optional_policy(get(&obj, "session_policy"), "session_policy", n)?;
+    policies.scps = levels(get(&obj, "scps"), "scps", n)?;
+    policies.rcps = levels(get(&obj, "rcps"), "rcps", n)?;
+    let shape = policies.validate().map_err(|e| e.to_string())?;
+    notes.extend(shape.into_iter().map(|e| e.to_string()));
     Ok(Simulation {
         policies,
         request,
         ignored_fields,
+        policy_notes: notes,
     })
 }
 
@@ -262,11 +284,12 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
-/// A policy given as an object or as a JSON string holding one.
-fn policy(v: &Value, at: &str) -> Result<Policy, SimulateError> {
+/// A policy given as an object or as a JSON string holding one; what AWS would refuse to
+/// store but evaluates goes to `notes`.
+fn policy(v: &Value, at: &str, notes: &mut Vec<String>) -> Result<Policy, SimulateError> {
     let parsed = match v {
-        Value::String(s) => Policy::parse(s.as_str()),
-        Value::Object(_) => Policy::parse(v),
+        Value::String(s) => Policy::parse_noting(s.as_str()),
+        Value::Object(_) => Policy::parse_noting(v),
         other => {
             return Err(format!(
                 "{at}: a policy must be a JSON object or a JSON string, not {}",
@@ -275,23 +298,33 @@ fn policy(v: &Value, at: &str) -> Result<Policy, SimulateError> {
             .into());
         }
     };
-    parsed.map_err(|e| SimulateError(e.within(at).to_string()))
+    let (p, found) = parsed.map_err(|e| SimulateError(e.within(at).to_string()))?;
+    notes.extend(found.into_iter().map(|e| e.within(at).to_string()));
+    Ok(p)
 }
 
-fn optional_policy(v: Option<Value>, at: &str) -> Result<Option<Policy>, SimulateError> {
+fn optional_policy(
+    v: Option<Value>,
+    at: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<Policy>, SimulateError> {
     match v {
         None => Ok(None),
         // Accept a one-element list too (one boundary / session policy per request).
         Some(Value::Array(a)) => match a.len() {
             0 => Ok(None),
-            1 => policy(&a[0], &format!("{at}[0]")).map(Some),
+            1 => policy(&a[0], &format!("{at}[0]"), notes).map(Some),
             n => Err(format!("{at}: expected one policy, got a list of {n}").into()),
         },
-        Some(p) => policy(&p, at).map(Some),
+        Some(p) => policy(&p, at, notes).map(Some),
     }
 }
 
-fn levels(v: Option<Value>, at: &str) -> Result<Vec<Vec<Policy>>, SimulateError> {
+fn levels(
+    v: Option<Value>,
+    at: &str,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Vec<Policy>>, SimulateError> {
     let Some(v) = v else { return Ok(Vec::new()) };
     let Value::Array(levels) = v else {
         return Err(format!(
@@ -316,7 +349,7 @@ fn levels(v: Option<Value>, at: &str) -> Result<Vec<Vec<Policy>>, SimulateError>
         };
         let mut pols = Vec::with_capacity(list.len());
         for (i, p) in list.iter().enumerate() {
-            pols.push(policy(p, &format!("{at}[{l}][{i}]"))?);
+            pols.push(policy(p, &format!("{at}[{l}][{i}]"), notes)?);
         }
         out.push(pols);
     }

@@ -181,6 +181,55 @@ fn response_names_the_deciding_statements() {
     );
 }
 
+/// What AWS would refuse to store but still evaluates (an action with whitespace or no name,
+/// `NotPrincipal` with `Allow`, a resource-policy statement without a principal) is answered,
+/// with a warning naming where; a well-formed request has no `warnings`.
+#[test]
+fn policies_aws_would_refuse_to_store_are_answered_with_warnings() {
+    for (vector, path) in [
+        (
+            "action-trailing-whitespace-matches-nothing.json",
+            "identity_policies[0].Statement[0].Action[0]",
+        ),
+        (
+            "action-empty-name-matches-nothing.json",
+            "identity_policies[0].Statement[0].Action[1]",
+        ),
+        (
+            "notaction-malformed-action-excludes-nothing.json",
+            "identity_policies[0].Statement[0].NotAction[0]",
+        ),
+        (
+            "notprincipal-allow-does-not-grant-the-named-user.json",
+            "resource_policy.Statement[0].NotPrincipal",
+        ),
+        (
+            "resource-statement-without-principal-is-skipped.json",
+            "resource_policy.Statement[0]",
+        ),
+    ] {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/simulate")
+            .join(vector);
+        let out = simulate_file(&file);
+        assert_eq!(out.code, 0, "{vector}: {}", out.stderr);
+        let v: Value = serde_json::from_str(&out.stdout).expect("json");
+        let warnings = v["warnings"].as_array().cloned().unwrap_or_default();
+        assert!(
+            warnings.iter().any(|w| w
+                .as_str()
+                .is_some_and(|w| w.starts_with(&format!("{path}: ")))),
+            "{vector}: a warning at {path}: {v:#}"
+        );
+    }
+    let ok = fixtures("simulate")
+        .into_iter()
+        .find(|f| f.ends_with("boundary-explicit-deny.json"))
+        .expect("vector");
+    let v: Value = serde_json::from_str(&simulate_file(&ok).stdout).expect("json");
+    assert!(v.get("warnings").is_none(), "{v:#}");
+}
+
 #[test]
 fn a_vector_file_can_be_passed_directly() {
     let f = fixtures("simulate").into_iter().next().expect("a vector");

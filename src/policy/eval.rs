@@ -68,9 +68,11 @@ pub struct PolicySet {
 
 impl PolicySet {
     /// Checks that each policy has the shape its type requires: no `Principal` in identity
-    /// policies, boundaries, session policies and SCPs; a `Principal` in every statement of a
-    /// resource policy and an RCP.
-    pub fn validate(&self) -> Result<(), PolicyError> {
+    /// policies, boundaries, session policies and SCPs; a `Principal` in every statement of an
+    /// RCP. A resource-policy statement without one is returned as a note, not an error: AWS
+    /// refuses to store such a policy, but evaluates one by skipping that statement while its
+    /// siblings still apply.
+    pub fn validate(&self) -> Result<Vec<PolicyError>, PolicyError> {
         let no_principal = |p: &Policy, at: &str| -> Result<(), PolicyError> {
             for s in &p.statements {
                 if s.principal.is_some() {
@@ -109,15 +111,23 @@ impl PolicySet {
                 no_principal(p, &format!("scps[{l}][{i}]"))?;
             }
         }
+        let mut notes = Vec::new();
         if let Some(p) = &self.resource {
-            need_principal(p, "resource_policy")?;
+            for s in p.statements.iter().filter(|s| s.principal.is_none()) {
+                notes.push(PolicyError {
+                    path: format!("resource_policy.Statement[{}]", s.index),
+                    message: "a resource-based policy statement needs Principal or NotPrincipal: \
+                              AWS would refuse to store this policy; the statement is skipped"
+                        .into(),
+                });
+            }
         }
         for (l, level) in self.rcps.iter().enumerate() {
             for (i, p) in level.iter().enumerate() {
                 need_principal(p, &format!("rcps[{l}][{i}]"))?;
             }
         }
-        Ok(())
+        Ok(notes)
     }
 }
 
@@ -419,11 +429,18 @@ fn dedup_keys(keys: impl Iterator<Item = String>) -> Vec<String> {
 
 /// KMS key policies and IAM role trust policies must allow the request themselves
 /// (key-policies.html: "Unless the key policy explicitly allows it, you cannot use IAM policies
-/// to allow access to a KMS key").
+/// to allow access to a KMS key"). An alias has no key policy: the alias side of
+/// `kms:CreateAlias`, `kms:UpdateAlias` and `kms:DeleteAlias` is allowed by IAM policies alone
+/// (kms/latest/developerguide/alias-access.html: "You can provide this permission in an IAM
+/// policy" for the alias; the key's side is a separate request on the key).
 fn requires_resource_policy(action_lc: &str, resource: &str, has_resource_policy: bool) -> bool {
+    let alias_management = matches!(
+        action_lc,
+        "kms:createalias" | "kms:updatealias" | "kms:deletealias"
+    );
     let kms_key = resource.starts_with("arn:")
         && resource.contains(":kms:")
-        && (resource.contains(":key/") || resource.contains(":alias/"));
+        && (resource.contains(":key/") || (resource.contains(":alias/") && !alias_management));
     if action_lc.starts_with("kms:") && (kms_key || has_resource_policy) {
         return true;
     }
@@ -722,10 +739,16 @@ fn principal_grant(pm: &PrincipalMatch, effect: Effect, env: &Env) -> Option<Gra
         if effect == Effect::Deny && bounded {
             return Some(Grant::Direct);
         }
-        let excluded_all = ids
-            .iter()
-            .all(|&id| pm.entries.iter().any(|e| entry_matches(e, id, p, &env.ctx)));
-        return (!excluded_all).then_some(Grant::Direct);
+        let listed = |id: Identity| pm.entries.iter().any(|e| entry_matches(e, id, p, &env.ctx));
+        // A Deny excludes the caller only when every identity it presents is listed (the
+        // session, its role and the account: reference_policies_elements_notprincipal.html).
+        // An Allow (which AWS does not support) never grants to a principal it names, under any
+        // of its identities.
+        let excluded = match effect {
+            Effect::Deny => ids.iter().all(|&id| listed(id)),
+            Effect::Allow => ids.iter().any(|&id| listed(id)),
+        };
+        return (!excluded).then_some(Grant::Direct);
     }
     let mut best = Grant::None;
     for &id in ids {

@@ -199,6 +199,16 @@ impl Policy {
         parse_value(&v, true)
     }
 
+    /// Parses a policy strictly, and also returns what AWS would refuse to store but still
+    /// evaluates (an action with whitespace or nothing after the colon, `NotPrincipal` with
+    /// `Allow`): `secretlens simulate` reports these with its answer.
+    pub fn parse_noting<S: PolicySource + ?Sized>(
+        src: &S,
+    ) -> Result<(Policy, Vec<PolicyError>), PolicyError> {
+        let v = src.to_value()?;
+        parse_value(&v, false)
+    }
+
     /// Whether any statement has a `Principal`/`NotPrincipal` element.
     pub fn has_principal(&self) -> bool {
         self.statements.iter().any(|s| s.principal.is_some())
@@ -387,13 +397,25 @@ fn parse_statement(
             ));
         }
         (Some(v), None) => Some(parse_principal(v, &p("Principal"), false)?),
-        (None, Some(v)) => Some(parse_principal(v, &p("NotPrincipal"), true)?),
+        (None, Some(v)) => {
+            if effect == Effect::Allow {
+                // reference_policies_elements_notprincipal.html: "NotPrincipal must be used
+                // with "Effect":"Deny". Using it with "Effect":"Allow" is not supported."
+                warnings.push(PolicyError::new(
+                    p("NotPrincipal"),
+                    "NotPrincipal with \"Effect\": \"Allow\" is not supported by AWS \
+                     (reference_policies_elements_notprincipal.html); evaluated as allowing \
+                     everyone except the principals it names",
+                ));
+            }
+            Some(parse_principal(v, &p("NotPrincipal"), true)?)
+        }
         (None, None) => None,
     };
     let action = match (obj.get("Action"), obj.get("NotAction")) {
         (Some(_), Some(_)) => return Err(PolicyError::new(path, "has both Action and NotAction")),
-        (Some(v), None) => parse_actions(v, &p("Action"), false)?,
-        (None, Some(v)) => parse_actions(v, &p("NotAction"), true)?,
+        (Some(v), None) => parse_actions(v, &p("Action"), false, warnings)?,
+        (None, Some(v)) => parse_actions(v, &p("NotAction"), true, warnings)?,
         (None, None) => return Err(PolicyError::new(path, "has neither Action nor NotAction")),
     };
     let resource = match (obj.get("Resource"), obj.get("NotResource")) {
@@ -419,25 +441,44 @@ fn parse_statement(
     })
 }
 
-fn parse_actions(v: &Value, path: &str, negated: bool) -> Result<ActionMatch, PolicyError> {
+/// `Action` / `NotAction`. Actions are compared as written, case-insensitively: one with
+/// whitespace, or with nothing after the colon, is accepted with a note (AWS refuses to store
+/// it) and matches no request, so in a `NotAction` it excludes nothing.
+fn parse_actions(
+    v: &Value,
+    path: &str,
+    negated: bool,
+    warnings: &mut Vec<PolicyError>,
+) -> Result<ActionMatch, PolicyError> {
     let raw = string_list(v, path)?;
     if raw.is_empty() {
         return Err(PolicyError::new(path, "is an empty list"));
     }
     let mut patterns = Vec::with_capacity(raw.len());
     for (i, a) in raw.iter().enumerate() {
-        let a = a.trim();
-        let ok = a == "*"
-            || a.split_once(':').is_some_and(|(svc, name)| {
-                !svc.is_empty()
-                    && !name.is_empty()
-                    && !name.contains(':')
-                    && !svc.contains(['*', '?'])
+        let shaped = a.trim() == "*"
+            || a.trim().split_once(':').is_some_and(|(svc, name)| {
+                !svc.is_empty() && !name.contains(':') && !svc.contains(['*', '?'])
             });
-        if !ok {
+        if !shaped {
             return Err(PolicyError::new(
                 format!("{path}[{i}]"),
                 format!("{a:?} is not \"*\" or \"service:Action\""),
+            ));
+        }
+        let name = a.split_once(':').map_or("*", |(_, n)| n);
+        if a.contains(char::is_whitespace) || name.is_empty() {
+            warnings.push(PolicyError::new(
+                format!("{path}[{i}]"),
+                format!(
+                    "{a:?} has whitespace or no action name: AWS would refuse to store it; \
+                     it matches no action{}",
+                    if negated {
+                        " (so this NotAction excludes nothing)"
+                    } else {
+                        ""
+                    }
+                ),
             ));
         }
         patterns.push(Glob::plain(a, true));
