@@ -157,7 +157,9 @@ Response (stdout):
                   \"session_policy\" | \"explicit_deny:<type>\", ...],
    \"statements\": [{\"policy\": \"identity[0]\" | \"resource_policy\" | \"scp[1][0]\" | ..., \"index\": 0,
                    \"sid\": ..., \"effect\": \"Allow\" | \"Deny\", \"conditional_on\"?: [...]}],
-   \"conditional_on\": [keys]}   (only when unknown context keys could change the decision)
+   \"conditional_on\": [keys],  (only when unknown context keys could change the decision)
+   \"warnings\": [\"path: why\"]} (only for what AWS would refuse to store but evaluates, e.g. an
+                               action with trailing whitespace, which matches nothing)
 The decision is AWS's answer for the request as given (unknown keys absent); conditional_on names
 the missing keys that decide it, e.g. implicit_deny conditional_on [\"aws:SourceIp\"] = allowed if
 the source IP matches.
