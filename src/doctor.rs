@@ -348,7 +348,7 @@ pub fn to_table(r: &Report) -> String {
     }
     let _ = writeln!(
         s,
-        "\n{:<41} {:<9} {:<22} {:<10} {:<10} CHECKS REPORTING ERROR WITHOUT IT",
+        "\n{:<41} {:<9} {:<24} {:<11} {:<11} CHECKS REPORTING ERROR WITHOUT IT",
         "ACTION", "NEED", "FEATURE", "RESULT", "METHOD"
     );
     for p in &r.permissions {
@@ -361,7 +361,7 @@ pub fn to_table(r: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<41} {:<9} {:<22} {:<10} {:<10} {}",
+            "{:<41} {:<9} {:<24} {:<11} {:<11} {}",
             p.action,
             need,
             p.feature,

@@ -186,11 +186,10 @@ pub async fn run(opts: &CollectOptions) -> Result<Facts, Error> {
         })
         .map(|p| (p.operation, p.action))
         .collect();
-    let (simulated_as, simulation_skipped, simulated) =
-        match simulate(&sdk, &retrier, &home, &arn, &actions).await {
-            Ok((source, d)) => (Some(source), None, d),
-            Err(why) => (None, Some(why), BTreeMap::new()),
-        };
+    let (simulated_as, simulation_skipped, simulated) = match simulate(&sdk, &arn, &actions).await {
+        Ok((source, d)) => (Some(source), None, d),
+        Err(why) => (None, Some(why), BTreeMap::new()),
+    };
     let probes = Probes {
         sdk: &sdk,
         retrier: &retrier,
@@ -353,11 +352,10 @@ async fn enabled_regions(
 }
 
 /// `iam:SimulatePrincipalPolicy` for `actions` as the caller (its role for a session).
-/// `Err(why)` when it cannot be used.
+/// `Err(why)` when it cannot be used. One attempt per call, not retried: any failure falls
+/// back to the probes, which are.
 async fn simulate(
     sdk: &SdkConfig,
-    retrier: &Retrier,
-    home: &str,
     arn: &str,
     actions: &[(&'static Operation, &'static str)],
 ) -> Result<(String, BTreeMap<String, (Verdict, String)>), String> {
@@ -365,18 +363,13 @@ async fn simulate(
     let source = match simulation_subject(arn)? {
         None => arn.to_string(),
         Some(role) => {
-            let out = retrier
-                .call("", home, &Operation::Other("GetRole".into()), || {
-                    iam.get_role().role_name(&role).send()
-                })
-                .await
-                .map_err(|e| {
-                    let (c, m) = error_parts(&e);
-                    format!(
-                        "iam:GetRole on the session's role failed ({c}: {})",
-                        bounded(&m, 200)
-                    )
-                })?;
+            let out = iam.get_role().role_name(&role).send().await.map_err(|e| {
+                let (c, m) = error_parts(&e);
+                format!(
+                    "iam:GetRole on the session's role failed ({c}: {})",
+                    bounded(&m, 200)
+                )
+            })?;
             out.role()
                 .map(|r| r.arn().to_string())
                 .ok_or("iam:GetRole returned no role")?
@@ -386,20 +379,13 @@ async fn simulate(
     let mut results = Vec::new();
     let mut marker: Option<String> = None;
     for _ in 0..100 {
-        let page = retrier
-            .call(
-                "",
-                home,
-                &Operation::Other("SimulatePrincipalPolicy".into()),
-                || {
-                    iam.simulate_principal_policy()
-                        .policy_source_arn(&source)
-                        .set_action_names(Some(names.clone()))
-                        .resource_arns("*")
-                        .set_marker(marker.clone())
-                        .send()
-                },
-            )
+        let page = iam
+            .simulate_principal_policy()
+            .policy_source_arn(&source)
+            .set_action_names(Some(names.clone()))
+            .resource_arns("*")
+            .set_marker(marker.clone())
+            .send()
             .await
             .map_err(|e| {
                 let (c, m) = error_parts(&e);
