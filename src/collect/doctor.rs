@@ -65,9 +65,8 @@ pub(crate) fn verdict<T, E>(r: &Result<T, SdkError<E, HttpResponse>>) -> (Verdic
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let err = match r {
-        Ok(_) => return (Verdict::Ok, "allowed".to_string()),
-        Err(e) => e,
+    let Err(err) = r else {
+        return (Verdict::Ok, "allowed".to_string());
     };
     let (code, message) = error_parts(err);
     let detail = format!("{code}: {}", bounded(&message, 200));
