@@ -152,12 +152,13 @@ pub async fn run(opts: &CollectOptions) -> Result<Facts, Error> {
         .cloned()
         .collect();
     if opts.regions.iter().any(|r| r.eq_ignore_ascii_case("all")) {
-        match enabled_regions(&sdk, &retrier, &home).await {
+        match super::list_enabled_regions(&sdk, &retrier, "", &home).await {
             Ok(all) if !all.is_empty() => regions.extend(all),
             Ok(_) => regions_note = Some("account:ListRegions listed no region".to_string()),
-            Err(e) => {
+            Err((code, message)) => {
                 regions_note = Some(format!(
-                    "`all`: account:ListRegions failed ({e}); only the configured region is checked"
+                    "`all`: account:ListRegions failed ({code}: {}); only the configured region is checked",
+                    bounded(&message, 200)
                 ))
             }
         }
@@ -290,13 +291,7 @@ fn plain_cause<E>(err: &SdkError<E, HttpResponse>, detail: &str) -> String
 where
     E: std::error::Error + 'static,
 {
-    let mut chain = String::new();
-    let mut cur: Option<&dyn std::error::Error> = Some(err);
-    while let Some(e) = cur {
-        chain.push_str(&e.to_string().to_ascii_lowercase());
-        chain.push(' ');
-        cur = e.source();
-    }
+    let chain = super::preflight::chain(err);
     let cause = if chain.contains("connection refused") {
         "connection refused"
     } else if chain.contains("dns") || chain.contains("failed to lookup") {
@@ -307,47 +302,6 @@ where
         return detail.to_string();
     };
     format!("{cause} ({detail})")
-}
-
-async fn enabled_regions(
-    sdk: &SdkConfig,
-    retrier: &Retrier,
-    home: &str,
-) -> Result<Vec<String>, String> {
-    use aws_sdk_account::types::RegionOptStatus;
-    let client = aws_sdk_account::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut token = None;
-    for _ in 0..100 {
-        let page = retrier
-            .call("", home, &Operation::ListRegions, || {
-                client
-                    .list_regions()
-                    .region_opt_status_contains(RegionOptStatus::Enabled)
-                    .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
-                    .max_results(50)
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await
-            .map_err(|e| {
-                let (c, m) = error_parts(&e);
-                format!("{c}: {}", bounded(&m, 200))
-            })?;
-        out.extend(
-            page.regions()
-                .iter()
-                .filter_map(|r| r.region_name().map(str::to_string)),
-        );
-        token = page
-            .next_token()
-            .map(str::to_string)
-            .filter(|t| !t.is_empty());
-        if token.is_none() {
-            break;
-        }
-    }
-    Ok(out)
 }
 
 /// `iam:SimulatePrincipalPolicy` for `actions` as the caller (its role for a session).

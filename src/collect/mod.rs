@@ -674,16 +674,27 @@ async fn list_org_accounts(
 
 /// Regions enabled for the account (`ENABLED` or `ENABLED_BY_DEFAULT`), asked of the account.
 async fn enabled_regions(ctx: &Ctx, home_region: &str) -> Result<Vec<String>, (String, String)> {
+    list_enabled_regions(&ctx.sdk, &ctx.retry, &ctx.account, home_region).await
+}
+
+/// [`enabled_regions`] with explicit credentials and retrier (`account` names the scope the
+/// calls are counted in; empty before it is known).
+pub(crate) async fn list_enabled_regions(
+    sdk: &SdkConfig,
+    retrier: &Retrier,
+    account: &str,
+    home_region: &str,
+) -> Result<Vec<String>, (String, String)> {
     use aws_sdk_account::types::RegionOptStatus;
-    let conf = aws_sdk_account::config::Builder::from(&ctx.sdk)
+    let conf = aws_sdk_account::config::Builder::from(sdk)
         .region(Region::new(home_region.to_string()))
         .build();
     let client = aws_sdk_account::Client::from_conf(conf);
     let mut out = Vec::new();
     let mut token = None;
     for _ in 0..1_000 {
-        let page = ctx
-            .call(home_region, Operation::ListRegions, || {
+        let page = retrier
+            .call(account, home_region, &Operation::ListRegions, || {
                 client
                     .list_regions()
                     .region_opt_status_contains(RegionOptStatus::Enabled)
