@@ -66,6 +66,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             Ok(exit::OK)
         }
+        Command::Doctor {
+            aws,
+            config,
+            format,
+        } => run_doctor(&aws, config.as_deref(), &format),
         Command::Evaluate { inventory, render } => {
             let cfg = load_config(render.config.as_deref())?;
             let inv = Inventory::load(&inventory.display().to_string())?;
@@ -200,7 +205,9 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, Error> {
     Ok(cfg)
 }
 
-fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
+/// The collection options of `--profile`, `--regions`, `--endpoint-url`, the account flags and
+/// the config's `[collection]`.
+fn collect_options(aws: &AwsArgs, cfg: &Config) -> Result<CollectOptions, Error> {
     let c = &cfg.raw.collection;
     let accounts: Vec<String> = aws
         .accounts
@@ -216,7 +223,7 @@ fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
             "invalid account id {bad:?} in --accounts: expected 12 digits"
         )));
     }
-    let opts = CollectOptions {
+    Ok(CollectOptions {
         profile: aws.profile.clone(),
         regions: aws
             .regions
@@ -238,12 +245,43 @@ fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
         retry_mode: c.retry_mode,
         iam: c.iam,
         progress: std::io::stderr().is_terminal(),
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Collect(format!("cannot start the async runtime: {e}")))?;
-    rt.block_on(collect::collect(&opts, cfg))
+        .map_err(|e| Error::Collect(format!("cannot start the async runtime: {e}")))
+}
+
+fn collect_blocking(aws: &AwsArgs, cfg: &Config) -> Result<Inventory, Error> {
+    let opts = collect_options(aws, cfg)?;
+    runtime()?.block_on(collect::collect(&opts, cfg))
+}
+
+/// `secretlens doctor`: prints the table or JSON and returns 0, 1 (not ready) or 2.
+fn run_doctor(aws: &AwsArgs, config: Option<&Path>, format: &str) -> Result<i32, Error> {
+    let cfg = load_config(config)?;
+    let mut opts = collect_options(aws, &cfg)?;
+    // A health check answers in seconds: a short retry budget.
+    opts.retry_budget = opts.retry_budget.min(std::time::Duration::from_secs(20));
+    opts.progress = false;
+    let facts = runtime()?.block_on(collect::doctor::run(&opts))?;
+    let usage = crate::doctor::Usage::new(
+        &cfg,
+        aws.organization,
+        opts.regions.iter().any(|r| r.eq_ignore_ascii_case("all")),
+        aws.role_name.is_some(),
+    );
+    let report = crate::doctor::judge(&facts, &usage);
+    let text = if format == "json" {
+        crate::doctor::to_json(&report)
+    } else {
+        crate::doctor::to_table(&report)
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(report.exit_code)
 }
 
 /// Evaluates, writes the requested outputs and returns the exit code.

@@ -50,6 +50,20 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Check what the audit needs before a scheduled run depends on it: the caller's identity,
+    /// each region's reachability, and every permission of the least-privilege policy.
+    #[command(long_about = DOCTOR_HELP)]
+    Doctor {
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Config file (default: ./secretlens.toml when present): which optional features
+        /// ([cloudtrail], [exposure] sources, collection.iam) the audit will use.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// `table` (default) or `json`.
+        #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
     /// Evaluate a saved inventory (from `collect -o`) and write the reports.
     Evaluate {
         /// The inventory JSON written by `secretlens collect -o`.
@@ -128,6 +142,33 @@ pub enum Command {
         force: bool,
     },
 }
+
+const DOCTOR_HELP: &str =
+    "Check what the audit needs before a scheduled run depends on it, read-only \
+(it never reads a secret value):
+
+  - the caller's identity and account (sts:GetCallerIdentity; failing is fatal, as for `audit`);
+  - each region's reachability: one secretsmanager:ListSecrets (MaxResults 1), with its latency
+    and the plain cause of a failure;
+  - every permission of the README's least-privilege policy and the optional ones (CloudTrail,
+    the [exposure] sources, organizations:ListAccounts, account:ListRegions), decided by
+    iam:SimulatePrincipalPolicy when the caller may call it (an assumed-role session is simulated
+    as its role, found with iam:GetRole), otherwise by one minimal read call each (a listing of one
+    item, or a describe of a resource that does not exist: not-found means allowed). The METHOD
+    column says which decided each row: simulated, probed or not tested. A probe that cannot tell
+    (throttled, HTTP 5xx after retries, no answer) is `unknown`, never ok.
+
+For every missing permission it names the checks that will report `error` in the audit. NEED is
+`required` (Secrets Manager, KMS, and IAM while collection.iam is on), `optional`, or `unused` when
+this configuration and these flags do not call it.
+
+Output: a table on stdout, or with --format json one JSON document (identity, regions,
+permissions, problems, ready, exit_code).
+
+Exit codes: 0 = ready (identity, every region reachable, every required permission allowed; a
+missing optional permission is a warning); 1 = not ready (a required permission denied or
+untestable, or a region unreachable); 2 = cannot run (the caller's identity cannot be established,
+bad input).";
 
 const SIMULATE_HELP: &str = "Decide one IAM authorization request offline, with AWS's evaluation logic, like \
 `aws iam simulate-custom-policy` but covering every policy type: explicit denies, RCPs, SCPs, the resource \

@@ -110,6 +110,8 @@ operations! {
     DescribeStateMachine,
     /// `batch:DescribeJobDefinitions`.
     DescribeJobDefinitions,
+    /// `organizations:ListAccounts` (`--organization`).
+    ListAccounts,
 }
 
 impl fmt::Display for Operation {

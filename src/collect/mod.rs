@@ -12,6 +12,7 @@
 //! records every operation the SDK sends and enforces it.
 
 mod cloudtrail;
+pub(crate) mod doctor;
 mod exposure;
 mod iam;
 mod kms;
@@ -162,7 +163,13 @@ impl Ctx {
     }
 }
 
-pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, Error> {
+/// The SDK configuration every AWS call of a run shares, and secretlens's retrier: the profile,
+/// endpoint and first explicit region of `opts`, its timeouts, and the retry mode. Fails (one
+/// plain line) on a bad region name, when no region is configured, or without a credentials
+/// provider. Returns the config, the retrier and the home region.
+pub(crate) async fn load_sdk(
+    opts: &CollectOptions,
+) -> Result<(SdkConfig, std::sync::Arc<Retrier>, String), Error> {
     preflight::check_regions(&opts.regions)?;
     // With secretlens's own retries (collect::retry) the SDK makes exactly one attempt per
     // call; the SDK strategies remain selectable to benchmark against.
@@ -198,7 +205,6 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
     if let Some(url) = &opts.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let all_regions = opts.regions.iter().any(|r| r.eq_ignore_ascii_case("all"));
     if let Some(r) = opts.regions.iter().find(|r| !r.eq_ignore_ascii_case("all")) {
         loader = loader.region(Region::new(r.clone()));
     }
@@ -210,6 +216,36 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                 .to_string(),
         ));
     };
+    if sdk.credentials_provider().is_none() {
+        return Err(Error::Usage(
+            "no AWS credentials provider: configure credentials (environment, --profile, SSO or an instance role)".into(),
+        ));
+    }
+    Ok((sdk, retrier, home_region))
+}
+
+/// `sts:GetCallerIdentity`; on failure the preflight's one-line error (issue 19): without the
+/// caller's identity nothing can be audited.
+pub(crate) async fn caller_identity(
+    sdk: &SdkConfig,
+    retrier: &Retrier,
+    home_region: &str,
+    opts: &CollectOptions,
+) -> Result<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput, Error> {
+    let sts = aws_sdk_sts::Client::new(sdk);
+    retrier
+        .call("", home_region, &Operation::GetCallerIdentity, || {
+            sts.get_caller_identity().send()
+        })
+        .await
+        .map_err(|e| {
+            preflight::identity_error(&e, opts.profile.as_deref(), opts.endpoint_url.as_deref())
+        })
+}
+
+pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, Error> {
+    let (sdk, retrier, home_region) = load_sdk(opts).await?;
+    let all_regions = opts.regions.iter().any(|r| r.eq_ignore_ascii_case("all"));
     let explicit_regions: Vec<String> = {
         let mut r: Vec<String> = opts
             .regions
@@ -224,11 +260,6 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
         r.dedup();
         r
     };
-    if sdk.credentials_provider().is_none() {
-        return Err(Error::Usage(
-            "no AWS credentials provider: configure credentials (environment, --profile, SSO or an instance role)".into(),
-        ));
-    }
     if (opts.organization || !opts.accounts.is_empty()) && opts.role_name.is_none() {
         return Err(Error::Usage(
             "--accounts and --organization need --role-name: the read-only role to assume in each account".into(),
@@ -239,31 +270,14 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
     let mut inv = Inventory::empty("aws", started);
     let progress = Progress::start(opts.progress);
 
-    // Who are we? One STS call; on failure the account is taken from the ARNs collected.
-    let sts = aws_sdk_sts::Client::new(&sdk);
-    let (caller_account, partition) = match retrier
-        .call("", &home_region, &Operation::GetCallerIdentity, || {
-            sts.get_caller_identity().send()
-        })
-        .await
-    {
-        Ok(out) => {
-            let partition = out
-                .arn()
-                .and_then(|a| a.split(':').nth(1))
-                .unwrap_or("aws")
-                .to_string();
-            (out.account().unwrap_or_default().to_string(), partition)
-        }
-        // Preflight: without the caller's identity nothing can be audited (issue 19).
-        Err(e) => {
-            return Err(preflight::identity_error(
-                &e,
-                opts.profile.as_deref(),
-                opts.endpoint_url.as_deref(),
-            ));
-        }
-    };
+    // Who are we? One STS call; without an answer nothing is audited (preflight).
+    let identity = caller_identity(&sdk, &retrier, &home_region, opts).await?;
+    let partition = identity
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    let caller_account = identity.account().unwrap_or_default().to_string();
 
     // The accounts: the caller's, a list, or the organization's active accounts.
     let mut targets: Vec<String> = if opts.organization {
@@ -648,7 +662,7 @@ async fn list_org_accounts(
     let mut token = None;
     for _ in 0..10_000 {
         let page = retrier
-            .call("", home_region, &Operation::Other("ListAccounts".into()), || {
+            .call("", home_region, &Operation::ListAccounts, || {
                 client.list_accounts().set_next_token(token.clone()).send()
             })
             .await
@@ -680,16 +694,27 @@ async fn list_org_accounts(
 
 /// Regions enabled for the account (`ENABLED` or `ENABLED_BY_DEFAULT`), asked of the account.
 async fn enabled_regions(ctx: &Ctx, home_region: &str) -> Result<Vec<String>, (String, String)> {
+    list_enabled_regions(&ctx.sdk, &ctx.retry, &ctx.account, home_region).await
+}
+
+/// [`enabled_regions`] with explicit credentials and retrier (`account` names the scope the
+/// calls are counted in; empty before it is known).
+pub(crate) async fn list_enabled_regions(
+    sdk: &SdkConfig,
+    retrier: &Retrier,
+    account: &str,
+    home_region: &str,
+) -> Result<Vec<String>, (String, String)> {
     use aws_sdk_account::types::RegionOptStatus;
-    let conf = aws_sdk_account::config::Builder::from(&ctx.sdk)
+    let conf = aws_sdk_account::config::Builder::from(sdk)
         .region(Region::new(home_region.to_string()))
         .build();
     let client = aws_sdk_account::Client::from_conf(conf);
     let mut out = Vec::new();
     let mut token = None;
     for _ in 0..1_000 {
-        let page = ctx
-            .call(home_region, Operation::ListRegions, || {
+        let page = retrier
+            .call(account, home_region, &Operation::ListRegions, || {
                 client
                     .list_regions()
                     .region_opt_status_contains(RegionOptStatus::Enabled)

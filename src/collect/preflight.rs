@@ -188,7 +188,7 @@ fn profile_defined(name: &str) -> bool {
 }
 
 /// The whole cause chain of an SDK error, lower-cased, for recognising what went wrong.
-fn chain<E: std::error::Error + 'static>(err: &SdkError<E, HttpResponse>) -> String {
+pub(super) fn chain<E: std::error::Error + 'static>(err: &SdkError<E, HttpResponse>) -> String {
     let mut out = String::new();
     let mut cur: Option<&dyn std::error::Error> = Some(err);
     while let Some(e) = cur {

@@ -92,7 +92,7 @@ impl RetrySettings {
 
 /// Why an attempt failed, for retrying and counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failure {
+pub(super) enum Failure {
     Throttled,
     /// HTTP 5xx or a service-side transient error code.
     Server,
@@ -105,7 +105,7 @@ enum Failure {
     Permanent,
 }
 
-fn classify<E: ProvideErrorMetadata>(
+pub(super) fn classify<E: ProvideErrorMetadata>(
     err: &SdkError<E, HttpResponse>,
 ) -> (Failure, Option<Duration>) {
     match err {
