@@ -281,27 +281,20 @@ async fn region_check(
         error: match (&r, answered) {
             (Ok(_), _) => None,
             (Err(_), true) => Some(format!("answered, ListSecrets {detail}")),
-            (Err(e), false) => Some(plain_cause(e, &detail)),
+            (Err(e), false) => Some(plain_cause(e)),
         },
     }
 }
 
-/// The plain cause of a failed call: "connection refused", "timed out", or the code.
-fn plain_cause<E>(err: &SdkError<E, HttpResponse>, detail: &str) -> String
+/// The plain cause of a failed call ([`crate::cause::describe`], as gaps say it), the error
+/// code beside it.
+fn plain_cause<E>(err: &SdkError<E, HttpResponse>) -> String
 where
-    E: std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let chain = super::preflight::chain(err);
-    let cause = if chain.contains("connection refused") {
-        "connection refused"
-    } else if chain.contains("dns") || chain.contains("failed to lookup") {
-        "the host name does not resolve"
-    } else if chain.contains("timed out") || chain.contains("timeout") {
-        "timed out"
-    } else {
-        return detail.to_string();
-    };
-    format!("{cause} ({detail})")
+    let (code, message) = error_parts(err);
+    let cause = crate::cause::describe(&Operation::ListSecrets, &code, &message);
+    format!("{cause} ({code})")
 }
 
 /// `iam:SimulatePrincipalPolicy` for `actions` as the caller (its role for a session).
