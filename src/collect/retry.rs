@@ -330,29 +330,23 @@ impl Retrier {
     }
 
     fn record(&self, account: &str, region: &str, t: &Tally, ok: bool) {
-        let mut m = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        let e = m
-            .entry((account.to_string(), region.to_string()))
-            .or_insert_with(|| CallStats {
-                account: account.to_string(),
-                region: region.to_string(),
-                ..CallStats::default()
-            });
-        e.calls += 1;
-        e.attempts += u64::from(t.attempts);
-        if t.attempts > 1 {
-            e.retried_calls += 1;
-        }
-        e.throttled += t.throttled;
-        e.server_errors += t.server;
-        e.transport_errors += t.transport;
-        if t.second_pass {
-            e.second_pass_calls += 1;
-        }
         let transient = t.throttled + t.server + t.transport > 0;
-        if transient && !ok {
-            e.failed_after_retries += 1;
-        }
+        let call = CallStats {
+            account: account.to_string(),
+            region: region.to_string(),
+            calls: 1,
+            attempts: u64::from(t.attempts),
+            retried_calls: u64::from(t.attempts > 1),
+            throttled: t.throttled,
+            server_errors: t.server,
+            transport_errors: t.transport,
+            second_pass_calls: u64::from(t.second_pass),
+            failed_after_retries: u64::from(transient && !ok),
+        };
+        let mut m = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry((account.to_string(), region.to_string()))
+            .and_modify(|e| e.add(&call))
+            .or_insert(call);
     }
 
     /// The counts per (account, region), for the inventory. Calls made for an account before
