@@ -176,8 +176,9 @@ pub struct Retrier {
     settings: RetrySettings,
     limiters: Mutex<HashMap<(String, String, String), Arc<Limiter>>>,
     stats: Mutex<BTreeMap<(String, String), CallStats>>,
-    /// (account, region) scopes that have answered at least once.
-    answered: Mutex<std::collections::HashSet<(String, String)>>,
+    /// Regions whose endpoints have answered at least once (reachability is per region; the
+    /// account id may not be known yet).
+    answered: Mutex<std::collections::HashSet<String>>,
     rng: Mutex<u64>,
 }
 
@@ -232,7 +233,7 @@ impl Retrier {
                     if let Some(l) = &limiter {
                         l.succeeded();
                     }
-                    self.answered(account, region);
+                    self.answered(region);
                     break Ok(v);
                 }
                 Err(e) => e,
@@ -242,10 +243,8 @@ impl Retrier {
             }
             let (mut failure, after) = classify(&err);
             if err.raw_response().is_some() {
-                self.answered(account, region);
-            } else if matches!(err, SdkError::DispatchFailure(_))
-                && !self.has_answered(account, region)
-            {
+                self.answered(region);
+            } else if matches!(err, SdkError::DispatchFailure(_)) && !self.has_answered(region) {
                 failure = Failure::Unreachable;
             }
             match failure {
@@ -308,18 +307,16 @@ impl Retrier {
         ceiling.mul_f64((r >> 11) as f64 / (1u64 << 53) as f64)
     }
 
-    fn answered(&self, account: &str, region: &str) {
+    fn answered(&self, region: &str) {
         let mut m = self.answered.lock().unwrap_or_else(|p| p.into_inner());
-        if !m.contains(&(account.to_string(), region.to_string())) {
-            m.insert((account.to_string(), region.to_string()));
+        if !m.contains(region) {
+            m.insert(region.to_string());
         }
     }
 
-    fn has_answered(&self, account: &str, region: &str) -> bool {
+    fn has_answered(&self, region: &str) -> bool {
         let m = self.answered.lock().unwrap_or_else(|p| p.into_inner());
-        // Any answer from the region counts (the account id may not be known yet).
-        m.iter()
-            .any(|(a, r)| r == region && (a == account || a.is_empty() || account.is_empty()))
+        m.contains(region)
     }
 
     fn limiter(&self, account: &str, region: &str, op: &str) -> Arc<Limiter> {
@@ -505,6 +502,16 @@ mod tests {
         assert!(waits[0] < Duration::from_millis(50), "{waits:?}");
         assert!(waits[4] > Duration::from_millis(300), "{waits:?}");
         assert!(waits[4] <= Duration::from_millis(400), "{waits:?}");
+    }
+
+    #[test]
+    fn reachability_is_remembered_per_region() {
+        let r = Retrier::new(RetrySettings::default());
+        assert!(!r.has_answered("eu-west-1"));
+        r.answered("eu-west-1");
+        r.answered("eu-west-1");
+        assert!(r.has_answered("eu-west-1"));
+        assert!(!r.has_answered("us-east-1"));
     }
 
     #[test]
