@@ -9,25 +9,13 @@
 
 use std::collections::BTreeSet;
 
-use aws_config::{BehaviorVersion, Region};
 use futures::StreamExt;
+
+mod common;
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let (endpoint, region) = match (args.get(1), args.get(2)) {
-        (Some(e), Some(r)) => (e.clone(), r.clone()),
-        _ => {
-            eprintln!("usage: floor ENDPOINT REGION [CONCURRENCY]");
-            std::process::exit(2);
-        }
-    };
-    let concurrency: usize = args.get(3).and_then(|c| c.parse().ok()).unwrap_or(16);
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new(region))
-        .load()
-        .await;
+    let (sdk, concurrency) = common::setup("floor").await;
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);
     let kms = aws_sdk_kms::Client::new(&sdk);
     let _ = aws_sdk_sts::Client::new(&sdk)

@@ -332,6 +332,33 @@ pub struct CallStats {
     pub failed_after_retries: u64,
 }
 
+impl CallStats {
+    /// Adds `other`'s counts to these; the scope (`account`, `region`) stays.
+    pub fn add(&mut self, other: &CallStats) {
+        // Destructured so that a new counter cannot be left out of the sum.
+        let CallStats {
+            account: _,
+            region: _,
+            calls,
+            attempts,
+            retried_calls,
+            throttled,
+            server_errors,
+            transport_errors,
+            second_pass_calls,
+            failed_after_retries,
+        } = other;
+        self.calls += calls;
+        self.attempts += attempts;
+        self.retried_calls += retried_calls;
+        self.throttled += throttled;
+        self.server_errors += server_errors;
+        self.transport_errors += transport_errors;
+        self.second_pass_calls += second_pass_calls;
+        self.failed_after_retries += failed_after_retries;
+    }
+}
+
 /// A call that failed. Checks that needed its data report `error` for the resources it
 /// covers, and SL901 reports the gap itself.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -785,5 +812,54 @@ impl Inventory {
         self.cloudtrail
             .iter()
             .find(|c| c.account == account && c.region == region)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CallStats;
+
+    #[test]
+    fn call_stats_add_sums_every_counter_and_keeps_the_scope() {
+        let mut a = CallStats {
+            account: "111111111111".into(),
+            region: "eu-west-1".into(),
+            calls: 1,
+            attempts: 2,
+            retried_calls: 3,
+            throttled: 4,
+            server_errors: 5,
+            transport_errors: 6,
+            second_pass_calls: 7,
+            failed_after_retries: 8,
+        };
+        let b = CallStats {
+            account: "222222222222".into(),
+            region: "us-east-1".into(),
+            calls: 10,
+            attempts: 20,
+            retried_calls: 30,
+            throttled: 40,
+            server_errors: 50,
+            transport_errors: 60,
+            second_pass_calls: 70,
+            failed_after_retries: 80,
+        };
+        a.add(&b);
+        assert_eq!(
+            a,
+            CallStats {
+                account: "111111111111".into(),
+                region: "eu-west-1".into(),
+                calls: 11,
+                attempts: 22,
+                retried_calls: 33,
+                throttled: 44,
+                server_errors: 55,
+                transport_errors: 66,
+                second_pass_calls: 77,
+                failed_after_retries: 88,
+            }
+        );
     }
 }

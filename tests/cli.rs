@@ -21,6 +21,38 @@ fn assert_one_error_line(run: &Run) {
     );
 }
 
+/// A refused run: exit 2, one `error:` line mentioning each of `mentions`, and no report in
+/// `out/` that could pass for an audit.
+fn assert_refused(sb: &Sandbox, run: &Run, mentions: &[&str]) {
+    assert_one_error_line(run);
+    for m in mentions {
+        assert_stderr_mentions(run, m);
+    }
+    let written = std::fs::read_dir(sb.join("out")).map_or(0, |d| d.count());
+    assert_eq!(
+        written,
+        0,
+        "nothing is written to out/ when the run is refused\n{}",
+        run.describe()
+    );
+}
+
+/// Runs `args` and asserts it is refused ([`assert_refused`]).
+fn refused(sb: &Sandbox, args: &[&str], mentions: &[&str]) -> Run {
+    let run = sb.run(args);
+    assert_refused(sb, &run, mentions);
+    run
+}
+
+/// `demo` with `--config FILE`, refused ([`refused`]).
+fn refused_config(sb: &Sandbox, file: &str, mentions: &[&str]) -> Run {
+    refused(
+        sb,
+        &["demo", "--exit-code", "--out", "out", "--config", file],
+        mentions,
+    )
+}
+
 fn assert_stderr_mentions(run: &Run, needle: &str) {
     assert!(
         run.stderr.contains(needle),
@@ -184,32 +216,14 @@ fn fail_on_critical_changes_the_exit_code_only_by_severity() {
 #[test]
 fn missing_config_file() {
     let sb = Sandbox::new();
-    let run = sb.run([
-        "demo",
-        "--exit-code",
-        "--out",
-        "out",
-        "--config",
-        "does-not-exist.toml",
-    ]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "does-not-exist.toml");
+    refused_config(&sb, "does-not-exist.toml", &["does-not-exist.toml"]);
 }
 
 #[test]
 fn malformed_toml_config_names_the_line() {
     let sb = Sandbox::new();
     sb.write("bad.toml", "[rotation]\nmax_age_days = = 3\n");
-    let run = sb.run([
-        "demo",
-        "--exit-code",
-        "--out",
-        "out",
-        "--config",
-        "bad.toml",
-    ]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "bad.toml");
+    let run = refused_config(&sb, "bad.toml", &["bad.toml"]);
     assert!(
         run.stderr.contains("line 2") || run.stderr.contains("max_age_days"),
         "names the line or the key\n{}",
@@ -221,43 +235,23 @@ fn malformed_toml_config_names_the_line() {
 fn unknown_config_key_is_named() {
     let sb = Sandbox::new();
     sb.write("typo.toml", "[rotation]\nmax_interval_dayz = 30\n");
-    let run = sb.run([
-        "demo",
-        "--exit-code",
-        "--out",
-        "out",
-        "--config",
-        "typo.toml",
-    ]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "max_interval_dayz");
+    refused_config(&sb, "typo.toml", &["max_interval_dayz"]);
 }
 
 #[test]
 fn invalid_naming_regex_names_the_key() {
     let sb = Sandbox::new();
     sb.write("regex.toml", "[naming]\npattern = \"(unclosed\"\n");
-    let run = sb.run([
-        "demo",
-        "--exit-code",
-        "--out",
-        "out",
-        "--config",
-        "regex.toml",
-    ]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "naming.pattern");
+    refused_config(&sb, "regex.toml", &["naming.pattern"]);
 }
 
 #[test]
 fn unreadable_inventory_path() {
     let sb = Sandbox::new();
-    let run = sb.run(["evaluate", "no-such-inventory.json", "--out", "out"]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "no-such-inventory.json");
-    assert!(
-        !sb.join("out").exists(),
-        "no report for an input that could not be read"
+    refused(
+        &sb,
+        &["evaluate", "no-such-inventory.json", "--out", "out"],
+        &["no-such-inventory.json"],
     );
 }
 
@@ -265,28 +259,29 @@ fn unreadable_inventory_path() {
 fn inventory_directory_instead_of_file() {
     let sb = Sandbox::new();
     std::fs::create_dir(sb.join("inv-dir")).unwrap();
-    let run = sb.run(["evaluate", "inv-dir", "--out", "out"]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "inv-dir");
+    refused(&sb, &["evaluate", "inv-dir", "--out", "out"], &["inv-dir"]);
 }
 
 #[test]
 fn inventory_from_another_schema_version() {
     let sb = Sandbox::new();
     sb.write("future.json", r#"{"schema_version": 99, "whatever": true}"#);
-    let run = sb.run(["evaluate", "future.json", "--out", "out"]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "schema_version");
-    assert_stderr_mentions(&run, "99");
+    refused(
+        &sb,
+        &["evaluate", "future.json", "--out", "out"],
+        &["schema_version", "99"],
+    );
 }
 
 #[test]
 fn non_json_inventory() {
     let sb = Sandbox::new();
     sb.write("notes.txt", "this is not an inventory\n");
-    let run = sb.run(["evaluate", "notes.txt", "--out", "out"]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "notes.txt");
+    refused(
+        &sb,
+        &["evaluate", "notes.txt", "--out", "out"],
+        &["notes.txt"],
+    );
 }
 
 #[test]
@@ -312,9 +307,7 @@ fn demo_inventory_round_trips_through_evaluate() {
 #[test]
 fn explain_unknown_check() {
     let sb = Sandbox::new();
-    let run = sb.run(["explain", "SL999"]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "unknown check");
+    refused(&sb, &["explain", "SL999"], &["unknown check"]);
 }
 
 #[test]
@@ -447,9 +440,11 @@ fn init_defaults_to_secretlens_toml_which_is_then_picked_up() {
     assert!(sb.join("secretlens.toml").is_file());
     // ./secretlens.toml is read by default: breaking it breaks the run.
     sb.write("secretlens.toml", "[naming]\npattern = \"(\"\n");
-    let run = sb.run(["demo", "--exit-code", "--out", "out"]);
-    assert_one_error_line(&run);
-    assert_stderr_mentions(&run, "naming.pattern");
+    refused(
+        &sb,
+        &["demo", "--exit-code", "--out", "out"],
+        &["naming.pattern"],
+    );
 }
 
 #[test]
@@ -519,12 +514,7 @@ fn first_contact(sb: &Sandbox, args: &[&str], set: &[(&str, &str)], remove: &[&s
     let mut all = vec!["audit", "--out", "out", "--format", "json,html"];
     all.extend_from_slice(args);
     let run = sb.run_env(&all, set, remove);
-    assert_one_error_line(&run);
-    assert!(
-        !sb.join("out/report.json").exists() && !sb.join("out/report.html").exists(),
-        "no report is written when nothing could be audited\n{}",
-        run.describe()
-    );
+    assert_refused(sb, &run, &[]);
     run
 }
 

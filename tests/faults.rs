@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{Audit, MotoServer, Sandbox, audit, now};
+use common::{Audit, MotoServer, Report, Run, Sandbox, audit, now};
 use serde_json::{Value, json};
 
 fn seeded() -> (MotoServer, MotoServer, String) {
@@ -21,24 +21,31 @@ fn seeded() -> (MotoServer, MotoServer, String) {
     (moto, proxy, as_of)
 }
 
-#[test]
-fn transient_faults_give_exactly_the_findings_of_a_clean_run() {
-    let (_moto, proxy, as_of) = seeded();
-    let sb = Sandbox::new();
-    let (clean_run, clean) = audit(
-        &sb,
-        &proxy,
-        &as_of,
+/// The audit through the proxy before any fault is set (report `clean`): the baseline a faulty
+/// run is compared with. It covers everything.
+fn clean_audit(sb: &Sandbox, proxy: &MotoServer, as_of: &str) -> (Run, Report) {
+    let (run, report) = audit(
+        sb,
+        proxy,
+        as_of,
         Audit {
             out: "clean",
             ..Audit::default()
         },
     );
     assert!(
-        clean.0["coverage_complete"].as_bool().expect("bool"),
+        report.0["coverage_complete"].as_bool().expect("bool"),
         "{}",
-        clean_run.describe()
+        run.describe()
     );
+    (run, report)
+}
+
+#[test]
+fn transient_faults_give_exactly_the_findings_of_a_clean_run() {
+    let (_moto, proxy, as_of) = seeded();
+    let sb = Sandbox::new();
+    let (clean_run, clean) = clean_audit(&sb, &proxy, &as_of);
 
     proxy.set_faults(&json!([
         {"operation": "secretsmanager.ListSecrets", "fault": "throttle", "times": 2},
@@ -81,7 +88,7 @@ fn transient_faults_give_exactly_the_findings_of_a_clean_run() {
 }
 
 /// Sums a numeric field over the report's `call_stats` (one entry per account and region).
-fn call_stat(report: &common::Report, field: &str) -> u64 {
+fn call_stat(report: &Report, field: &str) -> u64 {
     report.0["call_stats"]
         .as_array()
         .map(|a| a.iter().filter_map(|c| c[field].as_u64()).sum())
@@ -99,20 +106,7 @@ fn injected(stats: &Value, fault: &str) -> u64 {
 fn random_throttling_and_server_errors_leave_no_gap() {
     let (_moto, proxy, as_of) = seeded();
     let sb = Sandbox::new();
-    let (clean_run, clean) = audit(
-        &sb,
-        &proxy,
-        &as_of,
-        Audit {
-            out: "clean",
-            ..Audit::default()
-        },
-    );
-    assert!(
-        clean.0["coverage_complete"].as_bool().expect("bool"),
-        "{}",
-        clean_run.describe()
-    );
+    let (clean_run, clean) = clean_audit(&sb, &proxy, &as_of);
     assert_eq!(call_stat(&clean, "throttled"), 0);
     let clean_calls = call_stat(&clean, "calls");
     assert!(
@@ -187,15 +181,7 @@ fn random_throttling_and_server_errors_leave_no_gap() {
 fn rate_limited_operations_are_paced_without_gaps() {
     let (_moto, proxy, as_of) = seeded();
     let sb = Sandbox::new();
-    let (clean_run, clean) = audit(
-        &sb,
-        &proxy,
-        &as_of,
-        Audit {
-            out: "clean",
-            ..Audit::default()
-        },
-    );
+    let (clean_run, clean) = clean_audit(&sb, &proxy, &as_of);
     proxy.set_faults(&json!({"rules": [{"fault": "rate_limit", "rate": 2, "burst": 2}]}));
     let (run, limited) = audit(
         &sb,

@@ -32,6 +32,9 @@ pub struct Context<'a> {
     /// Every secret's [`Resource`], by position in `inv.secrets`, shared by its findings
     /// ([`Emitter::secret`]).
     resources: OnceLock<Vec<Resource>>,
+    /// The audited accounts' IAM access keys, built once by [`Context::known_keys`] for the
+    /// exposure checks (SL001–SL008).
+    known_keys: OnceLock<Option<Vec<crate::scan::KnownAccessKey>>>,
 }
 
 impl<'a> Context<'a> {
@@ -45,6 +48,7 @@ impl<'a> Context<'a> {
             listed_replicas: OnceLock::new(),
             first_gap: OnceLock::new(),
             resources: OnceLock::new(),
+            known_keys: OnceLock::new(),
         }
     }
 
@@ -109,6 +113,14 @@ impl<'a> Context<'a> {
         let inv = self.inv;
         self.resources
             .get_or_init(|| inv.secrets.iter().map(secret_resource).collect())
+    }
+
+    /// The IAM access keys of the inventory ([`crate::scan::keyid::known_keys`]), computed once
+    /// per evaluation; `None` when no user's access keys were collected.
+    pub fn known_keys(&self) -> Option<&[crate::scan::KnownAccessKey]> {
+        self.known_keys
+            .get_or_init(|| crate::scan::keyid::known_keys(self.inv))
+            .as_deref()
     }
 
     /// Regions of the replicas of `secret` that `ListSecrets` listed in the audited regions

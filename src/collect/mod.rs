@@ -457,21 +457,10 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                 .cloned()
                 .unwrap_or_else(|| "unknown".to_string());
         }
-        let e = stats
+        stats
             .entry((c.account.clone(), c.region.clone()))
-            .or_insert_with(|| crate::inventory::CallStats {
-                account: c.account.clone(),
-                region: c.region.clone(),
-                ..Default::default()
-            });
-        e.calls += c.calls;
-        e.attempts += c.attempts;
-        e.retried_calls += c.retried_calls;
-        e.throttled += c.throttled;
-        e.server_errors += c.server_errors;
-        e.transport_errors += c.transport_errors;
-        e.second_pass_calls += c.second_pass_calls;
-        e.failed_after_retries += c.failed_after_retries;
+            .and_modify(|e| e.add(&c))
+            .or_insert(c);
     }
     inv.call_stats = stats.into_values().collect();
     for c in &inv.call_stats {

@@ -146,8 +146,9 @@ pub struct Retrier {
     settings: RetrySettings,
     limiters: Mutex<HashMap<(String, String, String), Arc<Limiter>>>,
     stats: Mutex<BTreeMap<(String, String), CallStats>>,
-    /// (account, region) scopes that have answered at least once.
-    answered: Mutex<std::collections::HashSet<(String, String)>>,
+    /// Regions whose endpoints have answered at least once (reachability is per region; the
+    /// account id may not be known yet).
+    answered: Mutex<std::collections::HashSet<String>>,
     rng: Mutex<u64>,
 }
 
@@ -202,7 +203,7 @@ impl Retrier {
                     if let Some(l) = &limiter {
                         l.succeeded();
                     }
-                    self.answered(account, region);
+                    self.answered(region);
                     break Ok(v);
                 }
                 Err(e) => e,
@@ -212,10 +213,8 @@ impl Retrier {
             }
             let (mut failure, after) = classify(&err);
             if err.raw_response().is_some() {
-                self.answered(account, region);
-            } else if matches!(err, SdkError::DispatchFailure(_))
-                && !self.has_answered(account, region)
-            {
+                self.answered(region);
+            } else if matches!(err, SdkError::DispatchFailure(_)) && !self.has_answered(region) {
                 failure = Failure::Unreachable;
             }
             match failure {
@@ -278,18 +277,16 @@ impl Retrier {
         ceiling.mul_f64((r >> 11) as f64 / (1u64 << 53) as f64)
     }
 
-    fn answered(&self, account: &str, region: &str) {
+    fn answered(&self, region: &str) {
         let mut m = self.answered.lock().unwrap_or_else(|p| p.into_inner());
-        if !m.contains(&(account.to_string(), region.to_string())) {
-            m.insert((account.to_string(), region.to_string()));
+        if !m.contains(region) {
+            m.insert(region.to_string());
         }
     }
 
-    fn has_answered(&self, account: &str, region: &str) -> bool {
+    fn has_answered(&self, region: &str) -> bool {
         let m = self.answered.lock().unwrap_or_else(|p| p.into_inner());
-        // Any answer from the region counts (the account id may not be known yet).
-        m.iter()
-            .any(|(a, r)| r == region && (a == account || a.is_empty() || account.is_empty()))
+        m.contains(region)
     }
 
     fn limiter(&self, account: &str, region: &str, op: &str) -> Arc<Limiter> {
@@ -300,29 +297,23 @@ impl Retrier {
     }
 
     fn record(&self, account: &str, region: &str, t: &Tally, ok: bool) {
-        let mut m = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        let e = m
-            .entry((account.to_string(), region.to_string()))
-            .or_insert_with(|| CallStats {
-                account: account.to_string(),
-                region: region.to_string(),
-                ..CallStats::default()
-            });
-        e.calls += 1;
-        e.attempts += u64::from(t.attempts);
-        if t.attempts > 1 {
-            e.retried_calls += 1;
-        }
-        e.throttled += t.throttled;
-        e.server_errors += t.server;
-        e.transport_errors += t.transport;
-        if t.second_pass {
-            e.second_pass_calls += 1;
-        }
         let transient = t.throttled + t.server + t.transport > 0;
-        if transient && !ok {
-            e.failed_after_retries += 1;
-        }
+        let call = CallStats {
+            account: account.to_string(),
+            region: region.to_string(),
+            calls: 1,
+            attempts: u64::from(t.attempts),
+            retried_calls: u64::from(t.attempts > 1),
+            throttled: t.throttled,
+            server_errors: t.server,
+            transport_errors: t.transport,
+            second_pass_calls: u64::from(t.second_pass),
+            failed_after_retries: u64::from(transient && !ok),
+        };
+        let mut m = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry((account.to_string(), region.to_string()))
+            .and_modify(|e| e.add(&call))
+            .or_insert(call);
     }
 
     /// The counts per (account, region), for the inventory. Calls made for an account before
@@ -481,6 +472,16 @@ mod tests {
         assert!(waits[0] < Duration::from_millis(50), "{waits:?}");
         assert!(waits[4] > Duration::from_millis(300), "{waits:?}");
         assert!(waits[4] <= Duration::from_millis(400), "{waits:?}");
+    }
+
+    #[test]
+    fn reachability_is_remembered_per_region() {
+        let r = Retrier::new(RetrySettings::default());
+        assert!(!r.has_answered("eu-west-1"));
+        r.answered("eu-west-1");
+        r.answered("eu-west-1");
+        assert!(r.has_answered("eu-west-1"));
+        assert!(!r.has_answered("us-east-1"));
     }
 
     #[test]

@@ -18,18 +18,26 @@ import urllib.request
 
 DAY = 86400
 
-for var in list(os.environ):
-    if var.startswith("AWS_"):
-        del os.environ[var]
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": "/nonexistent/secretlens-test-aws-config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/secretlens-test-aws-credentials",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-)
+
+def use_dummy_credentials():
+    """Drops every ``AWS_*`` variable and sets dummy credentials, no config or credentials file
+    and no instance metadata, so that boto3 can only ever talk to the test endpoint. Runs when
+    this module is imported (tests/moto/test_fault_proxy.py imports it for this)."""
+    for var in list(os.environ):
+        if var.startswith("AWS_"):
+            del os.environ[var]
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_CONFIG_FILE": "/nonexistent/secretlens-test-aws-config",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/secretlens-test-aws-credentials",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+
+
+use_dummy_credentials()
 
 import boto3  # noqa: E402  (after the environment is clean)
 

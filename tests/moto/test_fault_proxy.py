@@ -18,30 +18,20 @@ ports, then checks:
 
 import http.client
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from seed import use_dummy_credentials  # tests/moto/ is sys.path[0]
 
-for var in list(os.environ):
-    if var.startswith("AWS_"):
-        del os.environ[var]
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": "/nonexistent/secretlens-test-aws-config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/secretlens-test-aws-credentials",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-)
+use_dummy_credentials()  # importing seed did it already; called again for the reader
 
 import boto3  # noqa: E402  (after the environment is clean)
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
 
 FAILURES = []
 

@@ -47,7 +47,7 @@ struct RegionEvidence<'a> {
 
 /// Runs one source's check. `what` names the place in messages ("environment variables").
 pub(crate) fn run(ctx: &Context<'_>, out: &mut Emitter<'_>, source: ExposureSource, what: &str) {
-    let known = crate::scan::keyid::known_keys(ctx.inv);
+    let known = ctx.known_keys();
     let secret_names: Vec<&str> = ctx.inv.secrets.iter().map(|s| s.name.as_str()).collect();
     for scope in &ctx.inv.scopes {
         let (account, region) = (scope.account.as_str(), scope.region.as_str());
@@ -109,16 +109,7 @@ pub(crate) fn run(ctx: &Context<'_>, out: &mut Emitter<'_>, source: ExposureSour
             );
         }
         for r in &scan.resources {
-            judge(
-                out,
-                account,
-                region,
-                source,
-                what,
-                r,
-                known.as_deref(),
-                &secret_names,
-            );
+            judge(out, account, region, source, what, r, known, &secret_names);
         }
     }
 }

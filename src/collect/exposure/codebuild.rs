@@ -1,37 +1,22 @@
 //! CodeBuild: `ListProjects`, then `BatchGetProjects` a hundred at a time; `PLAINTEXT`
 //! environment variables are judged (`PARAMETER_STORE` and `SECRETS_MANAGER` ones are references).
 
-use super::{MAX_PAGES, SourceScan, client};
+use super::{SourceScan, client, paginate};
 use crate::collect::{Ctx, error_parts};
 use crate::inventory::Operation;
 
 pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     let client = client!(aws_sdk_codebuild, ctx, s.region);
     let mut names: Vec<String> = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = match ctx
-            .call(s.region, Operation::ListProjects, || {
-                client.list_projects().set_next_token(token.clone()).send()
-            })
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => {
-                s.complete = false;
-                s.gap(ctx, Operation::ListProjects, "", error_parts(&e));
-                break;
-            }
-        };
-        names.extend(page.projects().iter().cloned());
-        token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    paginate(
+        ctx,
+        s,
+        Operation::ListProjects,
+        |token| client.list_projects().set_next_token(token).send(),
+        |page| page.next_token(),
+        |_, page| names.extend(page.projects().iter().cloned()),
+    )
+    .await;
     names.sort();
     names.dedup();
     for batch in names.chunks(100) {

@@ -4,100 +4,72 @@
 
 use std::collections::BTreeMap;
 
-use futures::StreamExt;
-
-use super::{MAX_PAGES, SourceScan, client};
-use crate::collect::{Ctx, error_parts};
+use super::{Listed, SourceScan, client, describe_each, paginate};
+use crate::collect::Ctx;
 use crate::inventory::Operation;
 
 pub(super) async fn collect(ctx: &Ctx, all_revisions: bool, s: &mut SourceScan<'_>) {
     let client = client!(aws_sdk_ecs, ctx, s.region);
     let mut arns: Vec<String> = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = match ctx
-            .call(s.region, Operation::ListTaskDefinitions, || {
-                client
-                    .list_task_definitions()
-                    .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => {
-                s.complete = false;
-                s.gap(ctx, Operation::ListTaskDefinitions, "", error_parts(&e));
-                break;
-            }
-        };
-        arns.extend(page.task_definition_arns().iter().cloned());
-        token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    paginate(
+        ctx,
+        s,
+        Operation::ListTaskDefinitions,
+        |token| {
+            client
+                .list_task_definitions()
+                .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.next_token(),
+        |_, page| arns.extend(page.task_definition_arns().iter().cloned()),
+    )
+    .await;
     if !all_revisions {
         arns = latest_per_family(arns);
     }
-    let region = s.region;
-    let jobs = arns.into_iter().map(|arn| {
-        let client = client.clone();
-        async move {
-            let r = ctx
-                .call(region, Operation::DescribeTaskDefinition, || {
-                    client
-                        .describe_task_definition()
-                        .task_definition(&arn)
-                        .send()
-                })
-                .await;
-            (arn, r)
-        }
-    });
-    let mut results: Vec<_> = futures::stream::iter(jobs)
-        .buffer_unordered(ctx.concurrency)
-        .collect()
-        .await;
-    results.sort_by(|a, b| a.0.cmp(&b.0));
-    for (arn, result) in results {
-        let name = arn.rsplit('/').next().unwrap_or(&arn).to_string();
-        let mut r = SourceScan::resource(arn.clone(), &name, "task-definition");
-        match result {
-            Ok(out) => {
-                for c in out
-                    .task_definition()
-                    .map(|t| t.container_definitions())
-                    .unwrap_or_default()
-                {
-                    let prefix = format!("container {}: ", c.name().unwrap_or("?"));
-                    for kv in c.environment() {
-                        if let (Some(k), Some(v)) = (kv.name(), kv.value()) {
-                            s.pair(&mut r, &prefix, k, v);
-                        }
+    let listed = arns
+        .into_iter()
+        .map(|arn| Listed {
+            name: arn.rsplit('/').next().unwrap_or(&arn).to_string(),
+            id: arn.clone(),
+            arn,
+        })
+        .collect();
+    describe_each(
+        ctx,
+        s,
+        Operation::DescribeTaskDefinition,
+        "task-definition",
+        listed,
+        |arn| {
+            client
+                .describe_task_definition()
+                .task_definition(arn)
+                .send()
+        },
+        |s, r, out| {
+            for c in out
+                .task_definition()
+                .map(|t| t.container_definitions())
+                .unwrap_or_default()
+            {
+                let prefix = format!("container {}: ", c.name().unwrap_or("?"));
+                for kv in c.environment() {
+                    if let (Some(k), Some(v)) = (kv.name(), kv.value()) {
+                        s.pair(r, &prefix, k, v);
                     }
-                    for (field, parts) in
-                        [("command", c.command()), ("entryPoint", c.entry_point())]
-                    {
-                        if !parts.is_empty() {
-                            s.text(&mut r, &format!("{prefix}{field}"), &parts.join(" "));
-                        }
+                }
+                for (field, parts) in [("command", c.command()), ("entryPoint", c.entry_point())] {
+                    if !parts.is_empty() {
+                        s.text(r, &format!("{prefix}{field}"), &parts.join(" "));
                     }
                 }
             }
-            Err(e) => {
-                let parts = error_parts(&e);
-                r.skipped
-                    .push(format!("DescribeTaskDefinition failed ({})", parts.0));
-                s.gap(ctx, Operation::DescribeTaskDefinition, &arn, parts);
-            }
-        }
-        s.resources.push(r);
-    }
+        },
+    )
+    .await;
 }
 
 /// The highest revision of each family (`…:task-definition/FAMILY:REVISION`).

@@ -29,10 +29,18 @@ mod ssm;
 mod stepfunctions;
 pub(crate) mod userdata;
 
+use std::future::Future;
 use std::sync::Arc;
 
-use super::Ctx;
-use crate::inventory::{ExposedResource, ExposureHit, ExposureScan, ExposureSource, Gap};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::StreamExt;
+
+use super::{Ctx, error_parts};
+use crate::inventory::{
+    ExposedResource, ExposureHit, ExposureScan, ExposureSource, Gap, Operation,
+};
 use crate::scan::Engine;
 use crate::scan::config::{ConfigHit, ConfigScanner};
 
@@ -87,13 +95,7 @@ impl<'a> SourceScan<'a> {
         }
     }
 
-    pub fn gap(
-        &mut self,
-        ctx: &Ctx,
-        op: crate::inventory::Operation,
-        resource: &str,
-        parts: (String, String),
-    ) {
+    pub fn gap(&mut self, ctx: &Ctx, op: Operation, resource: &str, parts: (String, String)) {
         self.gaps.push(ctx.gap(self.region, op, resource, parts));
     }
 
@@ -114,6 +116,87 @@ impl<'a> SourceScan<'a> {
             },
             self.gaps,
         )
+    }
+}
+
+/// Reads every page of a listing: `send` requests the page after a token, `take` reads a page
+/// and `next` gives the token of the page after it (none or empty: the last page). A page that
+/// fails is a gap, leaves the scan incomplete and ends the reading; what earlier pages gave stays.
+pub(crate) async fn paginate<'a, P, E, Fut>(
+    ctx: &Ctx,
+    s: &mut SourceScan<'a>,
+    op: Operation,
+    mut send: impl FnMut(Option<String>) -> Fut,
+    next: impl Fn(&P) -> Option<&str>,
+    mut take: impl FnMut(&mut SourceScan<'a>, &P),
+) where
+    Fut: Future<Output = Result<P, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let page = match ctx.call(s.region, op.clone(), || send(token.clone())).await {
+            Ok(p) => p,
+            Err(e) => {
+                s.complete = false;
+                s.gap(ctx, op, "", error_parts(&e));
+                return;
+            }
+        };
+        take(s, &page);
+        token = next(&page).filter(|t| !t.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return;
+        }
+    }
+}
+
+/// A listed resource to describe: `id` is what the describe call names.
+pub(crate) struct Listed {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+}
+
+/// Describes each listed resource (`ctx.concurrency` calls at a time) and adds them to the scan
+/// in order of id, each read by `judge`. A call that fails is a gap and a `skipped` note on the
+/// resource.
+pub(crate) async fn describe_each<'a, D, E, Fut>(
+    ctx: &Ctx,
+    s: &mut SourceScan<'a>,
+    op: Operation,
+    kind: &str,
+    listed: Vec<Listed>,
+    describe: impl Fn(&str) -> Fut,
+    mut judge: impl FnMut(&SourceScan<'a>, &mut ExposedResource, D),
+) where
+    Fut: Future<Output = Result<D, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let region = s.region;
+    let (op_ref, describe) = (&op, &describe);
+    let jobs = listed.into_iter().map(|item| async move {
+        let r = ctx
+            .call(region, op_ref.clone(), || describe(&item.id))
+            .await;
+        (item, r)
+    });
+    let mut results: Vec<_> = futures::stream::iter(jobs)
+        .buffer_unordered(ctx.concurrency)
+        .collect()
+        .await;
+    results.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    for (item, result) in results {
+        let mut r = SourceScan::resource(item.arn.clone(), &item.name, kind);
+        match result {
+            Ok(out) => judge(s, &mut r, out),
+            Err(e) => {
+                let parts = error_parts(&e);
+                r.skipped.push(format!("{op} failed ({})", parts.0));
+                s.gap(ctx, op.clone(), &item.arn, parts);
+            }
+        }
+        s.resources.push(r);
     }
 }
 

@@ -2,67 +2,56 @@
 //! `GetParameters` ten names at a time. `SecureString` values are never requested, and nothing is
 //! ever decrypted (`WithDecryption` is never set).
 
-use super::{MAX_PAGES, SourceScan, client};
+use super::{SourceScan, client, paginate};
 use crate::collect::{Ctx, error_parts};
 use crate::inventory::Operation;
 
 pub(super) async fn collect(ctx: &Ctx, s: &mut SourceScan<'_>) {
     use aws_sdk_ssm::types::ParameterStringFilter;
     let client = client!(aws_sdk_ssm, ctx, s.region);
+    let filter = ParameterStringFilter::builder()
+        .key("Type")
+        .option("Equals")
+        .values("String")
+        .values("StringList")
+        .build();
+    let filter = match filter {
+        Ok(f) => f,
+        Err(e) => {
+            s.complete = false;
+            s.gap(
+                ctx,
+                Operation::DescribeParameters,
+                "",
+                ("ConstructionFailure".into(), e.to_string()),
+            );
+            return;
+        }
+    };
     let mut names: Vec<String> = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let filter = ParameterStringFilter::builder()
-            .key("Type")
-            .option("Equals")
-            .values("String")
-            .values("StringList")
-            .build();
-        let filter = match filter {
-            Ok(f) => f,
-            Err(e) => {
-                s.complete = false;
-                s.gap(
-                    ctx,
-                    Operation::DescribeParameters,
-                    "",
-                    ("ConstructionFailure".into(), e.to_string()),
-                );
-                return;
+    paginate(
+        ctx,
+        s,
+        Operation::DescribeParameters,
+        |token| {
+            client
+                .describe_parameters()
+                .parameter_filters(filter.clone())
+                .max_results(50)
+                .set_next_token(token)
+                .send()
+        },
+        |page| page.next_token(),
+        |_, page| {
+            for p in page.parameters() {
+                let secure = p.r#type().is_some_and(|t| t.as_str() == "SecureString");
+                if let (Some(n), false) = (p.name(), secure) {
+                    names.push(n.to_string());
+                }
             }
-        };
-        let page = match ctx
-            .call(s.region, Operation::DescribeParameters, || {
-                client
-                    .describe_parameters()
-                    .parameter_filters(filter.clone())
-                    .max_results(50)
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => {
-                s.complete = false;
-                s.gap(ctx, Operation::DescribeParameters, "", error_parts(&e));
-                break;
-            }
-        };
-        for p in page.parameters() {
-            let secure = p.r#type().is_some_and(|t| t.as_str() == "SecureString");
-            if let (Some(n), false) = (p.name(), secure) {
-                names.push(n.to_string());
-            }
-        }
-        token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        },
+    )
+    .await;
     names.sort();
     names.dedup();
     for batch in names.chunks(10) {
