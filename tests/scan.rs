@@ -501,22 +501,25 @@ fn invalid_utf8_huge_lines_and_symlink_loops_are_handled() {
         std::os::unix::fs::symlink(d.path(), d.path().join("loop")).unwrap();
         std::os::unix::fs::symlink(d.path().join("missing"), d.path().join("dangling")).unwrap();
     }
-    let started = std::time::Instant::now();
+    // No wall-clock assertion (the machines are shared): the huge line is skipped by size
+    // (asserted below) and the keyword line is scanned to its end (its token is found).
     let opts = ScanOptions {
         follow_symlinks: true,
         ..ScanOptions::default()
     };
     let rep = scan::scan(d.path(), &opts).unwrap();
-    assert!(
-        started.elapsed().as_secs() < 30,
-        "bounded work on huge lines"
-    );
     let found: Vec<(&str, usize, usize)> = rep
         .findings
         .iter()
         .map(|f| (f.file.as_str(), f.line, f.column))
         .collect();
     assert!(found.contains(&("latin1.txt", 1, 9)), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|(f, l, _)| *f == "keywords.txt" && *l == 1),
+        "{found:?}"
+    );
     assert!(
         rep.skipped
             .iter()
