@@ -26,7 +26,7 @@ pub struct Context<'a> {
     /// SL605, SL802 and the report's per-secret view all need them.
     readers: OnceLock<HashMap<String, crate::access::SecretAccess>>,
     /// Regions of the replicas listed by `ListSecrets`, by (account, name, primary region).
-    listed_replicas: OnceLock<HashMap<SecretKey<'a>, BTreeSet<&'a str>>>,
+    listed_replicas: OnceLock<HashMap<SecretKey<'a>, Vec<&'a Secret>>>,
     /// The position of the first gap per (operation, resource), for [`Context::secret_gap`].
     first_gap: OnceLock<HashMap<(&'a Operation, &'a str), usize>>,
     /// Every secret's [`Resource`], by position in `inv.secrets`, shared by its findings
@@ -126,14 +126,22 @@ impl<'a> Context<'a> {
     /// Regions of the replicas of `secret` that `ListSecrets` listed in the audited regions
     /// (each replica names its primary's region).
     pub fn listed_replica_regions(&self, secret: &Secret) -> BTreeSet<&'a str> {
+        self.listed_replicas(secret)
+            .iter()
+            .map(|r| r.region.as_str())
+            .collect()
+    }
+
+    /// The replicas of `secret` that `ListSecrets` listed in the audited regions.
+    pub fn listed_replicas(&self, secret: &Secret) -> Vec<&'a Secret> {
         let inv = self.inv;
         let all = self.listed_replicas.get_or_init(|| {
-            let mut m: HashMap<_, BTreeSet<&str>> = HashMap::new();
+            let mut m: HashMap<_, Vec<&Secret>> = HashMap::new();
             for r in inv.secrets.iter().filter(|r| r.is_replica()) {
                 if let Some(primary) = r.primary_region.as_deref() {
                     m.entry((r.account.as_str(), r.name.as_str(), primary))
                         .or_default()
-                        .insert(r.region.as_str());
+                        .push(r);
                 }
             }
             m

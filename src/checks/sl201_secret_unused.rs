@@ -10,8 +10,12 @@ pub struct SecretUnused;
 
 #[derive(Serialize)]
 struct Evidence {
-    /// `LastAccessedDate` (AWS records it at day granularity, midnight UTC).
+    /// The latest `LastAccessedDate` of the secret and its replicas (AWS records it at day
+    /// granularity, midnight UTC, per region).
     last_accessed: Option<String>,
+    /// The replica's region when the latest access was to a replica.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_accessed_region: Option<String>,
     created: Option<String>,
     /// Whole days since the last access; `null` when never accessed.
     days_since_access: Option<i64>,
@@ -34,10 +38,28 @@ impl Check for SecretUnused {
     fn run(&self, ctx: &Context<'_>, out: &mut Emitter<'_>) {
         let limit = ctx.cfg.raw.usage.unused_days;
         for s in ctx.secrets() {
+            // A read of any replica is a use: the latest access of the primary, its replicas
+            // as DescribeSecret reports them, and the replicas listed in audited regions.
+            let mut last = s.last_accessed_date;
+            let mut last_region = None;
+            let listed = ctx.listed_replicas(s);
+            let replicas = s
+                .replication
+                .iter()
+                .flatten()
+                .map(|r| (r.region.as_str(), r.last_accessed_date))
+                .chain(listed.iter().map(|r| (r.region.as_str(), r.last_accessed_date)));
+            for (region, date) in replicas {
+                if date > last && region != s.region {
+                    last = date;
+                    last_region = Some(region.to_string());
+                }
+            }
             let ev = Evidence {
-                last_accessed: rfc3339(s.last_accessed_date),
+                last_accessed: rfc3339(last),
+                last_accessed_region: last_region.clone(),
                 created: rfc3339(s.created_date),
-                days_since_access: s.last_accessed_date.map(|d| ctx.days_since(d)),
+                days_since_access: last.map(|d| ctx.days_since(d)),
                 days_since_created: s.created_date.map(|d| ctx.days_since(d)),
                 unused_days: limit,
                 deleted_date: rfc3339(s.deleted_date),
@@ -46,17 +68,20 @@ impl Check for SecretUnused {
                 out.secret(s, Status::NotApplicable, "scheduled for deletion", ev);
                 continue;
             }
+            let at = last_region
+                .map(|r| format!(" (replica in {r})"))
+                .unwrap_or_default();
             match (ev.days_since_access, ev.days_since_created) {
                 (Some(d), _) if d > limit => out.secret(
                     s,
                     Status::Fail,
-                    format!("last accessed {} (limit {limit})", ago(d)),
+                    format!("last accessed {}{at} (limit {limit})", ago(d)),
                     ev,
                 ),
                 (Some(d), _) => out.secret(
                     s,
                     Status::Pass,
-                    format!("last accessed {} (limit {limit})", ago(d)),
+                    format!("last accessed {}{at} (limit {limit})", ago(d)),
                     ev,
                 ),
                 (None, Some(c)) if c > limit => out.secret(
@@ -155,6 +180,55 @@ mod tests {
             "never accessed; created 91 days ago (limit 90)"
         );
         assert!(never.evidence()["last_accessed"].is_null());
+    }
+
+    #[test]
+    fn a_read_replica_is_a_use() {
+        let replica_access = |region: &str, days: i64| crate::inventory::Replica {
+            region: region.into(),
+            last_accessed_date: Some(days_ago(days)),
+            ..Default::default()
+        };
+        // Primary unused for 200 days; its replica (from DescribeSecret) read 2 days ago.
+        let mut described = secret("prod/app/described");
+        described.created_date = Some(days_ago(400));
+        described.last_accessed_date = Some(days_ago(200));
+        described.replication = Some(vec![replica_access("eu-west-1", 2)]);
+        // Never read in its own region; the replica listed in an audited region was.
+        let mut listed = secret("prod/app/listed");
+        listed.created_date = Some(days_ago(400));
+        let mut listed_replica = secret("prod/app/listed");
+        listed_replica.region = "eu-west-1".into();
+        listed_replica.arn = listed_replica.arn.replace(REGION, "eu-west-1");
+        listed_replica.primary_region = Some(REGION.into());
+        listed_replica.last_accessed_date = Some(days_ago(5));
+        // Replicas as stale as the primary: still unused.
+        let mut stale = secret("prod/app/stale");
+        stale.created_date = Some(days_ago(400));
+        stale.last_accessed_date = Some(days_ago(150));
+        stale.replication = Some(vec![replica_access("eu-west-1", 120)]);
+        let f = run(
+            &SecretUnused,
+            &inventory(vec![described, listed, listed_replica, stale]),
+        );
+        assert_eq!(f.len(), 3, "the replica is reported on its primary");
+        let described = f
+            .iter()
+            .find(|x| x.resource.name.as_ref() == "prod/app/described")
+            .expect("finding");
+        assert_eq!(described.status, Status::Pass);
+        assert_eq!(
+            described.message,
+            "last accessed 2 days ago (replica in eu-west-1) (limit 90)"
+        );
+        assert_eq!(described.evidence()["last_accessed_region"], "eu-west-1");
+        assert_eq!(status_of(&f, "prod/app/listed"), Status::Pass);
+        assert_eq!(status_of(&f, "prod/app/stale"), Status::Fail);
+        let stale = f
+            .iter()
+            .find(|x| x.resource.name.as_ref() == "prod/app/stale")
+            .expect("finding");
+        assert_eq!(stale.message, "last accessed 120 days ago (replica in eu-west-1) (limit 90)");
     }
 
     #[test]
