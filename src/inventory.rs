@@ -213,6 +213,17 @@ pub struct Secret {
     /// Set when another AWS service (RDS, Redshift …) manages the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owning_service: Option<String>,
+    /// `Type`: the partner of a managed external secret (rotated by Secrets Manager with the
+    /// partner, without a Lambda); `None` for an ordinary secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_type: Option<String>,
+    /// `ExternalSecretRotationRoleArn`: the role Secrets Manager assumes to rotate a managed
+    /// external secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_rotation_role_arn: Option<String>,
+    /// The keys of `ExternalSecretRotationMetadata` (their values are not kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_rotation_metadata_keys: Vec<String>,
     /// Set on replicas (and, by some endpoints, on primaries): the primary's region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_region: Option<String>,

@@ -112,6 +112,12 @@ impl AccessIndex {
                 "secretsmanager:SecretPrimaryRegion",
                 vec![primary_region(secret).to_string()],
             );
+            // The managed external secret's partner (list_awssecretsmanager.html, resource
+            // keys of `Secret`); absent for an ordinary secret.
+            match &secret.secret_type {
+                Some(t) => c.insert("secretsmanager:resource/Type", vec![t.clone()]),
+                None => c.mark_absent("secretsmanager:resource/Type"),
+            }
         }
         if rpol.is_some() {
             refs.resource = rpol;

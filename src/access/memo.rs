@@ -222,8 +222,9 @@ impl AccessIndex {
     /// - key actions: the key (`resource`: its policy and `aws:ResourceAccount` follow from
     ///   it) and the secret's region (`kms:ViaService`);
     /// - secret actions: `aws:ResourceAccount` (from the secret's ARN), the primary region
-    ///   (`secretsmanager:SecretPrimaryRegion`) and the value, or absence, of every resource
-    ///   tag a policy tests.
+    ///   (`secretsmanager:SecretPrimaryRegion`), the managed external secret's type
+    ///   (`secretsmanager:resource/Type`) and the value, or absence, of every resource tag a
+    ///   policy tests.
     ///
     /// Principal tags belong to the subject, which the key names; decisions that depend on
     /// the secret's ARN otherwise (encryption-context conditions, policy variables in
@@ -238,6 +239,7 @@ impl AccessIndex {
             let mut t = ContextTuple::new(ContextTuple::SECRET);
             t.push(arn_account(resource));
             t.push(Some(primary_region(secret)));
+            t.push(secret.secret_type.as_deref());
             for k in &self.resource_tag_keys {
                 t.push(resource_tag(secret, k));
             }

@@ -469,3 +469,15 @@ fn secrets_whose_tag_values_collided_in_the_old_memo_hash_get_their_own_verdicts
     assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
     assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
 }
+
+#[test]
+fn managed_external_secrets_are_told_apart_by_their_type() {
+    // `secretsmanager:resource/Type` is the partner of a managed external secret and absent
+    // for an ordinary one: in the decision and in the memo key.
+    let stmt = r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"secretsmanager:resource/Type":"SalesforceClientSecret"}}}"#;
+    let mut external = secret("external", None, None);
+    external.secret_type = Some("SalesforceClientSecret".into());
+    let inv = one_reader(stmt, vec![external, secret("ordinary", None, None)]);
+    assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
+    assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
+}

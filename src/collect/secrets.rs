@@ -243,6 +243,20 @@ fn convert(
             })
             .collect(),
         owning_service: e.owning_service().map(|x| bounded(x, MAX_TAG)),
+        secret_type: e
+            .r#type()
+            .filter(|t| !t.is_empty())
+            .map(|t| bounded(t, MAX_TAG)),
+        external_rotation_role_arn: e
+            .external_secret_rotation_role_arn()
+            .filter(|a| !a.is_empty())
+            .map(|a| bounded(a, MAX_NAME)),
+        external_rotation_metadata_keys: e
+            .external_secret_rotation_metadata()
+            .iter()
+            .filter_map(|m| m.key().map(|k| bounded(k, MAX_TAG)))
+            .take(50)
+            .collect(),
         primary_region: e
             .primary_region()
             .filter(|p| !p.is_empty())
