@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::format::{fmt_date_relative, fmt_time, pretty_policy};
-use crate::render::text::plural;
 use crate::sanitize::{clean, clean_multiline};
 
 /// Rows of one evidence (all depths; a table's rows count too).
@@ -23,15 +22,15 @@ const MAX_ROWS: usize = 60;
 /// Rows of one table.
 const MAX_TABLE_ROWS: usize = 20;
 /// Columns of one table.
-const MAX_COLUMNS: usize = 8;
+const MAX_COLUMNS: usize = 10;
 /// Items of a list (comma list, or lines in a table cell).
 const MAX_ITEMS: usize = 12;
 /// Nesting of indented rows; deeper objects are written inline.
 const MAX_DEPTH: usize = 3;
 /// Characters of one value.
-const MAX_TEXT: usize = 300;
+const MAX_TEXT: usize = 1_000;
 /// Characters of one evidence's readable view, all values together.
-const MAX_CHARS: usize = 12_000;
+const MAX_CHARS: usize = 16_000;
 /// Characters of the raw JSON shown in the disclosure.
 const MAX_RAW: usize = 20_000;
 
@@ -262,11 +261,10 @@ impl Builder {
             self.table_rows += 1;
         }
         let mut more = Vec::new();
-        if more_rows > 0 {
-            more.push(format!("{} more", plural(more_rows, "row")));
-        }
-        if more_columns > 0 {
-            more.push(format!("{} more", plural(more_columns, "column")));
+        for (n, what) in [(more_rows, "row"), (more_columns, "column")] {
+            if n > 0 {
+                more.push(format!("{n} more {what}{}", if n == 1 { "" } else { "s" }));
+            }
         }
         EvTable {
             columns: headers,
@@ -440,11 +438,7 @@ pub(super) fn humanise(key: &str) -> String {
     ];
     let key = bounded(key);
     let mut out = String::with_capacity(key.len());
-    for (i, word) in key
-        .split(['_', ' '])
-        .filter(|w| !w.is_empty())
-        .enumerate()
-    {
+    for (i, word) in key.split(['_', ' ']).filter(|w| !w.is_empty()).enumerate() {
         if i > 0 {
             out.push(' ');
         }
@@ -609,11 +603,19 @@ mod tests {
                 (0, "Present keys", "Application, Team"),
                 (0, "Cloudtrail rotation", ""),
                 (1, "Window days", "7"),
-                (1, "Last failed", "2026-11-28 04:12 UTC (1 day before as-of)"),
+                (
+                    1,
+                    "Last failed",
+                    "2026-11-28 04:12 UTC (1 day before as-of)"
+                ),
             ]
         );
         assert!(v.more.is_none());
-        assert!(v.raw.contains("\"has_resource_policy\": false"), "{}", v.raw);
+        assert!(
+            v.raw.contains("\"has_resource_policy\": false"),
+            "{}",
+            v.raw
+        );
         assert!(evidence_view("{}", as_of()).is_none());
         assert!(evidence_view("null", as_of()).is_none());
     }
@@ -674,7 +676,10 @@ mod tests {
         }
         let mut big = serde_json::Map::new();
         for i in 0..2_000 {
-            big.insert(format!("key_{i}\u{202e}<b>"), serde_json::Value::String("v".repeat(500)));
+            big.insert(
+                format!("key_{i}\u{202e}<b>"),
+                serde_json::Value::String("v".repeat(500)),
+            );
         }
         big.insert(
             "rows".to_string(),
@@ -707,7 +712,11 @@ mod tests {
         assert!(v.raw.len() < MAX_RAW * 4 + 100 && v.raw.ends_with("see report.json"));
         for r in &v.rows {
             assert!(!r.key.contains('\u{202e}'), "{}", r.key);
-            assert!(!r.key.starts_with("Key") || r.key.contains("[U+202E]"), "{}", r.key);
+            assert!(
+                !r.key.starts_with("Key") || r.key.contains("[U+202E]"),
+                "{}",
+                r.key
+            );
         }
         assert!(v.rows.iter().any(|r| r.key.contains("[U+202E]<b>")));
         assert!(!v.raw.contains('\u{202e}') && !v.raw.contains('\u{1b}'));

@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
+use super::evidence::{EvidenceView, evidence_view};
 use super::format::{
     ChangeBadge, Counts, category_code, change_badge, change_code, check_anchor, code,
     display_name, fmt_time, region_label, severity_class, severity_code, status_class, status_code,
     status_label, waiver_note,
 };
-use super::evidence::{EvidenceView, evidence_view};
 use super::page::{Anchors, Ctx, finding_order};
 use crate::render::text::plural;
 use crate::report::scan::KeyStatus;
