@@ -85,6 +85,20 @@ fn hostile_inventory() -> Inventory {
     inv
 }
 
+/// Outside the shipped script, no payload that markup could act on appears as it is.
+fn assert_no_payload_unescaped(page: &str) {
+    let without_script = page.replacen(&format!("<script>{}</script>", html::SCRIPT), "", 1);
+    for p in PAYLOADS
+        .iter()
+        .filter(|p| p.contains(['<', '>', '"', '\'', '\u{202e}', '\u{2066}']))
+    {
+        assert!(
+            !without_script.contains(p),
+            "payload {p:?} appears unescaped"
+        );
+    }
+}
+
 /// Escapes like askama's HTML escaper.
 fn esc(s: &str) -> String {
     s.replace('&', "&#38;")
@@ -316,16 +330,7 @@ fn html_escapes_hostile_aws_text() {
         html.contains("[U+202E]"),
         "the RTL override is shown, not dropped"
     );
-    let without_script = html.replacen(&format!("<script>{}</script>", html::SCRIPT), "", 1);
-    for p in PAYLOADS
-        .iter()
-        .filter(|p| p.contains(['<', '>', '"', '\'', '\u{202e}', '\u{2066}']))
-    {
-        assert!(
-            !without_script.contains(p),
-            "payload {p:?} appears unescaped"
-        );
-    }
+    assert_no_payload_unescaped(&html);
     // The payloads are shown, escaped (names, tags, descriptions, policies, gaps).
     assert!(
         html.contains(&esc("prod/x0/<script>window.__pwned=1</script>")),
@@ -885,16 +890,7 @@ fn html_evidence_is_readable_escaped_and_bounded() {
     report.findings[i].evidence = secretlens::report::Evidence::new(&hostile);
     assert!(report.findings[i].evidence.json().len() > 500_000);
     let page = html::render(&report);
-    let without_script = page.replacen(&format!("<script>{}</script>", html::SCRIPT), "", 1);
-    for p in PAYLOADS
-        .iter()
-        .filter(|p| p.contains(['<', '>', '"', '\'', '\u{202e}', '\u{2066}']))
-    {
-        assert!(
-            !without_script.contains(p),
-            "payload {p:?} appears unescaped"
-        );
-    }
+    assert_no_payload_unescaped(&page);
     let row = page
         .find(&format!("id=\"finding-{}\"", report.findings[i].id))
         .expect("the finding's row");

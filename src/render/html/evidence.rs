@@ -216,7 +216,7 @@ impl Builder {
             let has = |names: &[&str]| {
                 items
                     .iter()
-                    .any(|i| names.iter().any(|n| i.get(*n).is_some()))
+                    .any(|i| names.iter().any(|n| i.get(n).is_some()))
             };
             columns.push(Column::Principal);
             if has(&KIND_KEYS) {
@@ -274,7 +274,7 @@ impl Builder {
     }
 
     fn cell(&mut self, item: &Node, column: &Column) -> Vec<String> {
-        let first = |names: &[&str]| names.iter().find_map(|n| item.get(*n));
+        let first = |names: &[&str]| names.iter().find_map(|n| item.get(n));
         match column {
             Column::Principal => self.lines(first(&PRINCIPAL_KEYS)),
             Column::Kind => self.lines(first(&KIND_KEYS)),
@@ -300,7 +300,7 @@ impl Builder {
                 vec![self.text(&format!("{access}: {list}"))]
             }
             Column::Statements => self.lines(item.get("statements")),
-            Column::Key(k) => self.lines(item.get(*k)),
+            Column::Key(k) => self.lines(item.get(k)),
         }
     }
 
