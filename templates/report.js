@@ -15,11 +15,12 @@
   if (!form) { return; }
   var all = function (sel, root) { return Array.prototype.slice.call((root || d).querySelectorAll(sel)); };
 
-  // Long prose is open without JavaScript; fold it on screen, unfold it for print.
+  // Long prose is open without JavaScript; fold it on screen, unfold it for print (all but
+  // the raw evidence JSON, which the printed rows already say).
   all("details[data-fold]").forEach(function (el) { el.open = false; });
   var before = [];
   window.addEventListener("beforeprint", function () {
-    before = all("details").map(function (el) { var o = el.open; el.open = true; return [el, o]; });
+    before = all("details:not(.raw-evidence)").map(function (el) { var o = el.open; el.open = true; return [el, o]; });
   });
   window.addEventListener("afterprint", function () {
     before.forEach(function (p) { p[0].open = p[1]; });

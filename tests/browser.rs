@@ -16,6 +16,7 @@ use std::process::Command;
 use secretlens::config::Config;
 use secretlens::evaluate::evaluate;
 use secretlens::render::html;
+use secretlens::report::Status;
 use serde_json::Value;
 
 fn browser_dir() -> PathBuf {
@@ -182,6 +183,72 @@ fn demo_report_in_chromium() {
     );
     assert_eq!(n(&p["after_reset"]["visible_rows"]), total);
     assert_eq!(p["after_reset"]["first_card"], p["initial"]["first_card"]);
+
+    // Evidence an auditor reads: no raw JSON on the cards outside the "raw evidence"
+    // disclosures, which hold it.
+    let ev = &p["evidence"];
+    assert_eq!(
+        ev["raw_json_outside"],
+        serde_json::json!([]),
+        "raw JSON outside the disclosures"
+    );
+    assert!(n(&ev["evidence_lists"]) > 100, "{ev}");
+    assert_eq!(n(&ev["raw_disclosures"]), n(&ev["evidence_lists"]), "{ev}");
+    assert_eq!(
+        n(&ev["raw_disclosures_with_json"]),
+        n(&ev["raw_disclosures"]),
+        "{ev}"
+    );
+    assert_eq!(n(&ev["rfc3339_outside"]), 0, "dates read as dates: {ev}");
+    assert!(
+        n(&ev["tables_with_dates"]) > 0,
+        "an evidence table with a date: {ev}"
+    );
+    assert!(
+        n(&ev["reader_tables"]) > 0,
+        "readers as principal, kind, access, statements: {ev}"
+    );
+    // Each failing finding on a card shows its check's remediation command.
+    let secrets: std::collections::HashSet<&str> =
+        report.secrets.iter().map(|s| s.arn.as_str()).collect();
+    let with_cli: std::collections::HashSet<&str> = report
+        .checks
+        .iter()
+        .filter(|c| !c.remediation_cli.trim().is_empty())
+        .map(|c| c.id.as_str())
+        .collect();
+    let failing: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail && secrets.contains(&*f.resource.arn))
+        .collect();
+    assert_eq!(n(&ev["failing_rows"]), failing.len() as u64, "{ev}");
+    let fixable = failing
+        .iter()
+        .filter(|f| with_cli.contains(&*f.check_id))
+        .count();
+    assert!(fixable > 0);
+    assert_eq!(n(&ev["failing_with_fix"]), fixable as u64, "{ev}");
+    // Passing findings: one disclosure per card that has them, which opens on a click.
+    let with_passing = report
+        .secrets
+        .iter()
+        .filter(|s| {
+            s.counts.get(&Status::Pass).is_some_and(|n| *n > 0)
+                || s.counts.get(&Status::NotApplicable).is_some_and(|n| *n > 0)
+        })
+        .count();
+    assert!(with_passing > 0);
+    assert_eq!(n(&ev["passing_disclosures"]), with_passing as u64, "{ev}");
+    assert_eq!(n(&ev["passing_outside"]), 0, "{ev}");
+    let summary = ev["passing_summaries"][0].as_str().expect("summary");
+    assert!(
+        summary.contains(" passed") || summary.contains(" not applicable"),
+        "{summary}"
+    );
+    assert_eq!(ev["passing_row_visible_before"], false, "{ev}");
+    assert_eq!(ev["passing_open_after_click"], true, "{ev}");
+    assert_eq!(ev["passing_row_visible_after"], true, "{ev}");
 }
 
 const PAYLOADS: &[&str] = &[
@@ -232,6 +299,9 @@ fn hostile_report_in_chromium_runs_no_injected_script() {
         n(&p["fail_only"]["visible_rows"]) < total,
         "filtering works here too"
     );
+    let ev = &p["evidence"];
+    assert_eq!(ev["raw_json_outside"], serde_json::json!([]), "{ev}");
+    assert!(n(&ev["evidence_lists"]) > 0, "{ev}");
 }
 
 /// A compact report (above the 500-secret threshold): whole cards are filtered by their

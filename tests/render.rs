@@ -87,6 +87,20 @@ fn hostile_inventory() -> Inventory {
     inv
 }
 
+/// Outside the shipped script, no payload that markup could act on appears as it is.
+fn assert_no_payload_unescaped(page: &str) {
+    let without_script = page.replacen(&format!("<script>{}</script>", html::SCRIPT), "", 1);
+    for p in PAYLOADS
+        .iter()
+        .filter(|p| p.contains(['<', '>', '"', '\'', '\u{202e}', '\u{2066}']))
+    {
+        assert!(
+            !without_script.contains(p),
+            "payload {p:?} appears unescaped"
+        );
+    }
+}
+
 /// Escapes like askama's HTML escaper.
 fn esc(s: &str) -> String {
     s.replace('&', "&#38;")
@@ -318,16 +332,7 @@ fn html_escapes_hostile_aws_text() {
         html.contains("[U+202E]"),
         "the RTL override is shown, not dropped"
     );
-    let without_script = html.replacen(&format!("<script>{}</script>", html::SCRIPT), "", 1);
-    for p in PAYLOADS
-        .iter()
-        .filter(|p| p.contains(['<', '>', '"', '\'', '\u{202e}', '\u{2066}']))
-    {
-        assert!(
-            !without_script.contains(p),
-            "payload {p:?} appears unescaped"
-        );
-    }
+    assert_no_payload_unescaped(&html);
     // The payloads are shown, escaped (names, tags, descriptions, policies, gaps).
     assert!(
         html.contains(&esc("prod/x0/<script>window.__pwned=1</script>")),
@@ -854,6 +859,83 @@ fn sample_reports_are_fresh() {
 }
 
 /// A large report (above the 500-secret threshold) stays compact: passing findings are counts,
+/// Evidence is shown as rows and tables, never as raw JSON outside its disclosure; hostile
+/// keys and values stay escaped and cleaned, and a huge evidence is cut with a note.
+#[test]
+fn html_evidence_is_readable_escaped_and_bounded() {
+    let mut report = evaluate(&hostile_inventory(), &Config::default(), now());
+    let i = report
+        .findings
+        .iter()
+        .position(|f| f.check_id == "SL101" && f.status == Status::Fail)
+        .expect("a failing SL101 finding");
+    let mut hostile = serde_json::Map::new();
+    for (n, p) in PAYLOADS.iter().enumerate() {
+        hostile.insert(format!("key_{n}_{p}"), serde_json::json!(p));
+    }
+    hostile.insert(
+        "readers".to_string(),
+        serde_json::Value::Array(
+            (0..5_000)
+                .map(|n| {
+                    serde_json::json!({
+                        "principal_arn": format!("arn:aws:iam::1:role/{}{n}", PAYLOADS[n % PAYLOADS.len()]),
+                        "kind": "role",
+                        "conditional_on": [],
+                        "statements": vec![PAYLOADS[1]; 3],
+                    })
+                })
+                .collect(),
+        ),
+    );
+    hostile.insert(
+        "when".to_string(),
+        serde_json::json!("2026-05-01T10:30:00Z"),
+    );
+    report.findings[i].evidence = secretlens::report::Evidence::new(&hostile);
+    assert!(report.findings[i].evidence.json().len() > 500_000);
+    let page = html::render(&report);
+    assert_no_payload_unescaped(&page);
+    let row = page
+        .find(&format!("id=\"finding-{}\"", report.findings[i].id))
+        .expect("the finding's row");
+    let end = row + page[row..].find("</details>").expect("its raw disclosure");
+    let li = &page[row..end];
+    // Humanised, cleaned, escaped keys; dates as dates; readers as a bounded table.
+    assert!(
+        li.contains(&format!(
+            "<dt>Key 0 {}</dt><dd>{}</dd>",
+            esc("<script>window. pwned=1</script>"),
+            esc(PAYLOADS[0])
+        )),
+        "keys are humanised and escaped"
+    );
+    assert!(li.contains("[U+202E]txt.exe"), "bidi overrides are shown");
+    assert!(
+        li.contains("<dt>When</dt><dd>2026-05-01 10:30 UTC ("),
+        "dates read as dates"
+    );
+    assert!(
+        li.contains("<th>Principal</th><th>Kind</th><th>Access</th><th>Granting statements</th>")
+    );
+    assert!(
+        li.contains("more rows, see report.json"),
+        "the table is cut"
+    );
+    assert!(li.contains("<details class=\"raw-evidence\"><summary>raw evidence</summary>"));
+    // (The remediation command before it may hold JSON: a command line, not evidence.)
+    let visible = &li[li.find("<dl class=\"evd\">").expect("rows")
+        ..li.find("<details class=\"raw-evidence\">")
+            .expect("disclosure")];
+    assert!(
+        !visible.contains("{&#34;") && !visible.contains("[{"),
+        "raw JSON outside the disclosure"
+    );
+    assert!(li.len() < 120_000, "{} bytes for one finding", li.len());
+    // Its remediation command: the hostile name is not pasted into a shell command.
+    assert!(li.contains("<div class=\"fix\"><span>Remediation</span><pre><code>aws secretsmanager rotate-secret --secret-id SECRET_ARN "));
+}
+
 /// `error` findings that share a cause are one row per secret, no evidence column, and the
 /// page stays under a size bound per secret. Every secret still has its card.
 #[test]
@@ -893,7 +975,7 @@ fn large_report_groups_errors_and_stays_small() {
         "{errors} error findings became {grouped} groups and {single} rows"
     );
     assert!(
-        !cards.contains("class=\"ev\""),
+        !cards.contains("class=\"evd\"") && !cards.contains("raw-evidence"),
         "no evidence in a large report's secret cards"
     );
     assert!(
@@ -919,6 +1001,7 @@ fn large_report_groups_errors_and_stays_small() {
             passing: html::Passing::Full,
         },
     );
-    assert!(full.contains("<code class=\"ev\">") && !full.contains("could not be evaluated: "));
+    assert!(full.contains("<dl class=\"evd\">") && !full.contains("could not be evaluated: "));
+    assert!(full.contains("<details class=\"raw-evidence\">"));
     assert!(full.contains("id=\"secret-index\"") && full.contains("<li id=\"finding-"));
 }

@@ -154,6 +154,55 @@ try {
   out.sorted_by_name = await choose("f-sort", "name");
   await choose("f-sort", "default");
   out.after_reset = await state();
+  // Evidence on the secret cards: readable rows and tables, raw JSON only inside the
+  // "raw evidence" disclosures (remediation commands, which may hold a JSON argument, aside),
+  // the passing findings behind one disclosure that opens, commands beside failing findings.
+  // (Skipped on the benchmark's very large pages: it copies every card.)
+  out.evidence = await page.evaluate(() => {
+    const cards = [...document.querySelectorAll("#secret-cards > article")];
+    if (cards.length > 5000) { return { skipped: cards.length }; }
+    const rawJson = [];
+    for (const c of cards) {
+      const copy = c.cloneNode(true);
+      copy.querySelectorAll("details.raw-evidence, .fix").forEach((e) => e.remove());
+      const t = copy.textContent;
+      for (const needle of ['{"', "[{"]) {
+        const at = t.indexOf(needle);
+        if (at !== -1) { rawJson.push(c.id + ": " + t.slice(Math.max(0, at - 80), at + 80)); }
+      }
+    }
+    const tables = [...document.querySelectorAll("#secret-cards table.evt")];
+    const heads = (t) => [...t.querySelectorAll("th")].map((th) => th.textContent);
+    const cellDate = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(/;
+    const rows = [...document.querySelectorAll("#secret-cards dl.evd")];
+    return {
+      raw_json_outside: rawJson,
+      raw_disclosures: document.querySelectorAll("#secret-cards details.raw-evidence").length,
+      raw_disclosures_with_json: [...document.querySelectorAll("#secret-cards details.raw-evidence code")]
+        .filter((c) => /^[{[]/.test(c.textContent)).length,
+      evidence_lists: rows.length,
+      rfc3339_outside: rows.filter((r) => /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(r.textContent)).length,
+      tables: tables.length,
+      tables_with_dates: tables.filter((t) => [...t.querySelectorAll("td > div")].some((d) => cellDate.test(d.textContent))).length,
+      reader_tables: tables.filter((t) => heads(t).slice(0, 4).join("|") === "Principal|Kind|Access|Granting statements").length,
+      failing_rows: document.querySelectorAll("#secret-cards li.sf").length,
+      failing_with_fix: [...document.querySelectorAll("#secret-cards li.sf")]
+        .filter((li) => /^(aws|secretlens) /.test(li.querySelector(":scope > .fix pre code")?.textContent ?? "")).length,
+      passing_disclosures: document.querySelectorAll("#secret-cards details.passing").length,
+      passing_outside: document.querySelectorAll("#secret-cards > article > ul.fl > li.sp:not(.cr), #secret-cards > article > ul.fl > li.sn").length,
+      passing_summaries: [...document.querySelectorAll("#secret-cards details.passing > summary")].map((s) => s.textContent),
+    };
+  });
+  // Open the first passing disclosure by clicking its summary: its rows become visible.
+  const passing = page.locator("#secret-cards details.passing").first();
+  if (await passing.count()) {
+    const firstRow = () => passing.evaluate((d) => d.querySelector("li").checkVisibility());
+    out.evidence.passing_row_visible_before = await firstRow();
+    await passing.locator(":scope > summary").click();
+    out.evidence.passing_open_after_click = await passing.evaluate((d) => d.open);
+    out.evidence.passing_row_visible_after = await firstRow();
+  }
+  log("evidence");
   out.pwned_after = await page.evaluate(() => typeof window.__pwned !== "undefined");
   out.csp_after = await page.evaluate(() => window.__csp);
   if (shot) {

@@ -9,11 +9,13 @@ use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
+use super::evidence::{EvidenceView, evidence_view};
 use super::format::{
     ChangeBadge, Counts, change_badge, check_anchor, cl, fmt_date_relative, pretty_policy,
     push_token, row_class, secret_anchor, severity_class, status_code, waiver_note,
 };
 use super::page::{Anchors, Ctx, finding_order};
+use crate::render::text::plural;
 use crate::report::{DidRead, Finding, Gap, Report, SecretSummary};
 use crate::sanitize::{clean, clean_multiline};
 use crate::vocab::{Category, Severity, Status};
@@ -45,7 +47,11 @@ pub(super) struct CardRow<'a> {
     /// The check's name (full reports only).
     pub(super) check_name: Cow<'a, str>,
     pub(super) message: Cow<'a, str>,
-    pub(super) evidence: Cow<'a, str>,
+    /// Readable evidence and its raw JSON (full reports only).
+    pub(super) evidence: Option<EvidenceView>,
+    /// A failing finding's remediation command (full reports only), with the secret's ARN
+    /// and name in place of `SECRET_ARN` and `SECRET_NAME` when they are shell-safe.
+    pub(super) fix: Option<String>,
     pub(super) waiver: Option<String>,
 }
 
@@ -75,16 +81,22 @@ pub(super) struct SecretView<'a> {
     pub(super) policy_note: String,
     /// Calls about this secret that failed.
     pub(super) gaps: Vec<String>,
-    /// Failing first, then error (grouped by cause in a compact report), suppressed, passing.
+    /// Failing first, then error (grouped by cause in a compact report), suppressed, and
+    /// passing findings that changed since the baseline.
     pub(super) rows: Vec<CardRow<'a>>,
+    /// A full report's other passing and not-applicable findings, behind one disclosure.
+    pub(super) passing: Vec<CardRow<'a>>,
+    /// Its summary line: `14 checks passed, 2 not applicable`.
+    pub(super) passing_summary: String,
     /// "Can read" (effective access): principal, kind, `allowed` or `conditional: keys`.
     pub(super) readers: Vec<(String, String, String)>,
     /// Who read it, from CloudTrail; `None` when not collected.
     pub(super) did_read: Option<DidReadView>,
 }
 
-/// Cleaned check ids and their anchors, computed once per check rather than per row.
-pub(super) struct Links(HashMap<String, (String, String)>);
+/// Cleaned check ids and their anchors, computed once per check rather than per row, and
+/// the checks' remediation commands (cleaned).
+pub(super) struct Links(HashMap<String, (String, String)>, HashMap<String, String>);
 
 impl Links {
     pub(super) fn new(r: &Report) -> Self {
@@ -99,7 +111,17 @@ impl Links {
             }
             last = Some(id);
         }
-        Links(map)
+        let fixes = r
+            .checks
+            .iter()
+            .filter(|c| !c.remediation_cli.trim().is_empty())
+            .map(|c| (c.id.clone(), clean(c.remediation_cli.trim())))
+            .collect();
+        Links(map, fixes)
+    }
+    /// The check's remediation command, if it has one.
+    pub(super) fn fix(&self, id: &str) -> Option<&str> {
+        self.1.get(id).map(String::as_str)
     }
     pub(super) fn get(&self, id: &str) -> (&str, &str) {
         self.0
@@ -149,7 +171,8 @@ fn group_errors<'a>(
                 checks: list.iter().map(|f| links.get(&f.check_id)).collect(),
                 check_name: Cow::Borrowed(""),
                 message: Cow::Owned(format!("could not be evaluated: {}", cl(message))),
-                evidence: Cow::Borrowed(""),
+                evidence: None,
+                fix: None,
                 waiver: None,
             };
             (list.len(), message, row)
@@ -269,12 +292,52 @@ fn card_row<'a>(f: &'a Finding, i: usize, c: &'a Cards<'_>) -> CardRow<'a> {
         message: cl(&f.message),
         // A compact (large) report leaves evidence to report.json.
         evidence: if compact || f.evidence.is_empty() {
-            Cow::Borrowed("")
+            None
         } else {
-            Cow::Owned(clean_multiline(f.evidence.json()))
+            evidence_view(f.evidence.json(), c.r.as_of)
+        },
+        fix: match c.links.fix(&f.check_id) {
+            Some(cli) if !compact && f.status == Status::Fail => {
+                Some(fill_placeholders(cli, &f.resource.arn, &f.resource.name))
+            }
+            _ => None,
         },
         waiver: waiver_note(f),
     }
+}
+
+/// A remediation command for one secret: `SECRET_ARN` and `SECRET_NAME` (whole words) become
+/// the secret's ARN and name when those are shell-safe (`[A-Za-z0-9/_+=.@:-]`; AWS allows no
+/// more in names, but report.json can be edited), else stay placeholders.
+fn fill_placeholders(cli: &str, arn: &str, name: &str) -> String {
+    let safe = |v: &str| {
+        !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+=.@:-".contains(c))
+    };
+    let mut out = cli.to_string();
+    for (placeholder, value) in [("SECRET_ARN", arn), ("SECRET_NAME", name)] {
+        if !safe(value) {
+            continue;
+        }
+        let mut filled = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(placeholder) {
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            let before = rest[..at].chars().next_back();
+            let after = rest[at + placeholder.len()..].chars().next();
+            filled.push_str(&rest[..at]);
+            if word(before) || word(after) {
+                filled.push_str(placeholder);
+            } else {
+                filled.push_str(value);
+            }
+            rest = &rest[at + placeholder.len()..];
+        }
+        filled.push_str(rest);
+        out = filled;
+    }
+    out
 }
 
 /// A compact card's KMS key: without the `arn:…:kms:REGION:ACCOUNT:` prefix when the key is in
@@ -435,6 +498,10 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
     });
     let mut rows: Vec<CardRow<'a>> = Vec::with_capacity(findings.len() + groups.len());
     // Failing, then the error groups with the other errors, then suppressed and passing rows.
+    // A full report puts the passing and not-applicable rows (those that did not change since
+    // the baseline) behind one disclosure.
+    let mut passing = Vec::new();
+    let (mut pass, mut na) = (0, 0);
     let mut groups = Some(groups);
     for (f, i) in findings {
         if f.status > Status::Error
@@ -442,11 +509,28 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
         {
             rows.extend(g);
         }
-        rows.push(card_row(f, i, c));
+        let row = card_row(f, i, c);
+        match f.status {
+            Status::Pass | Status::NotApplicable if f.change.is_none() => {
+                if f.status == Status::Pass {
+                    pass += 1;
+                } else {
+                    na += 1;
+                }
+                passing.push(row);
+            }
+            _ => rows.push(row),
+        }
     }
     if let Some(g) = groups.take() {
         rows.extend(g);
     }
+    let passing_summary = match (pass, na) {
+        (0, 0) => String::new(),
+        (0, na) => format!("{} not applicable", plural(na, "check")),
+        (pass, 0) => format!("{} passed", plural(pass, "check")),
+        (pass, na) => format!("{} passed, {na} not applicable", plural(pass, "check")),
+    };
     SecretView {
         anchor: secret_anchor(&s.arn),
         region_key: ctx.region_key(&s.region),
@@ -491,6 +575,8 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
             })
             .collect(),
         rows,
+        passing,
+        passing_summary,
         readers: s
             .readers
             .iter()
@@ -514,6 +600,35 @@ fn secret_view<'a>(s: &'a SecretSummary, c: &'a Cards<'_>) -> SecretView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remediation_commands_name_the_secret_when_it_is_shell_safe() {
+        let arn = "arn:aws:secretsmanager:us-east-1:1:secret:prod/db-AbC";
+        assert_eq!(
+            fill_placeholders(
+                "aws secretsmanager rotate-secret --secret-id SECRET_ARN",
+                arn,
+                "prod/db"
+            ),
+            format!("aws secretsmanager rotate-secret --secret-id {arn}")
+        );
+        assert_eq!(
+            fill_placeholders("secretlens who-can-read SECRET_NAME --x", arn, "prod/db"),
+            "secretlens who-can-read prod/db --x"
+        );
+        // Part of a longer word: left alone.
+        assert_eq!(
+            fill_placeholders("Variables={DB_SECRET_ARN=SECRET_ARN}", arn, "n"),
+            format!("Variables={{DB_SECRET_ARN={arn}}}")
+        );
+        // Not shell-safe: the placeholder stays.
+        for hostile in ["a;rm -rf ~", "$(id)", "x'y", "", "rds!db"] {
+            assert_eq!(
+                fill_placeholders("x --secret-id SECRET_ARN SECRET_NAME", hostile, hostile),
+                "x --secret-id SECRET_ARN SECRET_NAME"
+            );
+        }
+    }
 
     #[test]
     fn compact_keys_drop_the_secrets_own_prefix() {

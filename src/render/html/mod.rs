@@ -21,6 +21,7 @@ mod cards;
 mod charts;
 mod checks;
 mod csp;
+mod evidence;
 mod format;
 mod page;
 mod sections;

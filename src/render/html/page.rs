@@ -29,6 +29,8 @@ pub(super) struct Ctx {
     pub(super) regions: BTreeMap<String, String>,
     pub(super) accounts: BTreeMap<String, String>,
     pub(super) collapse_passing: bool,
+    /// The report's as-of time: evidence dates are shown relative to it.
+    pub(super) as_of: chrono::DateTime<chrono::Utc>,
 }
 
 impl Ctx {
@@ -70,6 +72,7 @@ impl Ctx {
             accounts: tokens(accounts, 'a'),
             collapse_passing: options.passing == Passing::Summary
                 && r.secrets.len() > PASSING_SUMMARY_THRESHOLD,
+            as_of: r.as_of,
         }
     }
     pub(super) fn region(&self, region: &str) -> String {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
+use super::evidence::{EvidenceView, evidence_view};
 use super::format::{
     ChangeBadge, Counts, category_code, change_badge, change_code, check_anchor, code,
     display_name, fmt_time, region_label, severity_class, severity_code, status_class, status_code,
@@ -16,7 +17,7 @@ use super::page::{Anchors, Ctx, finding_order};
 use crate::render::text::plural;
 use crate::report::scan::KeyStatus;
 use crate::report::{Change, ControlStatus, Finding, Report};
-use crate::sanitize::{clean, clean_multiline};
+use crate::sanitize::clean;
 use crate::vocab::{Category, Severity, Status};
 
 #[derive(Serialize)]
@@ -113,7 +114,8 @@ pub(super) struct FindingRow {
     pub(super) kind: String,
     pub(super) region: String,
     pub(super) message: String,
-    pub(super) evidence: String,
+    /// Readable evidence and its raw JSON (full reports only).
+    pub(super) evidence: Option<EvidenceView>,
     /// For a suppressed finding: the waiver's reason, owner and expiry.
     pub(super) waiver: Option<String>,
 }
@@ -575,14 +577,10 @@ pub(super) fn finding_row(f: &Finding, anchor: &str, ctx: &Ctx) -> FindingRow {
         region: region_label(&f.resource.region),
         message: clean(&f.message),
         // A compact (large) report leaves evidence to report.json.
-        evidence: if ctx.collapse_passing {
-            String::new()
+        evidence: if ctx.collapse_passing || f.evidence.is_empty() {
+            None
         } else {
-            clean_multiline(if f.evidence.is_empty() {
-                ""
-            } else {
-                f.evidence.json()
-            })
+            evidence_view(f.evidence.json(), ctx.as_of)
         },
         waiver: waiver_note(f),
     }

@@ -87,6 +87,8 @@ fn view_model_checks_and_secrets() {
                 &s.facts,
                 &s.tags,
                 &s.rows,
+                &s.passing_summary,
+                &s.passing,
             )
         })
         .collect();
