@@ -534,6 +534,25 @@ fn no_credentials_is_one_line_saying_so() {
         run.describe()
     );
     assert!(run.stderr.contains("aws sso login"), "{}", run.describe());
+
+    // Off EC2 with the metadata service enabled, the chain ends with its failure (here a
+    // dead loopback port stands in for the metadata address, which tests never probe): still
+    // "no credentials", not "could not reach AWS".
+    let imds = format!("http://127.0.0.1:{}", common::free_port());
+    let run = first_contact(
+        &sb,
+        &["--regions", "us-east-1", "--endpoint-url", &dead],
+        &[
+            ("AWS_EC2_METADATA_DISABLED", "false"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds),
+        ],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    );
+    assert!(
+        run.stderr.contains("no AWS credentials were found"),
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]

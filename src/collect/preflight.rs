@@ -254,6 +254,11 @@ where
         "failed to load credentials",
         "credentialsnotloaded",
         "the credential provider",
+        // The default chain's last provider is the instance metadata service: off an EC2
+        // instance its failure ("an error occurred while loading credentials: failed to load
+        // IMDS session token: …") is what a machine without credentials reports.
+        "while loading credentials",
+        "imds",
     ]) {
         "no AWS credentials were found (environment, profile, SSO, container or instance role); \
          set AWS_PROFILE or pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
