@@ -230,7 +230,7 @@ pub fn judge(facts: &Facts, usage: &Usage) -> Report {
             }
         } else if missing {
             problems.push(format!(
-                "note: {action} {what} ({}, not used by this configuration): enabling it would make {}",
+                "note: {action} {what} ({}, not used by this configuration); if it is used: {}",
                 feature.name(),
                 consequence(checks, effect),
                 what = if verdict == Verdict::Denied {
