@@ -256,7 +256,7 @@ impl Engine {
                 }
             }
             // rules-keys-encoded: validators that read the buffer around the match or decode the
-            // secret (they may replace the secret and its offset; see validate.rs).
+            // secret (they may replace the secret and its offset; see validate/mod.rs).
             if !rule
                 .checks
                 .iter()

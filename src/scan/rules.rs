@@ -45,7 +45,7 @@ pub enum Check {
     // rules-saas
     /// `discord-id`: the first part of a Discord bot token decodes to a numeric user id.
     DiscordId,
-    // rules-keys-encoded: validators of keys/hashes/encoded/jwt.toml (validate.rs, same block).
+    // rules-keys-encoded: validators of keys/hashes/encoded/jwt.toml (validate/mod.rs, `keys_encoded_check`).
     PemBlock,
     PuttyBlock,
     Base64Pem,
@@ -58,9 +58,9 @@ pub enum Check {
     DocPassword,
     Jose,
     HashDoc,
-    // rules-generic: natural-language, non-ASCII and keyword values (see validate.rs `looks_like_words`).
+    // rules-generic: natural-language, non-ASCII and keyword values (see validate/text.rs `looks_like_words`).
     Words,
-    // rules-generic: entropy >= 2.5, or >= 2.0 with three character classes (validate.rs `is_varied`).
+    // rules-generic: entropy >= 2.5, or >= 2.0 with three character classes (validate/tokens.rs `is_varied`).
     Varied,
 }
 
