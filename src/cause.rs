@@ -103,28 +103,10 @@ pub fn describe(operation: &Operation, code: &str, message: &str) -> String {
     let has = |needles: &[&str]| needles.iter().any(|n| m.contains(n));
     match code {
         "DispatchFailure" => {
-            let why = if has(&["connection refused"]) {
-                "connection refused"
-            } else if has(&[
-                "dns",
-                "failed to lookup",
-                "name or service not known",
-                "no such host",
-                "nodename nor servname",
-            ]) {
-                "the host name does not resolve"
-            } else if has(&["certificate", "tls", "ssl", "handshake"]) {
-                "the TLS handshake failed"
-            } else if has(&["timed out", "timeout"]) {
-                "the connection timed out"
-            } else if has(&["reset", "broken pipe", "closed", "eof"]) {
-                "the connection was dropped"
-            } else if has(&["credential", "no providers"]) {
+            if has(&["credential", "no providers"]) {
                 return "the request was not sent: no credentials could be loaded".to_string();
-            } else {
-                "no answer"
-            };
-            format!("could not reach the endpoint: {why}")
+            }
+            format!("could not reach the endpoint: {}", transport_reason(&m))
         }
         "Timeout" => "the call timed out (collection.call_timeout_secs), also after retries"
             .to_string(),
@@ -193,6 +175,32 @@ pub fn describe(operation: &Operation, code: &str, message: &str) -> String {
         | "InvalidRequestException" => "AWS rejected the request as invalid".to_string(),
         "" => "the call failed".to_string(),
         _ => "AWS refused the call".to_string(),
+    }
+}
+
+/// Why a request got no answer, from its lower-cased error text (the whole cause chain is
+/// best): "connection refused", "the host name does not resolve", … Shared by gaps and the
+/// identity preflight.
+pub(crate) fn transport_reason(lower: &str) -> &'static str {
+    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
+    if has(&["connection refused"]) {
+        "connection refused"
+    } else if has(&[
+        "dns",
+        "failed to lookup",
+        "name or service not known",
+        "no such host",
+        "nodename nor servname",
+    ]) {
+        "the host name does not resolve"
+    } else if has(&["certificate", "tls", "ssl", "handshake"]) {
+        "the TLS handshake failed"
+    } else if has(&["timed out", "timeout"]) {
+        "the connection timed out"
+    } else if has(&["reset", "broken pipe", "closed", "eof"]) {
+        "the connection was dropped"
+    } else {
+        "no answer"
     }
 }
 

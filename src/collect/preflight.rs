@@ -290,15 +290,7 @@ where
         err,
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
     ) {
-        let cause = if has(&["connection refused"]) {
-            "connection refused"
-        } else if has(&["dns", "failed to lookup", "name or service not known"]) {
-            "the host name does not resolve"
-        } else if has(&["timed out", "timeout"]) {
-            "timed out"
-        } else {
-            "no answer"
-        };
+        let cause = crate::cause::transport_reason(&text);
         match endpoint {
             Some(url) => format!(
                 "could not reach the endpoint {url}: {cause}; check --endpoint-url (or AWS_ENDPOINT_URL) and that the service is up"
