@@ -93,7 +93,7 @@ pub struct Permission {
     pub effect: &'static str,
 }
 
-const ACCESS: &[&str] = &["SL603", "SL604", "SL605", "SL606"];
+const ACCESS: &[&str] = &["SL603", "SL604", "SL605", "SL606", "SL607"];
 const KEY_RESOLUTION: &[&str] = &[
     "SL401", "SL402", "SL403", "SL404", "SL503", "SL603", "SL604", "SL605", "SL606",
 ];

@@ -159,3 +159,55 @@ pub fn external_grants(
     }
     out
 }
+
+/// Who a role's trust policy lets call `sts:AssumeRole`: every principal it names (any
+/// account, the role's own included; an account root stands for the principals of that
+/// account whose identity policies allow it), each evaluated as if its own account allowed the
+/// call, plus `"*"` when the policy is public (see [`public_grants`]). Service principals are
+/// listed with their name as `principal` and an empty `account`.
+pub fn assumers(trust: &Policy, role_arn: &str) -> Vec<Grant> {
+    const ASSUME: &str = "sts:AssumeRole";
+    let mut out = public_grants(trust, role_arn, &[ASSUME], Org::Unknown);
+    let set = PolicySet {
+        identity: vec![allow_all_identity().clone()],
+        resource: Some(trust.clone()),
+        ..Default::default()
+    };
+    for (principal, kind, arn, account) in named_outsiders(trust, "", None) {
+        if kind == "any" {
+            continue;
+        }
+        let d = evaluate(&set, &Request::new(principal, ASSUME, role_arn));
+        if let Some(keys) = verdict(&d) {
+            out.push(Grant {
+                action: ASSUME.to_string(),
+                principal: arn,
+                account,
+                conditional_on: keys.to_vec(),
+                statements: d.statements.allow_texts("statement"),
+            });
+        }
+    }
+    out
+}
+
+/// Whether the trust policy lets the service `service` assume the role on behalf of any
+/// account (the confused deputy: no `aws:SourceAccount`/`aws:SourceArn` pins it): the service
+/// is evaluated with a probe source account and ARN. `Some(grant)` when it is still allowed.
+pub fn service_unpinned(trust: &Policy, role_arn: &str, service: &str) -> Option<Grant> {
+    let principal = crate::policy::Principal::parse(service).ok()?;
+    let set = PolicySet {
+        resource: Some(trust.clone()),
+        ..Default::default()
+    };
+    let mut req = Request::new(principal, "sts:AssumeRole", role_arn);
+    probe(&mut req, Org::Outside);
+    let d = evaluate(&set, &req);
+    verdict(&d).map(|keys| Grant {
+        action: "sts:AssumeRole".into(),
+        principal: service.to_string(),
+        account: String::new(),
+        conditional_on: keys.to_vec(),
+        statements: d.statements.allow_texts("statement"),
+    })
+}
