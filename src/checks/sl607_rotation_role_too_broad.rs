@@ -242,10 +242,14 @@ fn judge(
         let who: Vec<String> = other_assumers
             .iter()
             .map(|g| {
+                let who = match g.principal.strip_suffix(":root") {
+                    Some(_) => format!("any principal of account {} its policies allow", g.account),
+                    None => g.principal.clone(),
+                };
                 if g.conditional_on.is_empty() {
-                    g.principal.clone()
+                    who
                 } else {
-                    format!("{} (if {})", g.principal, g.conditional_on.join(", "))
+                    format!("{who} (if {})", g.conditional_on.join(", "))
                 }
             })
             .collect();
@@ -266,8 +270,9 @@ fn judge(
     if !other.is_empty() {
         let names: Vec<&str> = other.iter().take(3).map(|r| r.name.as_str()).collect();
         let more = if other.len() > 3 { ", …" } else { "" };
+        let noun = if other.len() == 1 { "secret" } else { "secrets" };
         problems.push(format!(
-            "can read {} secrets it does not rotate ({}{more})",
+            "can read {} {noun} it does not rotate ({}{more})",
             other.len(),
             names.join(", ")
         ));
@@ -407,7 +412,7 @@ mod tests {
         assert_eq!(status_of(&f, "prod/salesforce/client"), Status::Fail);
         let m = message(&f, "prod/salesforce/client");
         assert!(
-            m.contains("can read 1 secrets it does not rotate (prod/payments/db)"),
+            m.contains("can read 1 secret it does not rotate (prod/payments/db)"),
             "{m}"
         );
         let ev = &f
