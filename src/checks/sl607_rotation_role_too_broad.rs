@@ -137,7 +137,7 @@ impl Check for RotationRoleTooBroad {
             return;
         }
         // Resolve each secret's role first: the reach is computed once for the roles found.
-        let resolved: Vec<(&Secret, &str, Result<&IamRole, (Status, String)>)> = with_role
+        let resolved: Vec<(&Secret, &str, Resolved<'_>)> = with_role
             .into_iter()
             .map(|(s, arn)| (s, arn, resolve(ctx, arn)))
             .collect();
@@ -164,9 +164,12 @@ impl Check for RotationRoleTooBroad {
     }
 }
 
+/// A rotation role found in the IAM data, or the (status, message) that says why not.
+type Resolved<'a> = Result<&'a IamRole, (Status, String)>;
+
 /// The collected role named by `arn`, or the finding that says why it cannot be judged (or
 /// that it does not exist).
-fn resolve<'a>(ctx: &Context<'a>, arn: &str) -> Result<&'a IamRole, (Status, String)> {
+fn resolve<'a>(ctx: &Context<'a>, arn: &str) -> Resolved<'a> {
     let Some(account) = arn_account(arn) else {
         return Err((
             Status::Fail,
@@ -226,8 +229,8 @@ fn judge(
     let other: Vec<Readable> = reach
         .into_iter()
         .flatten()
-        .cloned()
         .filter(|r| r.arn != s.arn && (s.secret_type.is_none() || r.secret_type != s.secret_type))
+        .cloned()
         .collect();
     let missing = missing_policies(ctx, account, role);
     let mut notes = Vec::new();
