@@ -72,6 +72,59 @@ fn demo_ocsf_events_validate_with_py_ocsf_models() {
     assert_eq!((findings, controls), (DEMO_DETECTIONS, DEMO_COMPLIANCE));
 }
 
+/// With `--baseline`: findings still failing (activity Update), resolved (Close, status
+/// Resolved) and a baseline failure that is gone (one more Detection Finding) validate too.
+#[test]
+fn baseline_activities_validate() {
+    let sb = Sandbox::new();
+    let run = sb.run(["demo", "--out", "base", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let mut baseline: Value = serde_json::from_str(
+        &std::fs::read_to_string(sb.join("base/report.json")).expect("report.json"),
+    )
+    .expect("JSON");
+    let findings = baseline["findings"].as_array_mut().expect("findings");
+    let mut gone = findings
+        .iter()
+        .find(|f| f["status"] == "fail")
+        .expect("a failing finding")
+        .clone();
+    gone["id"] = "00000000000000ff".into();
+    findings.push(gone);
+    let fixed = findings
+        .iter_mut()
+        .find(|f| f["status"] == "pass")
+        .expect("a passing finding");
+    fixed["status"] = "fail".into();
+    sb.write("baseline.json", &baseline.to_string());
+    let run = sb.run([
+        "demo",
+        "--out",
+        "out",
+        "--format",
+        "json,ocsf",
+        "--baseline",
+        "baseline.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let summary = validate(&sb.join("out/report.ocsf.jsonl"));
+    assert_eq!(summary["errors"], serde_json::json!([]), "{summary:#}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(sb.join("out/report.json")).expect("report.json"),
+    )
+    .expect("JSON");
+    let findings = report["findings"].as_array().expect("findings").len();
+    assert_eq!(summary["classes"]["2004"], findings + 1, "{summary:#}");
+    let text = std::fs::read_to_string(sb.join("out/report.ocsf.jsonl")).expect("written");
+    let activities: std::collections::BTreeSet<u64> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
+        .filter(|e| e["class_uid"] == 2004)
+        .filter_map(|e| e["activity_id"].as_u64())
+        .collect();
+    assert_eq!(activities, [1, 2, 3].into(), "create, update and close");
+}
+
 const DEMO_DETECTIONS: usize = 861;
 const DEMO_COMPLIANCE: usize = 28;
 

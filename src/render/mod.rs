@@ -74,6 +74,24 @@ pub fn write_files(
     Ok(written)
 }
 
+/// Runs a streaming renderer into memory: the text it writes (JSON, so UTF-8).
+fn stream_to_string(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Runs a streaming renderer into the file `path`, through a 1 MiB buffer.
+fn stream_to_file(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    write(&mut out)?;
+    out.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::report::Report;
