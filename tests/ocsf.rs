@@ -156,24 +156,15 @@ fn the_validator_reports_what_is_wrong() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.starts_with("line 1: finding_info.titel")),
-        "{errors:?}"
-    );
-    assert!(
-        errors.iter().any(|e| e.starts_with("line 2: type_uid")),
-        "{errors:?}"
-    );
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.starts_with("line 3: class_uid 2001")),
-        "{errors:?}"
-    );
-    assert!(
-        errors.iter().any(|e| e.starts_with("line 4: finding_info")),
-        "{errors:?}"
-    );
+    for want in [
+        "line 1: finding_info.titel",
+        "line 2: type_uid",
+        "line 3: class_uid 2001",
+        "line 4: finding_info",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(want)),
+            "{want}: {errors:?}"
+        );
+    }
 }
