@@ -174,6 +174,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Scan(args) => run_scan(&args),
+        Command::Schema { document } => {
+            print!("{}", document.render());
+            Ok(exit::OK)
+        }
+
         Command::Init { path, force } => {
             if path.exists() && !force {
                 return Err(Error::Usage(format!(

@@ -132,6 +132,13 @@ pub enum Command {
     /// Scan a source tree (or with --git its whole history) for hardcoded credentials.
     #[command(long_about = SCAN_HELP)]
     Scan(ScanArgs),
+    /// Print the JSON Schema (draft 2020-12) of report.json or of the inventory JSON (the
+    /// files published in the repository's schema/ directory).
+    Schema {
+        /// `report` or `inventory`.
+        #[arg(value_enum, value_name = "DOCUMENT")]
+        document: crate::schema::Document,
+    },
     /// Write a commented secretlens.toml with every parameter and its default.
     Init {
         /// Where to write it.
@@ -247,10 +254,11 @@ pub struct RenderArgs {
     /// Config file (default: ./secretlens.toml when present, else built-in defaults).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Directory for report.json and report.html.
+    /// Directory for report.json, report.html (and report.ocsf.jsonl with --format ocsf).
     #[arg(long, default_value = "secretlens-report", value_name = "DIR")]
     pub out: PathBuf,
-    /// Comma-separated outputs: json, html, text (text is the terminal summary on stdout).
+    /// Comma-separated outputs: json, html, text (text is the terminal summary on stdout), ocsf
+    /// (OCSF 1.5.0 events in report.ocsf.jsonl: docs/outputs.md).
     #[arg(
         long,
         value_delimiter = ',',

@@ -24,7 +24,7 @@ pub const OLDEST_READABLE_SCHEMA: u32 = 1;
 /// The name of the AWS managed key Secrets Manager uses when no key is given.
 pub const DEFAULT_KEY_ALIAS: &str = "alias/aws/secretsmanager";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Inventory {
     pub schema_version: u32,
     /// `secretlens` version that collected it.
@@ -73,7 +73,19 @@ pub struct Inventory {
 }
 
 /// Where configuration was scanned for credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExposureSource {
     /// Lambda function environment variables.
@@ -126,7 +138,7 @@ impl ExposureSource {
 
 /// One source scanned in one account and region. `complete` is false when a listing call
 /// failed part-way (a [`Gap`] says which): resources not listed were not judged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExposureScan {
     pub account: String,
     pub region: String,
@@ -138,7 +150,7 @@ pub struct ExposureScan {
 }
 
 /// A resource whose configuration was scanned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExposedResource {
     /// The resource's own ARN (function, task definition revision, instance, launch template,
     /// stack id, parameter, project, state machine, job definition).
@@ -156,7 +168,7 @@ pub struct ExposedResource {
 }
 
 /// One credential found: where and what, never the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExposureHit {
     /// The variable, output or parameter name, or `userData line N`.
     pub location: String,
@@ -171,13 +183,15 @@ pub struct ExposureHit {
     pub key_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Scope {
     pub account: String,
     pub region: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Secret {
     pub arn: String,
     pub name: String,
@@ -246,7 +260,7 @@ impl Secret {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RotationRules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatically_after_days: Option<i64>,
@@ -256,7 +270,7 @@ pub struct RotationRules {
     pub duration: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Replica {
     pub region: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -270,7 +284,7 @@ pub struct Replica {
     pub last_accessed_date: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KmsKey {
     pub arn: String,
     pub key_id: String,
@@ -296,7 +310,7 @@ pub struct KmsKey {
     pub policy: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KmsAlias {
     pub account: String,
     pub region: String,
@@ -312,7 +326,9 @@ pub struct KmsAlias {
 /// A key reference that does not exist: `DescribeKey` in `account`/`region` answered
 /// `NotFoundException` for `reference` (as the secret or replica gave it: key id, key ARN,
 /// alias name or alias ARN).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct MissingKey {
     pub account: String,
     pub region: String,
@@ -322,7 +338,18 @@ pub struct MissingKey {
 /// What the calls to one (account, region) went through: retries, throttling, server errors.
 /// Attempts are counted by the retry layer (`collect::retry`); with the SDK's own retry modes
 /// (`retry_mode = "sdk-…"`) each call counts as one attempt.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct CallStats {
     pub account: String,
     pub region: String,
@@ -372,7 +399,9 @@ impl CallStats {
 
 /// A call that failed. Checks that needed its data report `error` for the resources it
 /// covers, and SL901 reports the gap itself.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Gap {
     pub account: String,
     pub region: String,
@@ -568,7 +597,7 @@ impl Inventory {
 
 /// One account's IAM principals and the policies attached to them. Policy documents are
 /// kept as JSON text, URL-decoded.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IamAccount {
     pub account: String,
     #[serde(default)]
@@ -583,13 +612,13 @@ pub struct IamAccount {
     pub policies: Vec<ManagedPolicy>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct InlinePolicy {
     pub name: String,
     pub document: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IamUser {
     pub arn: String,
     pub name: String,
@@ -612,7 +641,7 @@ pub struct IamUser {
     pub access_keys: Option<Vec<AccessKey>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccessKey {
     pub id: String,
     /// `Active` or `Inactive`.
@@ -623,7 +652,7 @@ pub struct AccessKey {
     pub last_used: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IamGroup {
     pub arn: String,
     pub name: String,
@@ -633,7 +662,7 @@ pub struct IamGroup {
     pub attached_policies: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IamRole {
     pub arn: String,
     pub name: String,
@@ -651,7 +680,7 @@ pub struct IamRole {
     pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ManagedPolicy {
     pub arn: String,
     pub name: String,
@@ -663,7 +692,7 @@ pub struct ManagedPolicy {
 /// CloudTrail as seen from one (account, region): the trails that apply to the region and
 /// what `LookupEvents` returned for Secrets Manager in the look-back window. Never raw
 /// events: per secret, who read it and how rotations went.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CloudTrailRegion {
     pub account: String,
     pub region: String,
@@ -680,7 +709,7 @@ pub struct CloudTrailRegion {
     pub secrets: BTreeMap<String, SecretActivity>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TrailInfo {
     pub arn: String,
     pub name: String,
@@ -706,7 +735,7 @@ pub struct TrailInfo {
 
 /// A trail's event selectors as `GetEventSelectors` returns them: basic or advanced (a trail
 /// uses one kind or the other; none returned means the default, all management events).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EventSelectors {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub basic: Vec<BasicEventSelector>,
@@ -716,7 +745,7 @@ pub struct EventSelectors {
 
 /// A basic event selector (its data resources are not recorded: they never select management
 /// events).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BasicEventSelector {
     /// `ReadOnly`, `WriteOnly` or `All`; `None` when AWS gave none (= `All`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -729,7 +758,7 @@ pub struct BasicEventSelector {
 }
 
 /// An advanced event selector: every field selector must match.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AdvancedEventSelector {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -738,7 +767,7 @@ pub struct AdvancedEventSelector {
 }
 
 /// One field of an advanced event selector with its operators.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldSelector {
     pub field: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -755,7 +784,7 @@ pub struct FieldSelector {
     pub not_ends_with: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EventLookup {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -770,7 +799,7 @@ pub struct EventLookup {
 }
 
 /// One secret's CloudTrail activity in the window.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SecretActivity {
     /// Principals that called `GetSecretValue`/`BatchGetSecretValue` on it, by principal.
     #[serde(default)]
@@ -782,7 +811,7 @@ pub struct SecretActivity {
     pub changes: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReaderActivity {
     /// IAM user ARN, role ARN (for assumed-role sessions), `root` ARN, federated user ARN or
     /// the AWS service name.
@@ -807,7 +836,7 @@ pub struct ReaderActivity {
     pub user_agents: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RotationOutcomes {
     pub succeeded: u64,
     pub failed: u64,

@@ -40,6 +40,7 @@ pub mod report;
 pub mod sanitize;
 pub mod scan;
 pub mod schedule;
+pub mod schema;
 pub mod simulate;
 pub mod vocab;
 pub mod waiver;

@@ -139,6 +139,21 @@ impl Serialize for Operation {
     }
 }
 
+/// In the published JSON Schema an operation is the API's name: any string (a newer
+/// secretlens may record operations this one does not know).
+impl schemars::JsonSchema for Operation {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Operation".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "An AWS API operation, by the API's own name (e.g. `DescribeSecret`)."
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Operation {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = std::borrow::Cow::<'de, str>::deserialize(d)?;

@@ -14,16 +14,12 @@ use serde_json::ser::{CompactFormatter, Formatter};
 use crate::report::Report;
 
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    write(report, &mut out).expect("writing to memory cannot fail");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    super::stream_to_string(|out| write(report, out))
 }
 
 /// Writes exactly what [`render`] returns to `path`, streaming instead of building a string.
 pub fn write_to(report: &Report, path: &std::path::Path) -> io::Result<()> {
-    let mut out = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    write(report, &mut out)?;
-    out.flush()
+    super::stream_to_file(path, |out| write(report, out))
 }
 
 fn write<W: Write>(report: &Report, out: &mut W) -> io::Result<()> {

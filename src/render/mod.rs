@@ -3,6 +3,7 @@
 
 pub mod html;
 pub mod json;
+pub mod ocsf;
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -16,10 +17,13 @@ pub enum Format {
     Json,
     Html,
     Text,
+    /// OCSF events, JSON Lines (`report.ocsf.jsonl`).
+    Ocsf,
 }
 
-/// Writes `report.json` / `report.html` into `dir` (created if needed) for the formats asked
-/// for, and returns the paths written. `text` goes to stdout and is handled by the caller.
+/// Writes `report.json`, `report.html` and `report.ocsf.jsonl` into `dir` (created if needed)
+/// for the formats asked for, and returns the paths written. `text` goes to stdout and is
+/// handled by the caller.
 pub fn write_files(
     report: &Report,
     dir: &Path,
@@ -28,7 +32,7 @@ pub fn write_files(
 ) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let wants = |f| formats.contains(&f);
-    if !wants(Format::Json) && !wants(Format::Html) {
+    if !wants(Format::Json) && !wants(Format::Html) && !wants(Format::Ocsf) {
         return Ok(written);
     }
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -43,26 +47,49 @@ pub fn write_files(
     };
     let json_path = dir.join("report.json");
     let html_path = dir.join("report.html");
-    // The two files are independent: written side by side.
-    let (json, html) = rayon::join(
+    let ocsf_path = dir.join(ocsf::FILE_NAME);
+    // The files are independent: written side by side.
+    let (json, (html, ocsf)) = rayon::join(
         || {
             // Streamed to the file: a large report is never held twice in memory.
             wants(Format::Json).then(|| json::write_to(report, &json_path))
         },
         || {
-            wants(Format::Html)
-                .then(|| std::fs::write(&html_path, html::render_with(report, html_options)))
+            rayon::join(
+                || {
+                    wants(Format::Html).then(|| {
+                        std::fs::write(&html_path, html::render_with(report, html_options))
+                    })
+                },
+                || wants(Format::Ocsf).then(|| ocsf::write_to(report, &ocsf_path)),
+            )
         },
     );
-    if let Some(r) = json {
-        r.map_err(|e| io_error(&json_path, e))?;
-        written.push(json_path);
-    }
-    if let Some(r) = html {
-        r.map_err(|e| io_error(&html_path, e))?;
-        written.push(html_path);
+    for (result, path) in [(json, json_path), (html, html_path), (ocsf, ocsf_path)] {
+        if let Some(r) = result {
+            r.map_err(|e| io_error(&path, e))?;
+            written.push(path);
+        }
     }
     Ok(written)
+}
+
+/// Runs a streaming renderer into memory: the text it writes (JSON, so UTF-8).
+fn stream_to_string(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Runs a streaming renderer into the file `path`, through a 1 MiB buffer.
+fn stream_to_file(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    write(&mut out)?;
+    out.flush()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub mod scan;
@@ -28,18 +29,23 @@ pub const REPORT_SCHEMA_VERSION: u32 = 2;
 /// shared by all of its findings (a 100,000-secret report has millions of findings).
 pub type Text = std::sync::Arc<str>;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct Resource {
     #[serde(with = "arc_str")]
+    #[schemars(with = "String")]
     pub arn: Text,
     #[serde(with = "arc_str")]
+    #[schemars(with = "String")]
     pub name: Text,
     /// `secret`, `kms-key`, `region`, `config`.
     #[serde(rename = "type", with = "arc_str")]
+    #[schemars(with = "String")]
     pub kind: Text,
     #[serde(with = "arc_str")]
+    #[schemars(with = "String")]
     pub account: Text,
     #[serde(with = "arc_str")]
+    #[schemars(with = "String")]
     pub region: Text,
 }
 
@@ -75,7 +81,7 @@ mod arc_str {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FrameworkRef {
     pub framework: String,
     pub control: String,
@@ -83,7 +89,7 @@ pub struct FrameworkRef {
 
 /// A finding's evidence: typed per check, kept as compact JSON text (one allocation instead
 /// of a tree of maps; a large report holds millions of them).
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct Evidence(Box<serde_json::value::RawValue>);
 
@@ -138,7 +144,7 @@ impl fmt::Display for Evidence {
 
 /// One check's verdict on one resource. The check's description (remediation, framework
 /// controls, rationale) is in the report's `checks` list, once per check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// Stable across runs: a hash of the check id and the resource ARN.
     pub id: String,
@@ -189,7 +195,9 @@ pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 }
 
 /// How a finding compares to the same finding (same stable `id`) in a baseline report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Fails now; did not fail (or did not exist) in the baseline.
@@ -218,7 +226,7 @@ impl fmt::Display for Change {
 }
 
 /// The comparison with a baseline report (`--baseline PREVIOUS/report.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Comparison {
     /// The baseline report: as given on the command line.
     pub baseline: String,
@@ -255,7 +263,7 @@ pub fn finding_id(check_id: &str, resource_arn: &str) -> String {
 ///
 /// `remediation_cli` and `documentation` were added within schema version 2: reports written
 /// before them read as empty (renderers then show no CLI fix and no documentation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckSummary {
     pub id: String,
     pub name: String,
@@ -277,7 +285,9 @@ pub struct CheckSummary {
 }
 
 /// Overall status of a framework control, from the findings of its checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ControlStatus {
     /// At least one finding fails.
@@ -302,7 +312,7 @@ impl ControlStatus {
 }
 
 /// One framework's roll-up: per control, the findings of the checks mapped to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FrameworkSummary {
     /// What `secretlens checks --framework` takes, e.g. `aws-fsbp`.
     pub id: String,
@@ -314,7 +324,7 @@ pub struct FrameworkSummary {
     pub controls: Vec<ControlSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ControlSummary {
     pub control: String,
     pub title: String,
@@ -328,7 +338,7 @@ pub struct ControlSummary {
 }
 
 /// A secret as shown in the report's per-secret view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SecretSummary {
     pub arn: String,
     pub name: String,
@@ -366,7 +376,7 @@ pub struct SecretSummary {
 }
 
 /// The principals that read a secret in a CloudTrail window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DidRead {
     pub window_start: DateTime<Utc>,
     pub window_end: DateTime<Utc>,
@@ -377,7 +387,7 @@ pub struct DidRead {
 }
 
 /// One principal that can read a secret.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ReaderSummary {
     pub principal: String,
     /// `user`, `role`, `account`, `service`, `any`.
@@ -389,7 +399,7 @@ pub struct ReaderSummary {
     pub conditional_on: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub secrets: usize,
     /// Secrets with at least one failing finding of severity high or critical.
@@ -404,7 +414,7 @@ pub struct Summary {
     pub failing_by_region: BTreeMap<String, usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: ToolInfo,

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::vocab::{Severity, ToolInfo};
@@ -13,7 +14,7 @@ use crate::vocab::{Severity, ToolInfo};
 pub const SCAN_SCHEMA_VERSION: u32 = 1;
 
 /// One hardcoded credential.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     pub rule_id: String,
     pub description: String,
@@ -60,14 +61,14 @@ pub struct Finding {
 }
 
 /// A file or object that could not be scanned, and why.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct Skipped {
     pub path: String,
     pub reason: String,
 }
 
 /// What linking says about a leaked access key id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     /// The key exists and is active in the audited account: rotate it now.
@@ -79,7 +80,7 @@ pub enum KeyStatus {
 }
 
 /// Run metadata and results; serialised as the scan JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScanReport {
     pub schema_version: u32,
     pub tool: ToolInfo,
@@ -98,7 +99,7 @@ pub struct ScanReport {
     pub skipped: Vec<Skipped>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Stats {
     pub files_scanned: usize,
     pub bytes_scanned: u64,
@@ -122,7 +123,9 @@ impl ScanReport {
 
 /// What kind of credential a rule finds (reports group findings, and the evaluation grades
 /// recall, by category).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleCategory {
     Aws,
