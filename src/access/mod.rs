@@ -23,6 +23,7 @@
 //! - `memo`: verdicts memoised under exact keys (interned contexts, dense tables, cache);
 //! - `decide`: one request built and evaluated; the principals a resource policy names;
 //! - `explain`: verdicts and their evidence text;
+//! - `grants`: KMS grants as statements of the key policy;
 //! - [`exposure`]: static questions about one resource policy; [`cli`]: `who-can-read`.
 
 mod account;
@@ -30,6 +31,7 @@ pub mod cli;
 mod decide;
 mod explain;
 pub mod exposure;
+mod grants;
 mod index;
 mod memo;
 mod model;
