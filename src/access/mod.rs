@@ -8,9 +8,10 @@
 //! patterns. [`AccessIndex::readers`] then evaluates, for one secret, only the principals that
 //! can possibly be allowed: those with an identity `Allow` whose resource prefix is a prefix of
 //! the secret's ARN (or that is unrestricted: `*`, `NotResource`), and those its resource policy
-//! names. A reader must be allowed `secretsmanager:GetSecretValue` (identity and resource
-//! policy, explicit denies, boundary) and, when the secret is encrypted with a customer managed
-//! key, `kms:Decrypt` by that key (key policy plus identity policies, with
+//! names (and the grantees of its key's grants), plus the account's root user. A reader must be
+//! allowed `secretsmanager:GetSecretValue` (identity and resource policy, explicit denies,
+//! boundary) and, when the secret is encrypted with a customer managed key, `kms:Decrypt` by that
+//! key (key policy and its grants, plus identity policies, with
 //! `kms:ViaService = secretsmanager.REGION.amazonaws.com`). Semantics and limits: `docs/access.md`.
 //!
 //! Pure: no AWS SDK types, no I/O.

@@ -332,7 +332,7 @@ impl AccessIndex {
                     statements,
                     via: v.via.to_string(),
                 });
-                if let Some(x) = actors.as_deref_mut() {
+                if let Some(x) = actors {
                     x.push(actor);
                 }
             }
