@@ -342,6 +342,22 @@ mod tests {
                 .iter()
                 .any(|u| u == "arn:aws:iam::111122223333:role/app")
         );
+        // The root user can read too, but every secret has it: not "unused".
+        assert!(!unused.iter().any(|u| u == "arn:aws:iam::111122223333:root"));
+    }
+
+    #[test]
+    fn a_read_by_the_root_user_is_reported() {
+        let mut root = read("arn:aws:iam::111122223333:root", ACCOUNT);
+        root.kind = "Root".into();
+        let f = run(&UnexpectedReader, &fixture(vec![root], true));
+        assert_eq!(f[0].status, Status::Fail, "{:#}", f[0].evidence);
+        assert!(
+            f[0].message.contains("read by the account root user"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].evidence()["reads"][0]["verdict"], "root_user");
     }
 
     #[test]

@@ -236,29 +236,25 @@ async fn describe_keys(
     // Rotation status for customer keys that can answer: not a key pending deletion, and
     // not one whose key material KMS does not generate (imported, CloudHSM, external key
     // store), which cannot rotate automatically.
-    let jobs = keys
-        .values()
-        .filter(|k| {
-            k.key_manager.as_deref() == Some("CUSTOMER")
+    let statuses = per_key(
+        ctx,
+        &keys,
+        |k| {
+            is_customer(k)
                 && k.key_state.as_deref() != Some("PendingDeletion")
                 && k.origin.as_deref().is_none_or(|o| o == "AWS_KMS")
-        })
-        .map(|k| {
+        },
+        |arn| {
             let client = client.clone();
-            let arn = k.arn.clone();
             async move {
-                let r = ctx
-                    .call(region, Operation::GetKeyRotationStatus, || {
-                        client.get_key_rotation_status().key_id(&arn).send()
-                    })
-                    .await;
-                (arn, r)
+                ctx.call(region, Operation::GetKeyRotationStatus, || {
+                    client.get_key_rotation_status().key_id(&arn).send()
+                })
+                .await
             }
-        });
-    let statuses: Vec<_> = futures::stream::iter(jobs)
-        .buffer_unordered(ctx.concurrency)
-        .collect()
-        .await;
+        },
+    )
+    .await;
     for (arn, r) in statuses {
         match r {
             Ok(s) => {
@@ -276,29 +272,20 @@ async fn describe_keys(
     }
     // Key policies of customer keys (the access analysis needs them: who may decrypt, who may
     // rewrite the policy or create grants). The only key policy name is `default`.
-    let jobs = keys
-        .values()
-        .filter(|k| k.key_manager.as_deref() == Some("CUSTOMER"))
-        .map(|k| {
-            let client = client.clone();
-            let arn = k.arn.clone();
-            async move {
-                let r = ctx
-                    .call(region, Operation::GetKeyPolicy, || {
-                        client
-                            .get_key_policy()
-                            .key_id(&arn)
-                            .policy_name("default")
-                            .send()
-                    })
-                    .await;
-                (arn, r)
-            }
-        });
-    let policies: Vec<_> = futures::stream::iter(jobs)
-        .buffer_unordered(ctx.concurrency)
-        .collect()
-        .await;
+    let policies = per_key(ctx, &keys, is_customer, |arn| {
+        let client = client.clone();
+        async move {
+            ctx.call(region, Operation::GetKeyPolicy, || {
+                client
+                    .get_key_policy()
+                    .key_id(&arn)
+                    .policy_name("default")
+                    .send()
+            })
+            .await
+        }
+    })
+    .await;
     for (arn, r) in policies {
         match r {
             Ok(p) => {
@@ -314,21 +301,11 @@ async fn describe_keys(
     }
     // Grants of customer keys: who may decrypt (or create grants) without the key policy
     // saying so.
-    let jobs = keys
-        .values()
-        .filter(|k| k.key_manager.as_deref() == Some("CUSTOMER"))
-        .map(|k| {
-            let client = client.clone();
-            let arn = k.arn.clone();
-            async move {
-                let r = list_grants(ctx, &client, region, &arn).await;
-                (arn, r)
-            }
-        });
-    let grants: Vec<_> = futures::stream::iter(jobs)
-        .buffer_unordered(ctx.concurrency)
-        .collect()
-        .await;
+    let grants = per_key(ctx, &keys, is_customer, |arn| {
+        let client = client.clone();
+        async move { list_grants(ctx, &client, region, &arn).await }
+    })
+    .await;
     for (arn, r) in grants {
         match r {
             Ok((grants, truncated)) => {
@@ -343,6 +320,31 @@ async fn describe_keys(
         }
     }
     out.kms_keys.extend(keys.into_values());
+}
+
+fn is_customer(k: &KmsKey) -> bool {
+    k.key_manager.as_deref() == Some("CUSTOMER")
+}
+
+/// `call(ARN)` for each key `keep` selects, `ctx.concurrency` at a time: (ARN, its result).
+async fn per_key<T, Fut>(
+    ctx: &Ctx,
+    keys: &BTreeMap<String, KmsKey>,
+    keep: impl Fn(&KmsKey) -> bool,
+    call: impl Fn(String) -> Fut,
+) -> Vec<(String, T)>
+where
+    Fut: Future<Output = T>,
+{
+    let jobs = keys.values().filter(|k| keep(k)).map(|k| {
+        let arn = k.arn.clone();
+        let job = call(arn.clone());
+        async move { (arn, job.await) }
+    });
+    futures::stream::iter(jobs)
+        .buffer_unordered(ctx.concurrency)
+        .collect()
+        .await
 }
 
 /// At most this many grants are kept per key (KMS allows 50,000); beyond, the key's grants are
