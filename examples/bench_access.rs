@@ -29,8 +29,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use secretlens::access::{AccessIndex, Act};
 use secretlens::inventory::{
-    Gap, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, Inventory, KmsAlias, KmsKey,
-    ManagedPolicy, Secret,
+    Gap, IamAccount, IamGroup, IamRole, IamUser, InlinePolicy, Inventory, KmsAlias, KmsGrant,
+    KmsKey, ManagedPolicy, Secret,
 };
 use sha2::{Digest, Sha256};
 
@@ -72,6 +72,7 @@ fn synthetic() -> Inventory {
             policy: Some(doc(&[format!(
                 r#"{{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"kms:*","Resource":"*"}}"#
             )])),
+            grants: Some(Vec::new()),
             ..Default::default()
         })
         .collect();
@@ -262,6 +263,29 @@ fn varied(seed: u64) -> Inventory {
             key_state: Some("Enabled".into()),
             // Key 5: policy not collected.
             policy: (k < 5).then(|| doc(&[key_policies[k % 4].clone()])),
+            // Key 0: a grant to a role, one to another account's role on a version; key 4:
+            // grants not collected.
+            grants: match k {
+                0 => Some(vec![
+                    KmsGrant {
+                        grant_id: "g-0".into(),
+                        grantee: format!("arn:aws:iam::{A}:role/r-5"),
+                        operations: vec!["Decrypt".into(), "CreateGrant".into()],
+                        ..Default::default()
+                    },
+                    KmsGrant {
+                        grant_id: "g-1".into(),
+                        grantee: format!("arn:aws:iam::{B}:role/r-1"),
+                        operations: vec!["Decrypt".into()],
+                        encryption_context_subset: Some(
+                            [("SecretVersionId".to_string(), "v".to_string())].into(),
+                        ),
+                        ..Default::default()
+                    },
+                ]),
+                4 => None,
+                _ => Some(Vec::new()),
+            },
             ..Default::default()
         })
         .collect();

@@ -308,6 +308,35 @@ pub struct KmsKey {
     /// The key policy's JSON text, when collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// The key's grants (`ListGrants`, customer managed keys only); `None` when not collected
+    /// (a `ListGrants` gap, or an inventory from before grants were collected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Vec<KmsGrant>>,
+    /// More grants than collection keeps ([`KmsGrant`]s are bounded per key): `grants` is
+    /// partial.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub grants_truncated: bool,
+}
+
+/// One grant on a KMS key (`ListGrants`), bounded: the name and the constraints are text
+/// whoever may create grants chooses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmsGrant {
+    pub grant_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// `GranteePrincipal` (an ARN, an account, a service principal); empty when absent.
+    #[serde(default)]
+    pub grantee: String,
+    /// `Decrypt`, `Encrypt`, `CreateGrant`, …
+    #[serde(default)]
+    pub operations: Vec<String>,
+    /// `EncryptionContextEquals`: the request's encryption context must be exactly this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_context_equals: Option<BTreeMap<String, String>>,
+    /// `EncryptionContextSubset`: the request's encryption context must include these pairs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_context_subset: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

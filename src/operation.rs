@@ -58,6 +58,8 @@ operations! {
     GetKeyRotationStatus,
     /// `kms:GetKeyPolicy`.
     GetKeyPolicy,
+    /// `kms:ListGrants`.
+    ListGrants,
     /// `iam:GetAccountAuthorizationDetails`.
     GetAccountAuthorizationDetails,
     /// `iam:ListAccessKeys`.

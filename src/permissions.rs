@@ -154,6 +154,12 @@ pub fn permission(op: &'static Operation) -> Option<Permission> {
             &["SL404", "SL603", "SL604", "SL605", "SL606"],
             "key policies unknown",
         ),
+        Operation::ListGrants => p(
+            "kms:ListGrants",
+            F::Core,
+            &["SL604", "SL605", "SL606"],
+            "access through the keys' grants unknown",
+        ),
         Operation::GetAccountAuthorizationDetails => p(
             "iam:GetAccountAuthorizationDetails",
             F::Iam,

@@ -72,14 +72,61 @@ fn readers_and_access_findings() {
     let allowed = |a: String| (a, "allowed".to_string());
 
     // access/app-db: the group's AWS managed policy, the customer managed policy, the NotAction
-    // grant; not the role with the explicit deny, not the bounded role.
+    // grant, the account's root user; not the role with the explicit deny, not the bounded role.
     assert_eq!(
         readers(&sb, "access/app-db"),
         vec![
             allowed(role("app-role")),
             allowed(role("power-role")),
+            allowed(format!("arn:aws:iam::{ACCT}:root")),
             allowed(user("dev-user"))
         ]
+    );
+    // access/granted: under a customer managed key, the grant lets grant-role decrypt; its twin
+    // without a grant cannot; the root user can (the default key policy trusts the account).
+    let granted = readers(&sb, "access/granted");
+    assert!(
+        granted.contains(&allowed(role("grant-role"))),
+        "{granted:?}"
+    );
+    assert!(
+        granted.contains(&allowed(format!("arn:aws:iam::{ACCT}:root"))),
+        "{granted:?}"
+    );
+    assert!(
+        !granted.iter().any(|(p, _)| p == &role("nogrant-role")),
+        "{granted:?}"
+    );
+    let grants = &inv["kms_keys"][0]["grants"];
+    assert_eq!(
+        grants[0]["grant_id"], seeded["access"]["grant_id"],
+        "{grants}"
+    );
+    let run = sb.run([
+        "who-can-read",
+        "access/granted",
+        "--inventory",
+        "inv.json",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&run.stdout).expect("who-can-read JSON");
+    let evidence: Vec<String> = v["readers"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["principal_arn"] == role("grant-role")))
+        .and_then(|r| r["statements"].as_array())
+        .map(|s| {
+            s.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let grant_id = seeded["access"]["grant_id"].as_str().unwrap();
+    assert!(
+        evidence.iter().any(|s| s
+            .starts_with(&format!("grant {grant_id} \"app-decrypt\" on arn:aws:kms:"))
+            && s.ends_with(&format!("to {} (Decrypt, DescribeKey)", role("grant-role")))),
+        "{evidence:?}"
     );
     // access/public: "*" reaches every principal of the account directly (even the bounded
     // role), and outsiders cannot decrypt with aws/secretsmanager.

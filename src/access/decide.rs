@@ -30,9 +30,19 @@ impl AccessIndex {
                     identity: set.map_or(&[], |s| s.labels.as_slice()),
                     boundary: set.map_or("", |s| s.boundary_label.as_str()),
                     resource: q.rlabel,
+                    grants: q.grants,
                 };
                 Verdict::new(&d, &labels)
             }
+            Actor::Root(_) => Verdict::new(
+                &d,
+                &Labels {
+                    identity: &[],
+                    boundary: "",
+                    resource: q.rlabel,
+                    grants: q.grants,
+                },
+            ),
             Actor::Outside(p) => {
                 let identity = [format!(
                     "policies of account {} (not collected; assumed to allow)",
@@ -44,6 +54,7 @@ impl AccessIndex {
                         identity: &identity,
                         boundary: "",
                         resource: q.rlabel,
+                        grants: q.grants,
                     },
                 )
             }
@@ -64,6 +75,8 @@ impl AccessIndex {
                         &s.tags,
                     )
                 }
+                // The root user has no identity policies: in its own account it needs none.
+                Actor::Root(p) => (p, PolicyRefs::default(), &[]),
                 Actor::Outside(p) => {
                     outside_identity = if p.is_iam() {
                         std::slice::from_ref(allow_all_identity())
@@ -172,6 +185,16 @@ pub(super) enum Actor {
     Subject(usize),
     /// A principal named by the resource policy that is not a collected subject.
     Outside(Box<Principal>),
+    /// The root user of the secret's account.
+    Root(Box<Principal>),
+}
+
+/// The root user of `account` as an actor, with its ARN; `None` for an account id the
+/// principal parser refuses.
+pub(super) fn root_of(account: &str) -> Option<(Actor, String)> {
+    let arn = format!("arn:aws:iam::{account}:root");
+    let p = Principal::parse(&arn).ok()?;
+    (p.kind == PrincipalKind::Root).then(|| (Actor::Root(Box::new(p)), arn))
 }
 
 /// The principals a resource policy's `Allow` statements name that are not subjects of the

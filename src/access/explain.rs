@@ -1,5 +1,6 @@
 //! Verdicts and their evidence: which statements grant, through what, on which conditions.
 
+use super::grants::KeyGrants;
 use super::model::SecretAccess;
 use crate::policy::{Decision, DecisionKind, StatementRef};
 
@@ -88,6 +89,8 @@ pub(super) struct Labels<'a> {
     pub(super) identity: &'a [String],
     pub(super) boundary: &'a str,
     pub(super) resource: &'a str,
+    /// The key's grants: statements of the key policy that stand for a grant.
+    pub(super) grants: Option<&'a KeyGrants>,
 }
 
 pub(super) fn allow_texts(d: &Decision, l: &Labels) -> Vec<String> {
@@ -102,6 +105,10 @@ pub(super) fn allow_texts(d: &Decision, l: &Labels) -> Vec<String> {
             {
                 l.identity.get(i.parse::<usize>().ok()?)?.as_str()
             } else if s.policy == "resource_policy" {
+                if let Some(grant) = l.grants.and_then(|g| g.label(s.index)) {
+                    // The grant's own text replaces `LABEL #INDEX "SID"`.
+                    return Some(format!("{grant}{}", if_keys(s)));
+                }
                 l.resource
             } else if s.policy == "permission_boundary" {
                 l.boundary
@@ -133,8 +140,15 @@ pub(super) fn stmt_text(label: &str, s: &StatementRef) -> String {
     if let Some(sid) = s.sid.as_deref().filter(|x| !x.is_empty()) {
         t.push_str(&format!(" \"{sid}\""));
     }
-    if !s.conditional_on.is_empty() {
-        t.push_str(&format!(" (if {})", s.conditional_on.join(", ")));
-    }
+    t.push_str(&if_keys(s));
     t
+}
+
+/// ` (if KEY, …)`: the keys a statement depends on, or nothing.
+fn if_keys(s: &StatementRef) -> String {
+    if s.conditional_on.is_empty() {
+        String::new()
+    } else {
+        format!(" (if {})", s.conditional_on.join(", "))
+    }
 }

@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::account::{AccountIdx, build_account, statement_cacheable};
+use super::grants::{KeyGrants, add_grants};
 use super::memo::Memo;
 use crate::inventory::{Inventory, Secret};
 use crate::kms::{KeyRef, resolve_key};
@@ -41,6 +42,8 @@ pub struct AccessIndex {
     /// Per key policy: whether decisions under it may be memoised (no policy variable in a
     /// `Resource`, no encryption-context condition).
     pub(super) key_cacheable: Vec<bool>,
+    /// Per key policy: the key's grants, appended to it as statements.
+    pub(super) key_grants: Vec<KeyGrants>,
     /// Condition keys on resource tags / principal tags referenced anywhere (lowercased), so
     /// that tags a secret or principal does not carry are known absent, not unknown.
     pub(super) resource_tag_keys: Vec<String>,
@@ -109,9 +112,13 @@ impl AccessIndex {
         }
         for k in &inv.kms_keys {
             if let Some(text) = &k.policy {
-                let parsed = parse_policy(text);
-                if let Ok(p) = &parsed {
+                let mut parsed = parse_policy(text);
+                if let Ok(p) = &mut parsed {
                     note_keys(p);
+                    // Grants, as statements of the key policy (`grants`).
+                    idx.key_grants.push(add_grants(k, &inv.gaps, p));
+                } else {
+                    idx.key_grants.push(KeyGrants::default());
                 }
                 idx.key_cacheable.push(
                     parsed

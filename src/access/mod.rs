@@ -8,9 +8,10 @@
 //! patterns. [`AccessIndex::readers`] then evaluates, for one secret, only the principals that
 //! can possibly be allowed: those with an identity `Allow` whose resource prefix is a prefix of
 //! the secret's ARN (or that is unrestricted: `*`, `NotResource`), and those its resource policy
-//! names. A reader must be allowed `secretsmanager:GetSecretValue` (identity and resource
-//! policy, explicit denies, boundary) and, when the secret is encrypted with a customer managed
-//! key, `kms:Decrypt` by that key (key policy plus identity policies, with
+//! names (and the grantees of its key's grants), plus the account's root user. A reader must be
+//! allowed `secretsmanager:GetSecretValue` (identity and resource policy, explicit denies,
+//! boundary) and, when the secret is encrypted with a customer managed key, `kms:Decrypt` by that
+//! key (key policy and its grants, plus identity policies, with
 //! `kms:ViaService = secretsmanager.REGION.amazonaws.com`). Semantics and limits: `docs/access.md`.
 //!
 //! Pure: no AWS SDK types, no I/O.
@@ -23,6 +24,7 @@
 //! - `memo`: verdicts memoised under exact keys (interned contexts, dense tables, cache);
 //! - `decide`: one request built and evaluated; the principals a resource policy names;
 //! - `explain`: verdicts and their evidence text;
+//! - `grants`: KMS grants as statements of the key policy;
 //! - [`exposure`]: static questions about one resource policy; [`cli`]: `who-can-read`.
 
 mod account;
@@ -30,6 +32,7 @@ pub mod cli;
 mod decide;
 mod explain;
 pub mod exposure;
+mod grants;
 mod index;
 mod memo;
 mod model;

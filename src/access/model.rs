@@ -57,7 +57,8 @@ pub struct Reader {
     pub principal_arn: String,
     /// Its account id (empty for services, `*` for any).
     pub account: String,
-    /// `user`, `role`, `account`, `service`, `anonymous` or `any`.
+    /// `user`, `role`, `root` (the root user of the secret's own account), `account`,
+    /// `service`, `anonymous` or `any`.
     pub kind: String,
     /// Empty: allowed. Otherwise allowed only when these (unknown) context keys have matching
     /// values: a conditional reader.
@@ -73,6 +74,13 @@ impl Reader {
     /// Allowed without conditions.
     pub fn allowed(&self) -> bool {
         self.conditional_on.is_empty()
+    }
+
+    /// The root user of the secret's account (kind `root`): every secret of its account has
+    /// it unless a deny stops it, so the access checks list it but do not count it as
+    /// over-sharing (docs/access.md).
+    pub fn is_root(&self) -> bool {
+        self.kind == "root"
     }
 
     /// `allowed` or `conditional`.

@@ -4,8 +4,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use super::account::AccountIdx;
-use super::decide::{Actor, named_outsiders};
+use super::decide::{Actor, named_outsiders, root_of};
 use super::explain::{finish, merge_keys};
+use super::grants::KeyGrants;
 use super::index::{AccessIndex, KeyInfo, SecretInfo};
 use super::memo::{Dense, DenseTable};
 use super::model::{Act, Reader, SecretAccess};
@@ -23,12 +24,20 @@ impl AccessIndex {
             notes: Vec::new(),
         };
         let mut actors = Vec::new();
+        // A grant's grantee is a candidate as a resource-policy principal is.
+        let grantees = match &info.key {
+            KeyInfo::Customer {
+                policy: Some(k), ..
+            } => self.key_grants.get(*k).and_then(|g| g.policy.as_ref()),
+            _ => None,
+        };
         self.who_can_inner(
             secret,
             &info,
             Act::GetSecretValue,
             &mut out,
             Some(&mut actors),
+            grantees,
         );
         match &info.key {
             KeyInfo::AwsManaged => {
@@ -64,6 +73,7 @@ impl AccessIndex {
                         return finish(out);
                     }
                 };
+                self.note_grants(*policy, &mut out);
                 let acct = self.accounts.get(&secret.account);
                 let rlabel = format!("key policy of {arn}");
                 let q = self.query(
@@ -102,12 +112,14 @@ impl AccessIndex {
             complete: true,
             notes: Vec::new(),
         };
-        self.who_can_inner(secret, &info, act, &mut out, None);
+        self.who_can_inner(secret, &info, act, &mut out, None, None);
         finish(out)
     }
 
     /// Pushes who can perform `act` to `out.readers` (in subject (kind, ARN) order, then the
-    /// principals of other accounts) and, with `actors`, who each of them is.
+    /// principals of other accounts, then the account's root user) and, with `actors`, who each
+    /// of them is. `grantees`: more principals to consider as the resource policy's (the
+    /// grantees of the key's grants).
     pub(super) fn who_can_inner(
         &self,
         secret: &Secret,
@@ -115,6 +127,7 @@ impl AccessIndex {
         act: Act,
         out: &mut SecretAccess,
         mut actors: Option<&mut Vec<Actor>>,
+        grantees: Option<&Policy>,
     ) {
         let acct = self.accounts.get(&secret.account);
         if let Err(e) = self.iam_status(&secret.account) {
@@ -134,12 +147,17 @@ impl AccessIndex {
                     KeyInfo::Customer { arn, policy } => match policy
                         .map(|i| &self.key_policies[i].1)
                     {
-                        Some(Ok(p)) => (
-                            arn.as_str(),
-                            Some(p),
-                            format!("key policy of {arn}"),
-                            *policy,
-                        ),
+                        Some(Ok(p)) => {
+                            if act != Act::PutKeyPolicy {
+                                self.note_grants(*policy, out);
+                            }
+                            (
+                                arn.as_str(),
+                                Some(p),
+                                format!("key policy of {arn}"),
+                                *policy,
+                            )
+                        }
                         Some(Err(e)) => {
                             out.complete = false;
                             out.notes
@@ -265,9 +283,20 @@ impl AccessIndex {
             }
             SCRATCH.with(|c| c.borrow_mut().cand = cand);
         }
-        // Principals named by the resource policy that are not subjects of this account.
-        if let Some(p) = rpol {
-            for (principal, kind, arn, account) in named_outsiders(p, &secret.account, acct) {
+        // Principals named by the resource policy that are not subjects of this account, then
+        // the grantees of other accounts (or services) that it does not name.
+        let mut outsiders =
+            rpol.map_or_else(Vec::new, |p| named_outsiders(p, &secret.account, acct));
+        if let Some(g) = grantees {
+            let named: HashSet<String> = outsiders.iter().map(|o| o.2.clone()).collect();
+            outsiders.extend(
+                named_outsiders(g, &secret.account, acct)
+                    .into_iter()
+                    .filter(|o| o.3 != secret.account && !named.contains(&o.2)),
+            );
+        }
+        {
+            for (principal, kind, arn, account) in outsiders {
                 let actor = Actor::Outside(Box::new(principal));
                 let found = self.verdict_of(&q, &actor, rpol);
                 let Some((v, keys)) = found.get() else {
@@ -285,6 +314,41 @@ impl AccessIndex {
                     x.push(actor);
                 }
             }
+        }
+        // The account's root user: allowed in its own account unless a deny stops it.
+        if let Some((actor, arn)) = root_of(&secret.account) {
+            let found = self.verdict_of(&q, &actor, rpol);
+            if let Some((v, keys)) = found.get() {
+                let mut statements = vec![format!(
+                    "root user of account {}: allowed unless explicitly denied",
+                    secret.account
+                )];
+                statements.extend(v.texts.iter().cloned());
+                out.readers.push(Reader {
+                    principal_arn: arn,
+                    account: secret.account.clone(),
+                    kind: "root".to_string(),
+                    conditional_on: keys.to_vec(),
+                    statements,
+                    via: v.via.to_string(),
+                });
+                if let Some(x) = actors {
+                    x.push(actor);
+                }
+            }
+        }
+    }
+
+    /// Notes (and marks incomplete) what is unknown about the grants of key policy `k`.
+    fn note_grants(&self, k: Option<usize>, out: &mut SecretAccess) {
+        if let Some(why) = k
+            .and_then(|k| self.key_grants.get(k))
+            .and_then(|g| g.incomplete.as_ref())
+        {
+            out.complete = false;
+            out.notes.push(format!(
+                "access through the key's grants not evaluated: {why}"
+            ));
         }
     }
 
@@ -364,6 +428,9 @@ impl AccessIndex {
             act,
             resource,
             rlabel,
+            grants: key_policy
+                .filter(|_| act.on_key())
+                .and_then(|k| self.key_grants.get(k)),
             ord,
             context,
             hit,
@@ -436,6 +503,8 @@ pub(super) struct Query<'q> {
     pub(super) resource: &'q str,
     /// Evidence label of the resource (or key) policy.
     pub(super) rlabel: &'q str,
+    /// The key's grants, statements of the key policy from [`KeyGrants::first`] on.
+    pub(super) grants: Option<&'q KeyGrants>,
     /// The account's ordinal, for cache keys.
     pub(super) ord: u32,
     /// [`CacheKey::context`](super::memo::CacheKey::context); `None`: nothing is memoised.

@@ -145,6 +145,7 @@ fn fixture() -> Inventory {
         policy: Some(doc(&format!(
             r#"{{"Sid":"Root","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"kms:*","Resource":"*"}}"#
         ))),
+        grants: Some(Vec::new()),
         ..Default::default()
     }];
     let partner = doc(
@@ -176,10 +177,18 @@ fn identity_readers_with_deny_notaction_boundary_and_conditions() {
         .map(|r| r.principal_arn.rsplit('/').next().unwrap())
         .collect();
     // alice via her group's managed policy; denied's deny covers prod/* only; power via
-    // NotAction; bounded is cut by its boundary; vpce is conditional; app's grant is for prod/db.
+    // NotAction; bounded is cut by its boundary; vpce is conditional; app's grant is for prod/db;
+    // the account's root user (kind `root`, sorted between roles and users).
     assert_eq!(
         names,
-        vec!["admin", "denied", "power", "vpce", "alice"],
+        vec![
+            "admin",
+            "denied",
+            "power",
+            "vpce",
+            "arn:aws:iam::111122223333:root",
+            "alice"
+        ],
         "{dev:#?}"
     );
     let alice = by_arn(&dev, "user/alice").unwrap();
@@ -349,14 +358,21 @@ fn who_can_rewrite_the_policy() {
         .iter()
         .map(|r| r.principal_arn.rsplit('/').next().unwrap())
         .collect();
-    assert_eq!(names, vec!["admin", "denied", "power"]);
+    // The root user can, and is listed (SL606 counts it among the administrators).
+    assert_eq!(
+        names,
+        vec!["admin", "denied", "power", "arn:aws:iam::111122223333:root"]
+    );
     let grant = idx.who_can(&inv.secrets[0], Act::CreateGrant);
     let names: Vec<&str> = grant
         .readers
         .iter()
         .map(|r| r.principal_arn.rsplit('/').next().unwrap())
         .collect();
-    assert_eq!(names, vec!["admin", "power"]);
+    assert_eq!(
+        names,
+        vec!["admin", "power", "arn:aws:iam::111122223333:root"]
+    );
 }
 
 #[test]
@@ -480,4 +496,325 @@ fn managed_external_secrets_are_told_apart_by_their_type() {
     let inv = one_reader(stmt, vec![external, secret("ordinary", None, None)]);
     assert_eq!(reads_in_order(&inv, &[0, 1]), vec![(0, true), (1, false)]);
     assert_eq!(reads_in_order(&inv, &[1, 0]), vec![(1, false), (0, true)]);
+}
+
+// --- KMS grants -------------------------------------------------------------------------
+
+/// A grant on `KEY` to `grantee` for `operations`, with constraints.
+fn grant(
+    id: &str,
+    grantee: &str,
+    operations: &[&str],
+    equals: Option<&[(&str, &str)]>,
+    subset: Option<&[(&str, &str)]>,
+) -> crate::inventory::KmsGrant {
+    let map = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    crate::inventory::KmsGrant {
+        grant_id: id.into(),
+        name: format!("name-{id}"),
+        grantee: grantee.into(),
+        operations: operations.iter().map(|s| s.to_string()).collect(),
+        encryption_context_equals: equals.map(map),
+        encryption_context_subset: subset.map(map),
+    }
+}
+
+/// The fixture plus role `granted`, allowed GetSecretValue on every secret but without any
+/// `kms:Decrypt` of its own, and the given grants on `KEY`.
+fn with_grants(grants: Vec<crate::inventory::KmsGrant>) -> Inventory {
+    let mut inv = fixture();
+    inv.iam[0]
+        .roles
+        .push(role("granted", vec![inline("p", GSV_ALL)], &[], None));
+    inv.kms_keys[0].grants = Some(grants);
+    inv
+}
+
+const GRANTED: &str = "arn:aws:iam::111122223333:role/granted";
+
+/// `role/granted`'s access to prod/db (secret 0) and shared/cmk (secret 2), both under `KEY`.
+fn granted_access(inv: &Inventory) -> [Option<Reader>; 2] {
+    let idx = AccessIndex::build(inv);
+    [0, 2].map(|i| {
+        let a = idx.readers(&inv.secrets[i]);
+        assert!(a.complete, "{:?}", a.notes);
+        by_arn(&a, "role/granted").cloned()
+    })
+}
+
+#[test]
+fn without_a_grant_the_key_policy_alone_decides() {
+    let inv = with_grants(Vec::new());
+    assert_eq!(granted_access(&inv), [None, None]);
+}
+
+#[test]
+fn a_decrypt_grant_makes_its_grantee_a_reader_and_is_named_in_the_evidence() {
+    let inv = with_grants(vec![grant(
+        "g1",
+        GRANTED,
+        &["Decrypt", "Encrypt"],
+        None,
+        None,
+    )]);
+    let [prod, shared] = granted_access(&inv);
+    let prod = prod.expect("the grant lets role/granted decrypt prod/db");
+    assert!(prod.allowed(), "{prod:?}");
+    assert!(shared.is_some_and(|r| r.allowed()));
+    let grant_text = prod
+        .statements
+        .iter()
+        .find(|s| s.starts_with("grant g1"))
+        .unwrap_or_else(|| panic!("{:?}", prod.statements));
+    assert_eq!(
+        grant_text,
+        &format!("grant g1 \"name-g1\" on {KEY} to {GRANTED} (Decrypt, Encrypt)")
+    );
+    // The GetSecretValue side is still its identity policy.
+    assert!(
+        prod.statements
+            .iter()
+            .any(|s| s.starts_with("inline policy \"p\" of role granted")),
+        "{:?}",
+        prod.statements
+    );
+}
+
+#[test]
+fn grant_constraints_are_decided_against_the_secret_encryption_context() {
+    let inv = fixture();
+    let prod_arn = inv.secrets[0].arn.clone();
+    let allowed = |r: &Option<Reader>| r.as_ref().is_some_and(|r| r.allowed());
+    let version = |r: &Option<Reader>| {
+        r.as_ref()
+            .is_some_and(|r| r.conditional_on == ["kms:EncryptionContext:SecretVersionId"])
+    };
+    // EncryptionContextSubset on SecretARN: that secret only (keys case-insensitive).
+    for key in ["SecretARN", "secretarn"] {
+        let [prod, shared] = granted_access(&with_grants(vec![grant(
+            "g",
+            GRANTED,
+            &["Decrypt"],
+            None,
+            Some(&[(key, &prod_arn)]),
+        )]));
+        assert!(allowed(&prod), "{key}: {prod:?}");
+        assert!(shared.is_none(), "{key}: {shared:?}");
+    }
+    // Values compare case-sensitively.
+    let [prod, _] = granted_access(&with_grants(vec![grant(
+        "g",
+        GRANTED,
+        &["Decrypt"],
+        None,
+        Some(&[("SecretARN", &prod_arn.to_uppercase())]),
+    )]));
+    assert!(prod.is_none(), "{prod:?}");
+    // EncryptionContextEquals must name the whole context: both keys; the version id is not
+    // known, so the reader is conditional on it.
+    let [prod, shared] = granted_access(&with_grants(vec![grant(
+        "g",
+        GRANTED,
+        &["Decrypt"],
+        Some(&[("SecretARN", &prod_arn), ("SecretVersionId", "v-1")]),
+        None,
+    )]));
+    assert!(version(&prod), "{prod:?}");
+    assert!(
+        prod.as_ref()
+            .unwrap()
+            .statements
+            .iter()
+            .any(|s| s.contains("EncryptionContextEquals {SecretARN=")
+                && s.ends_with("(if kms:EncryptionContext:SecretVersionId)")),
+        "{prod:?}"
+    );
+    assert!(shared.is_none(), "{shared:?}");
+    // Equals with the ARN alone can never equal a Secrets Manager context.
+    let [prod, _] = granted_access(&with_grants(vec![grant(
+        "g",
+        GRANTED,
+        &["Decrypt"],
+        Some(&[("SecretARN", &prod_arn)]),
+        None,
+    )]));
+    assert!(prod.is_none(), "{prod:?}");
+    // A subset naming only the version: conditional on every secret of the key.
+    let [prod, shared] = granted_access(&with_grants(vec![grant(
+        "g",
+        GRANTED,
+        &["Decrypt"],
+        None,
+        Some(&[("SecretVersionId", "v-1")]),
+    )]));
+    assert!(version(&prod) && version(&shared), "{prod:?} {shared:?}");
+    // A key Secrets Manager never sends: the grant never applies.
+    let [prod, shared] = granted_access(&with_grants(vec![grant(
+        "g",
+        GRANTED,
+        &["Decrypt"],
+        None,
+        Some(&[("Department", "IT")]),
+    )]));
+    assert_eq!((prod, shared), (None, None));
+}
+
+#[test]
+fn unrelated_grants_and_grants_without_decrypt_add_no_reader() {
+    let inv = with_grants(vec![
+        grant(
+            "other",
+            "arn:aws:iam::111122223333:role/app",
+            &["Decrypt"],
+            None,
+            None,
+        ),
+        grant(
+            "encrypt-only",
+            GRANTED,
+            &["Encrypt", "GenerateDataKey", "RetireGrant"],
+            None,
+            None,
+        ),
+    ]);
+    assert_eq!(granted_access(&inv), [None, None]);
+}
+
+#[test]
+fn an_explicit_deny_in_the_key_policy_wins_over_a_grant() {
+    let mut inv = with_grants(vec![grant("g", GRANTED, &["Decrypt"], None, None)]);
+    inv.kms_keys[0].policy = Some(doc(&format!(
+        r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:root"}},"Action":"kms:*","Resource":"*"}},
+           {{"Effect":"Deny","Principal":{{"AWS":"{GRANTED}"}},"Action":"kms:Decrypt","Resource":"*"}}"#
+    )));
+    assert_eq!(granted_access(&inv), [None, None]);
+}
+
+#[test]
+fn a_grantee_of_another_account_is_a_candidate() {
+    // shared/cmk's resource policy lets account 444455556666 read; the key policy does not
+    // trust it, but a grant to one of its roles does: that role reads, its account does not.
+    let partner = "arn:aws:iam::444455556666:role/partner";
+    let inv = with_grants(vec![grant("p", partner, &["Decrypt"], None, None)]);
+    let idx = AccessIndex::build(&inv);
+    let a = idx.readers(&inv.secrets[2]);
+    assert!(a.complete, "{:?}", a.notes);
+    let r = by_arn(&a, "role/partner").expect("the partner's role reads through the grant");
+    assert_eq!(
+        (r.kind.as_str(), r.account.as_str()),
+        ("role", "444455556666")
+    );
+    assert!(r.allowed(), "{r:?}");
+    assert!(
+        r.statements.iter().any(|s| s.starts_with("grant p ")),
+        "{:?}",
+        r.statements
+    );
+    assert!(by_arn(&a, "444455556666:root").is_none(), "{a:#?}");
+    // prod/db has no resource policy: the grant alone does not let another account read.
+    assert!(by_arn(&idx.readers(&inv.secrets[0]), "role/partner").is_none());
+}
+
+#[test]
+fn grants_not_listed_make_the_answer_incomplete() {
+    let mut inv = with_grants(Vec::new());
+    inv.kms_keys[0].grants = None;
+    let idx = AccessIndex::build(&inv);
+    let a = idx.readers(&inv.secrets[0]);
+    assert!(!a.complete);
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.contains("grants") && n.contains("not collected")),
+        "{:?}",
+        a.notes
+    );
+    // The AWS managed key has no grants to list.
+    assert!(idx.readers(&inv.secrets[1]).complete);
+    inv.gaps.push(crate::inventory::Gap::new(
+        A,
+        R,
+        Operation::ListGrants,
+        KEY,
+        "AccessDeniedException",
+        String::new(),
+    ));
+    let a = AccessIndex::build(&inv).readers(&inv.secrets[0]);
+    assert!(!a.complete);
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.contains("ListGrants failed (AccessDeniedException)")),
+        "{:?}",
+        a.notes
+    );
+    inv.kms_keys[0].grants = Some(Vec::new());
+    inv.kms_keys[0].grants_truncated = true;
+    assert!(!AccessIndex::build(&inv).readers(&inv.secrets[0]).complete);
+}
+
+#[test]
+fn a_create_grant_grant_lets_its_grantee_create_grants() {
+    let inv = with_grants(vec![grant("cg", GRANTED, &["CreateGrant"], None, None)]);
+    let idx = AccessIndex::build(&inv);
+    let who = idx.who_can(&inv.secrets[0], Act::CreateGrant);
+    assert!(by_arn(&who, "role/granted").is_some(), "{who:#?}");
+    // It is not a Decrypt grant.
+    assert!(by_arn(&idx.readers(&inv.secrets[0]), "role/granted").is_none());
+}
+
+// --- The root user ----------------------------------------------------------------------
+
+const ROOT: &str = "arn:aws:iam::111122223333:root";
+
+#[test]
+fn the_root_user_reads_unless_a_deny_stops_it() {
+    let mut inv = fixture();
+    let idx = AccessIndex::build(&inv);
+    // The AWS managed key, and a customer key whose policy trusts the account.
+    for i in [1, 0] {
+        let a = idx.readers(&inv.secrets[i]);
+        let root = a
+            .readers
+            .iter()
+            .find(|r| r.principal_arn == ROOT)
+            .unwrap_or_else(|| panic!("{a:#?}"));
+        assert_eq!((root.kind.as_str(), root.account.as_str()), ("root", A));
+        assert!(root.allowed() && root.is_root());
+        assert!(
+            root.statements[0].starts_with("root user of account 111122223333"),
+            "{:?}",
+            root.statements
+        );
+    }
+    // A deny in the resource policy, for everyone or naming the account.
+    for principal in [r#""*""#, &format!(r#"{{"AWS":"{ROOT}"}}"#)] {
+        inv.secrets[1].resource_policy = Some(doc(&format!(
+            r#"{{"Effect":"Deny","Principal":{principal},"Action":"secretsmanager:GetSecretValue","Resource":"*"}}"#
+        )));
+        let a = AccessIndex::build(&inv).readers(&inv.secrets[1]);
+        assert!(
+            !a.readers.iter().any(|r| r.is_root()),
+            "{principal}: {a:#?}"
+        );
+    }
+    // A deny that spares named roles still stops the root user.
+    inv.secrets[1].resource_policy = Some(doc(&format!(
+        r#"{{"Effect":"Deny","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{{"ArnNotEquals":{{"aws:PrincipalArn":"arn:aws:iam::{A}:role/admin"}}}}}}"#
+    )));
+    let a = AccessIndex::build(&inv).readers(&inv.secrets[1]);
+    assert!(!a.readers.iter().any(|r| r.is_root()), "{a:#?}");
+    assert!(by_arn(&a, "role/admin").is_some());
+    // A key policy that does not trust the account: the root user cannot decrypt.
+    inv.kms_keys[0].policy = Some(doc(&format!(
+        r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{A}:role/app"}},"Action":"kms:*","Resource":"*"}}"#
+    )));
+    let a = AccessIndex::build(&inv).readers(&inv.secrets[0]);
+    assert!(!a.readers.iter().any(|r| r.is_root()), "{a:#?}");
+    assert!(by_arn(&a, "role/app").is_some(), "{a:#?}");
 }

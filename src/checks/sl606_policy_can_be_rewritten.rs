@@ -22,7 +22,8 @@ struct Entry {
 struct Evidence {
     /// Non-administrators that can rewrite access, per action.
     principals: Vec<Entry>,
-    /// Administrators (allowed `*` on `*`) that can too; not a finding.
+    /// Administrators (allowed `*` on `*`, and the account's root user) that can too; not a
+    /// finding.
     admins: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
@@ -59,7 +60,11 @@ impl Check for PolicyCanBeRewritten {
                 complete &= a.complete;
                 ev.notes.extend(a.notes);
                 for r in a.readers {
-                    if r.account == s.account && ctx.access().is_admin(&s.account, &r.principal_arn)
+                    // The root user can change any policy of its account anyway: an
+                    // administrator.
+                    if r.is_root()
+                        || (r.account == s.account
+                            && ctx.access().is_admin(&s.account, &r.principal_arn))
                     {
                         if !ev.admins.contains(&r.principal_arn) {
                             ev.admins.push(r.principal_arn);

@@ -24,8 +24,9 @@ struct ReadEvidence<'a> {
     last: Option<String>,
     source_ips: &'a [String],
     user_agents: &'a [String],
-    /// `allowed`, `not_among_readers`, `outside_organization`, `aws_service` or
-    /// `unknown` (not among the readers, but the access analysis is incomplete).
+    /// `allowed`, `not_among_readers`, `outside_organization`, `aws_service`, `root_user` (a
+    /// read by an account's root user, always reported) or `unknown` (not among the readers,
+    /// but the access analysis is incomplete).
     verdict: &'static str,
 }
 
@@ -39,7 +40,7 @@ struct Evidence<'a> {
     trail_coverage: bool,
     reads: Vec<ReadEvidence<'a>>,
     /// Principals the access analysis allows that did not read the secret in the window:
-    /// input for least privilege.
+    /// input for least privilege (not the account's root user, which every secret has).
     allowed_but_unused: Vec<&'a str>,
     access_complete: bool,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -124,13 +125,14 @@ impl Check for UnexpectedReader {
                 allowed_but_unused: access
                     .readers
                     .iter()
-                    .filter(|a| !reads.iter().any(|r| matches(a, r)))
+                    .filter(|a| !a.is_root() && !reads.iter().any(|r| matches(a, r)))
                     .map(|a| a.principal_arn.as_str())
                     .collect(),
                 access_complete: access.complete,
                 access_notes: &access.notes,
             };
-            let (mut outside, mut unlisted, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut outside, mut unlisted, mut unknown, mut root) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for r in &reads {
                 let verdict = if r.kind == "AWSService" {
                     "aws_service"
@@ -140,6 +142,11 @@ impl Check for UnexpectedReader {
                 {
                     outside.push(*r);
                     "outside_organization"
+                } else if r.kind == "Root" {
+                    // Allowed, but the root user is not for everyday tasks: reported whatever
+                    // the policies say.
+                    root.push(*r);
+                    "root_user"
                 } else if access.readers.iter().any(|a| matches(a, r)) {
                     "allowed"
                 } else if access.complete {
@@ -174,8 +181,11 @@ impl Check for UnexpectedReader {
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            if !outside.is_empty() || !unlisted.is_empty() {
+            if !outside.is_empty() || !unlisted.is_empty() || !root.is_empty() {
                 let mut parts = Vec::new();
+                if !root.is_empty() {
+                    parts.push(format!("read by the account root user: {}", describe(&root)));
+                }
                 if !outside.is_empty() {
                     parts.push(format!(
                         "read from outside the audited and trusted accounts by {}",
@@ -332,6 +342,22 @@ mod tests {
                 .iter()
                 .any(|u| u == "arn:aws:iam::111122223333:role/app")
         );
+        // The root user can read too, but every secret has it: not "unused".
+        assert!(!unused.iter().any(|u| u == "arn:aws:iam::111122223333:root"));
+    }
+
+    #[test]
+    fn a_read_by_the_root_user_is_reported() {
+        let mut root = read("arn:aws:iam::111122223333:root", ACCOUNT);
+        root.kind = "Root".into();
+        let f = run(&UnexpectedReader, &fixture(vec![root], true));
+        assert_eq!(f[0].status, Status::Fail, "{:#}", f[0].evidence);
+        assert!(
+            f[0].message.contains("read by the account root user"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].evidence()["reads"][0]["verdict"], "root_user");
     }
 
     #[test]

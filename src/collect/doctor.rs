@@ -450,6 +450,11 @@ impl<'a> Probes<'a> {
                 })
                 .await
             }),
+            Operation::ListGrants => Box::pin(async move {
+                let c = aws_sdk_kms::Client::new(sdk);
+                self.call(op, || c.list_grants().key_id(PROBE_KEY_ID).limit(1).send())
+                    .await
+            }),
             Operation::GetAccountAuthorizationDetails => Box::pin(async move {
                 let c = aws_sdk_iam::Client::new(sdk);
                 self.call(op, || {

@@ -1,6 +1,6 @@
 //! KMS: `ListAliases` per region, then `DescribeKey` (once per key, however many ways secrets
-//! name it), `GetKeyRotationStatus` and `GetKeyPolicy` for the customer keys that secrets (and
-//! their replicas) reference. A `DescribeKey` answered with
+//! name it), `GetKeyRotationStatus`, `GetKeyPolicy` and `ListGrants` for the customer keys that
+//! secrets (and their replicas) reference. A `DescribeKey` answered with
 //! `NotFoundException` is recorded as a missing key (a finding for SL402), not as a gap.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,7 +11,7 @@ use futures::StreamExt;
 
 use super::{Ctx, RegionResult, bounded, error_parts, to_chrono};
 use crate::inventory::Operation;
-use crate::inventory::{DEFAULT_KEY_ALIAS, KmsAlias, KmsKey, MissingKey};
+use crate::inventory::{DEFAULT_KEY_ALIAS, KmsAlias, KmsGrant, KmsKey, MissingKey};
 use crate::kms::{KeyReference, parse_reference};
 
 /// KMS caps a key policy at 32 KiB; keep a bound on what a hostile endpoint could send.
@@ -186,6 +186,8 @@ async fn describe_keys(
                     origin: m.origin().map(|o| o.as_str().to_string()),
                     rotation_enabled: None,
                     policy: None,
+                    grants: None,
+                    grants_truncated: false,
                 };
                 // An alias reference that was described resolves even if ListAliases failed.
                 for reference in &references {
@@ -234,29 +236,25 @@ async fn describe_keys(
     // Rotation status for customer keys that can answer: not a key pending deletion, and
     // not one whose key material KMS does not generate (imported, CloudHSM, external key
     // store), which cannot rotate automatically.
-    let jobs = keys
-        .values()
-        .filter(|k| {
-            k.key_manager.as_deref() == Some("CUSTOMER")
+    let statuses = per_key(
+        ctx,
+        &keys,
+        |k| {
+            is_customer(k)
                 && k.key_state.as_deref() != Some("PendingDeletion")
                 && k.origin.as_deref().is_none_or(|o| o == "AWS_KMS")
-        })
-        .map(|k| {
+        },
+        |arn| {
             let client = client.clone();
-            let arn = k.arn.clone();
             async move {
-                let r = ctx
-                    .call(region, Operation::GetKeyRotationStatus, || {
-                        client.get_key_rotation_status().key_id(&arn).send()
-                    })
-                    .await;
-                (arn, r)
+                ctx.call(region, Operation::GetKeyRotationStatus, || {
+                    client.get_key_rotation_status().key_id(&arn).send()
+                })
+                .await
             }
-        });
-    let statuses: Vec<_> = futures::stream::iter(jobs)
-        .buffer_unordered(ctx.concurrency)
-        .collect()
-        .await;
+        },
+    )
+    .await;
     for (arn, r) in statuses {
         match r {
             Ok(s) => {
@@ -274,29 +272,20 @@ async fn describe_keys(
     }
     // Key policies of customer keys (the access analysis needs them: who may decrypt, who may
     // rewrite the policy or create grants). The only key policy name is `default`.
-    let jobs = keys
-        .values()
-        .filter(|k| k.key_manager.as_deref() == Some("CUSTOMER"))
-        .map(|k| {
-            let client = client.clone();
-            let arn = k.arn.clone();
-            async move {
-                let r = ctx
-                    .call(region, Operation::GetKeyPolicy, || {
-                        client
-                            .get_key_policy()
-                            .key_id(&arn)
-                            .policy_name("default")
-                            .send()
-                    })
-                    .await;
-                (arn, r)
-            }
-        });
-    let policies: Vec<_> = futures::stream::iter(jobs)
-        .buffer_unordered(ctx.concurrency)
-        .collect()
-        .await;
+    let policies = per_key(ctx, &keys, is_customer, |arn| {
+        let client = client.clone();
+        async move {
+            ctx.call(region, Operation::GetKeyPolicy, || {
+                client
+                    .get_key_policy()
+                    .key_id(&arn)
+                    .policy_name("default")
+                    .send()
+            })
+            .await
+        }
+    })
+    .await;
     for (arn, r) in policies {
         match r {
             Ok(p) => {
@@ -310,7 +299,125 @@ async fn describe_keys(
             }
         }
     }
+    // Grants of customer keys: who may decrypt (or create grants) without the key policy
+    // saying so.
+    let grants = per_key(ctx, &keys, is_customer, |arn| {
+        let client = client.clone();
+        async move { list_grants(ctx, &client, region, &arn).await }
+    })
+    .await;
+    for (arn, r) in grants {
+        match r {
+            Ok((grants, truncated)) => {
+                if let Some(k) = keys.get_mut(&arn) {
+                    k.grants = Some(grants);
+                    k.grants_truncated = truncated;
+                }
+            }
+            Err(parts) => out
+                .gaps
+                .push(ctx.gap(region, Operation::ListGrants, &arn, parts)),
+        }
+    }
     out.kms_keys.extend(keys.into_values());
+}
+
+fn is_customer(k: &KmsKey) -> bool {
+    k.key_manager.as_deref() == Some("CUSTOMER")
+}
+
+/// `call(ARN)` for each key `keep` selects, `ctx.concurrency` at a time: (ARN, its result).
+async fn per_key<T, Fut>(
+    ctx: &Ctx,
+    keys: &BTreeMap<String, KmsKey>,
+    keep: impl Fn(&KmsKey) -> bool,
+    call: impl Fn(String) -> Fut,
+) -> Vec<(String, T)>
+where
+    Fut: Future<Output = T>,
+{
+    let jobs = keys.values().filter(|k| keep(k)).map(|k| {
+        let arn = k.arn.clone();
+        let job = call(arn.clone());
+        async move { (arn, job.await) }
+    });
+    futures::stream::iter(jobs)
+        .buffer_unordered(ctx.concurrency)
+        .collect()
+        .await
+}
+
+/// At most this many grants are kept per key (KMS allows 50,000); beyond, the key's grants are
+/// marked truncated and the access analysis incomplete.
+const MAX_GRANTS: usize = 1000;
+
+/// Every grant of the key (`ListGrants`, paginated), bounded; whether some were left out.
+async fn list_grants(
+    ctx: &Ctx,
+    client: &Client,
+    region: &str,
+    arn: &str,
+) -> Result<(Vec<KmsGrant>, bool), (String, String)> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = ctx
+            .call(region, Operation::ListGrants, || {
+                client
+                    .list_grants()
+                    .key_id(arn)
+                    .set_marker(marker.clone())
+                    .limit(100)
+                    .send()
+            })
+            .await
+            .map_err(|e| error_parts(&e))?;
+        for g in page.grants() {
+            if out.len() == MAX_GRANTS {
+                return Ok((out, true));
+            }
+            out.push(grant(g));
+        }
+        marker = page
+            .next_marker()
+            .map(str::to_string)
+            .filter(|m| !m.is_empty());
+        if !page.truncated() || marker.is_none() {
+            return Ok((out, false));
+        }
+    }
+}
+
+/// One grant as the inventory keeps it: every text bounded, at most 32 operations and 16
+/// pairs per constraint (KMS allows 8).
+fn grant(g: &aws_sdk_kms::types::GrantListEntry) -> KmsGrant {
+    let pairs = |m: Option<&std::collections::HashMap<String, String>>| {
+        m.map(|m| {
+            m.iter()
+                .take(16)
+                .map(|(k, v)| (bounded(k, 512), bounded(v, 2048)))
+                .collect::<BTreeMap<_, _>>()
+        })
+    };
+    let c = g.constraints();
+    KmsGrant {
+        grant_id: bounded(g.grant_id().unwrap_or_default(), 128),
+        name: bounded(g.name().unwrap_or_default(), 256),
+        grantee: bounded(
+            g.grantee_principal()
+                .or(g.grantee_service_principal())
+                .unwrap_or_default(),
+            2048,
+        ),
+        operations: g
+            .operations()
+            .iter()
+            .take(32)
+            .map(|o| bounded(o.as_str(), 64))
+            .collect(),
+        encryption_context_equals: pairs(c.and_then(|c| c.encryption_context_equals())),
+        encryption_context_subset: pairs(c.and_then(|c| c.encryption_context_subset())),
+    }
 }
 
 /// Keys that replicas use (from `DescribeSecret` on their primaries) live in the replica's

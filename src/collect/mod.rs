@@ -4,7 +4,7 @@
 //! deletion), `GetResourcePolicy` per primary secret, `DescribeSecret` only where nothing else
 //! answers (replication status of secrets that must be replicated or are known to have
 //! replicas), and for the customer keys the secrets use `ListAliases`, `DescribeKey`,
-//! `GetKeyRotationStatus`. Per-secret calls run with bounded concurrency. Every failed call
+//! `GetKeyRotationStatus`, `GetKeyPolicy` and `ListGrants`. Per-secret calls run with bounded concurrency. Every failed call
 //! becomes an inventory [`Gap`]; collection itself only fails when it cannot start (no region,
 //! unreadable profile).
 //!

@@ -100,6 +100,29 @@ def patch_moto():
     to_dict._secretlens_patched = True
     models.FakeSecret.to_dict = to_dict
     patch_cloudformation_no_echo()
+    patch_kms_list_grants_unknown_key()
+
+
+def patch_kms_list_grants_unknown_key():
+    """moto 5.2.1 answers ``ListGrants`` on a key that does not exist with HTTP 500 (a
+    ``KeyError`` in ``describe_key``); AWS answers ``NotFoundException``, which
+    ``secretlens doctor`` reads as "the permission is there". Fixed here to match AWS."""
+    from moto.kms import models as kms
+    from moto.kms.exceptions import NotFoundException
+
+    original = kms.KmsBackend.list_grants
+    if getattr(original, "_secretlens_patched", False):
+        return
+
+    def list_grants(self, key_id, grant_id):
+        try:
+            self.describe_key(key_id)
+        except KeyError:
+            raise NotFoundException(f"Key '{key_id}' does not exist") from None
+        return original(self, key_id, grant_id)
+
+    list_grants._secretlens_patched = True
+    kms.KmsBackend.list_grants = list_grants
 
 
 def patch_cloudformation_no_echo():

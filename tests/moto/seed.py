@@ -392,7 +392,9 @@ class Seeder:
         (NotAction iam:*), bounded-role (GetSecretValue on * under the s3-only boundary).
         Secrets: access/app-db (tag Environment=prod, no resource policy), access/public
         (Principal "*"), access/org ("*" with aws:PrincipalOrgID), access/cross (account
-        444455556666)."""
+        444455556666). KMS grants: access/granted is encrypted with a customer managed key whose
+        (default) policy trusts the account; grant-role and nogrant-role may GetSecretValue on it
+        but have no kms:Decrypt; a grant (returned as "grant_id") gives grant-role Decrypt."""
         acct = "123456789012"
         iam = self.client("iam")
         doc = lambda *s: json.dumps({"Version": "2012-10-17", "Statement": list(s)})
@@ -433,6 +435,16 @@ class Seeder:
         for name, policy in policies.items():
             out[name] = sm.create_secret(Name=f"access/{name}", SecretString="not-read")["ARN"]
             sm.put_resource_policy(SecretId=f"access/{name}", ResourcePolicy=policy)
+        granted_arn = f"arn:aws:secretsmanager:us-east-1:{acct}:secret:access/granted-*"
+        for r in ("grant-role", "nogrant-role"):
+            iam.create_role(RoleName=r, AssumeRolePolicyDocument=trust)
+            iam.put_role_policy(RoleName=r, PolicyName="read-granted", PolicyDocument=doc(
+                {"Sid": "ReadGranted", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": granted_arn}))
+        kms = self.client("kms")
+        key = kms.create_key(Description="access grants")["KeyMetadata"]["Arn"]
+        out["granted"] = sm.create_secret(Name="access/granted", SecretString="not-read", KmsKeyId=key)["ARN"]
+        out["grant_id"] = kms.create_grant(KeyId=key, GranteePrincipal=f"arn:aws:iam::{acct}:role/grant-role",
+                                           Operations=["Decrypt", "DescribeKey"], Name="app-decrypt")["GrantId"]
         return out
 
     def exposure(self):
