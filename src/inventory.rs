@@ -320,7 +320,7 @@ pub struct KmsKey {
 
 /// One grant on a KMS key (`ListGrants`), bounded: the name and the constraints are text
 /// whoever may create grants chooses.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KmsGrant {
     pub grant_id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
