@@ -23,6 +23,7 @@
 //! - `memo`: verdicts memoised under exact keys (interned contexts, dense tables, cache);
 //! - `decide`: one request built and evaluated; the principals a resource policy names;
 //! - `explain`: verdicts and their evidence text;
+//! - `org`: the SCPs and RCPs of each account (AWS Organizations), interned per path;
 //! - [`exposure`]: static questions about one resource policy; [`cli`]: `who-can-read`.
 
 mod account;
@@ -33,6 +34,7 @@ pub mod exposure;
 mod index;
 mod memo;
 mod model;
+mod org;
 mod query;
 
 pub use index::{AccessIndex, IamUnavailable, parse_policy};

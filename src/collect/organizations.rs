@@ -118,8 +118,9 @@ impl Collector<'_> {
         {
             Ok(r) => r,
             Err(e) => {
+                // Which policy types apply is unknown: nothing is known.
                 self.gap(caller, Operation::ListRoots, "", error_parts(&e));
-                return Some(out);
+                return None;
             }
         };
         for root in roots.roots() {
