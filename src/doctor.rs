@@ -135,6 +135,7 @@ impl Usage {
             Feature::CloudTrail => self.cloudtrail,
             Feature::Exposure(s) => self.exposure.contains(&s),
             Feature::Organizations => self.organization,
+            Feature::OrgPolicies => self.iam,
             Feature::AllRegions => self.all_regions,
             Feature::AssumeRole => self.assume_role,
         }

@@ -70,6 +70,95 @@ pub struct Inventory {
     /// collected from AWS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub call_stats: Vec<CallStats>,
+    /// AWS Organizations: the SCPs and RCPs that govern the audited accounts. `None`: not
+    /// collected (no access, or an inventory from before they were), so the access analysis
+    /// says they were not evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrgPolicies>,
+}
+
+/// The service control policies (SCPs) and resource control policies (RCPs) of the audited
+/// accounts, read from AWS Organizations once per audit (management account or delegated
+/// administrator).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrgPolicies {
+    /// `o-…`; `None`: the caller's account is in no organization, so no SCP or RCP applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// The management account: SCPs do not restrict its principals, RCPs not its resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_account: Option<String>,
+    /// Whether `SERVICE_CONTROL_POLICY` is enabled on the root (not enabled: no SCP applies).
+    #[serde(default)]
+    pub scps_enabled: bool,
+    /// Whether `RESOURCE_CONTROL_POLICY` is enabled on the root.
+    #[serde(default)]
+    pub rcps_enabled: bool,
+    /// The audited accounts whose path from the root was read completely (an account missing
+    /// here has a gap: its SCPs and RCPs are not evaluated).
+    #[serde(default)]
+    pub accounts: Vec<OrgAccountPath>,
+    /// Every policy a path names, once.
+    #[serde(default)]
+    pub policies: Vec<OrgPolicy>,
+}
+
+/// One account's place in the organization: root, OUs, the account itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgAccountPath {
+    pub account: String,
+    /// Root first, the account last.
+    pub path: Vec<OrgTarget>,
+}
+
+/// A root, OU or account and the policies attached to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgTarget {
+    /// `r-…`, `ou-…` or the account id.
+    pub id: String,
+    pub kind: OrgTargetKind,
+    /// Ids of the SCPs attached (empty when SCPs are not enabled).
+    #[serde(default)]
+    pub scps: Vec<String>,
+    /// Ids of the RCPs attached (empty when RCPs are not enabled).
+    #[serde(default)]
+    pub rcps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgTargetKind {
+    Root,
+    OrganizationalUnit,
+    Account,
+}
+
+impl OrgTargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgTargetKind::Root => "root",
+            OrgTargetKind::OrganizationalUnit => "OU",
+            OrgTargetKind::Account => "account",
+        }
+    }
+}
+
+/// An SCP or RCP and its document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgPolicy {
+    /// `p-…`
+    pub id: String,
+    pub name: String,
+    pub policy_type: OrgPolicyType,
+    /// The policy document as JSON text.
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrgPolicyType {
+    ServiceControlPolicy,
+    ResourceControlPolicy,
 }
 
 /// Where configuration was scanned for credentials.
@@ -511,6 +600,7 @@ impl Inventory {
             exposure: Vec::new(),
             gaps: Vec::new(),
             call_stats: Vec::new(),
+            organization: None,
         }
     }
 
@@ -610,6 +700,13 @@ impl Inventory {
         }
         self.gaps.sort();
         self.gaps.dedup();
+        if let Some(o) = &mut self.organization {
+            // Paths stay root first: their order is their meaning.
+            o.accounts.sort_by(|a, b| a.account.cmp(&b.account));
+            o.accounts.dedup_by(|a, b| a.account == b.account);
+            o.policies.sort_by(|a, b| a.id.cmp(&b.id));
+            o.policies.dedup_by(|a, b| a.id == b.id);
+        }
     }
 
     /// The gaps recorded for one operation on one resource.

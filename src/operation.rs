@@ -114,6 +114,16 @@ operations! {
     DescribeJobDefinitions,
     /// `organizations:ListAccounts` (`--organization`).
     ListAccounts,
+    /// `organizations:DescribeOrganization` (SCPs and RCPs: the management account).
+    DescribeOrganization,
+    /// `organizations:ListRoots` (SCPs and RCPs: the root and its enabled policy types).
+    ListRoots,
+    /// `organizations:ListParents` (SCPs and RCPs: an audited account's path to the root).
+    ListParents,
+    /// `organizations:ListPoliciesForTarget` (the SCPs and RCPs attached to a root, OU or account).
+    ListPoliciesForTarget,
+    /// `organizations:DescribePolicy` (an SCP's or RCP's content).
+    DescribePolicy,
 }
 
 impl fmt::Display for Operation {

@@ -7,7 +7,9 @@
 //! Required permissions ([`Need::Required`]) are those of the posture audit itself: Secrets
 //! Manager, KMS and, with `collection.iam = true` (the default), IAM. The others are optional:
 //! each belongs to a feature that can be turned off (`[cloudtrail]`, an `[exposure]` source)
-//! or is only used with a flag (`--organization`, `--regions all`, `--role-name`).
+//! or is only used with a flag (`--organization`, `--regions all`, `--role-name`). SCPs and RCPs
+//! (AWS Organizations, read once per audit with the caller's credentials) are collected with
+//! IAM; without them the access analysis says they were not evaluated.
 
 use serde::Serialize;
 
@@ -29,6 +31,8 @@ pub enum Feature {
     Exposure(ExposureSource),
     /// `--organization`.
     Organizations,
+    /// SCPs and RCPs in the access analysis: collected with IAM (`collection.iam = true`).
+    OrgPolicies,
     /// `--regions all`.
     AllRegions,
     /// `--role-name` with `--accounts` or `--organization`.
@@ -45,6 +49,7 @@ impl Feature {
             Feature::CloudTrail => "cloudtrail".into(),
             Feature::Exposure(s) => format!("exposure:{}", s.as_str()),
             Feature::Organizations => "organizations".into(),
+            Feature::OrgPolicies => "organization-policies".into(),
             Feature::AllRegions => "regions-all".into(),
             Feature::AssumeRole => "assume-role".into(),
         }
@@ -226,6 +231,22 @@ pub fn permission(op: &'static Operation) -> Option<Permission> {
             &[],
             "`--organization` cannot run",
         ),
+        Operation::DescribeOrganization
+        | Operation::ListRoots
+        | Operation::ListParents
+        | Operation::ListPoliciesForTarget
+        | Operation::DescribePolicy => p(
+            match op {
+                Operation::DescribeOrganization => "organizations:DescribeOrganization",
+                Operation::ListRoots => "organizations:ListRoots",
+                Operation::ListParents => "organizations:ListParents",
+                Operation::ListPoliciesForTarget => "organizations:ListPoliciesForTarget",
+                _ => "organizations:DescribePolicy",
+            },
+            F::OrgPolicies,
+            &[],
+            "SCPs and RCPs are not evaluated: readers they block are still listed",
+        ),
         Operation::ListFunctions => p(
             "lambda:ListFunctions",
             F::Exposure(S::Lambda),
@@ -398,6 +419,8 @@ mod tests {
         assert!(opt.contains(&"cloudtrail:LookupEvents"));
         assert!(opt.contains(&"lambda:ListFunctions"));
         assert!(opt.contains(&"organizations:ListAccounts"));
+        assert!(opt.contains(&"organizations:ListPoliciesForTarget"));
+        assert!(opt.contains(&"organizations:DescribePolicy"));
         assert!(!opt.contains(&"sts:AssumeRole") && !opt.contains(&"sts:GetCallerIdentity"));
         // Never the secret values.
         for a in req.iter().chain(&opt) {

@@ -4,14 +4,15 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use super::account::AccountIdx;
-use super::explain::{Labels, Verdict};
+use super::explain::{Labels, Verdict, verdict};
 use super::index::AccessIndex;
 use super::model::Act;
+use super::org::Coverage;
 use super::query::Query;
 use crate::inventory::Secret;
 use crate::policy::{
-    Decision, Effect, Policy, PolicyRefs, Principal, PrincipalEntry, PrincipalKind, Request,
-    evaluate_refs,
+    Decision, DecisionKind, Effect, Policy, PolicyRefs, Principal, PrincipalEntry, PrincipalKind,
+    Request, evaluate_refs,
 };
 
 impl AccessIndex {
@@ -22,8 +23,10 @@ impl AccessIndex {
         actor: &Actor,
         rpol: Option<&Policy>,
     ) -> Verdict {
-        let d = self.decide(q, actor, rpol);
-        match actor {
+        let (scps, rcps) = self.org_of(q, actor);
+        let d = self.decide_in(q, actor, rpol, scps.policies(), rcps.policies());
+        let org = self.org.labels(scps, rcps);
+        let mut v = match actor {
             Actor::Subject(i) => {
                 let set = q.acct.map(|a| &a.subjects[*i].sets[q.act as usize]);
                 let labels = Labels {
@@ -31,6 +34,7 @@ impl AccessIndex {
                     boundary: set.map_or("", |s| s.boundary_label.as_str()),
                     resource: q.rlabel,
                     grants: q.grants,
+                    org,
                 };
                 Verdict::new(&d, &labels)
             }
@@ -55,14 +59,75 @@ impl AccessIndex {
                         boundary: "",
                         resource: q.rlabel,
                         grants: q.grants,
+                        org,
                     },
                 )
             }
+        };
+        if v.keys.is_none() {
+            v.blocked = self.org_block(q, actor, rpol, &d, scps, rcps);
         }
+        v
     }
 
-    /// Evaluates one request.
-    pub(super) fn decide(&self, q: &Query<'_>, actor: &Actor, rpol: Option<&Policy>) -> Decision {
+    /// The SCPs of the actor's account and the RCPs of the resource's account.
+    pub(super) fn org_of(&self, q: &Query<'_>, actor: &Actor) -> (Coverage<'_>, Coverage<'_>) {
+        let principal_account = match actor {
+            Actor::Subject(_) => Some(q.secret.account.as_str()),
+            Actor::Outside(p) => p.account.as_deref(),
+        };
+        (
+            self.org.scps(principal_account),
+            self.org.rcps(arn_account(q.resource)),
+        )
+    }
+
+    /// When SCPs or RCPs denied a request that the other policies allow: what in them did,
+    /// named (see [`OrgLabels::blocking`]).
+    fn org_block(
+        &self,
+        q: &Query<'_>,
+        actor: &Actor,
+        rpol: Option<&Policy>,
+        d: &Decision,
+        scps: Coverage<'_>,
+        rcps: Coverage<'_>,
+    ) -> Option<String> {
+        let org_blocked = d.blocked_by.iter().any(|b| {
+            matches!(
+                b.as_str(),
+                "scp" | "explicit_deny:scp" | "explicit_deny:rcp"
+            )
+        });
+        if !org_blocked {
+            return None;
+        }
+        let without = self.decide_in(q, actor, rpol, &[], &[]);
+        verdict(&without)?;
+        let levels = scps.policies();
+        let unallowed: Vec<usize> = if d.decision == DecisionKind::ImplicitDeny {
+            (0..levels.len())
+                .filter(|&l| {
+                    let one = self.decide_in(q, actor, rpol, &levels[l..=l], &[]);
+                    one.blocked_by.iter().any(|b| b == "scp")
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.org.labels(scps, rcps).blocking(d, &unallowed)
+    }
+
+    /// Evaluates one request under the given SCPs (of the principal's account) and RCPs (of the
+    /// resource's account).
+    fn decide_in(
+        &self,
+        q: &Query<'_>,
+        actor: &Actor,
+        rpol: Option<&Policy>,
+        scps: &[Vec<Policy>],
+        rcps: &[Vec<Policy>],
+    ) -> Decision {
         let (secret, act, resource) = (q.secret, q.act, q.resource);
         let outside_identity;
         let (principal, mut refs, tags): (&Principal, PolicyRefs<'_>, &[(String, String)]) =
@@ -135,6 +200,8 @@ impl AccessIndex {
         if rpol.is_some() {
             refs.resource = rpol;
         }
+        refs.scps = scps;
+        refs.rcps = rcps;
         evaluate_refs(refs, &req)
     }
 }

@@ -2,6 +2,7 @@
 
 use super::grants::KeyGrants;
 use super::model::SecretAccess;
+use super::org::OrgLabels;
 use crate::policy::{Decision, DecisionKind, StatementRef};
 
 /// The answer for one candidate, with its evidence, shared by every reader it is the answer for.
@@ -12,6 +13,8 @@ pub(super) struct Verdict {
     /// The granting statements (empty when denied).
     pub(super) texts: Vec<String>,
     pub(super) via: &'static str,
+    /// Denied by an SCP or RCP although the other policies allow: what in them, named.
+    pub(super) blocked: Option<String>,
 }
 
 impl Verdict {
@@ -26,6 +29,7 @@ impl Verdict {
             keys,
             texts,
             via: via(d),
+            blocked: None,
         }
     }
 }
@@ -91,13 +95,21 @@ pub(super) struct Labels<'a> {
     pub(super) resource: &'a str,
     /// The key's grants: statements of the key policy that stand for a grant.
     pub(super) grants: Option<&'a KeyGrants>,
+    pub(super) org: OrgLabels<'a>,
 }
 
 pub(super) fn allow_texts(d: &Decision, l: &Labels) -> Vec<String> {
     d.statements
         .iter()
-        .filter(|s| s.effect == "Allow")
         .filter_map(|s| {
+            // SCPs and RCPs only permit: named when the answer depends on one of their
+            // statements' conditions (either effect).
+            if let Some(label) = l.org.label(&s.policy) {
+                return (!s.conditional_on.is_empty()).then(|| stmt_text(label, s));
+            }
+            if s.effect != "Allow" {
+                return None;
+            }
             let label = if let Some(i) = s
                 .policy
                 .strip_prefix("identity[")

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::account::{AccountIdx, build_account, statement_cacheable};
 use super::grants::{KeyGrants, add_grants};
 use super::memo::Memo;
+use super::org::OrgIdx;
 use crate::inventory::{Inventory, Secret};
 use crate::kms::{KeyRef, resolve_key};
 use crate::operation::Operation;
@@ -52,6 +53,8 @@ pub struct AccessIndex {
     pub(super) account_ord: HashMap<String, u32>,
     /// Verdicts already decided, under exact keys.
     pub(super) memo: Memo,
+    /// SCPs and RCPs per account.
+    pub(super) org: OrgIdx,
 }
 
 /// Why a principal's access in an account cannot be judged: IAM data is missing.
@@ -163,6 +166,7 @@ impl AccessIndex {
                 },
             );
         }
+        idx.org = OrgIdx::build(inv, &mut note_keys);
         idx.resource_tag_keys = tag_keys.into_iter().collect();
         idx.memo = Memo::new();
         let mut ids: Vec<&String> = idx.accounts.keys().collect();

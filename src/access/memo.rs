@@ -190,7 +190,8 @@ pub(super) struct Dense {
 
 #[derive(Debug, Default)]
 pub(super) struct DenseTable {
-    /// Per rank: 0 not filled at once, 1 denied, `k + 2`: `verdicts[k]`.
+    /// Per rank: 0 not filled at once, 1 denied, `k + 2`: `verdicts[k]` (allowed, conditional,
+    /// or denied by an SCP or RCP, which its evidence names).
     pub(super) slots: Vec<u32>,
     pub(super) verdicts: Vec<Verdict>,
     /// Per rank, for the subjects not filled at once: filled when first asked (`None`: denied).
@@ -214,6 +215,15 @@ impl Found<'_> {
         };
         v.keys.as_deref().map(|k| (v, k))
     }
+
+    /// When denied by an SCP or RCP that the other policies would not have: what in them.
+    pub(super) fn blocked(&self) -> Option<&str> {
+        match self {
+            Found::Denied => None,
+            Found::Borrowed(v) => v.blocked.as_deref(),
+            Found::Owned(v) => v.blocked.as_deref(),
+        }
+    }
 }
 
 impl AccessIndex {
@@ -224,13 +234,15 @@ impl AccessIndex {
     /// - secret actions: `aws:ResourceAccount` (from the secret's ARN), the primary region
     ///   (`secretsmanager:SecretPrimaryRegion`), the managed external secret's type
     ///   (`secretsmanager:resource/Type`) and the value, or absence, of every resource tag a
-    ///   policy tests.
+    ///   policy tests;
+    /// - both: the SCP and RCP chains that apply and which of their statements' `Resource`
+    ///   elements match the resource ([`OrgIdx::push_context`](super::org::OrgIdx::push_context)).
     ///
     /// Principal tags belong to the subject, which the key names; decisions that depend on
     /// the secret's ARN otherwise (encryption-context conditions, policy variables in
     /// `Resource`) are not memoised at all.
     pub(super) fn context_of(&self, secret: &Secret, act: Act, resource: &str) -> ContextTuple {
-        if act.on_key() {
+        let mut t = if act.on_key() {
             let mut t = ContextTuple::new(ContextTuple::KEY);
             t.push(Some(resource));
             t.push(Some(&secret.region));
@@ -244,7 +256,10 @@ impl AccessIndex {
                 t.push(resource_tag(secret, k));
             }
             t
-        }
+        };
+        self.org
+            .push_context(&mut t, &secret.account, arn_account(resource), resource);
+        t
     }
 
     /// The verdict for one candidate: memoised when the decision cannot depend on anything but
@@ -279,7 +294,7 @@ impl AccessIndex {
             }
             let v = t.lazy[r].get_or_init(|| {
                 let v = self.decide_verdict(q, actor, rpol);
-                v.keys.is_some().then(|| Box::new(v))
+                (v.keys.is_some() || v.blocked.is_some()).then(|| Box::new(v))
             });
             return match v {
                 Some(v) => Found::Borrowed(v),

@@ -25,6 +25,7 @@
 //! - `decide`: one request built and evaluated; the principals a resource policy names;
 //! - `explain`: verdicts and their evidence text;
 //! - `grants`: KMS grants as statements of the key policy;
+//! - `org`: the SCPs and RCPs of each account (AWS Organizations), interned per path;
 //! - [`exposure`]: static questions about one resource policy; [`cli`]: `who-can-read`.
 
 mod account;
@@ -36,6 +37,7 @@ mod grants;
 mod index;
 mod memo;
 mod model;
+mod org;
 mod query;
 
 pub use index::{AccessIndex, IamUnavailable, parse_policy};

@@ -68,6 +68,12 @@ pub struct Reader {
     pub statements: Vec<String>,
     /// `identity`, `resource_policy` or `both`: where the `GetSecretValue` grant comes from.
     pub via: String,
+    /// Whether the SCPs of the principal's account were evaluated (true too when none apply:
+    /// no organization, the management account, a service principal). false: an SCP may
+    /// still block it.
+    pub scps_evaluated: bool,
+    /// Whether the RCPs of the resource's account were evaluated (true too when none apply).
+    pub rcps_evaluated: bool,
 }
 
 impl Reader {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use super::account::AccountIdx;
-use super::decide::{Actor, named_outsiders, root_of};
+use super::decide::{Actor, arn_account, named_outsiders, root_of};
 use super::explain::{finish, merge_keys};
 use super::grants::KeyGrants;
 use super::index::{AccessIndex, KeyInfo, SecretInfo};
@@ -86,16 +86,21 @@ impl AccessIndex {
                     &rlabel,
                 );
                 let mut actors = actors.iter();
+                let mut blocked = Blocked::default();
                 out.readers.retain_mut(|r| {
                     let actor = actors.next().expect("one actor per reader");
                     let found = self.verdict_of(&q, actor, Some(key_policy));
                     let Some((v, keys)) = found.get() else {
+                        if let Some(b) = found.blocked() {
+                            blocked.note(&mut out.notes, &r.principal_arn, Act::Decrypt, b);
+                        }
                         return false;
                     };
                     r.statements.extend(v.texts.iter().cloned());
                     merge_keys(&mut r.conditional_on, keys);
                     true
                 });
+                blocked.finish(&mut out.notes);
             }
         }
         finish(out)
@@ -140,6 +145,9 @@ impl AccessIndex {
             out.complete = false;
             out.notes.extend(a.notes.iter().cloned());
         }
+        // SCPs and RCPs can only remove readers: when they are not evaluated the list is
+        // still complete, but may list principals they block. Said, never implied.
+        out.notes.extend(self.org.note(&secret.account));
         // The resource and its policy.
         let (resource, rpol, rlabel, key_policy): (&str, Option<&Policy>, String, Option<usize>) =
             if act.on_key() {
@@ -202,6 +210,8 @@ impl AccessIndex {
             };
 
         let q = self.query(secret, acct, act, resource, rpol, key_policy, &rlabel);
+        let rcps_evaluated = self.org.rcps(arn_account(resource)).evaluated();
+        let mut blocked = Blocked::default();
         // Candidates: subjects with a possibly matching identity Allow, plus those the
         // resource policy names (all of them when it names "*" or uses NotPrincipal), by rank.
         if let Some(a) = acct {
@@ -260,15 +270,19 @@ impl AccessIndex {
             cand.sort_unstable();
             cand.dedup();
             out.readers.reserve(cand.len().min(64));
+            let scps_evaluated = self.org.scps(Some(&secret.account)).evaluated();
             for &r in &cand {
                 let i = a.by_rank[r as usize];
                 let actor = Actor::Subject(i);
                 let applies = rp_all || named.contains(&i);
                 let found = self.verdict_of(&q, &actor, if applies { rpol } else { None });
+                let s = &a.subjects[i];
                 let Some((v, keys)) = found.get() else {
+                    if let Some(b) = found.blocked() {
+                        blocked.note(&mut out.notes, &s.arn, act, b);
+                    }
                     continue;
                 };
-                let s = &a.subjects[i];
                 out.readers.push(Reader {
                     principal_arn: s.arn.clone(),
                     account: secret.account.clone(),
@@ -276,6 +290,8 @@ impl AccessIndex {
                     conditional_on: keys.to_vec(),
                     statements: v.texts.clone(),
                     via: v.via.to_string(),
+                    scps_evaluated,
+                    rcps_evaluated,
                 });
                 if let Some(x) = actors.as_deref_mut() {
                     x.push(actor);
@@ -300,8 +316,13 @@ impl AccessIndex {
                 let actor = Actor::Outside(Box::new(principal));
                 let found = self.verdict_of(&q, &actor, rpol);
                 let Some((v, keys)) = found.get() else {
+                    if let Some(b) = found.blocked() {
+                        blocked.note(&mut out.notes, &arn, act, b);
+                    }
                     continue;
                 };
+                // SCPs govern IAM principals only (not services).
+                let scps_evaluated = kind == "service" || self.org.scps(Some(&account)).evaluated();
                 out.readers.push(Reader {
                     principal_arn: arn,
                     account,
@@ -309,6 +330,8 @@ impl AccessIndex {
                     conditional_on: keys.to_vec(),
                     statements: v.texts.clone(),
                     via: v.via.to_string(),
+                    scps_evaluated,
+                    rcps_evaluated,
                 });
                 if let Some(x) = actors.as_deref_mut() {
                     x.push(actor);
@@ -331,12 +354,17 @@ impl AccessIndex {
                     conditional_on: keys.to_vec(),
                     statements,
                     via: v.via.to_string(),
+                    scps_evaluated,
+                    rcps_evaluated,
                 });
                 if let Some(x) = actors {
                     x.push(actor);
                 }
+            } else if let Some(b) = found.blocked() {
+                blocked.note(&mut out.notes, &arn, act, b);
             }
         }
+        blocked.finish(&mut out.notes);
     }
 
     /// Notes (and marks incomplete) what is unknown about the grants of key policy `k`.
@@ -366,7 +394,11 @@ impl AccessIndex {
     ) -> Query<'q> {
         let ord = self.account_ord.get(&secret.account).copied();
         // The context part of the cache key, or `None` when nothing may be memoised.
-        let context = if !self.memo.enabled() || acct.is_none() || ord.is_none() {
+        let context = if !self.memo.enabled()
+            || acct.is_none()
+            || ord.is_none()
+            || !self.org.cacheable(&secret.account, arn_account(resource))
+        {
             None
         } else if act.on_key() {
             // The key policy is the one of the key `resource` names; its statements' matches
@@ -453,7 +485,7 @@ impl AccessIndex {
                         continue;
                     }
                     let v = self.decide_verdict(&q, &Actor::Subject(i), rpol);
-                    t.slots[r as usize] = if v.keys.is_none() {
+                    t.slots[r as usize] = if v.keys.is_none() && v.blocked.is_none() {
                         1
                     } else {
                         t.verdicts.push(v);
@@ -465,6 +497,33 @@ impl AccessIndex {
             q.dense = Some(d);
         }
         q
+    }
+}
+
+/// The principals an SCP or RCP removes, as notes naming the policy: the first
+/// [`Blocked::SHOWN`], then a count.
+#[derive(Default)]
+pub(super) struct Blocked {
+    n: usize,
+}
+
+impl Blocked {
+    const SHOWN: usize = 20;
+
+    fn note(&mut self, notes: &mut Vec<String>, arn: &str, act: Act, why: &str) {
+        self.n += 1;
+        if self.n <= Self::SHOWN {
+            notes.push(format!("{arn}: {} {why}", act.name()));
+        }
+    }
+
+    fn finish(self, notes: &mut Vec<String>) {
+        if self.n > Self::SHOWN {
+            notes.push(format!(
+                "{} more principal(s) are denied by SCPs or RCPs",
+                self.n - Self::SHOWN
+            ));
+        }
     }
 }
 

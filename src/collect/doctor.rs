@@ -515,6 +515,44 @@ impl<'a> Probes<'a> {
                 self.call(op, || c.list_accounts().max_results(1).send())
                     .await
             }),
+            // SCPs and RCPs: answered for the caller's own account; "not in an organization"
+            // or "not found" is not a refusal.
+            Operation::DescribeOrganization => Box::pin(async move {
+                let c = aws_sdk_organizations::Client::new(sdk);
+                self.call(op, || c.describe_organization().send()).await
+            }),
+            Operation::ListRoots => Box::pin(async move {
+                let c = aws_sdk_organizations::Client::new(sdk);
+                self.call(op, || c.list_roots().max_results(1).send()).await
+            }),
+            Operation::ListParents => Box::pin(async move {
+                let c = aws_sdk_organizations::Client::new(sdk);
+                self.call(op, || {
+                    c.list_parents()
+                        .child_id(self.account)
+                        .max_results(1)
+                        .send()
+                })
+                .await
+            }),
+            Operation::ListPoliciesForTarget => Box::pin(async move {
+                let c = aws_sdk_organizations::Client::new(sdk);
+                self.call(op, || {
+                    c.list_policies_for_target()
+                        .target_id(self.account)
+                        .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+                        .max_results(1)
+                        .send()
+                })
+                .await
+            }),
+            Operation::DescribePolicy => Box::pin(async move {
+                let c = aws_sdk_organizations::Client::new(sdk);
+                self.call(op, || {
+                    c.describe_policy().policy_id("p-FullAWSAccess").send()
+                })
+                .await
+            }),
             Operation::ListFunctions => Box::pin(async move {
                 let c = aws_sdk_lambda::Client::new(sdk);
                 self.call(op, || c.list_functions().max_items(1).send())

@@ -4,7 +4,9 @@
 //! deletion), `GetResourcePolicy` per primary secret, `DescribeSecret` only where nothing else
 //! answers (replication status of secrets that must be replicated or are known to have
 //! replicas), and for the customer keys the secrets use `ListAliases`, `DescribeKey`,
-//! `GetKeyRotationStatus`, `GetKeyPolicy` and `ListGrants`. Per-secret calls run with bounded concurrency. Every failed call
+//! `GetKeyRotationStatus`, `GetKeyPolicy` and `ListGrants`. Per-secret calls run with bounded
+//! concurrency. With IAM, once per audit: the SCPs and RCPs of the audited accounts from AWS
+//! Organizations ([`organizations`]). Every failed call
 //! becomes an inventory [`Gap`]; collection itself only fails when it cannot start (no region,
 //! unreadable profile).
 //!
@@ -16,6 +18,7 @@ pub(crate) mod doctor;
 mod exposure;
 mod iam;
 mod kms;
+mod organizations;
 mod preflight;
 mod retry;
 mod secrets;
@@ -378,11 +381,24 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
             out
         }
     });
-    let results: Vec<AccountResult> = futures::stream::iter(jobs)
-        .buffer_unordered(opts.account_concurrency.max(1))
-        .collect()
-        .await;
+    // SCPs and RCPs (only the access analysis uses them, so only with IAM), read once with
+    // the caller's credentials while the accounts are collected.
+    let org_job = async {
+        if opts.iam {
+            organizations::collect(&sdk, &retrier, &caller_account, &home_region, &targets).await
+        } else {
+            (None, Vec::new())
+        }
+    };
+    let (results, (organization, mut org_gaps)): (Vec<AccountResult>, _) = futures::join!(
+        futures::stream::iter(jobs)
+            .buffer_unordered(opts.account_concurrency.max(1))
+            .collect(),
+        org_job
+    );
     progress.finish();
+    inv.organization = organization;
+    inv.gaps.append(&mut org_gaps);
 
     let mut accounts = Vec::new();
     for mut r in results {

@@ -683,6 +683,68 @@ class Seeder:
         decoy("job-definition/etl", "WAREHOUSE_USER")
         return {"plants": plants, "decoys": decoys, "never": never, "live_key": live_key}
 
+    def organization(self):
+        """SCPs and RCPs (tests/moto_org.rs). The caller's account 123456789012 creates an
+        organization (so it is the management account) with SERVICE_CONTROL_POLICY and
+        RESOURCE_CONTROL_POLICY enabled, and two member accounts (moto picks their ids):
+        "restricted", moved into OU "restricted" which has the SCP DenySecretReads (Deny
+        secretsmanager:GetSecretValue), and "free", under the root, with the RCP LockedSecrets
+        (Deny GetSecretValue to "*" on secrets named org/locked*) attached to the account. In each
+        of the three accounts (with credentials of the role SecretlensAudit assumed there: moto
+        maps them to that account): role "reader" allowed GetSecretValue on "*", and secret
+        org/app; in "free" also org/locked."""
+        mgmt = "123456789012"
+        org = self.client("organizations")
+        org.create_organization(FeatureSet="ALL")
+        root = org.list_roots()["Roots"][0]["Id"]
+        for t in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
+            org.enable_policy_type(RootId=root, PolicyType=t)
+        accounts = {}
+        for name in ("restricted", "free"):
+            status = org.create_account(AccountName=name, Email=f"{name}@example.com")
+            accounts[name] = status["CreateAccountStatus"]["AccountId"]
+        ou = org.create_organizational_unit(ParentId=root, Name="restricted")["OrganizationalUnit"]["Id"]
+        org.move_account(AccountId=accounts["restricted"], SourceParentId=root, DestinationParentId=ou)
+        doc = lambda *s: json.dumps({"Version": "2012-10-17", "Statement": list(s)})
+        scp = org.create_policy(
+            Name="DenySecretReads", Type="SERVICE_CONTROL_POLICY", Description="no reads",
+            Content=doc({"Sid": "NoReads", "Effect": "Deny", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}),
+        )["Policy"]["PolicySummary"]["Id"]
+        org.attach_policy(PolicyId=scp, TargetId=ou)
+        rcp = org.create_policy(
+            Name="LockedSecrets", Type="RESOURCE_CONTROL_POLICY", Description="locked",
+            Content=doc({"Sid": "Locked", "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:GetSecretValue",
+                         "Resource": "arn:aws:secretsmanager:*:*:secret:org/locked*"}),
+        )["Policy"]["PolicySummary"]["Id"]
+        org.attach_policy(PolicyId=rcp, TargetId=accounts["free"])
+        sts = self.client("sts")
+        out = {"management": mgmt, "ou": ou, "root": root, "scp": scp, "rcp": rcp, "secrets": {}}
+        out.update(accounts)
+        trust = doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+        for account in (mgmt, accounts["restricted"], accounts["free"]):
+            creds = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/SecretlensAudit", RoleSessionName="seed"
+            )["Credentials"]
+
+            def client(service, creds=creds):
+                return boto3.client(
+                    service,
+                    endpoint_url=self.endpoint,
+                    region_name="us-east-1",
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                )
+
+            iam = client("iam")
+            iam.create_role(RoleName="reader", AssumeRolePolicyDocument=trust)
+            iam.put_role_policy(RoleName="reader", PolicyName="read", PolicyDocument=doc(
+                {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))
+            sm = client("secretsmanager")
+            names = ["org/app"] + (["org/locked"] if account == accounts["free"] else [])
+            out["secrets"][account] = {n: sm.create_secret(Name=n, SecretString="not-read")["ARN"] for n in names}
+        return out
+
     SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication", "kms_state", "replication_health", "multi_account")
     # Accepted by name, not part of "all".
     EXTRA_SCENARIOS = (
@@ -693,6 +755,7 @@ class Seeder:
         "leaked_key_inactive",
         "access",
         "exposure",
+        "organization",
     )
 
 
