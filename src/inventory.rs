@@ -80,7 +80,7 @@ pub struct Inventory {
 /// The service control policies (SCPs) and resource control policies (RCPs) of the audited
 /// accounts, read from AWS Organizations once per audit (management account or delegated
 /// administrator).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrgPolicies {
     /// `o-…`; `None`: the caller's account is in no organization, so no SCP or RCP applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,7 +104,7 @@ pub struct OrgPolicies {
 }
 
 /// One account's place in the organization: root, OUs, the account itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrgAccountPath {
     pub account: String,
     /// Root first, the account last.
@@ -112,7 +112,7 @@ pub struct OrgAccountPath {
 }
 
 /// A root, OU or account and the policies attached to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrgTarget {
     /// `r-…`, `ou-…` or the account id.
     pub id: String,
@@ -125,7 +125,7 @@ pub struct OrgTarget {
     pub rcps: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgTargetKind {
     Root,
@@ -144,7 +144,7 @@ impl OrgTargetKind {
 }
 
 /// An SCP or RCP and its document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrgPolicy {
     /// `p-…`
     pub id: String,
@@ -154,7 +154,7 @@ pub struct OrgPolicy {
     pub content: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrgPolicyType {
     ServiceControlPolicy,

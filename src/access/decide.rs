@@ -45,6 +45,7 @@ impl AccessIndex {
                     boundary: "",
                     resource: q.rlabel,
                     grants: q.grants,
+                    org,
                 },
             ),
             Actor::Outside(p) => {
@@ -74,7 +75,7 @@ impl AccessIndex {
     pub(super) fn org_of(&self, q: &Query<'_>, actor: &Actor) -> (Coverage<'_>, Coverage<'_>) {
         let principal_account = match actor {
             Actor::Subject(_) => Some(q.secret.account.as_str()),
-            Actor::Outside(p) => p.account.as_deref(),
+            Actor::Outside(p) | Actor::Root(p) => p.account.as_deref(),
         };
         (
             self.org.scps(principal_account),

@@ -354,7 +354,7 @@ impl AccessIndex {
                     conditional_on: keys.to_vec(),
                     statements,
                     via: v.via.to_string(),
-                    scps_evaluated,
+                    scps_evaluated: self.org.scps(Some(&secret.account)).evaluated(),
                     rcps_evaluated,
                 });
                 if let Some(x) = actors {
