@@ -125,7 +125,7 @@ fn baseline_activities_validate() {
     assert_eq!(activities, [1, 2, 3].into(), "create, update and close");
 }
 
-const DEMO_DETECTIONS: usize = 861;
+const DEMO_DETECTIONS: usize = 903;
 const DEMO_COMPLIANCE: usize = 28;
 
 /// The validator is not a rubber stamp: a misspelt attribute, a wrong type_uid, an unknown

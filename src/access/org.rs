@@ -93,7 +93,7 @@ impl Default for OrgIdx {
     }
 }
 
-const NOT_COLLECTED: &str = "AWS Organizations was not read (not collected)";
+const NOT_COLLECTED: &str = "AWS Organizations was not read; audit with --organization or --accounts from the management account or a delegated administrator";
 
 fn is_org_operation(op: &Operation) -> bool {
     matches!(
@@ -727,7 +727,7 @@ mod tests {
         assert_eq!(
             a.notes,
             vec![format!(
-                "SCPs and RCPs of account {MEMBER} were not evaluated (AWS Organizations was not read (not collected)): readers they would block are listed"
+                "SCPs and RCPs of account {MEMBER} were not evaluated (AWS Organizations was not read; audit with --organization or --accounts from the management account or a delegated administrator): readers they would block are listed"
             )]
         );
         // A denied DescribeOrganization names the call.

@@ -398,7 +398,18 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
     );
     progress.finish();
     inv.organization = organization;
-    inv.gaps.append(&mut org_gaps);
+    // A single-account audit usually runs in a member account, which may not read the
+    // organization: there, SCPs and RCPs are simply not evaluated (each access answer says
+    // so), not a gap that would fail the run. An organization-wide or multi-account audit runs
+    // where the organization is readable, so a failure there is a gap.
+    if opts.organization || !opts.accounts.is_empty() {
+        inv.gaps.append(&mut org_gaps);
+    } else if !org_gaps.is_empty() {
+        tracing::info!(
+            gaps = org_gaps.len(),
+            "AWS Organizations could not be read: SCPs and RCPs are not evaluated"
+        );
+    }
 
     let mut accounts = Vec::new();
     for mut r in results {
