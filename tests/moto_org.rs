@@ -158,7 +158,8 @@ fn an_scp_on_an_ou_removes_its_accounts_readers_and_names_the_policy() {
 }
 
 #[test]
-fn without_organizations_access_a_gap_and_every_answer_say_scps_were_not_evaluated() {
+fn without_organizations_access_every_answer_says_scps_were_not_evaluated_and_a_multi_account_audit_has_a_gap()
+ {
     let moto = MotoServer::start();
     let (epoch, _) = now();
     let seeded = moto.seed("organization", epoch);
@@ -170,8 +171,28 @@ fn without_organizations_access_a_gap_and_every_answer_say_scps_were_not_evaluat
     proxy.set_faults(&json!([
         {"operation": format!("{ORG}.DescribeOrganization"), "fault": "access_denied"}
     ]));
+    // A single-account audit (typically from a member account, which may not read the
+    // organization): no gap that would fail the run, and every answer says SCPs and RCPs were
+    // not evaluated and how to have them.
+    let single = Sandbox::new();
+    collect(&single, &proxy.endpoint(), None);
+    let inv = inventory(&single);
+    assert!(inv.get("organization").is_none(), "{inv:#}");
+    assert_eq!(inv["gaps"], json!([]), "{inv:#}");
+    let a = who_can_read(&single, &mgmt_secret);
+    let r = reader(&a, "123456789012").expect("a reader, SCPs not evaluated");
+    assert_eq!(r["scps_evaluated"], false, "{a:#}");
+    assert_eq!(
+        notes(&a),
+        vec![
+            "SCPs and RCPs of account 123456789012 were not evaluated (AWS Organizations was not read; audit with --organization or --accounts from the management account or a delegated administrator): readers they would block are listed".to_string()
+        ]
+    );
+
+    // A multi-account audit runs where the organization should be readable: the denial is a
+    // gap, named in every answer.
     let sb = Sandbox::new();
-    collect(&sb, &proxy.endpoint(), None);
+    collect(&sb, &proxy.endpoint(), Some("123456789012"));
     let inv = inventory(&sb);
     assert!(inv.get("organization").is_none(), "{inv:#}");
     let gaps = inv["gaps"].as_array().expect("gaps");

@@ -599,6 +599,20 @@ mod tests {
         format!("arn:aws:iam::{account}:role/reader")
     }
 
+    /// The readers other than the account's root user (listed by every answer; the tests
+    /// that are about it say so).
+    fn non_root(a: &crate::access::SecretAccess) -> Vec<&crate::access::Reader> {
+        a.readers.iter().filter(|r| r.kind != "root").collect()
+    }
+
+    /// `note` about the reader of `account`, said of that account's root user.
+    fn of_root(note: &str, account: &str) -> String {
+        note.replace(
+            &reader_arn(account),
+            &format!("arn:aws:iam::{account}:root"),
+        )
+    }
+
     #[test]
     fn an_scp_on_the_ou_removes_its_accounts_readers_and_names_the_policy() {
         let inv = org_inventory(DENY_READS, LOCKED);
@@ -612,16 +626,18 @@ mod tests {
             "{}: secretsmanager:GetSecretValue denied by SCP p-ou \"DenySecretReads\" (OU ou-restricted) #0 \"NoReads\"",
             reader_arn(MEMBER)
         );
-        assert_eq!(a.notes, vec![want]);
-        // The management account: SCPs do not restrict it.
+        // The SCP stops the member account's root user as well.
+        assert_eq!(a.notes, vec![want.clone(), of_root(&want, MEMBER)]);
+        // The management account: SCPs do not restrict it (nor its root user).
         let m = idx.readers(find(&inv, MGMT, "app"));
-        assert_eq!(m.readers.len(), 1, "{m:?}");
+        assert_eq!(non_root(&m).len(), 1, "{m:?}");
         assert_eq!(m.readers[0].principal_arn, reader_arn(MGMT));
+        assert!(m.readers.iter().any(|r| r.kind == "root"), "{m:?}");
         assert!(m.readers[0].scps_evaluated && m.readers[0].rcps_evaluated);
         assert!(m.notes.is_empty(), "{:?}", m.notes);
         // An account outside the OU: its SCPs (FullAWSAccess only) allow.
         let o = idx.readers(find(&inv, OTHER, "app"));
-        assert_eq!(o.readers.len(), 1, "{o:?}");
+        assert_eq!(non_root(&o).len(), 1, "{o:?}");
         assert!(o.readers[0].scps_evaluated);
         // The evidence claims nothing about SCPs that only permit.
         assert!(
@@ -661,7 +677,7 @@ mod tests {
         let idx = AccessIndex::build(&inv);
         for account in [MGMT, MEMBER] {
             let a = idx.readers(find(&inv, account, "locked-1"));
-            assert_eq!(a.readers.len(), 1, "{account}: {a:?}");
+            assert_eq!(non_root(&a).len(), 1, "{account}: {a:?}");
         }
     }
 
@@ -675,13 +691,12 @@ mod tests {
         let idx = AccessIndex::build(&inv);
         let a = idx.readers(find(&inv, MEMBER, "app"));
         assert!(a.readers.is_empty(), "{a:?}");
-        assert_eq!(
-            a.notes,
-            vec![format!(
-                "{}: secretsmanager:GetSecretValue not allowed by SCPs: no statement of SCP p-ou \"DenySecretReads\" (OU ou-restricted) allows it",
-                reader_arn(MEMBER)
-            )]
+        let want = format!(
+            "{}: secretsmanager:GetSecretValue not allowed by SCPs: no statement of SCP p-ou \"DenySecretReads\" (OU ou-restricted) allows it",
+            reader_arn(MEMBER)
         );
+        // The member account's root user is stopped the same way.
+        assert_eq!(a.notes, vec![want.clone(), of_root(&want, MEMBER)]);
     }
 
     #[test]
@@ -693,20 +708,19 @@ mod tests {
         let idx = AccessIndex::build(&inv);
         let a = idx.readers(find(&inv, MEMBER, "app"));
         assert!(a.readers.is_empty(), "{a:?}");
-        assert_eq!(
-            a.notes,
-            vec![format!(
-                "{}: secretsmanager:GetSecretValue denied by SCP p-ou \"DenySecretReads\" (OU ou-restricted) #0 \"OnlyFromVpce\" (if aws:SourceVpce)",
-                reader_arn(MEMBER)
-            )]
+        let want = format!(
+            "{}: secretsmanager:GetSecretValue denied by SCP p-ou \"DenySecretReads\" (OU ou-restricted) #0 \"OnlyFromVpce\" (if aws:SourceVpce)",
+            reader_arn(MEMBER)
         );
+        // The member account's root user is stopped the same way.
+        assert_eq!(a.notes, vec![want.clone(), of_root(&want, MEMBER)]);
         // A deny that does not apply without the key: the reader stays, and its evidence names
         // the SCP statement that could still stop it.
         let mfa = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoMfaNoRead","Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#;
         let inv = org_inventory(mfa, LOCKED);
         let idx = AccessIndex::build(&inv);
         let a = idx.readers(find(&inv, MEMBER, "app"));
-        assert_eq!(a.readers.len(), 1, "{a:?}");
+        assert_eq!(non_root(&a).len(), 1, "{a:?}");
         assert!(
             a.readers[0].statements.iter().any(|s| s
                 == "SCP p-ou \"DenySecretReads\" (OU ou-restricted) #0 \"NoMfaNoRead\" (if aws:MultiFactorAuthPresent)"),
@@ -722,7 +736,7 @@ mod tests {
         let idx = AccessIndex::build(&inv);
         let a = idx.readers(find(&inv, MEMBER, "app"));
         assert!(a.complete);
-        assert_eq!(a.readers.len(), 1);
+        assert_eq!(non_root(&a).len(), 1);
         assert!(!a.readers[0].scps_evaluated && !a.readers[0].rcps_evaluated);
         assert_eq!(
             a.notes,
@@ -755,7 +769,7 @@ mod tests {
         ));
         let idx = AccessIndex::build(&inv);
         let a = idx.readers(find(&inv, MEMBER, "app"));
-        assert_eq!(a.readers.len(), 1);
+        assert_eq!(non_root(&a).len(), 1);
         assert!(!a.readers[0].scps_evaluated);
         assert!(
             a.notes[0].contains("(ListParents failed (AccessDeniedException))"),
@@ -773,7 +787,7 @@ mod tests {
         inv.organization = Some(OrgPolicies::default());
         let idx = AccessIndex::build(&inv);
         let a = idx.readers(find(&inv, MEMBER, "app"));
-        assert_eq!(a.readers.len(), 1);
+        assert_eq!(non_root(&a).len(), 1);
         assert!(a.readers[0].scps_evaluated && a.readers[0].rcps_evaluated);
         assert!(a.notes.is_empty(), "{:?}", a.notes);
     }
