@@ -197,6 +197,11 @@ impl AccessIndex {
                 Some(t) => c.insert("secretsmanager:resource/Type", vec![t.clone()]),
                 None => c.mark_absent("secretsmanager:resource/Type"),
             }
+            if act == Act::GetSecretValue {
+                for k in NOT_IN_GET_SECRET_VALUE {
+                    c.mark_absent(k);
+                }
+            }
         }
         if rpol.is_some() {
             refs.resource = rpol;
@@ -206,6 +211,28 @@ impl AccessIndex {
         evaluate_refs(refs, &req)
     }
 }
+
+/// Secrets Manager request keys that a `GetSecretValue` request never carries: they describe
+/// the parameters of other calls (`CreateSecret`, `UpdateSecret`, `RotateSecret`,
+/// `PutResourcePolicy`, `DeleteSecret`, replication), per the service authorization reference
+/// (list_awssecretsmanager.html, the condition keys of each action). A condition on one of
+/// them is decided as AWS decides it for a key the request lacks, not left conditional.
+const NOT_IN_GET_SECRET_VALUE: &[&str] = &[
+    "secretsmanager:Name",
+    "secretsmanager:Description",
+    "secretsmanager:KmsKeyId",
+    "secretsmanager:KmsKeyArn",
+    "secretsmanager:Type",
+    "secretsmanager:ExternalSecretRotationRoleArn",
+    "secretsmanager:RotationLambdaARN",
+    "secretsmanager:ModifyRotationRules",
+    "secretsmanager:RotateImmediately",
+    "secretsmanager:BlockPublicPolicy",
+    "secretsmanager:RecoveryWindowInDays",
+    "secretsmanager:ForceDeleteWithoutRecovery",
+    "secretsmanager:AddReplicaRegions",
+    "secretsmanager:ForceOverwriteReplicaSecret",
+];
 
 /// The primary region a request about the secret carries: its own region unless it is a
 /// replica.

@@ -818,3 +818,36 @@ fn the_root_user_reads_unless_a_deny_stops_it() {
     assert!(!a.readers.iter().any(|r| r.is_root()), "{a:#?}");
     assert!(by_arn(&a, "role/app").is_some(), "{a:#?}");
 }
+
+#[test]
+fn request_keys_of_other_calls_are_absent_from_get_secret_value() {
+    // An allow that requires `secretsmanager:KmsKeyArn` (a CreateSecret/UpdateSecret key)
+    // never matches a GetSecretValue request: not a reader, not a conditional one.
+    let inv = one_reader(
+        r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"secretsmanager:KmsKeyArn":"arn:aws:kms:us-east-1:111122223333:key/k1"}}}"#,
+        vec![secret("app/db", None, None)],
+    );
+    let idx = AccessIndex::build(&inv);
+    let a = idx.readers(&inv.secrets[0]);
+    assert!(by_arn(&a, "role/reader").is_none(), "{a:?}");
+    // A deny on a key the request lacks: `StringEquals` does not match (the reader stays,
+    // decided); `StringNotEquals` matches, as AWS evaluates negated operators on a missing
+    // key, and so does any `…IfExists` (true when the key is absent): the reader is removed.
+    for (op, reads) in [
+        ("StringEquals", true),
+        ("StringNotEquals", false),
+        ("StringEqualsIfExists", false),
+    ] {
+        let stmt = format!(
+            r#"{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}},{{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{{"{op}":{{"secretsmanager:ExternalSecretRotationRoleArn":"arn:aws:iam::111122223333:role/r"}}}}}}"#
+        );
+        let inv = one_reader(&stmt, vec![secret("app/db", None, None)]);
+        let idx = AccessIndex::build(&inv);
+        let a = idx.readers(&inv.secrets[0]);
+        let r = by_arn(&a, "role/reader");
+        assert_eq!(r.is_some(), reads, "{op}: {a:?}");
+        if let Some(r) = r {
+            assert!(r.allowed(), "decided, not conditional: {r:?}");
+        }
+    }
+}
