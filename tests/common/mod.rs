@@ -24,6 +24,8 @@ use serde_json::Value;
 
 /// How long the server may take to print its port (imports of moto take ~1 s).
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one test-route request may wait for the server's answer (see `MotoServer::http`).
+const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
 /// Upper bound on one run of the binary; a hang fails the test instead of the whole suite.
 const RUN_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -250,9 +252,37 @@ impl MotoServer {
     }
 
     /// A plain HTTP/1.0 request to the server; returns (status code, body).
+    ///
+    /// GETs and the idempotent test routes (`calls/reset`, `/_fault/rules`) are retried on a
+    /// fresh connection when the server does not answer within `HTTP_TIMEOUT`: a loaded CI
+    /// machine once left one such request unanswered for 30 s. A failure names the attempts
+    /// and shows the server's log.
     pub fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
-        s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+        let idempotent =
+            method == "GET" || path.ends_with("/calls/reset") || path == "/_fault/rules";
+        let attempts = if idempotent { 3 } else { 1 };
+        let mut errors = Vec::new();
+        for _ in 0..attempts {
+            match self.http_once(method, path, body) {
+                Ok(answer) => return answer,
+                Err(e) => errors.push(e),
+            }
+        }
+        panic!(
+            "{method} {path} on 127.0.0.1:{}: {}\nlog {}:\n{}",
+            self.port,
+            errors.join("; "),
+            self.log.display(),
+            tail(&self.log, 30)
+        );
+    }
+
+    fn http_once(&self, method: &str, path: &str, body: &str) -> Result<(u16, String), String> {
+        let started = Instant::now();
+        let fail =
+            |what: &str, e: std::io::Error| format!("{what} after {:?}: {e}", started.elapsed());
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| fail("connect", e))?;
+        s.set_read_timeout(Some(HTTP_TIMEOUT)).ok();
         write!(
             s,
             "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
@@ -260,16 +290,16 @@ impl MotoServer {
             self.port,
             body.len()
         )
-        .expect("send request");
+        .map_err(|e| fail("send", e))?;
         let mut raw = String::new();
-        s.read_to_string(&mut raw).expect("read response");
+        s.read_to_string(&mut raw).map_err(|e| fail("read", e))?;
         let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
         let code = head
             .split_whitespace()
             .nth(1)
             .and_then(|c| c.parse().ok())
             .unwrap_or(0);
-        (code, body.to_string())
+        Ok((code, body.to_string()))
     }
 
     /// Every AWS operation the server received since seeding: `{"calls": [...], "counts": {}}`.
