@@ -35,7 +35,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let cfg = load_config(render.config.as_deref())?;
             let inv = collect_blocking(&aws, &cfg)?;
             let now = render.as_of.unwrap_or_else(Utc::now);
-            finish(&inv, &cfg, &render, now, Utc::now())
+            finish(&inv, &cfg, &render, &aws.context(), now, Utc::now())
         }
         Command::Collect {
             aws,
@@ -71,14 +71,19 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             config,
             format,
         } => run_doctor(&aws, config.as_deref(), &format),
-        Command::Evaluate { inventory, render } => {
+        Command::Evaluate {
+            inventory,
+            render,
+            aws,
+        } => {
             let cfg = load_config(render.config.as_deref())?;
             let inv = Inventory::load(&inventory.display().to_string())?;
             let now = render.as_of.or(inv.as_of).unwrap_or_else(Utc::now);
-            finish(&inv, &cfg, &render, now, Utc::now())
+            finish(&inv, &cfg, &render, &aws.context(), now, Utc::now())
         }
         Command::Demo {
             render,
+            aws,
             inventory_out,
             exit_code,
         } => {
@@ -94,7 +99,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             let now = render.as_of.or(inv.as_of).unwrap_or(inv.collected_at);
             // The demo's report is reproducible: its generation time is its as-of time.
-            let code = finish(&inv, &cfg, &render, now, now)?;
+            let code = finish(&inv, &cfg, &render, &aws.context(), now, now)?;
             if exit_code || code == exit::OK {
                 return Ok(code);
             }
@@ -294,9 +299,11 @@ fn finish(
     inv: &Inventory,
     cfg: &Config,
     args: &RenderArgs,
+    aws: &crate::destinations::AwsContext,
     now: DateTime<Utc>,
     generated_at: DateTime<Utc>,
 ) -> Result<i32, Error> {
+    let _ = aws; // S3, Security Hub and notification destinations use it.
     let baseline = args
         .baseline
         .as_deref()

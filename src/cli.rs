@@ -71,11 +71,15 @@ pub enum Command {
         inventory: PathBuf,
         #[command(flatten)]
         render: RenderArgs,
+        #[command(flatten)]
+        aws: DestinationAwsArgs,
     },
     /// Audit the embedded demo account (no AWS needed) and write the reports.
     Demo {
         #[command(flatten)]
         render: RenderArgs,
+        #[command(flatten)]
+        aws: DestinationAwsArgs,
         /// Write the demo inventory JSON to this file as well (an example of the format).
         #[arg(long, value_name = "FILE")]
         inventory_out: Option<PathBuf>,
@@ -247,6 +251,43 @@ pub struct AwsArgs {
     /// External id to pass when assuming --role-name.
     #[arg(long, value_name = "ID", requires = "role_name")]
     pub external_id: Option<String>,
+}
+
+/// AWS access for destinations (S3, notifications) in commands that do not collect.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DestinationAwsArgs {
+    /// AWS profile for S3 and notification destinations (default: the SDK's usual chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send destination calls (S3, SNS, EventBridge) to this endpoint. AWS_ENDPOINT_URL is
+    /// honoured too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+impl DestinationAwsArgs {
+    pub fn context(&self) -> crate::destinations::AwsContext {
+        crate::destinations::AwsContext {
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            region: None,
+        }
+    }
+}
+
+impl AwsArgs {
+    /// The audit's own access, for its destinations.
+    pub fn context(&self) -> crate::destinations::AwsContext {
+        crate::destinations::AwsContext {
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            region: self
+                .regions
+                .iter()
+                .find(|r| !r.eq_ignore_ascii_case("all"))
+                .cloned(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

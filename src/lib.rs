@@ -26,6 +26,7 @@ pub mod collect;
 pub mod compare;
 pub mod config;
 pub mod demo;
+pub mod destinations;
 pub mod doctor;
 pub mod error;
 pub mod evaluate;
