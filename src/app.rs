@@ -31,11 +31,29 @@ pub mod exit {
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Audit { aws, render } => {
+        Command::Audit {
+            aws,
+            render,
+            securityhub,
+        } => {
             let cfg = load_config(render.config.as_deref())?;
             let inv = collect_blocking(&aws, &cfg)?;
             let now = render.as_of.unwrap_or_else(Utc::now);
-            finish(&inv, &cfg, &render, &aws.context(), now, Utc::now())
+            let destinations = Destinations {
+                securityhub: securityhub.then(|| crate::destinations::securityhub::Options {
+                    role_name: aws.role_name.clone(),
+                    external_id: aws.external_id.clone(),
+                }),
+            };
+            finish(
+                &inv,
+                &cfg,
+                &render,
+                &aws.context(),
+                &destinations,
+                now,
+                Utc::now(),
+            )
         }
         Command::Collect {
             aws,
@@ -79,7 +97,15 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             let cfg = load_config(render.config.as_deref())?;
             let inv = Inventory::load(&inventory.display().to_string())?;
             let now = render.as_of.or(inv.as_of).unwrap_or_else(Utc::now);
-            finish(&inv, &cfg, &render, &aws.context(), now, Utc::now())
+            finish(
+                &inv,
+                &cfg,
+                &render,
+                &aws.context(),
+                &Destinations::default(),
+                now,
+                Utc::now(),
+            )
         }
         Command::Demo {
             render,
@@ -99,7 +125,15 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             let now = render.as_of.or(inv.as_of).unwrap_or(inv.collected_at);
             // The demo's report is reproducible: its generation time is its as-of time.
-            let code = finish(&inv, &cfg, &render, &aws.context(), now, now)?;
+            let code = finish(
+                &inv,
+                &cfg,
+                &render,
+                &aws.context(),
+                &Destinations::default(),
+                now,
+                now,
+            )?;
             if exit_code || code == exit::OK {
                 return Ok(code);
             }
@@ -294,16 +328,24 @@ fn run_doctor(aws: &AwsArgs, config: Option<&Path>, format: &str) -> Result<i32,
     Ok(report.exit_code)
 }
 
-/// Evaluates, writes the requested outputs and returns the exit code.
+/// Destinations only some commands have.
+#[derive(Debug, Default)]
+struct Destinations {
+    /// `audit --securityhub`.
+    securityhub: Option<crate::destinations::securityhub::Options>,
+}
+
+/// Evaluates, writes the requested outputs, sends them to the destinations and returns the
+/// exit code.
 fn finish(
     inv: &Inventory,
     cfg: &Config,
     args: &RenderArgs,
     aws: &crate::destinations::AwsContext,
+    destinations: &Destinations,
     now: DateTime<Utc>,
     generated_at: DateTime<Utc>,
 ) -> Result<i32, Error> {
-    let _ = aws; // S3, Security Hub and notification destinations use it.
     let baseline = args
         .baseline
         .as_deref()
@@ -330,6 +372,16 @@ fn finish(
     } else {
         for p in &written {
             eprintln!("wrote {}", p.display());
+        }
+    }
+    if let Some(sh) = &destinations.securityhub {
+        let outcomes = crate::destinations::securityhub::import_blocking(&report, aws, sh)?;
+        let (text, ok) = crate::destinations::securityhub::summary(&outcomes);
+        eprint!("{text}");
+        if !ok {
+            return Err(Error::Destination(
+                "the Security Hub import is incomplete (see the lines above); the local reports are written and a re-run imports again without duplicates".into(),
+            ));
         }
     }
     let code = exit_code(&report, args);

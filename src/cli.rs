@@ -37,6 +37,12 @@ pub enum Command {
         aws: AwsArgs,
         #[command(flatten)]
         render: RenderArgs,
+        /// Import the failing findings into AWS Security Hub (BatchImportFindings, in each
+        /// audited account and region; with --accounts/--organization through --role-name) and
+        /// archive the ones an earlier run imported that no longer fail. Needs
+        /// securityhub:GetFindings and securityhub:BatchImportFindings (docs/outputs.md).
+        #[arg(long)]
+        securityhub: bool,
     },
     /// Collect from AWS into an inventory file, for `evaluate` later or elsewhere.
     Collect {
@@ -299,7 +305,8 @@ pub struct RenderArgs {
     #[arg(long, default_value = "secretlens-report", value_name = "DIR")]
     pub out: PathBuf,
     /// Comma-separated outputs: json, html, text (text is the terminal summary on stdout), ocsf
-    /// (OCSF 1.5.0 events in report.ocsf.jsonl: docs/outputs.md).
+    /// (OCSF 1.5.0 events in report.ocsf.jsonl), asff (AWS Security Finding Format in
+    /// report.asff.json): docs/outputs.md.
     #[arg(
         long,
         value_delimiter = ',',

@@ -19,6 +19,10 @@ pub enum Error {
     Usage(String),
     #[error("collection failed: {0}")]
     Collect(String),
+    /// A destination (S3, Security Hub, a notification target) failed; the local reports are
+    /// written.
+    #[error("{0}")]
+    Destination(String),
 }
 
 /// Declares an error type that carries a message: `struct Name(pub String)` with `Display`,

@@ -1,6 +1,7 @@
 //! Renderers: each takes a `&Report` only. JSON is the contract for alert pipelines, HTML is
 //! the auditors' dashboard, text is the terminal summary.
 
+pub mod asff;
 pub mod html;
 pub mod json;
 pub mod ocsf;
@@ -19,6 +20,8 @@ pub enum Format {
     Text,
     /// OCSF events, JSON Lines (`report.ocsf.jsonl`).
     Ocsf,
+    /// AWS Security Finding Format, a JSON array (`report.asff.json`).
+    Asff,
 }
 
 /// Writes `report.json`, `report.html` and `report.ocsf.jsonl` into `dir` (created if needed)
@@ -32,7 +35,8 @@ pub fn write_files(
 ) -> Result<Vec<PathBuf>, Error> {
     let mut written = Vec::new();
     let wants = |f| formats.contains(&f);
-    if !wants(Format::Json) && !wants(Format::Html) && !wants(Format::Ocsf) {
+    if !wants(Format::Json) && !wants(Format::Html) && !wants(Format::Ocsf) && !wants(Format::Asff)
+    {
         return Ok(written);
     }
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -48,11 +52,14 @@ pub fn write_files(
     let json_path = dir.join("report.json");
     let html_path = dir.join("report.html");
     let ocsf_path = dir.join(ocsf::FILE_NAME);
+    let asff_path = dir.join(asff::FILE_NAME);
     // The files are independent: written side by side.
-    let (json, (html, ocsf)) = rayon::join(
+    let ((json, asff), (html, ocsf)) = rayon::join(
         || {
             // Streamed to the file: a large report is never held twice in memory.
-            wants(Format::Json).then(|| json::write_to(report, &json_path))
+            let json = wants(Format::Json).then(|| json::write_to(report, &json_path));
+            let asff = wants(Format::Asff).then(|| asff::write_to(report, &asff_path));
+            (json, asff)
         },
         || {
             rayon::join(
@@ -65,7 +72,12 @@ pub fn write_files(
             )
         },
     );
-    for (result, path) in [(json, json_path), (html, html_path), (ocsf, ocsf_path)] {
+    for (result, path) in [
+        (json, json_path),
+        (html, html_path),
+        (ocsf, ocsf_path),
+        (asff, asff_path),
+    ] {
         if let Some(r) = result {
             r.map_err(|e| io_error(&path, e))?;
             written.push(path);

@@ -745,9 +745,45 @@ class Seeder:
             out["secrets"][account] = {n: sm.create_secret(Name=n, SecretString="not-read")["ARN"] for n in names}
         return out
 
+    def securityhub_fix(self):
+        """Fixes one finding of the rotation scenario between two audits (tests/moto_securityhub.rs):
+        prod/legacy/db gets the required tags (Environment, Team, Application), so SL302 passes."""
+        self.client("secretsmanager").tag_resource(
+            SecretId="prod/legacy/db",
+            Tags=[
+                {"Key": "Environment", "Value": "prod"},
+                {"Key": "Team", "Value": "data"},
+                {"Key": "Application", "Value": "legacy"},
+            ],
+        )
+        return {"tagged": "prod/legacy/db"}
+
+    def securityhub_findings(self):
+        """Every finding moto's Security Hub holds in us-east-1 (any record state): Id,
+        GeneratorId, RecordState, Compliance status, ProductArn, AwsAccountId."""
+        sh = self.client("securityhub")
+        out, token = [], None
+        while True:
+            page = sh.get_findings(MaxResults=100, **({"NextToken": token} if token else {}))
+            for f in page["Findings"]:
+                out.append({
+                    "Id": f["Id"],
+                    "GeneratorId": f.get("GeneratorId"),
+                    "RecordState": f.get("RecordState"),
+                    "Compliance": (f.get("Compliance") or {}).get("Status"),
+                    "ProductArn": f.get("ProductArn"),
+                    "AwsAccountId": f.get("AwsAccountId"),
+                    "Title": f.get("Title"),
+                })
+            token = page.get("NextToken")
+            if not token:
+                return out
+
     SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication", "kms_state", "replication_health", "multi_account")
     # Accepted by name, not part of "all".
     EXTRA_SCENARIOS = (
+        "securityhub_fix",
+        "securityhub_findings",
         "cloudtrail_trail",
         "cloudtrail_events",
         "cloudtrail_malformed",
