@@ -19,10 +19,10 @@ fn failing_ids(report: &Report) -> BTreeSet<String> {
         .collect()
 }
 
-/// Security Hub's findings as moto holds them (any record state), by id.
-fn hub(moto: &MotoServer, epoch: i64) -> (Vec<Value>, BTreeMap<String, Value>) {
+/// Security Hub's findings in `account` as moto holds them (any record state), by id.
+fn hub(moto: &MotoServer, epoch: i64, account: &str) -> (Vec<Value>, BTreeMap<String, Value>) {
     let out = moto.seed("securityhub_findings", epoch);
-    let list = out["securityhub_findings"]
+    let list = out["securityhub_findings"][account]
         .as_array()
         .expect("securityhub_findings")
         .clone();
@@ -59,7 +59,7 @@ fn two_audits_leave_the_failing_findings_active_and_archive_the_fixed_one() {
     assert_complete(&run1, &r1);
     let failing1 = failing_ids(&r1);
     assert!(failing1.len() > 3, "{}", run1.describe());
-    let (list1, hub1) = hub(&moto, epoch);
+    let (list1, hub1) = hub(&moto, epoch, "123456789012");
     assert_eq!(list1.len(), hub1.len(), "duplicate ids in Security Hub");
     assert_eq!(active(&hub1), failing1);
     assert_eq!(
@@ -105,7 +105,7 @@ fn two_audits_leave_the_failing_findings_active_and_archive_the_fixed_one() {
     let mut expected = failing1.clone();
     expected.remove(&fixed);
     assert_eq!(failing2, expected, "exactly the one finding was fixed");
-    let (list2, hub2) = hub(&moto, epoch);
+    let (list2, hub2) = hub(&moto, epoch, "123456789012");
     assert_eq!(list2.len(), hub2.len(), "duplicate ids in Security Hub");
     assert_eq!(
         active(&hub2),
@@ -200,6 +200,55 @@ fn a_refused_import_is_one_line_and_exit_2_with_the_reports_written() {
         "{}",
         run.describe()
     );
-    let (list, _) = hub(&moto, epoch);
+    let (list, _) = hub(&moto, epoch, "123456789012");
     assert!(list.is_empty(), "nothing was imported: {list:?}");
+}
+
+/// With --accounts and --role-name, each account's failing findings go into that account's own
+/// Security Hub (a non-partner product may import only there), through the assumed role.
+#[test]
+fn each_account_gets_its_own_findings() {
+    let moto = MotoServer::start();
+    let (epoch, as_of) = now();
+    moto.seed("multi_account", epoch);
+    let sb = Sandbox::new();
+    let (run, report) = audit(
+        &sb,
+        &moto,
+        &as_of,
+        Audit {
+            extra: &[
+                "--accounts",
+                "111111111111,222222222222",
+                "--role-name",
+                "SecretlensAudit",
+                "--securityhub",
+            ],
+            ..Audit::default()
+        },
+    );
+    assert_complete(&run, &report);
+    for account in ["111111111111", "222222222222"] {
+        let expected: BTreeSet<String> = report
+            .findings()
+            .iter()
+            .filter(|f| f["status"] == "fail" && f["resource"]["account"] == account)
+            .map(|f| format!("secretlens/{}", f["id"].as_str().unwrap()))
+            .collect();
+        assert!(!expected.is_empty(), "{account}: {}", run.describe());
+        let (list, by_id) = hub(&moto, epoch, account);
+        assert_eq!(list.len(), by_id.len());
+        assert_eq!(active(&by_id), expected, "{account}");
+        assert!(list.iter().all(|f| f["AwsAccountId"] == account));
+        assert!(
+            run.stderr.contains(&format!(
+                "Security Hub {account} us-east-1: {} active",
+                expected.len()
+            )),
+            "{}",
+            run.describe()
+        );
+    }
+    let (caller, _) = hub(&moto, epoch, "123456789012");
+    assert!(caller.is_empty(), "nothing in the caller's account: {caller:?}");
 }

@@ -759,25 +759,45 @@ class Seeder:
         return {"tagged": "prod/legacy/db"}
 
     def securityhub_findings(self):
-        """Every finding moto's Security Hub holds in us-east-1 (any record state): Id,
-        GeneratorId, RecordState, Compliance status, ProductArn, AwsAccountId."""
-        sh = self.client("securityhub")
-        out, token = [], None
-        while True:
-            page = sh.get_findings(MaxResults=100, **({"NextToken": token} if token else {}))
-            for f in page["Findings"]:
-                out.append({
-                    "Id": f["Id"],
-                    "GeneratorId": f.get("GeneratorId"),
-                    "RecordState": f.get("RecordState"),
-                    "Compliance": (f.get("Compliance") or {}).get("Status"),
-                    "ProductArn": f.get("ProductArn"),
-                    "AwsAccountId": f.get("AwsAccountId"),
-                    "Title": f.get("Title"),
-                })
-            token = page.get("NextToken")
-            if not token:
-                return out
+        """Every finding moto's Security Hub holds in us-east-1 (any record state), per account:
+        the caller's 123456789012 and, through the role SecretlensAudit, 111111111111 and
+        222222222222. Per finding: Id, GeneratorId, RecordState, Compliance status, ProductArn,
+        AwsAccountId, Title."""
+        out = {}
+        sts = self.client("sts")
+        for account in ("123456789012", "111111111111", "222222222222"):
+            if account == "123456789012":
+                sh = self.client("securityhub")
+            else:
+                creds = sts.assume_role(
+                    RoleArn=f"arn:aws:iam::{account}:role/SecretlensAudit", RoleSessionName="seed"
+                )["Credentials"]
+                sh = boto3.client(
+                    "securityhub",
+                    endpoint_url=self.endpoint,
+                    region_name="us-east-1",
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                )
+            found, token = [], None
+            while True:
+                page = sh.get_findings(MaxResults=100, **({"NextToken": token} if token else {}))
+                for f in page["Findings"]:
+                    found.append({
+                        "Id": f["Id"],
+                        "GeneratorId": f.get("GeneratorId"),
+                        "RecordState": f.get("RecordState"),
+                        "Compliance": (f.get("Compliance") or {}).get("Status"),
+                        "ProductArn": f.get("ProductArn"),
+                        "AwsAccountId": f.get("AwsAccountId"),
+                        "Title": f.get("Title"),
+                    })
+                token = page.get("NextToken")
+                if not token:
+                    break
+            out[account] = found
+        return out
 
     SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication", "kms_state", "replication_health", "multi_account")
     # Accepted by name, not part of "all".
