@@ -95,7 +95,17 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             aws,
         } => {
             let cfg = load_config(render.config.as_deref())?;
-            let inv = Inventory::load(&inventory.display().to_string())?;
+            let inv = if inventory.is_dir() {
+                let parts = crate::merge::load_dir(&inventory)?;
+                eprintln!(
+                    "merged {} inventories from {}",
+                    parts.len(),
+                    inventory.display()
+                );
+                crate::merge::merge(parts)?
+            } else {
+                Inventory::load(&inventory.display().to_string())?
+            };
             let now = render.as_of.or(inv.as_of).unwrap_or_else(Utc::now);
             finish(
                 &inv,

@@ -70,10 +70,13 @@ pub enum Command {
         #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
         format: String,
     },
-    /// Evaluate a saved inventory (from `collect -o`) and write the reports.
+    /// Evaluate a saved inventory (from `collect -o`), or a directory of per-account
+    /// inventories merged into one, and write the reports.
     Evaluate {
-        /// The inventory JSON written by `secretlens collect -o`.
-        #[arg(value_name = "INVENTORY.json")]
+        /// The inventory JSON written by `secretlens collect -o`, or a directory whose *.json
+        /// files are inventories of distinct accounts (one `collect --accounts ID` each): they
+        /// are merged into the inventory one multi-account collection would have written.
+        #[arg(value_name = "INVENTORY.json|DIR")]
         inventory: PathBuf,
         #[command(flatten)]
         render: RenderArgs,

@@ -33,6 +33,7 @@ pub mod evaluate;
 pub mod frameworks;
 pub mod inventory;
 pub mod kms;
+pub mod merge;
 pub mod operation;
 pub mod permissions;
 pub mod policy;

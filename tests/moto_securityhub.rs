@@ -250,5 +250,8 @@ fn each_account_gets_its_own_findings() {
         );
     }
     let (caller, _) = hub(&moto, epoch, "123456789012");
-    assert!(caller.is_empty(), "nothing in the caller's account: {caller:?}");
+    assert!(
+        caller.is_empty(),
+        "nothing in the caller's account: {caller:?}"
+    );
 }

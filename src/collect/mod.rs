@@ -329,6 +329,8 @@ pub async fn collect(opts: &CollectOptions, cfg: &Config) -> Result<Inventory, E
                     {
                         Ok(s) => s,
                         Err(parts) => {
+                            // The account is known even though nothing in it could be read.
+                            out.account = account.clone();
                             let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
                             out.gaps.push(Gap::new(
                                 account.clone(),

@@ -1,0 +1,197 @@
+//! The organization-wide fan-out on moto: one `collect --accounts ID` per account (as the Step
+//! Functions Map runs them), then `evaluate DIR/` merges the inventories. The report has the
+//! same findings as one multi-account run, and an account whose role cannot be assumed is a
+//! gap for that account only.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::{Value, json};
+
+const ACCOUNTS: [&str; 2] = ["111111111111", "222222222222"];
+
+fn collect(sb: &Sandbox, server: &MotoServer, accounts: &str, out: &str) -> Run {
+    let endpoint = server.endpoint();
+    sb.run([
+        "collect",
+        "--endpoint-url",
+        &endpoint,
+        "--regions",
+        "us-east-1",
+        "--accounts",
+        accounts,
+        "--role-name",
+        "SecretlensAudit",
+        "-o",
+        out,
+    ])
+}
+
+fn evaluate(sb: &Sandbox, input: &str, out: &str, as_of: &str) -> (Run, Report) {
+    let run = sb.run([
+        "evaluate",
+        input,
+        "--out",
+        out,
+        "--format",
+        "json",
+        "--as-of",
+        as_of,
+        "--allow-partial",
+    ]);
+    assert!(!run.stderr.contains("panicked"), "{}", run.describe());
+    let report = sb.report(out);
+    (run, report)
+}
+
+/// Every finding by id: what the comparison checks (status, message, evidence, resource).
+fn by_id(report: &Report) -> BTreeMap<String, Value> {
+    report
+        .findings()
+        .iter()
+        .map(|f| (f["id"].as_str().expect("id").to_string(), f.clone()))
+        .collect()
+}
+
+#[test]
+fn per_account_inventories_merge_into_the_multi_account_report() {
+    let moto = MotoServer::start();
+    let (epoch, as_of) = now();
+    moto.seed("multi_account", epoch);
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.join("inv")).unwrap();
+
+    let one = collect(&sb, &moto, &ACCOUNTS.join(","), "all.json");
+    assert_eq!(one.code, 0, "{}", one.describe());
+    for account in ACCOUNTS {
+        let run = collect(&sb, &moto, account, &format!("inv/{account}.json"));
+        assert_eq!(run.code, 0, "{}", run.describe());
+    }
+    let (single_run, single) = evaluate(&sb, "all.json", "single", &as_of);
+    let (merged_run, merged) = evaluate(&sb, "inv", "merged", &as_of);
+    assert!(
+        merged_run.stderr.contains("merged 2 inventories"),
+        "{}",
+        merged_run.describe()
+    );
+    assert_eq!(single.0["accounts"], json!(ACCOUNTS));
+    assert_eq!(merged.0["accounts"], single.0["accounts"]);
+    assert_eq!(merged.0["coverage_complete"], single.0["coverage_complete"]);
+    let (a, b) = (by_id(&single), by_id(&merged));
+    assert!(a.len() > 10, "{}", single_run.describe());
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same findings"
+    );
+    for (id, f) in &a {
+        assert_eq!(f, &b[id], "finding {id} differs");
+    }
+}
+
+#[test]
+fn an_account_whose_role_cannot_be_assumed_is_a_gap_for_that_account_only() {
+    let moto = MotoServer::start();
+    let (epoch, as_of) = now();
+    moto.seed("multi_account", epoch);
+    let proxy = MotoServer::start_fault_proxy(&moto);
+    proxy.set_faults(&json!([
+        {"operation": "sts.AssumeRole", "body_contains": "333333333333", "fault": "access_denied"}
+    ]));
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.join("inv")).unwrap();
+    for account in ["111111111111", "222222222222", "333333333333"] {
+        let run = collect(&sb, &proxy, account, &format!("inv/{account}.json"));
+        assert_eq!(run.code, 0, "{}", run.describe());
+    }
+    let (run, report) = evaluate(&sb, "inv", "merged", &as_of);
+    assert_eq!(report.0["coverage_complete"], false, "{}", run.describe());
+    let gaps = report.gaps();
+    assert!(!gaps.is_empty());
+    assert!(
+        gaps.iter().all(|g| g["account"] == "333333333333"),
+        "only the failing account has gaps: {gaps:#?}"
+    );
+    assert!(
+        gaps.iter()
+            .any(|g| g["operation"] == "AssumeRole" && g["error_code"] == "AccessDenied"),
+        "{gaps:#?}"
+    );
+    // The other accounts are audited as if the failing one were not there: their findings
+    // are those of the two accounts' inventories merged alone.
+    std::fs::create_dir_all(sb.join("ok")).unwrap();
+    for account in ACCOUNTS {
+        std::fs::copy(
+            sb.join(&format!("inv/{account}.json")),
+            sb.join(&format!("ok/{account}.json")),
+        )
+        .unwrap();
+    }
+    let (_, alone) = evaluate(&sb, "ok", "alone", &as_of);
+    let others: BTreeMap<String, Value> = by_id(&report)
+        .into_iter()
+        .filter(|(_, f)| f["resource"]["account"] != "333333333333")
+        .collect();
+    let alone = by_id(&alone);
+    assert!(alone.len() > 10);
+    let extra: Vec<&Value> = others
+        .iter()
+        .filter(|(id, _)| !alone.contains_key(*id))
+        .map(|(_, f)| f)
+        .collect();
+    assert!(extra.is_empty(), "{extra:#?}");
+    assert_eq!(
+        others.keys().collect::<Vec<_>>(),
+        alone.keys().collect::<Vec<_>>()
+    );
+    for (id, f) in &alone {
+        assert_eq!(f, &others[id], "finding {id} differs");
+    }
+    let sl901: Vec<&Value> = report
+        .findings()
+        .iter()
+        .filter(|f| f["check_id"] == "SL901" && f["status"] == "fail")
+        .collect();
+    assert!(
+        !sl901.is_empty()
+            && sl901
+                .iter()
+                .all(|f| f["resource"]["account"] == "333333333333"),
+        "{sl901:#?}"
+    );
+}
+
+#[test]
+fn a_directory_without_inventories_and_overlapping_inventories_are_refused() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.join("empty")).unwrap();
+    let run = sb.run(["evaluate", "empty", "--out", "o"]);
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(
+        run.stderr.contains("has no inventory (*.json)"),
+        "{}",
+        run.describe()
+    );
+    std::fs::create_dir_all(sb.join("twice")).unwrap();
+    for name in ["a.json", "b.json"] {
+        let r = sb.run([
+            "demo",
+            "--format",
+            "json",
+            "--out",
+            "d",
+            "--inventory-out",
+            &format!("twice/{name}"),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.describe());
+    }
+    let run = sb.run(["evaluate", "twice", "--out", "o"]);
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(
+        run.stderr.contains("both cover account 111122223333"),
+        "{}",
+        run.describe()
+    );
+}
