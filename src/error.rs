@@ -19,6 +19,8 @@ pub enum Error {
     Usage(String),
     #[error("collection failed: {0}")]
     Collect(String),
+    #[error(transparent)]
+    S3(#[from] crate::destinations::s3::S3Error),
 }
 
 /// Declares an error type that carries a message: `struct Name(pub String)` with `Display`,
