@@ -72,6 +72,34 @@ fn kept_dir(line: &str) -> PathBuf {
     PathBuf::from(dir.trim())
 }
 
+/// `secretlens collect --endpoint-url ENDPOINT --regions us-east-1 -o OUT`.
+fn collect_to(sb: &Sandbox, endpoint: &str, out: &str) -> Run {
+    sb.run([
+        "collect",
+        "--endpoint-url",
+        endpoint,
+        "--regions",
+        "us-east-1",
+        "-o",
+        out,
+    ])
+}
+
+/// `secretlens demo --endpoint-url ENDPOINT --format FORMAT --out OUT EXTRA…`.
+fn demo_to(sb: &Sandbox, endpoint: &str, format: &str, out: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "demo",
+        "--endpoint-url",
+        endpoint,
+        "--format",
+        format,
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    sb.run(&args)
+}
+
 #[test]
 fn collect_to_s3_evaluate_from_s3_report_to_s3_and_baseline_from_s3() {
     let moto = MotoServer::start();
@@ -82,15 +110,7 @@ fn collect_to_s3_evaluate_from_s3_report_to_s3_and_baseline_from_s3() {
 
     // collect -o s3://…
     let inv_url = url("inventories/inv.json");
-    let run = sb.run([
-        "collect",
-        "--endpoint-url",
-        &endpoint,
-        "--regions",
-        "us-east-1",
-        "-o",
-        &inv_url,
-    ]);
+    let run = collect_to(&sb, &endpoint, &inv_url);
     assert_eq!(run.code, 0, "{}", run.describe());
     assert!(
         run.stderr.contains(&format!("wrote {inv_url} (2 secrets")),
@@ -198,17 +218,13 @@ fn a_schema_1_baseline_from_s3_is_accepted() {
     moto.seed("s3", now().0);
     let sb = Sandbox::new();
     let baseline = url("v1-report.json");
-    let run = sb.run([
-        "demo",
-        "--endpoint-url",
+    let run = demo_to(
+        &sb,
         &moto.endpoint(),
-        "--format",
         "json",
-        "--out",
         "out",
-        "--baseline",
-        &baseline,
-    ]);
+        &["--baseline", &baseline],
+    );
     assert_eq!(run.code, 0, "{}", run.describe());
     let c = &sb.report("out").0["comparison"];
     assert_eq!(c["baseline"], baseline.as_str());
@@ -222,19 +238,7 @@ fn bad_s3_inputs_are_one_line_and_exit_2_with_the_local_reports_written() {
     moto.seed("s3", now().0);
     let endpoint = moto.endpoint();
     let sb = Sandbox::new();
-    let demo = |out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "demo",
-            "--endpoint-url",
-            &endpoint,
-            "--format",
-            "json,html",
-            "--out",
-            out,
-        ];
-        args.extend_from_slice(extra);
-        sb.run(&args)
-    };
+    let demo = |out: &str, extra: &[&str]| demo_to(&sb, &endpoint, "json,html", out, extra);
 
     // Baselines that are not reports, or not there: the reports are written without the
     // comparison.
@@ -267,6 +271,28 @@ fn bad_s3_inputs_are_one_line_and_exit_2_with_the_local_reports_written() {
     );
     one_error_line(&run, &["s3://no-such-bucket/report.json", "NoSuchBucket"]);
     assert!(sb.join("no-bucket/report.json").is_file());
+
+    // No credentials at all: said so, not "no answer".
+    let run = sb.run_env(
+        [
+            "demo",
+            "--endpoint-url",
+            &endpoint,
+            "--format",
+            "json",
+            "--out",
+            "no-creds",
+            "--baseline",
+            &url("v1-report.json"),
+        ],
+        &[],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    );
+    one_error_line(
+        &run,
+        &[&url("v1-report.json"), "no AWS credentials were found"],
+    );
+    assert!(sb.join("no-creds/report.json").is_file());
 
     // Inventories that are not inventories, or not there: nothing to evaluate.
     let evaluate = |input: &str| {
@@ -349,15 +375,7 @@ fn access_denied_is_one_line_and_keeps_the_local_copy() {
     let sb = Sandbox::new();
 
     let prefix = url("denied/");
-    let run = sb.run([
-        "demo",
-        "--endpoint-url",
-        &endpoint,
-        "--format",
-        "json,text",
-        "--out",
-        &prefix,
-    ]);
+    let run = demo_to(&sb, &endpoint, "json,text", &prefix, &[]);
     let line = one_error_line(
         &run,
         &[
@@ -377,17 +395,7 @@ fn access_denied_is_one_line_and_keeps_the_local_copy() {
     std::fs::remove_dir_all(&kept).expect("remove the kept copy");
 
     let baseline = url("v1-report.json");
-    let run = sb.run([
-        "demo",
-        "--endpoint-url",
-        &endpoint,
-        "--format",
-        "json",
-        "--out",
-        "out",
-        "--baseline",
-        &baseline,
-    ]);
+    let run = demo_to(&sb, &endpoint, "json", "out", &["--baseline", &baseline]);
     one_error_line(
         &run,
         &[
@@ -402,15 +410,7 @@ fn access_denied_is_one_line_and_keeps_the_local_copy() {
 
     // collect -o: the collection is not lost.
     let inv_url = url("inv.json");
-    let run = sb.run([
-        "collect",
-        "--endpoint-url",
-        &endpoint,
-        "--regions",
-        "us-east-1",
-        "-o",
-        &inv_url,
-    ]);
+    let run = collect_to(&sb, &endpoint, &inv_url);
     let line = one_error_line(
         &run,
         &[&format!("cannot upload to {inv_url}"), "AccessDenied"],

@@ -216,11 +216,15 @@ impl Client {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: fmt::Debug + 'static,
     {
+        let chain = error_chain(err).to_ascii_lowercase();
+        if !matches!(err, SdkError::ServiceError(_)) && chain.contains("credential") {
+            return "no AWS credentials were found (environment, profile, SSO, container or instance role): pass --profile or set AWS_PROFILE".to_string();
+        }
         if matches!(
             err,
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
         ) {
-            let reason = crate::cause::transport_reason(&error_chain(err).to_ascii_lowercase());
+            let reason = crate::cause::transport_reason(&chain);
             return match &self.endpoint {
                 Some(url) => format!("could not reach {}: {reason}", crate::sanitize::clean(url)),
                 None => format!("could not reach Amazon S3: {reason}"),
@@ -320,12 +324,9 @@ fn staging_dir() -> Result<tempfile::TempDir, Error> {
 /// Checks an `s3:` path of the command line early (before a long collection): `Ok` for a local
 /// path or a well-formed URL.
 pub fn check_path(path: Option<&Path>, flag: &str, prefix: bool) -> Result<(), Error> {
-    match path
-        .and_then(|p| p.to_str())
-        .filter(|_| path.is_some_and(is_s3))
-    {
-        Some(text) => S3Url::parse(text, flag, prefix).map(drop),
-        None => Ok(()),
+    match path {
+        Some(p) if is_s3(p) => S3Url::parse(&p.to_string_lossy(), flag, prefix).map(drop),
+        _ => Ok(()),
     }
 }
 
