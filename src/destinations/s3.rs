@@ -149,11 +149,6 @@ impl Client {
             url: url.to_string(),
             cause,
         };
-        let too_big = |size: u64| {
-            fail(format!(
-                "the object is {size} bytes, more than the {MAX_OBJECT_BYTES} bytes (2 GiB) secretlens reads"
-            ))
-        };
         self.rt.block_on(async {
             let out = self
                 .s3
@@ -164,24 +159,9 @@ impl Client {
                 .await
                 .map_err(|e| fail(self.describe(&e, "s3:GetObject")))?;
             let declared = out.content_length().and_then(|n| u64::try_from(n).ok());
-            if let Some(size) = declared.filter(|&n| n > MAX_OBJECT_BYTES) {
-                return Err(too_big(size));
-            }
-            // The declared length sizes the buffer (bounded above); the stream is counted too,
-            // in case it runs longer than declared.
-            let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
-            let mut body = out.body;
-            while let Some(chunk) = body
-                .try_next()
+            read_bounded(out.body, declared, MAX_OBJECT_BYTES)
                 .await
-                .map_err(|e| fail(format!("the download failed: {}", error_chain(&e))))?
-            {
-                if (bytes.len() + chunk.len()) as u64 > MAX_OBJECT_BYTES {
-                    return Err(too_big((bytes.len() + chunk.len()) as u64));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Ok(bytes)
+                .map_err(fail)
         })
     }
 
@@ -245,6 +225,36 @@ impl Client {
         };
         format!("{code}: {plain}")
     }
+}
+
+/// Reads a body of at most `limit` bytes: refused before reading when the declared length is
+/// over it, and while reading when the stream runs over it (whatever was declared).
+async fn read_bounded(
+    mut body: ByteStream,
+    declared: Option<u64>,
+    limit: u64,
+) -> Result<Vec<u8>, String> {
+    let too_big = |size: u64| {
+        format!("the object is {size} bytes or more, over the {limit}-byte limit of secretlens")
+    };
+    if let Some(size) = declared.filter(|&n| n > limit) {
+        return Err(too_big(size));
+    }
+    // The declared length sizes the buffer, up to 64 MiB: the server's word is not trusted
+    // with a larger allocation.
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limit).min(64 << 20) as usize);
+    while let Some(chunk) = body
+        .try_next()
+        .await
+        .map_err(|e| format!("the download failed: {}", error_chain(&e)))?
+    {
+        let size = (bytes.len() + chunk.len()) as u64;
+        if size > limit {
+            return Err(too_big(size));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// The whole cause chain of an error, on one line.
@@ -493,6 +503,31 @@ mod tests {
         assert!(!is_s3(Path::new("./s3:b")));
         assert!(!is_s3(Path::new("s3")));
         assert!(!is_s3(Path::new("reports/s3://x")));
+    }
+
+    #[test]
+    fn reads_are_bounded_by_the_declared_and_the_actual_size() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let read = |body: &[u8], declared| {
+            rt.block_on(read_bounded(ByteStream::from(body.to_vec()), declared, 10))
+        };
+        assert_eq!(
+            read(b"0123456789", Some(10)).as_deref(),
+            Ok(&b"0123456789"[..])
+        );
+        assert_eq!(read(b"0123456789", None).as_deref(), Ok(&b"0123456789"[..]));
+        let over = read(b"0", Some(11)).expect_err("declared over the limit");
+        assert!(
+            over.contains("11 bytes or more, over the 10-byte limit"),
+            "{over}"
+        );
+        // A stream longer than declared (or not declared) is cut off at the limit.
+        for declared in [Some(1), None] {
+            let over = read(b"0123456789A", declared).expect_err("streamed over the limit");
+            assert!(over.contains("11 bytes or more"), "{over}");
+        }
     }
 
     #[test]
