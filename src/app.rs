@@ -12,6 +12,7 @@ use crate::cli::{AwsArgs, Cli, Command, RenderArgs};
 use crate::collect::{self, CollectOptions};
 use crate::config::{self, Config};
 use crate::demo;
+use crate::destinations::s3;
 use crate::error::Error;
 use crate::evaluate::evaluate;
 use crate::inventory::Inventory;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             render,
             securityhub,
         } => {
+            check_locations(&render)?;
             let cfg = load_config(render.config.as_deref())?;
             let inv = collect_blocking(&aws, &cfg)?;
             let now = render.as_of.unwrap_or_else(Utc::now);
@@ -60,18 +62,22 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             output,
             config,
         } => {
+            s3::check_path(Some(&output), "-o", false)?;
             let cfg = load_config(config.as_deref())?;
             let inv = collect_blocking(&aws, &cfg)?;
             let text =
                 serde_json::to_string_pretty(&inv).expect("the inventory is plain data") + "\n";
-            std::fs::write(&output, text).map_err(|source| Error::Io {
-                action: "write inventory",
-                path: output.display().to_string(),
-                source,
-            })?;
+            let wrote = s3::write_object(
+                &output,
+                "-o",
+                "inventory.json",
+                text.as_bytes(),
+                "write inventory",
+                &aws.context(),
+            )?;
             eprintln!(
                 "wrote {} ({} secrets, {} KMS keys, {} gaps)",
-                output.display(),
+                crate::sanitize::clean(&wrote),
                 inv.secrets.len(),
                 inv.kms_keys.len(),
                 inv.gaps.len()
@@ -94,6 +100,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             render,
             aws,
         } => {
+            check_locations(&render)?;
             let cfg = load_config(render.config.as_deref())?;
             let inv = if inventory.is_dir() {
                 let parts = crate::merge::load_dir(&inventory)?;
@@ -104,7 +111,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 );
                 crate::merge::merge(parts)?
             } else {
-                Inventory::load(&inventory.display().to_string())?
+                load_inventory(&inventory, &aws.context())?
             };
             let now = render.as_of.or(inv.as_of).unwrap_or_else(Utc::now);
             finish(
@@ -123,15 +130,20 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             inventory_out,
             exit_code,
         } => {
+            check_locations(&render)?;
+            s3::check_path(inventory_out.as_deref(), "--inventory-out", false)?;
             let cfg = load_config(render.config.as_deref())?;
             let inv = demo::inventory();
             if let Some(path) = inventory_out {
                 let text = serde_json::to_string_pretty(&inv).expect("plain data") + "\n";
-                std::fs::write(&path, text).map_err(|source| Error::Io {
-                    action: "write inventory",
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                s3::write_object(
+                    &path,
+                    "--inventory-out",
+                    "inventory.json",
+                    text.as_bytes(),
+                    "write inventory",
+                    &aws.context(),
+                )?;
             }
             let now = render.as_of.or(inv.as_of).unwrap_or(inv.collected_at);
             // The demo's report is reproducible: its generation time is its as-of time.
@@ -338,6 +350,34 @@ fn run_doctor(aws: &AwsArgs, config: Option<&Path>, format: &str) -> Result<i32,
     Ok(report.exit_code)
 }
 
+/// Checks the `s3://` URLs of `--out` and `--baseline` before anything runs.
+fn check_locations(args: &RenderArgs) -> Result<(), Error> {
+    s3::check_path(Some(&args.out), "--out", true)?;
+    s3::check_path(args.baseline.as_deref(), "--baseline", false)
+}
+
+/// The inventory of `evaluate`: a local file, or an `s3://` object.
+fn load_inventory(path: &Path, aws: &crate::destinations::AwsContext) -> Result<Inventory, Error> {
+    match s3::read_object(path, "INVENTORY.json", "read inventory", aws)? {
+        Some((label, bytes)) => Ok(Inventory::from_slice(&label, &bytes)?),
+        None => Ok(Inventory::load(&path.display().to_string())?),
+    }
+}
+
+/// The `--baseline` report: a local file, or an `s3://` object (its errors are the usage
+/// errors of a local baseline, naming the URL).
+fn load_baseline(
+    path: &Path,
+    aws: &crate::destinations::AwsContext,
+) -> Result<crate::compare::Baseline, Error> {
+    match s3::read_object(path, "--baseline", "read", aws) {
+        Ok(Some((label, bytes))) => crate::compare::from_bytes(&label, &bytes),
+        Ok(None) => crate::compare::load(path),
+        Err(Error::S3(e)) => Err(crate::compare::unusable(&e.url, &e.cause)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Destinations only some commands have.
 #[derive(Debug, Default)]
 struct Destinations {
@@ -356,11 +396,13 @@ fn finish(
     now: DateTime<Utc>,
     generated_at: DateTime<Utc>,
 ) -> Result<i32, Error> {
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(crate::compare::load)
-        .transpose()?;
+    // A baseline that cannot be used fails the run (exit 2) after the reports are written
+    // without the comparison: a long audit is not lost to it.
+    let (baseline, baseline_error) = match args.baseline.as_deref().map(|p| load_baseline(p, aws)) {
+        Some(Ok(b)) => (Some(b), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
     let t = std::time::Instant::now();
     let mut report = evaluate(inv, cfg, now);
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "evaluated");
@@ -374,12 +416,14 @@ fn finish(
     let html = render::html::Options {
         passing: args.html_passing,
     };
-    let written = render::write_files(&report, &args.out, &args.format, &html)?;
+    let s3::Written { written, failed } =
+        s3::write_reports(&report, &args.out, &args.format, &html, aws)?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "reports written");
     if args.format.contains(&Format::Text) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(render::text::render(&report, &written, args.fail_on).as_bytes());
-    } else {
+    } else if failed.is_none() {
+        // (After a failed upload the error names the kept local copy.)
         for p in &written {
             eprintln!("wrote {}", p.display());
         }
@@ -398,6 +442,14 @@ fn finish(
     // A large report is millions of small allocations, and the process ends right after:
     // leave them to the OS instead of freeing them one by one.
     std::mem::forget(report);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Some(e) = baseline_error {
+        return Err(Error::Usage(format!(
+            "{e}; the reports were written without the comparison"
+        )));
+    }
     Ok(code)
 }
 

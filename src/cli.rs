@@ -48,8 +48,9 @@ pub enum Command {
     Collect {
         #[command(flatten)]
         aws: AwsArgs,
-        /// Where to write the inventory JSON.
-        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        /// Where to write the inventory JSON: a file, or an S3 object `s3://BUCKET/KEY`
+        /// (uploaded with the audit's credentials and endpoint).
+        #[arg(short = 'o', long = "output", value_name = "FILE|s3://BUCKET/KEY")]
         output: PathBuf,
         /// Config file (default: ./secretlens.toml when present). Collection reads the
         /// [collection] and [replication] sections.
@@ -73,10 +74,11 @@ pub enum Command {
     /// Evaluate a saved inventory (from `collect -o`), or a directory of per-account
     /// inventories merged into one, and write the reports.
     Evaluate {
-        /// The inventory JSON written by `secretlens collect -o`, or a directory whose *.json
+        /// The inventory JSON written by `secretlens collect -o` (a file, or an S3 object
+        /// `s3://BUCKET/KEY` read with --profile/--endpoint-url), or a directory whose *.json
         /// files are inventories of distinct accounts (one `collect --accounts ID` each): they
         /// are merged into the inventory one multi-account collection would have written.
-        #[arg(value_name = "INVENTORY.json|DIR")]
+        #[arg(value_name = "INVENTORY.json|DIR|s3://BUCKET/KEY")]
         inventory: PathBuf,
         #[command(flatten)]
         render: RenderArgs,
@@ -89,7 +91,8 @@ pub enum Command {
         render: RenderArgs,
         #[command(flatten)]
         aws: DestinationAwsArgs,
-        /// Write the demo inventory JSON to this file as well (an example of the format).
+        /// Write the demo inventory JSON to this file (or `s3://BUCKET/KEY`) as well (an
+        /// example of the format).
         #[arg(long, value_name = "FILE")]
         inventory_out: Option<PathBuf>,
         /// Exit with the audit's exit codes (1 on failing findings, 2 on coverage gaps) instead
@@ -304,8 +307,14 @@ pub struct RenderArgs {
     /// Config file (default: ./secretlens.toml when present, else built-in defaults).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Directory for report.json, report.html (and report.ocsf.jsonl with --format ocsf).
-    #[arg(long, default_value = "secretlens-report", value_name = "DIR")]
+    /// Directory for report.json, report.html (and report.ocsf.jsonl with --format ocsf), or
+    /// an S3 prefix `s3://BUCKET/PREFIX/`: the reports are written to a temporary directory,
+    /// then uploaded under the prefix (kept locally if an upload fails).
+    #[arg(
+        long,
+        default_value = "secretlens-report",
+        value_name = "DIR|s3://BUCKET/PREFIX/"
+    )]
     pub out: PathBuf,
     /// Comma-separated outputs: json, html, text (text is the terminal summary on stdout), ocsf
     /// (OCSF 1.5.0 events in report.ocsf.jsonl), asff (AWS Security Finding Format in
@@ -328,8 +337,10 @@ pub struct RenderArgs {
     /// SL901 findings and `error` statuses).
     #[arg(long)]
     pub allow_partial: bool,
-    /// A previous report.json: mark findings as new, still failing or resolved (matched by
-    /// the stable finding id) in the JSON, the HTML and the terminal summary.
+    /// A previous report.json (a file or `s3://BUCKET/KEY`): mark findings as new, still
+    /// failing or resolved (matched by the stable finding id) in the JSON, the HTML and the
+    /// terminal summary. If it cannot be used, the reports are written without the comparison
+    /// and the run exits 2.
     #[arg(long, value_name = "PREVIOUS_report.json")]
     pub baseline: Option<PathBuf>,
     /// Passing and not-applicable findings in report.html: `summary` (default) collapses them

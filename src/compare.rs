@@ -35,14 +35,23 @@ pub struct Baseline {
 /// the file.
 pub fn load(path: &Path) -> Result<Baseline, Error> {
     let label = path.display().to_string();
-    let bad = |why: String| {
-        Error::Usage(format!(
-            "cannot use --baseline {label}: {why} (expected a report.json written by secretlens audit, evaluate or demo)"
-        ))
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let bytes = std::fs::read(path).map_err(|e| unusable(&label, &e.to_string()))?;
+    from_bytes(&label, &bytes)
+}
+
+/// Why the baseline `label` cannot be used, as the usage error (exit 2) `load` gives.
+pub fn unusable(label: &str, why: &str) -> Error {
+    Error::Usage(format!(
+        "cannot use --baseline {label}: {why} (expected a report.json written by secretlens audit, evaluate or demo)"
+    ))
+}
+
+/// Validates a baseline report read from `label` (a file or an `s3://` URL), with the
+/// messages of [`load`].
+pub fn from_bytes(label: &str, bytes: &[u8]) -> Result<Baseline, Error> {
+    let bad = |why: String| unusable(label, &why);
     let mut baseline: Baseline =
-        serde_json::from_str(&text).map_err(|e| bad(format!("not a secretlens report: {e}")))?;
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("not a secretlens report: {e}")))?;
     // Schema 1 differs only by per-finding fields the comparison does not read.
     if !(1..=REPORT_SCHEMA_VERSION).contains(&baseline.schema_version) {
         return Err(bad(format!(
@@ -58,7 +67,7 @@ pub fn load(path: &Path) -> Result<Baseline, Error> {
     {
         return Err(bad(format!("finding id {:?} appears twice", dup.id)));
     }
-    baseline.label = label;
+    baseline.label = label.to_string();
     Ok(baseline)
 }
 

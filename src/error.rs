@@ -23,6 +23,8 @@ pub enum Error {
     /// written.
     #[error("{0}")]
     Destination(String),
+    #[error(transparent)]
+    S3(#[from] crate::destinations::s3::S3Error),
 }
 
 /// Declares an error type that carries a message: `struct Name(pub String)` with `Display`,

@@ -649,6 +649,16 @@ impl Inventory {
         Ok(inv)
     }
 
+    /// [`Inventory::from_json`] on bytes (an object read from S3): bytes that are not UTF-8
+    /// are a parse error like any other. `path` names the source in errors.
+    pub fn from_slice(path: &str, bytes: &[u8]) -> Result<Self, InventoryError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| InventoryError::Parse {
+            path: path.to_string(),
+            source: serde::de::Error::custom(format!("not UTF-8 text: {e}")),
+        })?;
+        Self::from_json(path, text)
+    }
+
     pub fn load(path: &str) -> Result<Self, InventoryError> {
         let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
             path: path.to_string(),

@@ -16,7 +16,8 @@ Control routes (never forwarded):
       {"operation": "secretsmanager.GetResourcePolicy",   # optional (absent: every
                                                           # operation): X-Amz-Target, or
                                                           # "<service>.<Action>" for query
-                                                          # protocols ("sts.GetCallerIdentity")
+                                                          # protocols ("sts.GetCallerIdentity"),
+                                                          # "s3.GetObject"/"s3.PutObject" for S3
        "body_contains": "prod/app",                       # optional: substring of the body
        "path_contains": "/2015-03-31/functions",          # optional: substring of the request
                                                           # path (REST APIs such as Lambda; their
@@ -61,6 +62,10 @@ Control routes (never forwarded):
   - ec2Query (a form body signed for ``ec2``): ``<Response><Errors>`` XML; 503
     ``RequestLimitExceeded``, 403 ``UnauthorizedOperation``, 500 ``InternalError``, 503
     ``Unavailable``.
+  - restXml (signed for ``s3``; the operation is ``s3.GetObject``, ``s3.PutObject``,
+    ``s3.HeadObject``, ``s3.DeleteObject`` for a path-style ``/bucket/key``, else
+    ``s3.<METHOD>Bucket``): an ``<Error>`` XML body; 503 ``SlowDown``, 403 ``AccessDenied``,
+    500 ``InternalError``, 503 ``ServiceUnavailable``.
   - restJson (anything else: Lambda, ...): the code in the ``x-amzn-ErrorType`` header, a
     ``{"message"}`` body; 429 ``TooManyRequestsException``, 403 ``AccessDeniedException``,
     500 ``ServiceException``, 503 ``ServiceUnavailableException``.
@@ -100,10 +105,23 @@ def service_of(headers):
         return "unknown"
 
 
-def operation_of(headers, body):
+def s3_operation(method, path):
+    """The S3 object operation of a path-style request (``/bucket/key``): ``s3.GetObject``,
+    ``s3.PutObject``, ``s3.HeadObject`` or ``s3.DeleteObject``; bucket-level requests are
+    ``s3.<METHOD>Bucket`` (``s3.PUTBucket`` creates one)."""
+    parts = path.split("?", 1)[0].lstrip("/").split("/", 1)
+    if len(parts) == 2 and parts[1]:
+        name = {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
+        return "s3." + name.get(method, method + "Object")
+    return f"s3.{method}Bucket"
+
+
+def operation_of(headers, body, method="", path=""):
     target = headers.get("x-amz-target")
     if target:
         return target
+    if service_of(headers) == "s3":
+        return s3_operation(method, path)
     ctype = headers.get("content-type", "")
     if ctype.startswith("application/x-www-form-urlencoded"):
         action = parse_qs(body.decode("utf-8", "replace")).get("Action", [None])[0]
@@ -113,9 +131,12 @@ def operation_of(headers, body):
 
 
 def protocol_of(headers):
-    """awsJson, awsQuery, ec2Query or restJson: decides the shape of an injected error."""
+    """awsJson, awsQuery, ec2Query, restXml (S3) or restJson: decides the shape of an injected
+    error."""
     if headers.get("x-amz-target"):
         return "awsJson"
+    if service_of(headers) == "s3":
+        return "restXml"
     if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return "ec2Query" if service_of(headers) == "ec2" else "awsQuery"
     return "restJson"
@@ -240,6 +261,15 @@ EC2_FAULTS = {
 }
 EC2_FAULTS["rate_limit"] = EC2_FAULTS["throttle"]
 
+# restXml (S3): (status, Code, Message) in an ``<Error>`` document.
+S3_FAULTS = {
+    "throttle": (503, "SlowDown", "Please reduce your request rate."),
+    "access_denied": (403, "AccessDenied", "Access Denied (injected by the test proxy)"),
+    "http500": (500, "InternalError", "injected"),
+    "http503": (503, "ServiceUnavailable", "injected"),
+}
+S3_FAULTS["rate_limit"] = S3_FAULTS["throttle"]
+
 # restJson (Lambda, ...): (status, x-amzn-ErrorType, message).
 REST_FAULTS = {
     "throttle": (429, "TooManyRequestsException", "Rate exceeded"),
@@ -268,6 +298,13 @@ def fault_response(fault, headers):
             "</Error></Errors><RequestID>fault-proxy</RequestID></Response>"
         )
         return response(status, REASONS[status], body, "text/xml;charset=UTF-8")
+    if protocol == "restXml":
+        status, code, message = S3_FAULTS[fault]
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+            f"<Message>{escape(message)}</Message><RequestId>fault-proxy</RequestId></Error>"
+        )
+        return response(status, REASONS[status], body, "application/xml")
     if protocol == "restJson":
         status, code, message = REST_FAULTS[fault]
         return response(
@@ -356,7 +393,7 @@ async def handle(reader, writer, upstream):
                 if close:
                     return
                 continue
-            operation = operation_of(headers, body)
+            operation = operation_of(headers, body, method, path)
             rule = pick_rule(operation, body, path)
             if rule and rule["fault"] == "drop":
                 return  # close without an answer

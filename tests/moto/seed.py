@@ -799,6 +799,39 @@ class Seeder:
             out[account] = found
         return out
 
+    def s3(self):
+        """Bucket secretlens-s3 (for tests/moto_s3.rs) with objects that are not what they are
+        read as: junk.json (JSON, neither a report nor an inventory), text.txt (not JSON) and
+        v1-report.json (a schema-1 report with one failing finding, a valid --baseline)."""
+        from botocore.config import Config
+
+        s3 = boto3.client(
+            "s3", region_name="us-east-1", endpoint_url=self.endpoint, config=Config(s3={"addressing_style": "path"})
+        )
+        bucket = "secretlens-s3"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="junk.json", Body=b'{"findings": 3}')
+        s3.put_object(Bucket=bucket, Key="text.txt", Body=b"hello, not JSON\n")
+        v1 = {
+            "schema_version": 1,
+            "as_of": "2026-11-01T00:00:00Z",
+            "generated_at": "2026-11-01T00:00:00Z",
+            "findings": [
+                {
+                    "id": "00000000deadbeef", "check_id": "SL101", "check_name": "rotation-disabled",
+                    "title": "Automatic rotation is not enabled", "category": "rotation", "severity": "high",
+                    "status": "fail",
+                    "resource": {"arn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:gone-AbCdEf",
+                                 "name": "gone", "type": "secret", "account": "111122223333", "region": "us-east-1"},
+                    "message": "automatic rotation is not enabled", "evidence": {"rotation_enabled": None},
+                    "remediation": "Enable rotation.",
+                    "frameworks": [{"framework": "AWS FSBP", "control": "SecretsManager.1"}],
+                }
+            ],
+        }
+        s3.put_object(Bucket=bucket, Key="v1-report.json", Body=json.dumps(v1).encode())
+        return {"bucket": bucket, "keys": ["junk.json", "text.txt", "v1-report.json"]}
+
     SCENARIOS = ("rotation", "kms", "policy", "deletion", "replication", "kms_state", "replication_health", "multi_account")
     # Accepted by name, not part of "all".
     EXTRA_SCENARIOS = (
@@ -812,6 +845,7 @@ class Seeder:
         "access",
         "exposure",
         "organization",
+        "s3",
     )
 
 

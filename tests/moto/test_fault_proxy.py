@@ -12,6 +12,7 @@ ports, then checks:
   fault sequence, another seed another one, and ~400 requests give roughly the asked shares;
 * ``rate_limit``: a token bucket per operation lets about ``burst + rate * t`` requests
   through (60 back-to-back requests at rate 5 / burst 5: at least 40 throttled);
+* S3 requests are named ``s3.GetObject``/``s3.PutObject``/… so a rule can deny one of them;
 * every injected error parses in boto3 (which parses like the Rust SDK) with the error code of
   the service's protocol, and every injected throttle is one botocore retries as a throttle.
 """
@@ -248,6 +249,16 @@ PROTOCOLS = [
         },
     ),
     (
+        "s3",
+        lambda c: c.list_buckets(),
+        {
+            "throttle": ("SlowDown", 503),
+            "access_denied": ("AccessDenied", 403),
+            "http500": ("InternalError", 500),
+            "http503": ("ServiceUnavailable", 503),
+        },
+    ),
+    (
         "ec2",
         lambda c: c.describe_instances(),
         {
@@ -323,6 +334,32 @@ def test_protocols(p):
     p.rules([])
 
 
+def test_s3_operations(p):
+    """S3 requests are named by method and path, so a rule can deny one object operation."""
+    endpoint = f"http://127.0.0.1:{p.port}"
+    cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"})
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint, config=cfg)
+    p.rules([{"operation": "s3.GetObject", "fault": "access_denied"}])
+    before = p.stats()["by_operation"]
+    s3.create_bucket(Bucket="proxy-ops")
+    s3.put_object(Bucket="proxy-ops", Key="a/b.json", Body=b"{}")
+    try:
+        s3.get_object(Bucket="proxy-ops", Key="a/b.json")
+        got = "no error"
+    except ClientError as e:
+        got = e.response["Error"]["Code"]
+    check(got == "AccessDenied", f"s3.GetObject denied while s3.PutObject passes: {got}")
+    after = p.stats()["by_operation"]
+    count = lambda ops, op, what: ops.get(op, {}).get(what, 0)
+    check(
+        count(after, "s3.PUTBucket", "forwarded") - count(before, "s3.PUTBucket", "forwarded") == 1
+        and count(after, "s3.PutObject", "forwarded") - count(before, "s3.PutObject", "forwarded") == 1
+        and count(after, "s3.GetObject", "access_denied") - count(before, "s3.GetObject", "access_denied") == 1,
+        f"S3 operations counted: {after}",
+    )
+    p.rules([])
+
+
 def main():
     started = time.monotonic()
     moto, moto_port = start([str(HERE / "secretlens_moto.py")])
@@ -330,7 +367,7 @@ def main():
     proxy_proc, proxy_port = start([str(HERE / "fault_proxy.py"), "--upstream", f"http://127.0.0.1:{moto_port}"])
     try:
         p = Proxy(proxy_port)
-        for test in (test_existing_rules, test_probability, test_rate_limit, test_protocols):
+        for test in (test_existing_rules, test_probability, test_rate_limit, test_protocols, test_s3_operations):
             t = time.monotonic()
             print(f"-- {test.__name__}", flush=True)
             test(p)
