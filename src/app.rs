@@ -99,7 +99,11 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             let now = render.as_of.or(inv.as_of).unwrap_or(inv.collected_at);
             // The demo's report is reproducible: its generation time is its as-of time.
-            let code = finish(&inv, &cfg, &render, &aws.context(), now, now)?;
+            let (code, notified) = finish_reports(&inv, &cfg, &render, &aws.context(), now, now)?;
+            // A failed notification fails the run, as for `audit` and `evaluate`.
+            if !notified {
+                return Ok(exit::INCOMPLETE);
+            }
             if exit_code || code == exit::OK {
                 return Ok(code);
             }
@@ -294,7 +298,8 @@ fn run_doctor(aws: &AwsArgs, config: Option<&Path>, format: &str) -> Result<i32,
     Ok(report.exit_code)
 }
 
-/// Evaluates, writes the requested outputs and returns the exit code.
+/// Evaluates, writes the requested outputs, sends `--notify` alerts and returns the exit code
+/// (2 when a notification failed).
 fn finish(
     inv: &Inventory,
     cfg: &Config,
@@ -303,7 +308,20 @@ fn finish(
     now: DateTime<Utc>,
     generated_at: DateTime<Utc>,
 ) -> Result<i32, Error> {
-    let _ = aws; // S3, Security Hub and notification destinations use it.
+    let (code, notified) = finish_reports(inv, cfg, args, aws, now, generated_at)?;
+    Ok(if notified { code } else { exit::INCOMPLETE })
+}
+
+/// [`finish`], returning the report's exit code and whether every `--notify` target got the
+/// alert (true without `--notify`).
+fn finish_reports(
+    inv: &Inventory,
+    cfg: &Config,
+    args: &RenderArgs,
+    aws: &crate::destinations::AwsContext,
+    now: DateTime<Utc>,
+    generated_at: DateTime<Utc>,
+) -> Result<(i32, bool), Error> {
     let baseline = args
         .baseline
         .as_deref()
@@ -333,10 +351,50 @@ fn finish(
         }
     }
     let code = exit_code(&report, args);
+    let notified = args.notify.is_empty() || notify(&report, args, aws, &written)? == 0;
     // A large report is millions of small allocations, and the process ends right after:
     // leave them to the OS instead of freeing them one by one.
     std::mem::forget(report);
-    Ok(code)
+    Ok((code, notified))
+}
+
+/// `--notify`: sends what changed since the baseline (after the reports are written) and
+/// prints one line per target; returns how many targets failed.
+fn notify(
+    report: &Report,
+    args: &RenderArgs,
+    aws: &crate::destinations::AwsContext,
+    written: &[PathBuf],
+) -> Result<usize, Error> {
+    use crate::destinations::notify::{self, Outcome};
+    let report_url = args.report_url.clone().unwrap_or_else(|| {
+        let local = ["report.html", "report.json"]
+            .iter()
+            .find_map(|name| written.iter().find(|p| p.ends_with(name)))
+            .map_or_else(|| args.out.clone(), Clone::clone);
+        std::fs::canonicalize(&local)
+            .unwrap_or(local)
+            .display()
+            .to_string()
+    });
+    let opts = notify::Options {
+        targets: &args.notify,
+        report_url,
+        out: &args.out,
+        webhook_timeout: std::time::Duration::from_millis(args.notify_timeout_ms),
+        aws,
+    };
+    let mut failed = 0;
+    for outcome in runtime()?.block_on(notify::notify(report, &opts, Utc::now)) {
+        match outcome {
+            Outcome::Sent(m) | Outcome::Skipped(m) | Outcome::Nothing(m) => eprintln!("{m}"),
+            Outcome::Failed(m) => {
+                failed += 1;
+                eprintln!("error: {m}");
+            }
+        }
+    }
+    Ok(failed)
 }
 
 /// 2 when coverage is incomplete (unless `--allow-partial`), else 1 when a failing finding

@@ -2,6 +2,8 @@
 //! destination uses the AWS access described by [`AwsContext`]: the audit's own credentials
 //! and endpoint for `audit`, `--profile`/`--endpoint-url` for `evaluate` and `demo`.
 
+pub mod notify;
+
 use std::time::Duration;
 
 use aws_config::timeout::TimeoutConfig;
