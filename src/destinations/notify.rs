@@ -186,11 +186,12 @@ impl fmt::Display for Target {
     }
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(data))
 }
 
 /// Untrusted text for a message: control and invisible characters made visible, at most
@@ -265,7 +266,7 @@ fn change_key(
             h.update(id.as_bytes());
         }
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
 }
 
 /// One check's new (or resolved) findings in an alert.
