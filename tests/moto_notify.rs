@@ -289,7 +289,7 @@ fn failed_webhooks_exit_2_and_a_retry_sends_only_to_them() {
     baseline(&sb);
     let (ok, broken, silent) = (Hook::start(204), Hook::start(500), Hook::start(0));
     let targets = [ok.target(), broken.target(), silent.target()];
-    let run = changed_run(&sb, "r", &targets, &["--notify-timeout-ms", "700"]);
+    let run = changed_run(&sb, "r", &targets, &["--notify-timeout-ms", "2000"]);
     assert_eq!(run.code, 2, "{}", run.describe());
     let errors: Vec<&str> = run
         .stderr
@@ -304,7 +304,7 @@ fn failed_webhooks_exit_2_and_a_retry_sends_only_to_them() {
         run.describe()
     );
     assert!(
-        errors[1].ends_with("no answer within 700 ms (timeout)"),
+        errors[1].ends_with("no answer within 2000 ms (timeout)"),
         "{}",
         run.describe()
     );
