@@ -147,7 +147,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             let now = render.as_of.or(inv.as_of).unwrap_or(inv.collected_at);
             // The demo's report is reproducible: its generation time is its as-of time.
-            let code = finish(
+            let (code, complete) = finish_reports(
                 &inv,
                 &cfg,
                 &render,
@@ -156,6 +156,10 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
                 now,
                 now,
             )?;
+            // A failed notification fails the run, as for `audit` and `evaluate`.
+            if !complete {
+                return Ok(exit::INCOMPLETE);
+            }
             if exit_code || code == exit::OK {
                 return Ok(code);
             }
@@ -385,8 +389,8 @@ struct Destinations {
     securityhub: Option<crate::destinations::securityhub::Options>,
 }
 
-/// Evaluates, writes the requested outputs, sends them to the destinations and returns the
-/// exit code.
+/// Evaluates, writes the requested outputs, sends them to the destinations (`--notify`,
+/// Security Hub) and returns the exit code (2 when a destination failed).
 fn finish(
     inv: &Inventory,
     cfg: &Config,
@@ -396,6 +400,21 @@ fn finish(
     now: DateTime<Utc>,
     generated_at: DateTime<Utc>,
 ) -> Result<i32, Error> {
+    let (code, complete) = finish_reports(inv, cfg, args, aws, destinations, now, generated_at)?;
+    Ok(if complete { code } else { exit::INCOMPLETE })
+}
+
+/// [`finish`], returning the report's exit code and whether every destination got it (a
+/// failed S3 upload or unusable baseline is an error naming what was kept).
+fn finish_reports(
+    inv: &Inventory,
+    cfg: &Config,
+    args: &RenderArgs,
+    aws: &crate::destinations::AwsContext,
+    destinations: &Destinations,
+    now: DateTime<Utc>,
+    generated_at: DateTime<Utc>,
+) -> Result<(i32, bool), Error> {
     // A baseline that cannot be used fails the run (exit 2) after the reports are written
     // without the comparison: a long audit is not lost to it.
     let (baseline, baseline_error) = match args.baseline.as_deref().map(|p| load_baseline(p, aws)) {
@@ -428,17 +447,24 @@ fn finish(
             eprintln!("wrote {}", p.display());
         }
     }
-    if let Some(sh) = &destinations.securityhub {
-        let outcomes = crate::destinations::securityhub::import_blocking(&report, aws, sh)?;
-        let (text, ok) = crate::destinations::securityhub::summary(&outcomes);
-        eprint!("{text}");
-        if !ok {
-            return Err(Error::Destination(
-                "the Security Hub import is incomplete (see the lines above); the local reports are written and a re-run imports again without duplicates".into(),
-            ));
-        }
-    }
     let code = exit_code(&report, args);
+    // Alerts need a comparison: none when the baseline could not be used.
+    let notified = args.notify.is_empty()
+        || (baseline_error.is_none() && notify(&report, args, aws, &written)? == 0);
+    let imported = match &destinations.securityhub {
+        None => true,
+        Some(sh) => {
+            let outcomes = crate::destinations::securityhub::import_blocking(&report, aws, sh)?;
+            let (text, ok) = crate::destinations::securityhub::summary(&outcomes);
+            eprint!("{text}");
+            if !ok {
+                eprintln!(
+                    "error: the Security Hub import is incomplete (see the lines above); the local reports are written and a re-run imports again without duplicates"
+                );
+            }
+            ok
+        }
+    };
     // A large report is millions of small allocations, and the process ends right after:
     // leave them to the OS instead of freeing them one by one.
     std::mem::forget(report);
@@ -450,7 +476,46 @@ fn finish(
             "{e}; the reports were written without the comparison"
         )));
     }
-    Ok(code)
+    Ok((code, notified && imported))
+}
+
+/// `--notify`: sends what changed since the baseline (after the reports are written) and
+/// prints one line per target; returns how many targets failed.
+fn notify(
+    report: &Report,
+    args: &RenderArgs,
+    aws: &crate::destinations::AwsContext,
+    written: &[PathBuf],
+) -> Result<usize, Error> {
+    use crate::destinations::notify::{self, Outcome};
+    let report_url = args.report_url.clone().unwrap_or_else(|| {
+        let local = ["report.html", "report.json"]
+            .iter()
+            .find_map(|name| written.iter().find(|p| p.ends_with(name)))
+            .map_or_else(|| args.out.clone(), Clone::clone);
+        std::fs::canonicalize(&local)
+            .unwrap_or(local)
+            .display()
+            .to_string()
+    });
+    let opts = notify::Options {
+        targets: &args.notify,
+        report_url,
+        out: &args.out,
+        webhook_timeout: std::time::Duration::from_millis(args.notify_timeout_ms),
+        aws,
+    };
+    let mut failed = 0;
+    for outcome in runtime()?.block_on(notify::notify(report, &opts, Utc::now)) {
+        match outcome {
+            Outcome::Sent(m) | Outcome::Skipped(m) | Outcome::Nothing(m) => eprintln!("{m}"),
+            Outcome::Failed(m) => {
+                failed += 1;
+                eprintln!("error: {m}");
+            }
+        }
+    }
+    Ok(failed)
 }
 
 /// 2 when coverage is incomplete (unless `--allow-partial`), else 1 when a failing finding

@@ -354,6 +354,26 @@ pub struct RenderArgs {
     /// linked against the audited account's IAM access keys (ids only).
     #[arg(long, value_name = "PATH")]
     pub scan: Option<PathBuf>,
+    /// With --baseline: alert on what changed (new failing findings, resolved ones) once the
+    /// reports are written. Repeatable or comma-separated: `sns:TOPIC_ARN`,
+    /// `eventbridge:BUS_NAME_OR_ARN`, `webhook:URL` (https, Slack-compatible JSON). Nothing is
+    /// sent when nothing changed, and a change already sent to a target (recorded in
+    /// notify-ledger.json in --out) is not sent again (docs/outputs.md, Notifications).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_parser = crate::destinations::notify::Target::parse,
+        requires = "baseline",
+        value_name = "TARGET,..."
+    )]
+    pub notify: Vec<crate::destinations::notify::Target>,
+    /// The report link in notifications (e.g. where the report is hosted) instead of the
+    /// --out location.
+    #[arg(long, value_name = "URL", requires = "notify")]
+    pub report_url: Option<String>,
+    /// Webhook timeout in milliseconds (tests shorten it).
+    #[arg(long, hide = true, default_value_t = 10_000, value_name = "MS")]
+    pub notify_timeout_ms: u64,
 }
 
 crate::error::message_error!(

@@ -2,6 +2,7 @@
 //! destination uses the AWS access described by [`AwsContext`]: the audit's own credentials
 //! and endpoint for `audit`, `--profile`/`--endpoint-url` for `evaluate` and `demo`.
 
+pub mod notify;
 pub mod s3;
 pub mod securityhub;
 

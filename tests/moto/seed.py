@@ -849,6 +849,57 @@ class Seeder:
     )
 
 
+
+# --- notify (tests/moto_notify.rs) -------------------------------------------------------------
+NOTIFY_QUEUES = ("secretlens-alerts-q", "secretlens-alerts-q.fifo", "secretlens-bus-q")
+
+
+def _seed_notify(self):
+    """notify: SNS topics (standard and FIFO) and an EventBridge bus with a rule on
+    `source: secretlens`, each delivering to its own SQS queue (NOTIFY_QUEUES)."""
+    sqs, sns, events = self.client("sqs"), self.client("sns"), self.client("events")
+    out = {}
+
+    def queue(name):
+        attrs = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
+        url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+        return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    for topic, q in (("secretlens-alerts", NOTIFY_QUEUES[0]), ("secretlens-alerts.fifo", NOTIFY_QUEUES[1])):
+        attrs = {"FifoTopic": "true"} if topic.endswith(".fifo") else {}
+        arn = sns.create_topic(Name=topic, Attributes=attrs)["TopicArn"]
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue(q))
+        out[topic] = arn
+    out["bus"] = events.create_event_bus(Name="secretlens-bus")["EventBusArn"]
+    events.put_rule(Name="secretlens-changes", EventBusName="secretlens-bus",
+                    EventPattern=json.dumps({"source": ["secretlens"]}))
+    events.put_targets(Rule="secretlens-changes", EventBusName="secretlens-bus",
+                       Targets=[{"Id": "queue", "Arn": queue(NOTIFY_QUEUES[2])}])
+    return out
+
+
+def _seed_notify_read(self):
+    """notify_read: drains the notify scenario's queues; returns each queue's message bodies."""
+    sqs = self.client("sqs")
+    out = {}
+    for name in NOTIFY_QUEUES:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        out[name] = []
+        while True:
+            msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            if not msgs:
+                break
+            for m in msgs:
+                out[name].append(json.loads(m["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return out
+
+
+Seeder.notify = _seed_notify
+Seeder.notify_read = _seed_notify_read
+Seeder.EXTRA_SCENARIOS += ("notify", "notify_read")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("endpoint")
