@@ -97,11 +97,7 @@ fn cfn_lint_accepts_every_template() {
 #[test]
 fn cfn_lint_rejects_a_broken_state_machine() {
     let hub = std::fs::read_to_string(deploy("hub.yaml")).expect("read hub.yaml");
-    let broken = hub.replacen(
-        "\"MaxConcurrencyPath\"",
-        "\"MaxConcurencyPath\"",
-        1,
-    );
+    let broken = hub.replacen("\"MaxConcurrencyPath\"", "\"MaxConcurencyPath\"", 1);
     assert_ne!(broken, hub, "hub.yaml has a MaxConcurrencyPath");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("broken.yaml");
@@ -147,7 +143,10 @@ fn member_role_grants_exactly_the_readme_policy() {
     let trust = &role["AssumeRolePolicyDocument"]["Statement"];
     assert_eq!(trust.as_array().map(Vec::len), Some(1));
     let cond = &trust[0]["Condition"]["StringEquals"];
-    assert_eq!(cond["sts:ExternalId"], serde_json::json!({"Ref": "ExternalId"}));
+    assert_eq!(
+        cond["sts:ExternalId"],
+        serde_json::json!({"Ref": "ExternalId"})
+    );
     assert_eq!(
         cond["aws:PrincipalArn"],
         serde_json::json!({"Fn::Sub": "arn:${AWS::Partition}:iam::${HubAccountId}:role/${HubRoleName}"})
@@ -184,7 +183,10 @@ fn state_machine_file_is_the_hub_definition() {
         .cloned()
         .collect();
     let used = placeholders(&std::fs::read_to_string(&asl_path).expect("read"));
-    assert_eq!(used, subs, "placeholders in the definition vs DefinitionSubstitutions");
+    assert_eq!(
+        used, subs,
+        "placeholders in the definition vs DefinitionSubstitutions"
+    );
 }
 
 /// States reachable in one `States` scope, checking that every transition names a state of
@@ -209,7 +211,8 @@ fn check_scope(scope: &Value, path: &str, errors: &mut Vec<String>) {
             }
         }
         let targets: Vec<&str> = next.iter().filter_map(|v| v.as_str()).collect();
-        let terminal = state["End"] == true || matches!(state["Type"].as_str(), Some("Succeed" | "Fail"));
+        let terminal =
+            state["End"] == true || matches!(state["Type"].as_str(), Some("Succeed" | "Fail"));
         if targets.is_empty() && !terminal {
             errors.push(format!("{path}/{name}: neither Next nor End"));
         }
@@ -234,14 +237,26 @@ fn state_machine_transitions_resolve_and_the_map_is_distributed() {
 
     let map = &asl["States"]["CollectAccounts"];
     assert_eq!(map["Type"], "Map");
-    assert_eq!(map["ItemProcessor"]["ProcessorConfig"]["Mode"], "DISTRIBUTED");
+    assert_eq!(
+        map["ItemProcessor"]["ProcessorConfig"]["Mode"],
+        "DISTRIBUTED"
+    );
     // .sync integrations do not run in EXPRESS child executions.
-    assert_eq!(map["ItemProcessor"]["ProcessorConfig"]["ExecutionType"], "STANDARD");
-    assert_eq!(map["ItemReader"]["Resource"], "arn:aws:states:::s3:getObject");
+    assert_eq!(
+        map["ItemProcessor"]["ProcessorConfig"]["ExecutionType"],
+        "STANDARD"
+    );
+    assert_eq!(
+        map["ItemReader"]["Resource"],
+        "arn:aws:states:::s3:getObject"
+    );
     assert_eq!(map["ItemReader"]["ReaderConfig"]["InputType"], "JSON");
     // Both come from the stack parameters through the Prepare state.
     assert_eq!(map["MaxConcurrencyPath"], "$.maxConcurrency");
-    assert_eq!(map["ToleratedFailurePercentagePath"], "$.toleratedFailurePercentage");
+    assert_eq!(
+        map["ToleratedFailurePercentagePath"],
+        "$.toleratedFailurePercentage"
+    );
     let prepare = &asl["States"]["Prepare"]["Parameters"];
     assert_eq!(
         prepare["maxConcurrency.$"],
@@ -256,7 +271,9 @@ fn state_machine_transitions_resolve_and_the_map_is_distributed() {
         if state["Type"] == "Task" && name != "NotifyFailure" {
             let catches = state["Catch"].as_array().map(Vec::as_slice).unwrap_or(&[]);
             assert!(
-                catches.iter().any(|c| c["ErrorEquals"] == serde_json::json!(["States.ALL"])),
+                catches
+                    .iter()
+                    .any(|c| c["ErrorEquals"] == serde_json::json!(["States.ALL"])),
                 "{name} has no Catch for States.ALL"
             );
         }
@@ -335,7 +352,10 @@ fn statements(t: &Value) -> Vec<(String, Value)> {
 fn actions(s: &Value) -> Vec<String> {
     match &s["Action"] {
         Value::String(a) => vec![a.clone()],
-        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
         other => panic!("Action {other}"),
     }
 }
@@ -361,7 +381,12 @@ fn iam_policies_allow_no_wildcard_actions() {
                     && resource != "AuditRole"
                     && s["Principal"].is_null()
                 {
-                    assert_ne!(s["Resource"], "*", "{}: {resource} {a} on *", path.display());
+                    assert_ne!(
+                        s["Resource"],
+                        "*",
+                        "{}: {resource} {a} on *",
+                        path.display()
+                    );
                 }
             }
         }
@@ -382,11 +407,13 @@ fn hub_bucket_is_private_encrypted_versioned_tls_only_and_expires_runs() {
     ] {
         assert_eq!(b["PublicAccessBlockConfiguration"][k], true, "{k}");
     }
-    let sse = &b["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-        ["ServerSideEncryptionByDefault"]["Fn::If"];
+    let sse = &b["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+        ["Fn::If"];
     assert_eq!(sse[1]["SSEAlgorithm"], "aws:kms");
     assert_eq!(sse[2]["SSEAlgorithm"], "AES256");
-    let rules = b["LifecycleConfiguration"]["Rules"].as_array().expect("rules");
+    let rules = b["LifecycleConfiguration"]["Rules"]
+        .as_array()
+        .expect("rules");
     assert!(
         rules.iter().any(|r| r["Prefix"] == "runs/"
             && r["ExpirationInDays"] == serde_json::json!({"Ref": "RunRetentionDays"})),
@@ -397,7 +424,10 @@ fn hub_bucket_is_private_encrypted_versioned_tls_only_and_expires_runs() {
     assert_eq!(policy["Condition"]["Bool"]["aws:SecureTransport"], "false");
 
     // The schedule is daily unless told otherwise and starts this state machine.
-    assert_eq!(t["Parameters"]["ScheduleExpression"]["Default"], "cron(0 5 * * ? *)");
+    assert_eq!(
+        t["Parameters"]["ScheduleExpression"]["Default"],
+        "cron(0 5 * * ? *)"
+    );
     let target = &t["Resources"]["Schedule"]["Properties"]["Target"];
     assert_eq!(target["Arn"], serde_json::json!({"Ref": "StateMachine"}));
 }
@@ -420,9 +450,9 @@ fn build_inputs() -> BTreeSet<String> {
                 let text = std::fs::read_to_string(&p).expect("read");
                 for c in re.captures_iter(&text) {
                     let target = p.parent().expect("parent").join(&c[1]);
-                    let target = target.canonicalize().unwrap_or_else(|e| {
-                        panic!("{} embeds {}: {e}", p.display(), &c[1])
-                    });
+                    let target = target
+                        .canonicalize()
+                        .unwrap_or_else(|e| panic!("{} embeds {}: {e}", p.display(), &c[1]));
                     let rel = target.strip_prefix(&root).expect("inside the repository");
                     let top = rel.components().next().expect("component");
                     out.insert(top.as_os_str().to_string_lossy().into_owned());
@@ -443,7 +473,11 @@ fn dockerfile_builds_static_and_runs_as_numeric_non_root() {
         .collect::<Vec<_>>()
         .join("\n")
         .replace("\\\n", " ");
-    let lines: Vec<&str> = joined.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = joined
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let stages: Vec<usize> = (0..lines.len())
         .filter(|&i| lines[i].starts_with("FROM "))
         .collect();
@@ -477,7 +511,10 @@ fn dockerfile_builds_static_and_runs_as_numeric_non_root() {
             .any(|l| l.starts_with("COPY --from=build /out/secretlens /usr/local/bin/secretlens")),
         "the final stage takes the built binary"
     );
-    assert!(joined.contains("--target x86_64-unknown-linux-musl"), "a static musl build");
+    assert!(
+        joined.contains("--target x86_64-unknown-linux-musl"),
+        "a static musl build"
+    );
     assert!(joined.contains("--locked"), "the build uses Cargo.lock");
 
     // Every input of the build is copied into the build stage and let through the
@@ -495,9 +532,14 @@ fn dockerfile_builds_static_and_runs_as_numeric_non_root() {
         .collect();
     let ignore = std::fs::read_to_string(deploy("Dockerfile.dockerignore")).expect("read");
     for input in build_inputs() {
-        assert!(copied.contains_key(&input), "the Dockerfile does not COPY {input}");
         assert!(
-            ignore.lines().any(|l| l.trim_end_matches('/') == format!("!{input}")),
+            copied.contains_key(&input),
+            "the Dockerfile does not COPY {input}"
+        );
+        assert!(
+            ignore
+                .lines()
+                .any(|l| l.trim_end_matches('/') == format!("!{input}")),
             "deploy/Dockerfile.dockerignore does not let {input} through"
         );
     }
