@@ -86,7 +86,12 @@ fn cfn_lint_accepts_every_template() {
         .iter()
         .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["hub.yaml", "member-role.yaml"]);
+    for want in ["hub.yaml", "member-role.yaml"] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "deploy/{want} is missing: {names:?}"
+        );
+    }
     let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let (code, out) = cfn_lint(&refs);
     assert_eq!(code, 0, "cfn-lint {names:?} exited {code}:\n{out}");
