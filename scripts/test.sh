@@ -44,7 +44,7 @@ if setup_venv; then
     export SECRETLENS_TEST_PYTHON="$PWD/$VENV/bin/python"
 else
     log "python3 -m venv is unavailable (Debian: apt-get install python3-venv); using pip install --user"
-    if ! "$PY3" -c 'import moto, boto3, flask, flask_cors, check_jsonschema, py_ocsf_models; assert moto.__version__ == "5.2.1"' 2>/dev/null; then
+    if ! "$PY3" -c 'import moto, boto3, flask, flask_cors, check_jsonschema, py_ocsf_models, cfnlint; assert moto.__version__ == "5.2.1"' 2>/dev/null; then
         "$PY3" -m pip install --quiet --user -r "$REQ" 2>/dev/null ||
             "$PY3" -m pip install --quiet --user --break-system-packages -r "$REQ"
     fi
