@@ -90,6 +90,27 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             }
             Ok(exit::OK)
         }
+        Command::Accounts { aws, output } => {
+            if !aws.organization {
+                return Err(Error::Usage(
+                    "accounts lists an organization's accounts: pass --organization".into(),
+                ));
+            }
+            s3::check_path(Some(&output), "-o", false)?;
+            let opts = collect_options(&aws, &Config::default())?;
+            let items = runtime()?.block_on(collect::org_accounts(&opts))?;
+            let text = serde_json::to_string_pretty(&items).expect("plain data") + "\n";
+            let wrote = s3::write_object(
+                &output,
+                "-o",
+                "accounts.json",
+                text.as_bytes(),
+                "write accounts",
+                &aws.context(),
+            )?;
+            eprintln!("wrote {wrote} ({} accounts)", items.len());
+            Ok(exit::OK)
+        }
         Command::Doctor {
             aws,
             config,
@@ -102,17 +123,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         } => {
             check_locations(&render)?;
             let cfg = load_config(render.config.as_deref())?;
-            let inv = if inventory.is_dir() {
-                let parts = crate::merge::load_dir(&inventory)?;
-                eprintln!(
-                    "merged {} inventories from {}",
-                    parts.len(),
-                    inventory.display()
-                );
-                crate::merge::merge(parts)?
-            } else {
-                load_inventory(&inventory, &aws.context())?
-            };
+            let inv = load_inventory(&inventory, &aws.context())?;
             let now = render.as_of.or(inv.as_of).unwrap_or_else(Utc::now);
             finish(
                 &inv,
@@ -360,8 +371,39 @@ fn check_locations(args: &RenderArgs) -> Result<(), Error> {
     s3::check_path(args.baseline.as_deref(), "--baseline", false)
 }
 
-/// The inventory of `evaluate`: a local file, or an `s3://` object.
+/// The inventory of `evaluate`: a local file, an `s3://` object, or a folder of per-account
+/// inventories (a local directory, or an `s3://…/` prefix) merged into one.
 fn load_inventory(path: &Path, aws: &crate::destinations::AwsContext) -> Result<Inventory, Error> {
+    let text = path.to_str().unwrap_or_default();
+    let parts = if path.is_dir() {
+        Some(crate::merge::load_dir(path)?)
+    } else if s3::is_s3(path) && text.ends_with('/') {
+        let prefix = s3::S3Url::parse(text, "INVENTORY.json", true)?;
+        let client = s3::Client::new(aws)?;
+        let urls = client.list_json(&prefix, crate::merge::MAX_PARTS)?;
+        if urls.is_empty() {
+            return Err(Error::Usage(format!(
+                "{prefix} has no inventory (*.json): write them with `secretlens collect --accounts ID -o {prefix}ID.json`"
+            )));
+        }
+        Some(
+            urls.iter()
+                .map(|u| {
+                    let bytes = client.get(u, "read inventory")?;
+                    Ok((
+                        u.to_string(),
+                        Inventory::from_slice(&u.to_string(), &bytes)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, Error>>()?,
+        )
+    } else {
+        None
+    };
+    if let Some(parts) = parts {
+        eprintln!("merged {} inventories from {}", parts.len(), path.display());
+        return crate::merge::merge(parts);
+    }
     match s3::read_object(path, "INVENTORY.json", "read inventory", aws)? {
         Some((label, bytes)) => Ok(Inventory::from_slice(&label, &bytes)?),
         None => Ok(Inventory::load(&path.display().to_string())?),

@@ -57,6 +57,16 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// List the organization's active accounts as a JSON array of {account_id, name, ou_path}:
+    /// the item list a Step Functions Distributed Map reads (deploy/, docs/deploy.md). Needs
+    /// organizations:ListAccounts and ListParents (management account or delegated admin).
+    Accounts {
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Where to write the JSON array: a file or `s3://BUCKET/KEY`.
+        #[arg(short = 'o', long = "output", value_name = "FILE|s3://BUCKET/KEY")]
+        output: PathBuf,
+    },
     /// Check what the audit needs before a scheduled run depends on it: the caller's identity,
     /// each region's reachability, and every permission of the least-privilege policy.
     #[command(long_about = DOCTOR_HELP)]

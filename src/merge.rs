@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 use crate::error::Error;
 use crate::inventory::{CallStats, Inventory, OrgPolicies, Scope};
 
+/// The most inventories one merge reads (a folder or an S3 prefix).
+pub const MAX_PARTS: usize = 100_000;
+
 /// Merges `parts` (label, inventory) into one. The labels name the files in errors.
 pub fn merge(parts: Vec<(String, Inventory)>) -> Result<Inventory, Error> {
     let Some(first) = parts.first() else {

@@ -195,3 +195,87 @@ fn a_directory_without_inventories_and_overlapping_inventories_are_refused() {
         run.describe()
     );
 }
+
+/// `accounts --organization` writes the Distributed Map's items; per-account inventories in
+/// an S3 prefix merge like a local folder.
+#[test]
+fn accounts_lists_the_organization_and_an_s3_prefix_merges() {
+    let moto = MotoServer::start();
+    let (epoch, as_of) = now();
+    moto.seed("organization,multi_account,s3", epoch);
+    let sb = Sandbox::new();
+    let endpoint = moto.endpoint();
+    let run = sb.run([
+        "accounts",
+        "--organization",
+        "--endpoint-url",
+        &endpoint,
+        "--regions",
+        "us-east-1",
+        "-o",
+        "s3://secretlens-s3/run/accounts.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let run = sb.run([
+        "accounts",
+        "--organization",
+        "--endpoint-url",
+        &endpoint,
+        "--regions",
+        "us-east-1",
+        "-o",
+        "accounts.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let items: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(sb.join("accounts.json")).unwrap()).unwrap();
+    assert_eq!(items.len(), 3, "{items:#?}");
+    assert!(items.iter().any(|i| i["account_id"] == "123456789012"));
+    for i in &items {
+        let path = i["ou_path"].as_str().expect("ou_path");
+        assert!(path.starts_with("r-"), "{i}");
+        assert!(i["name"].as_str().is_some_and(|n| !n.is_empty()), "{i}");
+    }
+    assert!(
+        items
+            .iter()
+            .any(|i| i["ou_path"].as_str().unwrap().contains("/ou-")),
+        "one member is in an OU: {items:#?}"
+    );
+
+    std::fs::create_dir_all(sb.join("inv")).unwrap();
+    for account in ACCOUNTS {
+        let local = collect(&sb, &moto, account, &format!("inv/{account}.json"));
+        assert_eq!(local.code, 0, "{}", local.describe());
+        let remote = collect(
+            &sb,
+            &moto,
+            account,
+            &format!("s3://secretlens-s3/run/inventories/{account}.json"),
+        );
+        assert_eq!(remote.code, 0, "{}", remote.describe());
+    }
+    let (_, local) = evaluate(&sb, "inv", "local", &as_of);
+    let run = sb.run([
+        "evaluate",
+        "s3://secretlens-s3/run/inventories/",
+        "--endpoint-url",
+        &endpoint,
+        "--out",
+        "remote",
+        "--format",
+        "json",
+        "--as-of",
+        &as_of,
+        "--allow-partial",
+    ]);
+    assert!(
+        run.stderr.contains("merged 2 inventories"),
+        "{}",
+        run.describe()
+    );
+    let remote = sb.report("remote");
+    let (a, b) = (by_id(&local), by_id(&remote));
+    assert!(a.len() > 10);
+    assert_eq!(a, b);
+}

@@ -165,6 +165,54 @@ impl Client {
         })
     }
 
+    /// The `*.json` objects directly under the prefix `url` (not in its sub-folders), in key
+    /// order; at most `max`.
+    pub fn list_json(&self, url: &S3Url, max: usize) -> Result<Vec<S3Url>, S3Error> {
+        let fail = |cause: String| S3Error {
+            action: "list".to_string(),
+            url: url.to_string(),
+            cause,
+        };
+        let prefix = if url.key.is_empty() || url.key.ends_with('/') {
+            url.key.clone()
+        } else {
+            format!("{}/", url.key)
+        };
+        self.rt.block_on(async {
+            let mut out = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let page = self
+                    .s3
+                    .list_objects_v2()
+                    .bucket(&url.bucket)
+                    .prefix(&prefix)
+                    .delimiter("/")
+                    .set_continuation_token(token.take())
+                    .send()
+                    .await
+                    .map_err(|e| fail(self.describe(&e, "s3:ListBucket")))?;
+                for o in page.contents() {
+                    if let Some(key) = o.key().filter(|k| k.ends_with(".json")) {
+                        out.push(S3Url {
+                            bucket: url.bucket.clone(),
+                            key: key.to_string(),
+                        });
+                    }
+                }
+                if out.len() > max {
+                    return Err(fail(format!("more than {max} objects")));
+                }
+                match page.next_continuation_token() {
+                    Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
+                    _ => break,
+                }
+            }
+            out.sort_by(|a, b| a.key.cmp(&b.key));
+            Ok(out)
+        })
+    }
+
     /// Uploads the local file `path` to `url`.
     pub fn put_file(&self, url: &S3Url, path: &Path) -> Result<(), S3Error> {
         let fail = |cause: String| S3Error {
