@@ -115,7 +115,7 @@ pub fn merge(parts: Vec<(String, Inventory)>) -> Result<Inventory, Error> {
 fn merge_orgs(
     mut orgs: Vec<(chrono::DateTime<chrono::Utc>, String, OrgPolicies)>,
 ) -> Result<Option<OrgPolicies>, Error> {
-    orgs.sort_by(|a, b| a.0.cmp(&b.0));
+    orgs.sort_by_key(|o| o.0);
     let Some((_, first_label, first)) = orgs.first().cloned() else {
         return Ok(None);
     };
