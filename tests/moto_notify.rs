@@ -446,3 +446,39 @@ fn sns_and_eventbridge_deliver_once_on_moto() {
         );
     }
 }
+
+/// With `--out s3://…/`, the ledger is an object under the prefix: a retried run, from any
+/// machine, finds it and sends nothing again.
+#[test]
+fn with_reports_in_s3_the_ledger_is_in_s3_too() {
+    let moto = MotoServer::start();
+    let (epoch, _) = common::now();
+    moto.seed("s3", epoch);
+    let sb = Sandbox::new();
+    baseline(&sb);
+    let hook = Hook::start(200);
+    let targets = [hook.target()];
+    let endpoint = moto.endpoint();
+    let extra = ["--endpoint-url", endpoint.as_str()];
+    let run = changed_run(&sb, "s3://secretlens-s3/reports/r2/", &targets, &extra);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert_eq!(hook.bodies().len(), 1, "{}", run.describe());
+    assert!(
+        !sb.join("s3:").exists() && !sb.join("s3:/secretlens-s3").exists(),
+        "no local ledger"
+    );
+    // The retry, in a fresh directory: the ledger comes from S3.
+    let other = Sandbox::new();
+    baseline(&other);
+    let run = changed_run(&other, "s3://secretlens-s3/reports/r2/", &targets, &extra);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stderr.contains("already sent")
+            && run
+                .stderr
+                .contains("s3://secretlens-s3/reports/r2/notify-ledger.json"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(hook.bodies().len(), 1, "nothing sent twice");
+}
