@@ -484,7 +484,9 @@ pub struct CallStats {
     pub transport_errors: u64,
     /// Calls that reached the second pass (their time budget was spent).
     pub second_pass_calls: u64,
-    /// Calls that met transient failures and still failed: each is also a gap.
+    /// Calls whose retries ran out on a transient failure (throttling, server or transport
+    /// errors): each is also a gap. A call throttled and then answered with a permanent error
+    /// (AccessDenied, NotFound) is not counted here.
     pub failed_after_retries: u64,
 }
 

@@ -355,8 +355,13 @@ fn bad_s3_inputs_are_one_line_and_exit_2_with_the_local_reports_written() {
         let run = demo(bad, &[]);
         one_error_line(&run, &[&format!("--out {bad}: {why}")]);
     }
+    // A bucket with no key is a prefix: its *.json objects are merged, and one that is not an
+    // inventory is named.
     let run = evaluate("s3://secretlens-s3/");
-    one_error_line(&run, &["INVENTORY.json s3://secretlens-s3/: no object key"]);
+    one_error_line(
+        &run,
+        &["s3://secretlens-s3/junk.json is not a secretlens inventory"],
+    );
 }
 
 /// AccessDenied on PutObject (reports, inventory) and GetObject (baseline, inventory), injected

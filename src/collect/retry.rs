@@ -222,6 +222,7 @@ impl Retrier {
                 Failure::Unreachable => {
                     tally.transport += 1;
                     if attempts >= UNREACHABLE_ATTEMPTS {
+                        tally.gave_up = true;
                         break Err(err);
                     }
                     tokio::time::sleep(self.backoff(attempts)).await;
@@ -237,6 +238,7 @@ impl Retrier {
                 Failure::Transport => tally.transport += 1,
             }
             if second_pass {
+                tally.gave_up = true;
                 break Err(err);
             }
             let backoff = self.backoff(attempts).max(after.unwrap_or_default());
@@ -297,7 +299,6 @@ impl Retrier {
     }
 
     fn record(&self, account: &str, region: &str, t: &Tally, ok: bool) {
-        let transient = t.throttled + t.server + t.transport > 0;
         let call = CallStats {
             account: account.to_string(),
             region: region.to_string(),
@@ -308,7 +309,7 @@ impl Retrier {
             server_errors: t.server,
             transport_errors: t.transport,
             second_pass_calls: u64::from(t.second_pass),
-            failed_after_retries: u64::from(transient && !ok),
+            failed_after_retries: u64::from(t.gave_up && !ok),
         };
         let mut m = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         m.entry((account.to_string(), region.to_string()))
@@ -334,6 +335,10 @@ struct Tally {
     server: u64,
     transport: u64,
     second_pass: bool,
+    /// The call ended on a transient failure (retries exhausted), not on an answer: a call
+    /// throttled once and then answered with a permanent error (NotFound, AccessDenied) did
+    /// not fail *after retries*.
+    gave_up: bool,
 }
 
 /// Additive-increase, multiplicative-decrease pacing of one API in one account and region.
