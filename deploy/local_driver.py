@@ -145,12 +145,9 @@ def parse_intrinsic(text):
 
 
 def eval_node(node, data, ctx):
-    kind = node[0]
-    if kind == "str":
+    if node[0] in ("str", "num"):
         return node[1]
-    if kind == "num":
-        return node[1]
-    if kind == "path":
+    if node[0] == "path":
         return read_path(node[1], data, ctx)
     name, args = node[1], [eval_node(a, data, ctx) for a in node[2]]
     if name == "States.Array":
@@ -384,8 +381,7 @@ class Driver:
             except OSError as e:
                 raise Unsupported(f"cannot run {argv[0]}: {e}")
         timed_out = threading.Event()
-
-        def kill():
+        def kill():  # os.kill, not proc.kill: Popen.poll() there could reap the child before wait4
             timed_out.set()
             try:
                 os.kill(proc.pid, signal.SIGKILL)
@@ -408,14 +404,13 @@ class Driver:
             raise StatesError("States.Timeout", f"the task did not finish within {timeout:g} s")
         if code != 0:
             with open(logfile, "rb") as f:
-                tail = f.read().decode(errors="replace").strip().splitlines()[-3:]
-            for t in tail:
-                self.line(name, item, f"  | {t}")
-            desc = {"Containers": [{"ExitCode": code, "LastStatus": "STOPPED", "Name": "secretlens"}],
-                    "StopCode": "EssentialContainerExited"}
-            raise StatesError("States.TaskFailed", json.dumps(desc, separators=(",", ":")))
-        return {"Containers": [{"ExitCode": 0, "LastStatus": "STOPPED", "Name": "secretlens"}],
+                for t in f.read().decode(errors="replace").strip().splitlines()[-3:]:
+                    self.line(name, item, f"  | {t}")
+        desc = {"Containers": [{"ExitCode": code, "LastStatus": "STOPPED", "Name": "secretlens"}],
                 "StopCode": "EssentialContainerExited"}
+        if code != 0:
+            raise StatesError("States.TaskFailed", json.dumps(desc, separators=(",", ":")))
+        return desc
 
     def map(self, name, st, data, ctx):
         reader = resolve(st["ItemReader"].get("Parameters", {}), data, ctx)
