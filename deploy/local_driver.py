@@ -241,6 +241,8 @@ def validate(machine, where="definition"):
         kind = st.get("Type")
         if kind not in FIELDS:
             raise Unsupported(f"{at}: unsupported state type {kind!r}")
+        if kind in ("Pass", "Task", "Map") and ("Next" in st) == bool(st.get("End")):
+            raise Unsupported(f"{at}: needs either Next or End")
         extra = set(st) - FIELDS[kind]
         if extra:
             raise Unsupported(f"{at}: unsupported field(s) {', '.join(sorted(extra))} in a {kind} state")
@@ -459,11 +461,15 @@ class Driver:
             prefix = f"{w['Prefix'].rstrip('/')}/{uuid.uuid4()}"
             files = {"SUCCEEDED": ok, "FAILED": [r for r in results if r["Status"] == "FAILED"]}
             manifest = {"DestinationBucket": w["Bucket"], "MapRunArn": f"{self.exec_id}:{name}", "ResultFiles": {}}
-            for status, rows in files.items():
-                key = f"{prefix}/{status}_0.json"
-                self.clients["s3"].put_object(Bucket=w["Bucket"], Key=key, Body=json.dumps(rows).encode())
-                manifest["ResultFiles"][status] = [{"Key": key, "Size": len(rows)}]
-            self.clients["s3"].put_object(Bucket=w["Bucket"], Key=f"{prefix}/manifest.json", Body=json.dumps(manifest).encode())
+            try:
+                for status, rows in files.items():
+                    key = f"{prefix}/{status}_0.json"
+                    self.clients["s3"].put_object(Bucket=w["Bucket"], Key=key, Body=json.dumps(rows).encode())
+                    manifest["ResultFiles"][status] = [{"Key": key, "Size": len(rows)}]
+                self.clients["s3"].put_object(Bucket=w["Bucket"], Key=f"{prefix}/manifest.json",
+                                              Body=json.dumps(manifest).encode())
+            except Exception as e:  # noqa: BLE001 (any write failure fails the state, as in AWS)
+                raise StatesError("States.ResultWriterFailed", f"s3://{w['Bucket']}/{prefix}/: {e}")
             output = {"MapRunArn": manifest["MapRunArn"],
                       "ResultWriterDetails": {"Bucket": w["Bucket"], "Key": f"{prefix}/manifest.json"}}
         self.line(name, None, f"{len(ok)} succeeded, {len(failed)} failed, "
@@ -542,7 +548,10 @@ def main():
             raise Unsupported(f"the definition uses {', '.join('${' + m + '}' for m in missing)}: pass --set NAME=VALUE")
         text = re.sub(r"\$\{(\w+)\}", lambda m: json.dumps(subs[m.group(1)])[1:-1], text)
         machine = json.loads(text)
-        validate(machine)
+        try:
+            validate(machine)
+        except (AttributeError, KeyError, TypeError) as e:
+            raise Unsupported(f"malformed definition ({type(e).__name__}: {e})")
         driver = Driver(args, machine, args.run)
         ctx = {"Execution": {"Name": args.run, "Id": driver.exec_id, "Input": {}}}
         status = "SUCCEEDED"
@@ -555,6 +564,9 @@ def main():
         return 2
     except (OSError, ValueError) as e:
         print(f"error: {args.definition}: {e}", file=sys.stderr)
+        return 2
+    except ImportError as e:
+        print(f"error: {e}: the driver needs boto3 (pip install boto3)", file=sys.stderr)
         return 2
     total = time.monotonic() - driver.t0
     if args.stats:
