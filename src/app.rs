@@ -118,12 +118,48 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         } => run_doctor(&aws, config.as_deref(), &format),
         Command::Evaluate {
             inventory,
+            expect_accounts,
             render,
             aws,
         } => {
             check_locations(&render)?;
             let cfg = load_config(render.config.as_deref())?;
-            let inv = load_inventory(&inventory, &aws.context())?;
+            // The expected accounts first: a bad list is refused before the inventories are read.
+            let expected = match &expect_accounts {
+                None => None,
+                Some(path) => {
+                    let (label, bytes) =
+                        match s3::read_object(path, "--expect-accounts", "read", &aws.context())? {
+                            Some(object) => object,
+                            None => (
+                                path.display().to_string(),
+                                std::fs::read(path).map_err(|e| {
+                                    Error::Usage(format!(
+                                        "--expect-accounts {}: cannot read: {e}",
+                                        path.display()
+                                    ))
+                                })?,
+                            ),
+                        };
+                    Some(crate::merge::parse_account_list(&label, &bytes)?)
+                }
+            };
+            let mut inv = load_inventory(&inventory, &aws.context())?;
+            if let Some(expected) = &expected {
+                let missing = crate::merge::expect_accounts(
+                    &mut inv,
+                    expected,
+                    &inventory.display().to_string(),
+                );
+                if !missing.is_empty() {
+                    eprintln!(
+                        "{} of {} expected accounts have no inventory: {}",
+                        missing.len(),
+                        expected.len(),
+                        missing.join(", ")
+                    );
+                }
+            }
             let now = render.as_of.or(inv.as_of).unwrap_or_else(Utc::now);
             finish(
                 &inv,

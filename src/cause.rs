@@ -116,6 +116,7 @@ pub fn describe(operation: &Operation, code: &str, message: &str) -> String {
             "the request could not be built (a configuration problem, e.g. credentials or region)"
                 .to_string()
         }
+        "NoInventory" => "no inventory: the account's collection did not finish (its task failed or timed out), so nothing in it was assessed".to_string(),
         "RegionNotEnabled" => "the region is not enabled for this account".to_string(),
         "RegionTimeout" => {
             "the region did not finish within collection.region_timeout_secs".to_string()

@@ -90,6 +90,12 @@ pub enum Command {
         /// are merged into the inventory one multi-account collection would have written.
         #[arg(value_name = "INVENTORY.json|DIR|s3://BUCKET/KEY")]
         inventory: PathBuf,
+        /// The accounts the inventories should cover: the JSON list `secretlens accounts
+        /// --organization -o` writes (a file or `s3://BUCKET/KEY`). An account listed there
+        /// without an inventory (its collection task failed or timed out) is an SL901 gap for
+        /// that account, so the report does not look complete without it.
+        #[arg(long, value_name = "accounts.json")]
+        expect_accounts: Option<PathBuf>,
         #[command(flatten)]
         render: RenderArgs,
         #[command(flatten)]

@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 
 use crate::error::Error;
-use crate::inventory::{CallStats, Inventory, OrgPolicies, Scope};
+use crate::inventory::{CallStats, Gap, Inventory, OrgPolicies, Scope};
+use crate::operation::Operation;
 
 /// The most inventories one merge reads (a folder or an S3 prefix).
 pub const MAX_PARTS: usize = 100_000;
@@ -168,6 +169,70 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Vec<(String, Inventory)>, Error
         .collect()
 }
 
+/// The most account ids `--expect-accounts` reads.
+pub const MAX_EXPECTED: usize = 1_000_000;
+
+/// The account ids of `--expect-accounts`: the JSON array `secretlens accounts` writes
+/// (objects with `account_id`), or a plain array of ids.
+pub fn parse_account_list(label: &str, bytes: &[u8]) -> Result<Vec<String>, Error> {
+    let bad = |why: String| Error::Usage(format!("--expect-accounts {label}: {why}"));
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        bad(format!(
+            "not JSON ({e}): expected the list `secretlens accounts --organization -o` writes"
+        ))
+    })?;
+    let items = value.as_array().ok_or_else(|| {
+        bad("not a JSON array: expected [{\"account_id\": \"123456789012\", …}, …]".into())
+    })?;
+    if items.len() > MAX_EXPECTED {
+        return Err(bad(format!("more than {MAX_EXPECTED} accounts")));
+    }
+    let mut ids = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let id = item
+            .get("account_id")
+            .unwrap_or(item)
+            .as_str()
+            .filter(|s| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| bad(format!("item {i} has no 12-digit account_id")))?;
+        ids.push(id.to_string());
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Makes every `expected` account that `inv` does not cover an SL901 gap of that account (no
+/// region: nothing in it was read), so a fan-out whose task for an account failed or timed out
+/// gives an incomplete report naming the account rather than a complete-looking one without
+/// it. Returns the missing accounts.
+pub fn expect_accounts(inv: &mut Inventory, expected: &[String], source: &str) -> Vec<String> {
+    let have: std::collections::BTreeSet<&String> = inv.accounts.iter().collect();
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|a| !have.contains(a))
+        .cloned()
+        .collect();
+    for account in &missing {
+        inv.accounts.push(account.clone());
+        inv.gaps.push(Gap::new(
+            account.clone(),
+            "",
+            Operation::Other(COLLECT.into()),
+            "",
+            "NoInventory",
+            format!("{source} has no inventory of account {account}"),
+        ));
+    }
+    if !missing.is_empty() {
+        inv.normalise();
+    }
+    missing
+}
+
+/// The "operation" of an account whose whole collection left no inventory: not an API call.
+pub const COLLECT: &str = "Collect";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +288,59 @@ mod tests {
         assert!(
             msg.contains("a.json and b.json both cover account"),
             "{msg}"
+        );
+    }
+
+    #[test]
+    fn an_expected_account_without_inventory_is_a_gap_of_that_account() {
+        let mut inv = crate::demo::inventory();
+        let demo = inv.accounts[0].clone();
+        assert!(inv.gaps.iter().all(|g| g.error_code != "NoInventory"));
+        let list = format!(
+            r#"[{{"account_id":"{demo}","name":"demo","ou_path":"/"}},
+                {{"account_id":"999999999999","name":"lost","ou_path":"/Root/ou"}}]"#
+        );
+        let expected = parse_account_list("accounts.json", list.as_bytes()).expect("list");
+        assert_eq!(expected, vec![demo.clone(), "999999999999".to_string()]);
+        let missing = expect_accounts(&mut inv, &expected, "inv/");
+        assert_eq!(missing, vec!["999999999999".to_string()]);
+        assert!(inv.accounts.contains(&"999999999999".to_string()));
+        let gaps: Vec<&Gap> = inv
+            .gaps
+            .iter()
+            .filter(|g| g.error_code == "NoInventory")
+            .collect();
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].account, "999999999999");
+        assert_eq!(gaps[0].operation.as_str(), COLLECT);
+        assert!(
+            gaps[0].cause.contains("collection did not finish"),
+            "{}",
+            gaps[0].cause
+        );
+        // Every account covered: nothing added.
+        let before = inv.gaps.len();
+        assert!(expect_accounts(&mut inv, &expected, "inv/").is_empty());
+        assert_eq!(inv.gaps.len(), before);
+    }
+
+    #[test]
+    fn a_bad_account_list_is_a_usage_error() {
+        for (text, want) in [
+            ("{}", "not a JSON array"),
+            ("nope", "not JSON"),
+            (
+                r#"[{"account_id": "12"}]"#,
+                "item 0 has no 12-digit account_id",
+            ),
+            (r#"[{"name": "x"}]"#, "item 0"),
+        ] {
+            let err = parse_account_list("a.json", text.as_bytes()).expect_err(text);
+            assert!(err.to_string().contains(want), "{text}: {err}");
+        }
+        assert_eq!(
+            parse_account_list("a.json", br#"["111111111111", "111111111111"]"#).unwrap(),
+            vec!["111111111111".to_string()]
         );
     }
 

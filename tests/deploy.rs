@@ -310,6 +310,7 @@ fn state_machine_runs_the_documented_commands() {
          States.Format('s3://${BucketName}/runs/{}/inventories/{}.json', $.run, $.account_id))"
     );
     let evaluate = "States.Array('evaluate', States.Format('s3://${BucketName}/runs/{}/inventories/', $.run), \
+                    '--expect-accounts', States.Format('s3://${BucketName}/runs/{}/accounts.json', $.run), \
                     '--out', States.Format('s3://${BucketName}/runs/{}/report/', $.run), ";
     assert_eq!(
         command(&s["Evaluate"]),

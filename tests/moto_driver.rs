@@ -408,8 +408,8 @@ fn failed_items_within_the_tolerance_are_gaps_and_beyond_it_fail_the_run() {
     let report = s3_json(&endpoint, "runs/tolerated/report/report.json");
     assert_eq!(report["coverage_complete"], false);
     // The account whose collect failed has no inventory: its SL901 gap comes from
-    // `evaluate --expect-accounts` (checked once that is merged from main).
-    for account in [&locked] {
+    // `evaluate --expect-accounts runs/RUN/accounts.json`.
+    for account in [&broken, &locked] {
         assert!(
             report["findings"].as_array().unwrap().iter().any(|f| {
                 f["check_id"] == "SL901"

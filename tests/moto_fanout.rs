@@ -196,6 +196,90 @@ fn a_directory_without_inventories_and_overlapping_inventories_are_refused() {
     );
 }
 
+/// `--expect-accounts`: an account of the item list without an inventory (its collect task
+/// failed or timed out) is an SL901 gap of that account, and the report is not complete; a
+/// list that is not one is a one-line error.
+#[test]
+fn an_expected_account_without_inventory_is_an_sl901_gap() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.join("inv")).unwrap();
+    let r = sb.run([
+        "demo",
+        "--format",
+        "json",
+        "--out",
+        "d",
+        "--inventory-out",
+        "inv/111122223333.json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.describe());
+    std::fs::write(
+        sb.join("accounts.json"),
+        r#"[{"account_id":"111122223333","name":"demo","ou_path":"Root"},
+            {"account_id":"222233334444","name":"lost","ou_path":"Root/Prod"}]"#,
+    )
+    .unwrap();
+    let (_, without) = evaluate(&sb, "inv", "without", "2026-01-31T00:00:00Z");
+    let with = sb.run([
+        "evaluate",
+        "inv",
+        "--expect-accounts",
+        "accounts.json",
+        "--out",
+        "with",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-01-31T00:00:00Z",
+        "--allow-partial",
+    ]);
+    assert_eq!(with.code, 1, "{}", with.describe());
+    assert!(
+        with.stderr
+            .contains("1 of 2 expected accounts have no inventory: 222233334444"),
+        "{}",
+        with.describe()
+    );
+    let with = sb.report("with");
+    assert_eq!(with.0["accounts"], json!(["111122223333", "222233334444"]));
+    assert_eq!(with.0["coverage_complete"], json!(false));
+    let gaps: Vec<&Value> = with
+        .findings()
+        .iter()
+        .filter(|f| f["check_id"] == "SL901" && f["resource"]["account"] == "222233334444")
+        .collect();
+    assert_eq!(gaps.len(), 1, "{gaps:#?}");
+    assert_eq!(gaps[0]["status"], "fail");
+    let msg = gaps[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Collect failed in account 222233334444")
+            && msg.contains("collection did not finish"),
+        "{msg}"
+    );
+    // The demo account's findings are unchanged.
+    let (a, mut b) = (by_id(&without), by_id(&with));
+    b.retain(|_, f| f["resource"]["account"] != "222233334444");
+    assert_eq!(a, b);
+
+    std::fs::write(sb.join("bad.json"), r#"{"accounts": []}"#).unwrap();
+    let bad = sb.run([
+        "evaluate",
+        "inv",
+        "--expect-accounts",
+        "bad.json",
+        "--out",
+        "bad",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.describe());
+    bad.assert_clean_error();
+    assert!(
+        bad.stderr.contains("not a JSON array"),
+        "{}",
+        bad.describe()
+    );
+    assert!(!sb.join("bad").exists(), "no report on a bad list");
+}
+
 /// `accounts --organization` writes the Distributed Map's items; per-account inventories in
 /// an S3 prefix merge like a local folder.
 #[test]
