@@ -420,6 +420,22 @@ fn failed_items_within_the_tolerance_are_gaps_and_beyond_it_fail_the_run() {
             report["gaps"]
         );
     }
+    let gaps = report["gaps"].as_array().unwrap();
+    assert!(
+        gaps.iter()
+            .any(|g| g["account"] == broken.as_str() && g["error_code"] == "NoInventory"),
+        "{gaps:#?}"
+    );
+    assert!(
+        gaps.iter()
+            .any(|g| g["account"] == locked.as_str() && g["operation"] == "AssumeRole"),
+        "{gaps:#?}"
+    );
+    assert!(
+        gaps.iter()
+            .all(|g| g["account"] == broken.as_str() || g["account"] == locked.as_str()),
+        "{gaps:#?}"
+    );
     // Every other account: the findings of one run over those accounts alone.
     let others: Vec<String> = all_accounts(&org)
         .into_iter()
