@@ -318,9 +318,10 @@ fn state_machine_runs_the_documented_commands() {
             "{evaluate}'--baseline', 's3://${{BucketName}}/latest/report.json', '--notify', 'sns:${{TopicArn}}', '--allow-partial')"
         )
     );
+    // No --notify on the first run: evaluate refuses --notify without --baseline (exit 2).
     assert_eq!(
         command(&s["EvaluateFirstRun"]),
-        format!("{evaluate}'--notify', 'sns:${{TopicArn}}', '--allow-partial')")
+        format!("{evaluate}'--allow-partial')")
     );
     // report.json, the next baseline, reaches latest/ last.
     assert_eq!(s["PublishHtml"]["Next"], "PublishJson");

@@ -900,12 +900,85 @@ Seeder.notify_read = _seed_notify_read
 Seeder.EXTRA_SCENARIOS += ("notify", "notify_read")
 
 
+# --- fanout (tests/moto_driver.rs, scripts/bench-fanout.sh) -------------------------------------
+FANOUT_BUCKET, FANOUT_TOPIC, FANOUT_QUEUE = "secretlens-org", "secretlens-alerts", "secretlens-alerts-q"
+
+
+def _seed_fanout(self):
+    """fanout: an organization (management 123456789012) with ``--fanout ACCOUNTSxSECRETS``
+    member accounts (default 20x3; moto picks their ids). In each member (credentials of the
+    role SecretlensAudit assumed there): role "app-reader" allowed GetSecretValue on "*" and
+    SECRETS secrets app/NN; app/00 is 200 days old and never rotated or accessed (failing
+    checks), the others 10 days old. Also the run's bucket, the alert topic and an SQS queue
+    subscribed to it (read back with the scenario fanout_alerts)."""
+    n_accounts, n_secrets = self.fanout_size
+    org = self.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    sqs, sns = self.client("sqs"), self.client("sns")
+    from botocore.config import Config
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=self.endpoint, config=Config(s3={"addressing_style": "path"}))
+    s3.create_bucket(Bucket=FANOUT_BUCKET)
+    topic = sns.create_topic(Name=FANOUT_TOPIC)["TopicArn"]
+    url = sqs.create_queue(QueueName=FANOUT_QUEUE)["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    sts = self.client("sts")
+    doc = lambda *s: json.dumps({"Version": "2012-10-17", "Statement": list(s)})  # noqa: E731
+    trust = doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    accounts = []
+    for i in range(n_accounts):
+        status = org.create_account(AccountName=f"member-{i:02d}", Email=f"member-{i:02d}@example.com")
+        account = status["CreateAccountStatus"]["AccountId"]
+        accounts.append(account)
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/SecretlensAudit", RoleSessionName="seed")["Credentials"]
+        kw = dict(endpoint_url=self.endpoint, region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                  aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+        iam = boto3.client("iam", **kw)
+        iam.create_role(RoleName="app-reader", AssumeRolePolicyDocument=trust)
+        iam.put_role_policy(RoleName="app-reader", PolicyName="read", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))
+        sm = boto3.client("secretsmanager", **kw)
+        for j in range(n_secrets):
+            name = f"app/{j:02d}"
+            sm.create_secret(Name=name, SecretString="not-read")
+            age = 200 if j == 0 else 10
+            self.test_route("secret_dates", {"region": "us-east-1", "name": name, "account": account,
+                                             "created_date": self.days_ago(age), "last_changed_date": self.days_ago(age)})
+    return {"management": "123456789012", "accounts": sorted(accounts), "bucket": FANOUT_BUCKET, "topic": topic}
+
+
+def _seed_fanout_alerts(self):
+    """fanout_alerts: drains the fanout scenario's queue; the messages published to the topic."""
+    sqs = self.client("sqs")
+    url = sqs.get_queue_url(QueueName=FANOUT_QUEUE)["QueueUrl"]
+    out = []
+    while True:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not msgs:
+            return out
+        for m in msgs:
+            out.append(m["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+
+Seeder.fanout = _seed_fanout
+Seeder.fanout_alerts = _seed_fanout_alerts
+Seeder.fanout_size = (20, 3)
+Seeder.EXTRA_SCENARIOS += ("fanout", "fanout_alerts")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("endpoint")
     p.add_argument("scenarios", help=f"comma-separated: {', '.join(Seeder.SCENARIOS)} or all")
     p.add_argument("--now", type=int, required=True, help="epoch seconds to backdate against")
+    p.add_argument("--fanout", default="20x3", help="the fanout scenario's ACCOUNTSxSECRETS")
     args = p.parse_args()
+    try:
+        Seeder.fanout_size = tuple(int(x) for x in args.fanout.split("x"))
+        assert len(Seeder.fanout_size) == 2
+    except (ValueError, AssertionError):
+        p.error(f"--fanout {args.fanout!r}: expected ACCOUNTSxSECRETS, e.g. 20x3")
     names = Seeder.SCENARIOS if args.scenarios == "all" else args.scenarios.split(",")
     seeder = Seeder(args.endpoint, args.now)
     for name in names:
