@@ -164,6 +164,18 @@ impl AccessIndex {
         if let PrincipalKind::Other(_) = principal.kind {
             // "Any principal": nothing about it is known.
         } else {
+            // The organization of an IAM principal whose account's path was read.
+            let org = match principal.kind {
+                PrincipalKind::Service(_) | PrincipalKind::Anonymous => None,
+                _ => principal
+                    .account
+                    .as_deref()
+                    .and_then(|a| self.org.principal_org(a)),
+            };
+            if let Some((org_id, path)) = org {
+                c.insert("aws:PrincipalOrgID", vec![org_id.to_string()]);
+                c.insert("aws:PrincipalOrgPaths", vec![path.to_string()]);
+            }
             for k in &self.principal_tag_keys {
                 let tag = &k["aws:principaltag/".len()..];
                 match tags.iter().find(|(t, _)| t == tag) {

@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use super::account::statement_cacheable;
 use super::index::parse_policy;
 use super::memo::ContextTuple;
-use crate::inventory::{Gap, Inventory, OrgPolicyType};
+use crate::inventory::{Gap, Inventory, OrgPolicyType, OrgTargetKind};
 use crate::operation::Operation;
 use crate::policy::{Decision, DecisionKind, Policy, StatementRef};
 
@@ -74,6 +74,9 @@ pub(super) struct OrgIdx {
     missing: HashMap<String, String>,
     /// The audited accounts: SCPs and RCPs are known only for them.
     audited: HashSet<String>,
+    /// Per account whose path was read: `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` of
+    /// its principals (`o-…`, `o-…/r-…/ou-…/`).
+    principal_org: HashMap<String, (String, String)>,
 }
 
 impl Default for OrgIdx {
@@ -89,6 +92,7 @@ impl Default for OrgIdx {
             rcps: HashMap::new(),
             missing: HashMap::new(),
             audited: HashSet::new(),
+            principal_org: HashMap::new(),
         }
     }
 }
@@ -145,6 +149,20 @@ impl OrgIdx {
             idx.missing
                 .entry(g.account.clone())
                 .or_insert_with(|| gap_text(g));
+        }
+        if let Some(org_id) = &org.organization_id {
+            for a in &org.accounts {
+                // The path from the root to the account's parent: `o-…/r-…/ou-…/ou-…/`
+                // (aws:PrincipalOrgPaths, reference_policies_condition-keys.html).
+                let parents = a.path.iter().filter(|t| t.kind != OrgTargetKind::Account);
+                let mut path = format!("{org_id}/");
+                for t in parents {
+                    path.push_str(&t.id);
+                    path.push('/');
+                }
+                idx.principal_org
+                    .insert(a.account.clone(), (org_id.clone(), path));
+            }
         }
         let policies: HashMap<&str, _> = org.policies.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut parsed: HashMap<&str, Result<Policy, String>> = HashMap::new();
@@ -275,6 +293,15 @@ impl OrgIdx {
     }
 
     /// The SCPs of the principal's account.
+    /// `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` of a principal of `account`, when its
+    /// place in the organization was read; `None`: unknown (not audited, or another
+    /// organization's), so conditions on them stay undecided.
+    pub(super) fn principal_org(&self, account: &str) -> Option<(&str, &str)> {
+        self.principal_org
+            .get(account)
+            .map(|(id, path)| (id.as_str(), path.as_str()))
+    }
+
     pub(super) fn scps<'a>(&'a self, account: Option<&str>) -> Coverage<'a> {
         self.coverage(OrgPolicyType::ServiceControlPolicy, account)
     }
@@ -727,6 +754,61 @@ mod tests {
             "{:?}",
             a.readers[0].statements
         );
+    }
+
+    /// A principal of an account whose place in the organization was read carries
+    /// `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` (`o-abc/r-root/ou-restricted/`), so
+    /// conditions on them are decided, not left conditional.
+    #[test]
+    fn principal_org_id_and_paths_of_audited_accounts_are_known() {
+        let scp = |cond: &str| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"OrgOnly","Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{cond}}}]}}"#
+            )
+        };
+        let cases = [
+            (
+                r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc"}}"#,
+                true,
+            ),
+            (
+                r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-zzz"}}"#,
+                false,
+            ),
+            (
+                r#"{"ForAllValues:StringNotLike":{"aws:PrincipalOrgPaths":"o-abc/r-root/ou-restricted/"}}"#,
+                true,
+            ),
+            (
+                r#"{"ForAllValues:StringNotLike":{"aws:PrincipalOrgPaths":"o-abc/r-root/ou-other/*"}}"#,
+                false,
+            ),
+        ];
+        for (cond, reads) in cases {
+            let inv = org_inventory(&scp(cond), LOCKED);
+            let idx = AccessIndex::build(&inv);
+            let a = idx.readers(find(&inv, MEMBER, "app"));
+            let r: Vec<_> = non_root(&a)
+                .into_iter()
+                .filter(|r| r.principal_arn == reader_arn(MEMBER))
+                .collect();
+            assert_eq!(r.len(), usize::from(reads), "{cond}: {a:?}");
+            if let Some(r) = r.first() {
+                assert!(r.conditional_on.is_empty(), "{cond}: {r:?}");
+                assert!(
+                    r.statements.iter().all(|s| !s.contains("OrgOnly")),
+                    "{cond}: {r:?}"
+                );
+            } else {
+                assert!(
+                    a.notes.iter().any(
+                        |n| n.contains("#0 \"OrgOnly\"") && !n.contains("(if aws:PrincipalOrg")
+                    ),
+                    "{cond}: {:?}",
+                    a.notes
+                );
+            }
+        }
     }
 
     #[test]
