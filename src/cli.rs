@@ -264,6 +264,7 @@ pub struct AwsArgs {
     /// caller's account). Use `all` in --regions for every enabled region of each.
     #[arg(
         long,
+        visible_alias = "account",
         value_delimiter = ',',
         value_name = "ID,...",
         conflicts_with = "organization"

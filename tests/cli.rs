@@ -602,3 +602,25 @@ fn a_region_typo_gets_a_suggestion_before_any_call() {
         run.describe()
     );
 }
+
+/// `--account ID` (the spelling of one account per task) is `--accounts`; a bad id is refused
+/// before any call, with either spelling.
+#[test]
+fn account_is_an_alias_of_accounts_and_bad_ids_are_refused_before_any_call() {
+    let sb = Sandbox::new();
+    let dead = format!("http://127.0.0.1:{}", common::free_port());
+    for flag in ["--account", "--accounts"] {
+        let run = first_contact(
+            &sb,
+            &[flag, "12345", "--role-name", "R", "--endpoint-url", &dead],
+            &[],
+            &[],
+        );
+        assert!(
+            run.stderr
+                .contains("invalid account id \"12345\" in --accounts: expected 12 digits"),
+            "{flag}\n{}",
+            run.describe()
+        );
+    }
+}
