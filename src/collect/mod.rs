@@ -19,6 +19,7 @@ mod exposure;
 mod iam;
 mod kms;
 mod organizations;
+pub use organizations::{OrgAccountItem, org_accounts};
 mod preflight;
 mod retry;
 mod secrets;
@@ -676,38 +677,14 @@ async fn list_org_accounts(
     home_region: &str,
 ) -> Result<Vec<String>, Error> {
     let client = aws_sdk_organizations::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut token = None;
-    for _ in 0..10_000 {
-        let page = retrier
-            .call("", home_region, &Operation::ListAccounts, || {
-                client.list_accounts().set_next_token(token.clone()).send()
-            })
-            .await
-            .map_err(|e| {
-            let (code, message) = error_parts(&e);
-            Error::Collect(format!(
-                "organizations:ListAccounts failed ({code}: {message}); run from the management account or a \
-                 delegated administrator, or list accounts with --accounts"
-            ))
-        })?;
-        for a in page.accounts() {
-            #[allow(deprecated)]
-            let active = a.status().map(|s| s.as_str() == "ACTIVE").unwrap_or(true)
-                && a.state().map(|s| s.as_str() == "ACTIVE").unwrap_or(true);
-            if active && let Some(id) = a.id() {
-                out.push(id.to_string());
-            }
-        }
-        token = page
-            .next_token()
-            .map(str::to_string)
-            .filter(|t| !t.is_empty());
-        if token.is_none() {
-            break;
-        }
-    }
-    Ok(out)
+    let accounts = organizations::active_accounts(
+        &client,
+        retrier,
+        home_region,
+        ", or list accounts with --accounts",
+    )
+    .await?;
+    Ok(accounts.into_iter().map(|(id, _)| id).collect())
 }
 
 /// Regions enabled for the account (`ENABLED` or `ENABLED_BY_DEFAULT`), asked of the account.
@@ -904,100 +881,4 @@ pub(crate) fn bounded(s: &str, max: usize) -> String {
 
 pub(crate) fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
-}
-
-/// One account of `secretlens accounts --organization`: an item of the Distributed Map.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct OrgAccountItem {
-    pub account_id: String,
-    pub name: String,
-    /// The parents from the root down, by id: `r-ab12/ou-ab12-xxxx/ou-ab12-yyyy`.
-    pub ou_path: String,
-}
-
-/// The organization's active accounts with their names and OU paths (ListAccounts, then
-/// ListParents up to the root, each OU asked once).
-pub async fn org_accounts(opts: &CollectOptions) -> Result<Vec<OrgAccountItem>, Error> {
-    use aws_sdk_organizations::types::ParentType;
-    let (sdk, retrier, home_region) = load_sdk(opts).await?;
-    let client = aws_sdk_organizations::Client::new(&sdk);
-    let mut accounts: Vec<(String, String)> = Vec::new();
-    let mut token = None;
-    for _ in 0..10_000 {
-        let page = retrier
-            .call("", &home_region, &Operation::ListAccounts, || {
-                client.list_accounts().set_next_token(token.clone()).send()
-            })
-            .await
-            .map_err(|e| {
-                let (code, message) = error_parts(&e);
-                Error::Collect(format!(
-                    "organizations:ListAccounts failed ({code}: {message}); run from the management account or a \
-                     delegated administrator"
-                ))
-            })?;
-        for a in page.accounts() {
-            #[allow(deprecated)]
-            let active = a.status().map(|s| s.as_str() == "ACTIVE").unwrap_or(true)
-                && a.state().map(|s| s.as_str() == "ACTIVE").unwrap_or(true);
-            if active && let Some(id) = a.id() {
-                let name = crate::sanitize::clean(a.name().unwrap_or_default());
-                accounts.push((id.to_string(), name.chars().take(256).collect()));
-            }
-        }
-        token = page
-            .next_token()
-            .map(str::to_string)
-            .filter(|t| !t.is_empty());
-        if token.is_none() {
-            break;
-        }
-    }
-    accounts.sort();
-    accounts.dedup();
-    let mut parents: std::collections::HashMap<String, (String, bool)> = Default::default();
-    let mut out = Vec::new();
-    for (id, name) in accounts {
-        let mut path = Vec::new();
-        let mut child = id.clone();
-        for _ in 0..10 {
-            let (parent, root) = match parents.get(&child) {
-                Some(p) => p.clone(),
-                None => {
-                    let r = retrier
-                        .call("", &home_region, &Operation::ListParents, || {
-                            client.list_parents().child_id(&child).send()
-                        })
-                        .await
-                        .map_err(|e| {
-                            let (code, message) = error_parts(&e);
-                            Error::Collect(format!(
-                                "organizations:ListParents of {child} failed ({code}: {message})"
-                            ))
-                        })?;
-                    let p = r.parents().first().and_then(|p| {
-                        p.id()
-                            .map(|i| (i.to_string(), p.r#type() == Some(&ParentType::Root)))
-                    });
-                    let p = p.ok_or_else(|| {
-                        Error::Collect(format!("organizations:ListParents: {child} has no parent"))
-                    })?;
-                    parents.insert(child.clone(), p.clone());
-                    p
-                }
-            };
-            path.push(parent.clone());
-            if root {
-                break;
-            }
-            child = parent;
-        }
-        path.reverse();
-        out.push(OrgAccountItem {
-            account_id: id,
-            name,
-            ou_path: path.join("/"),
-        });
-    }
-    Ok(out)
 }

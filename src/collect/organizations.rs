@@ -8,6 +8,9 @@
 //! (`ListPoliciesForTarget`, each target and type asked once) and every policy's document
 //! (`DescribePolicy`, each policy fetched once). A failed call is a gap; an account whose path
 //! is incomplete is left out, so its SCPs and RCPs count as not evaluated.
+//!
+//! Also the organization's accounts (`ListAccounts`): the scope of `--organization` and, with
+//! their OU paths from the same `ListParents` walk, the item list of `secretlens accounts`.
 
 use std::collections::HashMap;
 
@@ -16,7 +19,8 @@ use aws_sdk_organizations::types::{ParentType, PolicyType, PolicyTypeStatus};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::retry::Retrier;
-use super::{bounded, error_parts};
+use super::{CollectOptions, bounded, error_parts, load_sdk};
+use crate::error::Error;
 use crate::inventory::{
     Gap, OrgAccountPath, OrgPolicies, OrgPolicy, OrgPolicyType, OrgTarget, OrgTargetKind,
 };
@@ -36,18 +40,95 @@ pub(super) async fn collect(
     region: &str,
     accounts: &[String],
 ) -> (Option<OrgPolicies>, Vec<Gap>) {
-    let mut c = Collector {
-        client: aws_sdk_organizations::Client::new(sdk),
-        retrier,
-        caller: caller_account,
-        region,
-        gaps: Vec::new(),
-        parents: HashMap::new(),
-        attached: HashMap::new(),
-        policies: HashMap::new(),
-    };
+    let mut c = Collector::new(sdk, retrier, caller_account, region);
     let org = c.collect(accounts).await;
     (org, c.gaps)
+}
+
+/// The organization's active accounts, id and name (names cleaned and bounded), sorted.
+/// `hint` ends the error of a failed `ListAccounts` (what else the user can do).
+pub(super) async fn active_accounts(
+    client: &aws_sdk_organizations::Client,
+    retrier: &Retrier,
+    region: &str,
+    hint: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let mut accounts = Vec::new();
+    let mut token = None;
+    for _ in 0..10_000 {
+        let page = retrier
+            .call("", region, &Operation::ListAccounts, || {
+                client.list_accounts().set_next_token(token.clone()).send()
+            })
+            .await
+            .map_err(|e| {
+                let (code, message) = error_parts(&e);
+                Error::Collect(format!(
+                    "organizations:ListAccounts failed ({code}: {message}); run from the management account or a \
+                     delegated administrator{hint}"
+                ))
+            })?;
+        for a in page.accounts() {
+            #[allow(deprecated)]
+            let active = a.status().map(|s| s.as_str() == "ACTIVE").unwrap_or(true)
+                && a.state().map(|s| s.as_str() == "ACTIVE").unwrap_or(true);
+            if active && let Some(id) = a.id() {
+                let name = crate::sanitize::clean(a.name().unwrap_or_default());
+                accounts.push((id.to_string(), name.chars().take(256).collect()));
+            }
+        }
+        token = page
+            .next_token()
+            .map(str::to_string)
+            .filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+    }
+    accounts.sort();
+    accounts.dedup();
+    Ok(accounts)
+}
+
+/// One account of `secretlens accounts --organization`: an item of the Distributed Map.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrgAccountItem {
+    pub account_id: String,
+    pub name: String,
+    /// The parents from the root down, by id: `r-ab12/ou-ab12-xxxx/ou-ab12-yyyy`.
+    pub ou_path: String,
+}
+
+/// The organization's active accounts with their names and OU paths (ListAccounts, then
+/// ListParents up to the root, each OU asked once, as for the SCP paths). Any failure is an
+/// error: the item list is the scope of the whole fan-out.
+pub async fn org_accounts(opts: &CollectOptions) -> Result<Vec<OrgAccountItem>, Error> {
+    let (sdk, retrier, home_region) = load_sdk(opts).await?;
+    let mut c = Collector::new(&sdk, &retrier, "", &home_region);
+    let accounts = active_accounts(&c.client, &retrier, &home_region, "").await?;
+    let mut out = Vec::with_capacity(accounts.len());
+    for (id, name) in accounts {
+        let Some(path) = c.path(&id).await else {
+            let why = c.gaps.last().map_or_else(String::new, |g| {
+                format!(
+                    "organizations:{} of {} failed ({}: {})",
+                    g.operation, g.resource, g.error_code, g.message
+                )
+            });
+            return Err(Error::Collect(why));
+        };
+        // Root first, the account last: its parents.
+        let parents: Vec<&str> = path[..path.len() - 1]
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect();
+        out.push(OrgAccountItem {
+            account_id: id,
+            name,
+            ou_path: parents.join("/"),
+        });
+    }
+    Ok(out)
 }
 
 struct Collector<'a> {
@@ -64,7 +145,20 @@ struct Collector<'a> {
     policies: HashMap<String, Option<OrgPolicy>>,
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn new(sdk: &SdkConfig, retrier: &'a Retrier, caller: &'a str, region: &'a str) -> Self {
+        Collector {
+            client: aws_sdk_organizations::Client::new(sdk),
+            retrier,
+            caller,
+            region,
+            gaps: Vec::new(),
+            parents: HashMap::new(),
+            attached: HashMap::new(),
+            policies: HashMap::new(),
+        }
+    }
+
     fn gap(&mut self, account: &str, operation: Operation, resource: &str, e: (String, String)) {
         tracing::warn!(account, operation = %operation, resource, code = %e.0, "call failed: {}", e.1);
         self.gaps.push(Gap::new(
